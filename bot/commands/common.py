@@ -1,0 +1,56 @@
+"""What every CLI command shares: settings, the database, the clock, and errors.
+
+A user error prints what to fix and exits 1; typer turns usage errors into exit 2.
+Only `bot/` reads the real clock; everything below it is handed `now`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy import Engine
+
+from bot.settings import Settings
+from qa.framework import Framework, FrameworkError, load_framework
+from storage.db import make_engine, upgrade
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str) -> NoReturn:
+    """Report a user error (what is wrong and what to do) and exit with status 1."""
+    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()]
+        fail("the configuration is not valid:\n  " + "\n  ".join(lines))
+
+
+def load_configured_framework(settings: Settings) -> Framework:
+    try:
+        return load_framework(settings.framework)
+    except FrameworkError as exc:
+        fail(f"QA_BOT_FRAMEWORK={settings.framework!r} cannot be used:\n{exc}")
+
+
+def open_database(settings: Settings) -> Engine:
+    """The configured database, migrated to the current schema."""
+    try:
+        upgrade(settings.database_url)
+    except Exception as exc:
+        fail(f"cannot open the database at QA_BOT_DATABASE_URL: {type(exc).__name__}: {exc}")
+    return make_engine(settings.database_url)

@@ -1,0 +1,241 @@
+"""The tables. Schema changes only through Alembic (`storage/migrations/`).
+
+Times are stored in UTC and always timezone-aware (`UTCDateTime`). Free text that
+people type is stored as they typed it; it is escaped at the edge, when rendered.
+Records are deactivated, never deleted, so history survives reorganisations.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import json_column, utc_column
+
+
+class Service(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    active: bool = True
+
+
+class Team(SQLModel, table=True):
+    """A team belongs to exactly one service; its name is unique in the authority."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    active: bool = True
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str
+    roles: list[str] = Field(default_factory=list, sa_column=json_column())
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    line_manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    capacity: int | None = None
+    slack_user_id: str | None = Field(default=None, index=True)
+    teams_user_id: str | None = Field(default=None, index=True)
+    teams_conversation: dict[str, Any] | None = Field(
+        default=None, sa_column=json_column(nullable=True)
+    )
+    active: bool = True
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class Absence(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    starts_on: date
+    ends_on: date
+    reason: str = ""
+
+
+class Case(SQLModel, table=True):
+    """A child or family known by its reference only: no names, no dates of birth."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    worker_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    area: str = Field(index=True)
+    status: str = Field(default="open", index=True)
+    opened_on: date
+    active: bool = True
+
+
+class Allocation(SQLModel, table=True):
+    """Person P carries out activity A on case C in month M, due by D, because R."""
+
+    __table_args__ = (
+        UniqueConstraint("month", "person_id", "case_id", "activity", name="uq_allocation"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(index=True)  # YYYY-MM
+    person_id: int = Field(foreign_key="person.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    activity: str = "audit"
+    due_on: date
+    reason: str = ""
+    status: str = Field(default="allocated", index=True)
+    decline_reason: str | None = None
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class Audit(SQLModel, table=True):
+    """One audit: its answers, grades and status (draft/submitted/returned/final)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    allocation_id: int | None = Field(default=None, foreign_key="allocation.id", index=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    auditor_id: int = Field(foreign_key="person.id", index=True)
+    step: str = "context"
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    domain_grades: dict[str, str] = Field(default_factory=dict, sa_column=json_column())
+    overall_grade: str | None = Field(default=None, index=True)
+    final_grade: str | None = Field(default=None, index=True)
+    narrative: dict[str, str] = Field(default_factory=dict, sa_column=json_column())
+    urgent_flags: list[str] = Field(default_factory=list, sa_column=json_column())
+    status: str = Field(default="draft", index=True)
+    history: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
+    submitted_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    finalised_at: datetime | None = Field(default=None, sa_column=utc_column())
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class Moderation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    moderator_id: int = Field(foreign_key="person.id", index=True)
+    month: str = Field(index=True)
+    is_chair: bool = False
+    step: str = "grades"
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    outcome: str | None = None  # confirmed / regraded / returned
+    moderated_grade: str | None = None
+    comments: str = ""
+    status: str = Field(default="assigned", index=True)
+    due_on: date
+    completed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class Recommendation(SQLModel, table=True):
+    """A recommendation or action, from an audit, a moderation or an escalation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = "audit"  # audit / moderation / escalation
+    audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    level: str = "child"
+    action: str
+    impact: str = ""
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    raised_by_id: int | None = Field(default=None, foreign_key="person.id")
+    due_on: date = Field(index=True)
+    status: str = Field(default="open", index=True)
+    impact_note: str | None = None
+    snoozed_until: date | None = None
+    completed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class RecommendationUpdate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    kind: str  # update / done / more_time / approved / refused
+    note: str = ""
+    new_due_on: date | None = None
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class Escalation(SQLModel, table=True):
+    """A tracked request for action: a grade, an urgent flag, or overdue actions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # grade / urgent / overdue_actions / dip_sample
+    audit_id: int | None = Field(default=None, foreign_key="audit.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    grade: str | None = None
+    flag: str | None = None
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    level: int = 0
+    deadline: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    status: str = Field(default="open", index=True)
+    response: str | None = None
+    responded_at: datetime | None = Field(default=None, sa_column=utc_column())
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting to go out, or gone. The unique key makes "send twice" impossible."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, index=True)
+    template: str
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    channel: str | None = None  # governance channel key, for channel posts
+    platform: str | None = None  # slack / teams, fixed when claimed
+    status: str = Field(default="pending", index=True)  # pending/sending/sent/failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    claimed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    claimed_by: str | None = None
+    last_error: str | None = None
+    platform_ref: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column())
+    created_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+
+
+class AuditLogEntry(SQLModel, table=True):
+    """Append-only: who did what to which record, when, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    actor_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    actor: str = ""  # "cli", "scheduler", or a person's email
+    action: str
+    record_type: str = Field(index=True)
+    record_id: str = Field(index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+
+
+class Lease(SQLModel, table=True):
+    """Which process runs the scheduler ticks; taken over when not renewed."""
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class JobRun(SQLModel, table=True):
+    """The last time each scheduler tick ran, for catch-up and /healthz."""
+
+    __tablename__ = "job_run"
+
+    name: str = Field(primary_key=True)
+    last_run_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Inbound event ids already handled, so a platform retry never doubles an effect."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True)
+    received_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
