@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot.deps import Deps
+from bot.messenger import Messenger
 from storage.models import JobRun
 from storage.outbox import backlog
 
@@ -38,7 +39,7 @@ def health(deps: Deps, now: datetime) -> tuple[bool, dict[str, Any]]:
             session.exec(text("SELECT 1"))  # type: ignore[call-overload]
             count, oldest = backlog(session=session)
             last = session.exec(select(JobRun).order_by(JobRun.last_run_at.desc())).first()  # type: ignore[attr-defined]
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
         log.warning("healthz: database unreachable: %s", type(exc).__name__)
         return False, {"status": "error", "database": "unreachable"}
     body["outbox"] = {
@@ -81,12 +82,19 @@ def build_app(deps: Deps, *, background: bool = True) -> FastAPI:
         ok, body = health(deps, deps.clock())
         return JSONResponse(body, status_code=200 if ok else 503)
 
+    messengers: list[Messenger] = []
     if deps.settings.slack_enabled:
         from bot.slack.adapter import mount as mount_slack
 
-        mount_slack(api, deps)
+        messengers.append(mount_slack(api, deps))
     if deps.settings.teams_enabled:
         from bot.teams.adapter import mount as mount_teams
 
-        mount_teams(api, deps)
+        messengers.append(mount_teams(api, deps))
+    api.state.messengers = messengers
+
+    from bot.sender import OutboxSender
+
+    api.state.sender = OutboxSender(deps, messengers)
+    loops.append(api.state.sender.run)
     return api

@@ -67,9 +67,10 @@ def enqueue(*, session: Session, message: Message, now: datetime) -> bool:
         insert(OutboxMessage)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        # rowcount is unreliable across drivers; RETURNING says whether a row went in.
+        .returning(OutboxMessage.id)  # type: ignore[arg-type]
     )
-    result = session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0))
+    return session.execute(stmt).first() is not None
 
 
 def claim(

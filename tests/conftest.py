@@ -37,7 +37,7 @@ def _pg_admin(url: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
+def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if PG_URL:
         name = f"qabot_tpl_{os.getpid()}"
         with _pg_admin(PG_URL) as conn:
@@ -45,10 +45,13 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
             conn.execute(f'CREATE DATABASE "{name}"')
         url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
         upgrade(url)
-        return name
+        yield name
+        with _pg_admin(PG_URL) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite:///{path}")
-    return str(path)
+    yield str(path)
 
 
 @pytest.fixture

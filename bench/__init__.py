@@ -1,0 +1,1 @@
+"""`make bench`: figures measured on this machine, each beside its target."""

@@ -1,0 +1,37 @@
+"""Running the ASGI app under uvicorn: what `qa-bot serve` and `qa-bot demo` share."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from bot.app import build_app
+from bot.deps import Deps
+from bot.settings import Settings
+from qa.framework import Framework
+from storage.db import make_engine
+
+
+def configure_logging(level: str) -> None:
+    """Logs carry ids and outcomes, never names or free text (see docs/data-protection.md)."""
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        force=True,
+    )
+
+
+def run_server(settings: Settings, framework: Framework) -> None:
+    """Serve Slack, Teams and /healthz on one port until interrupted."""
+    configure_logging(settings.log_level)
+    deps = Deps(settings=settings, framework=framework, engine=make_engine(settings.database_url))
+    api = build_app(deps)
+    uvicorn.run(
+        api,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,  # request lines can carry ids we prefer not to log at INFO
+        timeout_graceful_shutdown=10,
+    )
