@@ -97,4 +97,13 @@ def build_app(deps: Deps, *, background: bool = True) -> FastAPI:
 
     api.state.sender = OutboxSender(deps, messengers)
     loops.append(api.state.sender.run)
+
+    from reminders.jobs import all_jobs
+    from reminders.schedule import SchedulerLoop, Ticker
+
+    ticker = Ticker(
+        engine=deps.engine, framework=deps.framework, tz=deps.settings.tz, jobs=all_jobs()
+    )
+    api.state.ticker = ticker
+    loops.append(SchedulerLoop(ticker, deps.clock).run)
     return api

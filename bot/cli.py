@@ -20,6 +20,7 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("serve", None),
     ("framework", "framework"),
     ("imports", "import"),
+    ("jobs", "jobs"),
 ]
 
 

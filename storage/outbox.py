@@ -68,7 +68,7 @@ def enqueue(*, session: Session, message: Message, now: datetime) -> bool:
         .values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         # rowcount is unreliable across drivers; RETURNING says whether a row went in.
-        .returning(OutboxMessage.id)  # type: ignore[arg-type]
+        .returning(col(OutboxMessage.id))
     )
     return session.execute(stmt).first() is not None
 

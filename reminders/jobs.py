@@ -1,0 +1,68 @@
+"""The scheduled jobs: level-triggered reconcilers and when each falls due.
+
+A job never "sends the 09:00 reminders"; it computes from the database what should
+have been sent by `now` and enqueues what has not been, with idempotency keys. So a
+run missed while the bot was down is caught up by the next, and a run repeated
+sends nothing twice. Feature modules add their jobs to `JOBS` via `register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from qa.framework import Framework
+
+
+@dataclass(frozen=True)
+class JobContext:
+    session: Session
+    framework: Framework
+    tz: ZoneInfo
+    now: datetime
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a run did, for logs and `qa-bot jobs run` (counts, never names)."""
+
+    enqueued: int = 0
+    changed: int = 0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    run: Callable[[JobContext], JobResult]
+    # Local time of day it falls due, and on which local dates; None: at every tick.
+    at: Callable[[Framework], time] | None = None
+    on: Callable[[Framework, date], bool] = field(default=lambda _fw, _d: True)
+
+
+JOBS: dict[str, Job] = {}
+
+
+def register(job: Job) -> Job:
+    if job.name in JOBS:
+        raise ValueError(f"job {job.name!r} is registered twice")
+    JOBS[job.name] = job
+    return job
+
+
+# Modules in reminders/ that register jobs when imported (one per feature).
+JOB_MODULES: list[str] = []
+
+
+def all_jobs() -> dict[str, Job]:
+    """Every job of the product, registered by importing the feature modules."""
+    import importlib
+
+    for module in JOB_MODULES:
+        importlib.import_module(f"reminders.{module}")
+    return JOBS
