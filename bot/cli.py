@@ -18,6 +18,7 @@ app = typer.Typer(
 # (module in bot.commands, sub-command name or None for top-level commands it adds).
 COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("serve", None),
+    ("demo", None),
     ("framework", "framework"),
     ("imports", "import"),
     ("jobs", "jobs"),

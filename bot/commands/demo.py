@@ -1,0 +1,80 @@
+"""`qa-bot demo`: the embedded default: SQLite, a demo authority, Teams in Playground mode."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+from rich.panel import Panel
+from sqlmodel import Session, func, select
+
+from bot.commands.common import console, fail, load_settings, now, open_database
+from qa.demo import DEMO_QA_LEAD_EMAIL, DEMO_QA_LEAD_NAME, generate
+from qa.framework import FrameworkError, load_framework, preset_names
+from storage.db import session_scope
+from storage.models import Person
+from storage.seed import seed_demo
+
+# The Microsoft 365 Agents Playground's default user (its `from.id` and `aadObjectId`).
+PLAYGROUND_USER_IDS = ("user-id-0", "00000000-0000-0000-0000-0000000000020")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        preset: str | None = typer.Option(
+            None, "--preset", help=f"Framework preset: {', '.join(preset_names())}."
+        ),
+        reset: bool = typer.Option(False, "--reset", help="Empty the database and build it again."),
+        no_serve: bool = typer.Option(False, "--no-serve", help="Build the database, then exit."),
+    ) -> None:
+        """Build a demo authority in SQLite and serve it on 127.0.0.1 for the Teams Playground."""
+        if preset is not None:
+            os.environ["QA_BOT_FRAMEWORK"] = preset
+        os.environ.setdefault("QA_BOT_TEAMS_PLAYGROUND", "1")
+        os.environ.setdefault("QA_BOT_HOST", "127.0.0.1")
+        settings = load_settings()
+        try:
+            framework = load_framework(settings.framework)
+        except FrameworkError as exc:
+            fail(f"framework {settings.framework!r} cannot be used:\n{exc}")
+        engine = open_database(settings)
+        current = now()
+        with Session(engine) as s:
+            existing = s.exec(select(func.count()).select_from(Person)).one()
+        if existing and not reset:
+            console.print(
+                f"Using the existing demo database ({existing} people); --reset rebuilds it."
+            )
+        else:
+            authority = generate(framework, today=current.astimezone(settings.tz).date())
+            with session_scope(engine) as s:
+                report = seed_demo(
+                    session=s, framework=framework, authority=authority, now=current, reset=reset
+                )
+                lead = s.exec(select(Person).where(Person.email == DEMO_QA_LEAD_EMAIL)).one()
+                lead.teams_user_id = PLAYGROUND_USER_IDS[1]
+            console.print(
+                f"Built the {framework.authority} demo: {report.services} services, "
+                f"{report.teams} teams, {report.people} people, {report.cases} cases."
+            )
+        if no_serve:
+            return
+        url = f"http://{settings.host}:{settings.port}/api/messages"
+        console.print(
+            Panel.fit(
+                f"[bold]qa-bot demo[/] ({framework.authority}, {framework.name} framework)\n\n"
+                "To chat with the bot as Microsoft Teams would:\n"
+                f"  1. In another terminal: [cyan]BOT_ENDPOINT={url} npx "
+                "@microsoft/m365agentsplayground[/]\n"
+                "  2. Open the address it prints and type [cyan]help[/].\n\n"
+                f"You are {DEMO_QA_LEAD_NAME} ({DEMO_QA_LEAD_EMAIL}), the QA lead, "
+                "who can try every flow.\n"
+                "With SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set, Slack works too "
+                "(see the README).\nStop with Ctrl+C.",
+                title="Ready",
+            )
+        )
+        from bot.server import run_server
+
+        run_server(settings, framework)
