@@ -15,7 +15,7 @@ from rich.table import Table
 from bench.common import BenchResult
 
 # Each module has `run() -> list[BenchResult]`.
-BENCHES: list[str] = []
+BENCHES: list[str] = ["imports"]
 
 
 def main(argv: list[str]) -> int:

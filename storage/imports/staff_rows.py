@@ -1,0 +1,128 @@
+"""Checking staff.csv row by row, before the database is consulted.
+
+Roles must be keys of the framework file; a team belongs to the one service its
+rows name; each person (by email, whatever its case) appears once. What needs the
+database (is the line manager known?) is checked later, in the same run, so that a
+single run reports every problem in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.framework import Framework
+from storage.imports.bulk import Progress
+from storage.imports.cells import Cells
+from storage.imports.csvfile import CsvTable
+from storage.imports.findings import Findings
+
+STAFF_COLUMNS = [
+    "email",
+    "name",
+    "roles",
+    "team",
+    "service",
+    "line_manager_email",
+    "capacity",
+    "slack_user_id",
+    "teams_user_id",
+]
+STAFF_REQUIRED = {"email", "name", "roles", "team", "service"}
+SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+ENTRA_ID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+MAX_CAPACITY = 100
+PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    row: int
+    email: str  # lower-cased: the person's identity
+    name: str
+    roles: list[str]
+    team: str
+    service: str
+    line_manager: str | None  # an email, lower-cased
+    capacity: int | None  # None: the framework's default for the person's roles
+    slack_user_id: str | None  # None: keep what the bot found by email
+    teams_user_id: str | None
+
+
+@dataclass(frozen=True)
+class CheckedStaff:
+    rows: list[StaffRow]  # the rows that passed every check
+    emails: set[str]  # every email in the file, good rows or not
+    managers: list[tuple[int, str]]  # (row, line manager email) still to be found
+    team_services: dict[str, str]  # team -> its one service
+
+
+def check_staff(
+    table: CsvTable, framework: Framework, found: Findings, progress: Progress | None = None
+) -> CheckedStaff:
+    labels = {r.label: r.key for r in framework.roles}
+    first_row: dict[str, int] = {}
+    team_services: dict[str, tuple[str, int]] = {}
+    ids_seen: dict[tuple[str, str], int] = {}
+    managers: list[tuple[int, str]] = []
+    rows: list[StaffRow] = []
+    for i, row in enumerate(table.rows, start=1):
+        if progress is not None and i % PROGRESS_EVERY == 0:
+            progress(f"checking {table.file}", i, len(table.rows))
+        c = Cells(row, found)
+        email = c.email("email", required=True)
+        name = c.text("name", required=True)
+        roles = c.key_list(
+            "roles", framework.role_keys, what="a role in the framework file", labels=labels
+        )
+        team = c.text("team", required=True)
+        service = c.text("service", required=True)
+        manager = c.email("line_manager_email", required=False)
+        capacity = c.whole_number(
+            "capacity",
+            low=0,
+            high=MAX_CAPACITY,
+            hint="give the audits a month this person can take, or leave it empty for the "
+            "framework's default",
+        )
+        slack = c.matching("slack_user_id", SLACK_ID, what="a Slack user id (like U0123ABCD)")
+        teams = c.matching("teams_user_id", ENTRA_ID, what="a Microsoft Entra object id (a GUID)")
+        if email is not None:
+            if email in first_row:
+                c.bad(
+                    "email", f"{email} is already in row {first_row[email]}; list each person once"
+                )
+            else:
+                first_row[email] = row.number
+            if manager == email:
+                c.bad("line_manager_email", "a person cannot be their own line manager")
+        if manager is not None and manager != email:
+            managers.append((row.number, manager))
+        if team is not None and service is not None:
+            seen = team_services.setdefault(team, (service, row.number))
+            if seen[0] != service:
+                c.bad(
+                    "service",
+                    f"team '{team}' is under service '{seen[0]}' in row {seen[1]}; a team "
+                    "belongs to one service (rename one of the teams, or correct the service)",
+                )
+        for column, value in (("slack_user_id", slack), ("teams_user_id", teams)):
+            if value is not None:
+                other = ids_seen.setdefault((column, value.lower()), row.number)
+                if other != row.number:
+                    c.bad(column, f"{value} is already given to the person in row {other}")
+        if c.ok:
+            assert email and name and roles and team and service  # checked above
+            rows.append(
+                StaffRow(
+                    row.number, email, name, roles, team, service, manager, capacity, slack, teams
+                )
+            )
+    if progress is not None and table.rows:
+        progress(f"checking {table.file}", len(table.rows), len(table.rows))
+    return CheckedStaff(
+        rows=rows,
+        emails=set(first_row),
+        managers=managers,
+        team_services={t: s for t, (s, _r) in team_services.items()},
+    )
