@@ -2,8 +2,9 @@
 
 A framework file is YAML validated here with pydantic. Errors are reported with the
 file, the line and, where a name is misspelt, the nearest known name, because the
-people who edit these files are QA leads, not programmers. Nothing in the rest of
-the product names an authority: it reads these values.
+people who edit these files are QA leads, not programmers: `parse_framework` reports
+every problem in one go (see `qa.framework_checks`). Nothing in the rest of the
+product names an authority: it reads these values.
 
 The four presets in `qa/presets/` are built from the seed frameworks; each rule in
 them carries a comment naming the section of the framework it comes from.
@@ -12,17 +13,42 @@ them carries a comment naming the section of the framework it comes from.
 from __future__ import annotations
 
 import difflib
-import io
-from dataclasses import dataclass
 from datetime import time as Time
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+
+from qa.framework_checks import (
+    REF_PREFIX,
+    AreaKey,
+    ChannelKey,
+    FrameworkError,
+    GradeKey,
+    Problem,
+    RoleKey,
+    decode,
+    describe_error,
+    describe_loc,
+    is_reference_error,
+    line_of,
+    plain,
+    read_yaml,
+    reference_problems,
+)
+
+__all__ = [
+    "PRESETS_DIR",
+    "Framework",
+    "FrameworkError",
+    "Problem",
+    "load_framework",
+    "parse_framework",
+    "preset",
+    "preset_names",
+    "resolve",
+]
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 
@@ -30,6 +56,25 @@ Activity = Literal["audit", "moderation", "dip_sample", "themed_audit"]
 Visibility = Literal["all", "service", "team", "own"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ModerationExclusion = Literal["author", "case_team_manager", "author_line_manager", "case_worker"]
+ModerationOutcome = Literal["confirm", "regrade", "return"]
+SummaryGrouping = Literal["domain", "area", "service", "team"]
+Month = Annotated[int, Field(ge=1, le=12)]
+
+
+def _default_exclusions() -> list[ModerationExclusion]:
+    return ["author", "case_team_manager", "author_line_manager"]
+
+
+def _all_outcomes() -> list[ModerationOutcome]:
+    return ["confirm", "regrade", "return"]
+
+
+def _weekdays() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
+def _by_domain() -> list[SummaryGrouping]:
+    return ["domain"]
 
 
 class _Strict(BaseModel):
@@ -44,6 +89,7 @@ class Vocabulary(_Strict):
     audit: str = "audit"
     audits: str = "audits"
     moderation: str = "moderation"
+    moderations: str = "moderations"
     board: str = "QA board"
 
 
@@ -64,7 +110,7 @@ class Role(_Strict):
 class Cadence(_Strict):
     """How often people holding `role` carry out `activity` (domain.md section 3)."""
 
-    role: str
+    role: RoleKey
     activity: Activity = "audit"
     count: int = Field(default=1, ge=1)
     every_months: int = Field(default=1, ge=1, le=12)
@@ -82,19 +128,43 @@ class Cycle(_Strict):
     """An audit cycle of `months` months, the first starting in `start_month`."""
 
     months: int = Field(ge=1, le=12)
-    start_month: int = Field(default=1, ge=1, le=12)
+    start_month: Month = 1
 
 
 class ReviewWindow(_Strict):
-    """A share of the open cases reviewed in the listed months (City of London)."""
+    """Part of the open cases reviewed in the listed months (City of London).
 
-    months: list[int] = Field(min_length=1)
+    `share` is the part of the cycle's cases this window covers. A window may instead
+    name a fixed number of `cases` (City of London's "15 cases"), or take the
+    `remainder`: the open cases not reviewed earlier in the cycle.
+    """
+
+    months: list[Month] = Field(min_length=1)
     share: float = Field(gt=0, le=1)
+    cases: int | None = Field(default=None, ge=1)
+    remainder: bool = False
+    roles: list[RoleKey] = Field(default_factory=list)
     label: str = ""
+
+    def cases_for(self, *, open_cases: int, reviewed_this_cycle: int) -> int:
+        """How many cases this window reviews, given the open cases and those done."""
+        if self.remainder:
+            return max(open_cases - reviewed_this_cycle, 0)
+        wanted = self.cases if self.cases is not None else round(self.share * open_cases)
+        return min(wanted, open_cases)
+
+
+class FollowUpWindow(_Strict):
+    """Months in which progress on recommendations is reviewed and signed off."""
+
+    months: list[Month] = Field(min_length=1)
+    label: str
+    owner_role: RoleKey
+    channel: ChannelKey | None = None
 
 
 class AllocationPolicy(_Strict):
-    active_months: list[int] = Field(default_factory=lambda: list(range(1, 13)))
+    active_months: list[Month] = Field(default_factory=lambda: list(range(1, 13)))
     working_day: int = Field(default=1, ge=1, le=15, description="Nth working day of month")
     time: Time = Time(9, 0)
     due_working_days: int = Field(default=15, ge=1, le=60)
@@ -111,7 +181,7 @@ class ChecklistItem(_Strict):
 class Domain(_Strict):
     key: str
     label: str
-    areas: list[str] | None = None
+    areas: list[AreaKey] | None = None
     help: str = ""
 
 
@@ -122,9 +192,12 @@ class Prompt(_Strict):
 
 
 class UrgentFlag(_Strict):
+    """Raised in the dialog; `roles` are told at once, `response_from` asked to act."""
+
     key: str
     label: str
-    roles: list[str] = Field(min_length=1)
+    roles: list[RoleKey] = Field(min_length=1)
+    response_from: list[RoleKey] = Field(default_factory=list)
     response_hours: int = Field(default=24, ge=1)
 
 
@@ -142,54 +215,56 @@ class AuditForm(_Strict):
 
 
 class ModerationPolicy(_Strict):
-    always_grades: list[str] = Field(default_factory=list)
+    always_grades: list[GradeKey] = Field(default_factory=list)
     sample_share: float = Field(default=0.0, ge=0, le=1)
-    sample_grades: list[str] = Field(default_factory=list)
+    sample_grades: list[GradeKey] = Field(default_factory=list)
     drift_boost: float = Field(
         default=0.0, ge=0, le=1, description="Extra share for auditors often regraded"
     )
-    moderator_roles: list[str] = Field(default_factory=list)
+    moderator_roles: list[RoleKey] = Field(default_factory=list)
     capacity_per_month: int = Field(default=4, ge=0)
     due_working_days: int = Field(default=10, ge=1)
-    exclusions: list[ModerationExclusion] = Field(
-        default_factory=lambda: ["author", "case_team_manager", "author_line_manager"]
-    )
+    exclusions: list[ModerationExclusion] = Field(default_factory=_default_exclusions)
+    outcomes: list[ModerationOutcome] = Field(default_factory=_all_outcomes, min_length=1)
+    downgrade_requires_actions: bool = False
+    feedback_to_author: Literal["always", "when_regraded"] = "always"
     panel: bool = False
-    panel_roles: list[str] = Field(default_factory=list)
-    chair_role: str | None = None
+    panel_roles: list[RoleKey] = Field(default_factory=list)
+    chair_role: RoleKey | None = None
+    panel_meeting_minutes: int | None = Field(default=None, ge=1)
 
 
 class GradeEscalation(_Strict):
-    grade: str
-    roles: list[str] = Field(min_length=1)
+    grade: GradeKey
+    roles: list[RoleKey] = Field(min_length=1)
     deadline_days: int = Field(ge=0)
     remind_days_before: int = Field(default=2, ge=0)
-    re_escalate_to: list[str] = Field(default_factory=list)
+    re_escalate_to: list[RoleKey] = Field(default_factory=list)
 
 
 class EscalationPolicy(_Strict):
     grades: list[GradeEscalation] = Field(default_factory=list)
-    overdue_actions_roles: list[str] = Field(default_factory=list)
+    overdue_actions_roles: list[RoleKey] = Field(default_factory=list)
     overdue_actions_weekday: Weekday = "mon"
     case_review_weekly_until_good: bool = False
 
 
 class Reaudit(_Strict):
-    grade: str
+    grade: GradeKey
     within_months: int = Field(ge=1)
 
 
 class DipSample(_Strict):
-    after_grades: list[str] = Field(min_length=1)
+    after_grades: list[GradeKey] = Field(min_length=1)
     cases: int = Field(default=3, ge=1)
-    by_role: str
-    whole_caseload_approver: str
+    by_role: RoleKey
+    whole_caseload_approver: RoleKey
 
 
 class ReminderPolicy(_Strict):
     before_due_working_days: list[int] = Field(default_factory=lambda: [3])
     on_due_day: bool = True
-    working_days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    working_days: list[Weekday] = Field(default_factory=_weekdays)
     working_hours_start: Time = Time(9, 0)
     working_hours_end: Time = Time(17, 0)
     quiet_hours_start: Time = Time(18, 0)
@@ -203,20 +278,32 @@ class GovernanceChannel(_Strict):
     name: str
     slack_channel: str | None = None
     teams_conversation: str | None = None
+    chair_role: RoleKey | None = None
 
 
 class SummarySchedule(_Strict):
+    """The monthly summary, and the weekly and quarterly reports some frameworks add.
+
+    `post_to` names governance channels (empty: all of them); `group_by` says how the
+    grades are broken down.
+    """
+
     working_day: int = Field(default=3, ge=1, le=15)
     time: Time = Time(9, 0)
-    weekly_tracking_roles: list[str] = Field(default_factory=list)
-    quarterly_analysis_roles: list[str] = Field(default_factory=list)
+    post_to: list[ChannelKey] = Field(default_factory=list)
+    group_by: list[SummaryGrouping] = Field(default_factory=_by_domain)
+    weekly_tracking_roles: list[RoleKey] = Field(default_factory=list)
+    weekly_tracking_weekday: Weekday = "mon"
+    quarterly_analysis_roles: list[RoleKey] = Field(default_factory=list)
+    quarterly_analysis_months: list[Month] = Field(default_factory=lambda: [1, 4, 7, 10])
 
 
 class CalendarEntry(_Strict):
-    months: list[int] = Field(min_length=1)
+    months: list[Month] = Field(min_length=1)
     activity: str
-    owner_role: str
+    owner_role: RoleKey
     remind_days_before: int = Field(default=10, ge=0)
+    channel: ChannelKey | None = None
 
 
 class Retention(_Strict):
@@ -234,11 +321,12 @@ class Framework(_Strict):
     vocabulary: Vocabulary = Vocabulary()
     grades: list[Grade] = Field(min_length=2)
     roles: list[Role] = Field(min_length=1)
-    qa_lead_role: str
+    qa_lead_role: RoleKey
     cadences: list[Cadence] = Field(default_factory=list)
     areas: list[Area] = Field(min_length=1)
     cycle: Cycle | None = None
     review_windows: list[ReviewWindow] = Field(default_factory=list)
+    follow_up_windows: list[FollowUpWindow] = Field(default_factory=list)
     allocation: AllocationPolicy = AllocationPolicy()
     audit_form: AuditForm
     moderation: ModerationPolicy = ModerationPolicy()
@@ -265,6 +353,10 @@ class Framework(_Strict):
         """Grade keys, best first."""
         return [g.key for g in self.grades]
 
+    @property
+    def channel_keys(self) -> list[str]:
+        return [c.key for c in self.governance]
+
     def role(self, key: str) -> Role:
         return next(r for r in self.roles if r.key == key)
 
@@ -280,220 +372,52 @@ class Framework(_Strict):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Framework:
-        problems = list(_reference_problems(self))
+        """Names used must be defined (also for frameworks built in code, not files)."""
+        problems = reference_problems(self.model_dump(), Framework)
         if problems:
-            raise ValueError(
-                _REF_MARK + "\n".join(f"{'.'.join(map(str, p[0]))}|{p[1]}" for p in problems)
-            )
+            rows = "\n".join(f"- {describe_loc(loc)}: {msg}" for loc, msg in problems)
+            raise ValueError(f"{REF_PREFIX}:\n{rows}")
         return self
-
-
-_REF_MARK = "@@references@@\n"
-
-
-def _reference_problems(fw: Framework) -> list[tuple[tuple[str | int, ...], str]]:
-    """Every name used in the file that is not defined in it, with where it is used."""
-    out: list[tuple[tuple[str | int, ...], str]] = []
-    roles, areas, grades = set(fw.role_keys), set(fw.area_keys), set(fw.grade_keys)
-
-    def check(loc: tuple[str | int, ...], value: str | None, known: set[str], what: str) -> None:
-        if value is None or value in known:
-            return
-        hint = difflib.get_close_matches(value, sorted(known), n=1)
-        fix = (
-            f"did you mean '{hint[0]}'?"
-            if hint
-            else f"define it under {what}s or use one of: " + ", ".join(sorted(known))
-        )
-        out.append((loc, f"{what} '{value}' is not defined; {fix}"))
-
-    for kind, keys in (("role", fw.role_keys), ("area", fw.area_keys), ("grade", fw.grade_keys)):
-        seen: set[str] = set()
-        for i, k in enumerate(keys):
-            if k in seen:
-                out.append(
-                    (
-                        (kind + "s", i, "key"),
-                        f"{kind} '{k}' is defined twice; give each {kind} its own key",
-                    )
-                )
-            seen.add(k)
-    check(("qa_lead_role",), fw.qa_lead_role, roles, "role")
-    for i, c in enumerate(fw.cadences):
-        check(("cadences", i, "role"), c.role, roles, "role")
-    for i, d in enumerate(fw.audit_form.domains):
-        for j, a in enumerate(d.areas or []):
-            check(("audit_form", "domains", i, "areas", j), a, areas, "area")
-    for i, f in enumerate(fw.audit_form.urgent_flags):
-        for j, r in enumerate(f.roles):
-            check(("audit_form", "urgent_flags", i, "roles", j), r, roles, "role")
-    m = fw.moderation
-    for field, vals in (("always_grades", m.always_grades), ("sample_grades", m.sample_grades)):
-        for j, g in enumerate(vals):
-            check(("moderation", field, j), g, grades, "grade")
-    for field, vals in (("moderator_roles", m.moderator_roles), ("panel_roles", m.panel_roles)):
-        for j, r in enumerate(vals):
-            check(("moderation", field, j), r, roles, "role")
-    check(("moderation", "chair_role"), m.chair_role, roles, "role")
-    for i, e in enumerate(fw.escalation.grades):
-        check(("escalation", "grades", i, "grade"), e.grade, grades, "grade")
-        for j, r in enumerate(e.roles):
-            check(("escalation", "grades", i, "roles", j), r, roles, "role")
-        for j, r in enumerate(e.re_escalate_to):
-            check(("escalation", "grades", i, "re_escalate_to", j), r, roles, "role")
-    for j, r in enumerate(fw.escalation.overdue_actions_roles):
-        check(("escalation", "overdue_actions_roles", j), r, roles, "role")
-    for i, r in enumerate(fw.reaudit):
-        check(("reaudit", i, "grade"), r.grade, grades, "grade")
-    if fw.dip_sample:
-        for j, g in enumerate(fw.dip_sample.after_grades):
-            check(("dip_sample", "after_grades", j), g, grades, "grade")
-        check(("dip_sample", "by_role"), fw.dip_sample.by_role, roles, "role")
-        check(
-            ("dip_sample", "whole_caseload_approver"),
-            fw.dip_sample.whole_caseload_approver,
-            roles,
-            "role",
-        )
-    for field in ("weekly_tracking_roles", "quarterly_analysis_roles"):
-        for j, r in enumerate(getattr(fw.summary, field)):
-            check(("summary", field, j), r, roles, "role")
-    for i, c in enumerate(fw.calendar):
-        check(("calendar", i, "owner_role"), c.owner_role, roles, "role")
-    for i, a in enumerate(fw.allocation.active_months):
-        if not 1 <= a <= 12:
-            out.append(
-                (
-                    ("allocation", "active_months", i),
-                    f"month {a} is not a month; use 1 (January) to 12 (December)",
-                )
-            )
-    if fw.review_windows and abs(sum(w.share for w in fw.review_windows) - 1) > 1e-6:
-        out.append(
-            (("review_windows",), "the review windows' shares must add up to 1 (all open cases)")
-        )
-    return out
 
 
 # -- loading, with line-precise errors ------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a framework file, located for a person to fix."""
-
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
-
-
-class FrameworkError(Exception):
-    """A framework file that cannot be used; `problems` lists every reason."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-def _line_of(tree: Any, loc: tuple[str | int, ...]) -> int | None:
-    """The 1-based line of the deepest node along `loc` in a ruamel round-trip tree."""
-    line: int | None = None
-    node = tree
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line = node.lc.key(part)[0] + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line = node.lc.item(part)[0] + 1
-            node = node[part]
-        else:
-            break
-    if line is None and hasattr(tree, "lc"):
-        line = tree.lc.line + 1
-    return line
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
-
-
-def _known_fields(loc: tuple[str | int, ...]) -> list[str]:
-    model: Any = Framework
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        ann = field.annotation
-        args = getattr(ann, "__args__", ())
-        candidates = [ann, *args, *(a for x in args for a in getattr(x, "__args__", ()))]
-        model = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-        if model is None:
-            return []
-    return list(getattr(model, "model_fields", {}))
-
-
-def _describe(err: dict[str, Any]) -> str:
-    loc = tuple(err["loc"])
-    path = ".".join(str(p) for p in loc) or "(top level)"
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        known = _known_fields(loc)
-        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        fix = (
-            f"did you mean '{hint[0]}'?"
-            if hint
-            else "remove it (known keys: " + ", ".join(known) + ")"
-        )
-        return f"'{loc[-1]}' is not a known setting here ({path}); {fix}"
-    if kind == "missing":
-        return f"'{path}' is required but missing; add it"
-    return f"{path}: {err['msg']}"
-
-
 def parse_framework(text: str, *, filename: str = "<framework>") -> Framework:
     """Validate framework YAML text; raise `FrameworkError` listing every problem."""
-    yaml = YAML(typ="rt")
-    try:
-        tree = yaml.load(io.StringIO(text))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+    tree, problems = read_yaml(text, filename)
+    if tree is None:
         raise FrameworkError(
-            [Problem(filename, line, f"not valid YAML: {exc.problem or exc}")]
-        ) from None
+            [
+                Problem(
+                    filename,
+                    1,
+                    "the file is empty; start from a preset: qa-bot framework show camden",
+                )
+            ]
+        )
     if not isinstance(tree, dict):
         raise FrameworkError(
             [Problem(filename, 1, "the file must be a YAML mapping (key: value lines)")]
         )
+    data = plain(tree)
+    framework: Framework | None = None
     try:
-        return Framework.model_validate(_plain(tree))
+        framework = Framework.model_validate(data)
     except ValidationError as exc:
-        problems: list[Problem] = []
         for err in exc.errors():
-            msg = str(err.get("msg", ""))
-            if _REF_MARK.strip() in msg:
-                body = msg.split(_REF_MARK, 1)[1] if _REF_MARK in msg else msg
-                for row in body.splitlines():
-                    dotted, _, text_ = row.partition("|")
-                    loc = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
-                    problems.append(Problem(filename, _line_of(tree, loc), text_))
-            else:
-                loc = tuple(err["loc"])
-                problems.append(Problem(filename, _line_of(tree, loc), _describe(err)))
-        problems.sort(key=lambda p: (p.line or 0, p.message))
-        raise FrameworkError(problems) from None
+            if not is_reference_error(err):
+                loc, message = describe_error(err, Framework)
+                problems.append(Problem(filename, line_of(tree, loc), message))
+    for loc, message in reference_problems(data, Framework):
+        problems.append(Problem(filename, line_of(tree, loc), message))
+    if framework is None and not problems:  # cannot happen; never pass a bad file silently
+        problems.append(Problem(filename, None, "the file is not a valid framework"))
+    if problems or framework is None:
+        unique = list(dict.fromkeys(problems))
+        unique.sort(key=lambda p: (p.line or 0, p.message))
+        raise FrameworkError(unique)
+    return framework
 
 
 def preset_names() -> list[str]:
@@ -509,27 +433,34 @@ def resolve(name_or_path: str) -> Path:
         return path
     known = preset_names()
     hint = difflib.get_close_matches(name_or_path, known, n=1)
-    fix = f"did you mean '{hint[0]}'?" if hint else "presets: " + ", ".join(known)
-    raise FrameworkError([Problem(name_or_path, None, f"no such preset or file; {fix}")])
+    fix = f"did you mean '{hint[0]}'? " if hint else ""
+    raise FrameworkError(
+        [
+            Problem(
+                name_or_path,
+                None,
+                f"no such preset or file; {fix}presets: " + ", ".join(known),
+            )
+        ]
+    )
+
+
+def display_name(name_or_path: str) -> str:
+    """How problems name the file: `camden.yml` for a preset, else the path as given."""
+    return f"{name_or_path}.yml" if name_or_path in preset_names() else name_or_path
 
 
 def load_framework(name_or_path: str) -> Framework:
     """Load and validate a preset or a framework file (uncached: files change)."""
     path = resolve(name_or_path)
+    filename = display_name(name_or_path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise FrameworkError(
-            [Problem(str(path), None, f"cannot read the file: {exc.strerror}")]
+            [Problem(filename, None, f"cannot read the file: {exc.strerror or exc}")]
         ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise FrameworkError(
-            [Problem(str(path), line, "the file is not UTF-8 text; save it as UTF-8")]
-        ) from None
-    return parse_framework(text, filename=str(path))
+    return parse_framework(decode(raw, filename), filename=filename)
 
 
 @cache
