@@ -1,0 +1,378 @@
+"""The moderation dialog: a second look at an audit, on the same state-table engine.
+
+Follows City of London's moderation template (domain.md section 5, 002 Appendix 2):
+agree with each domain's grade, and if not, the grade the moderator would give and
+why; the same for the overall grade; agree with the recommendations; the outcome
+(confirm, regrade, return to the author); actions arising. The outcome comes before
+the actions so that when a downgrade needs actions (Lambeth's rule, the framework's
+`moderation.downgrade_requires_actions`) the error appears where the action is added.
+
+The final grade: confirmed keeps the auditor's overall grade, regraded takes the
+moderator's, returned leaves none (the author redoes the audit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+
+from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
+from qa.forms import YES_NO, grade_options, slot_steps, slots
+from qa.framework import Framework
+from qa.validation import JSON, Context, Field, Group, Option
+
+__all__ = [
+    "OUTCOMES",
+    "ActionDraft",
+    "DomainModeration",
+    "ModerationResult",
+    "build_moderation_dialog",
+    "is_downgrade",
+    "moderation_result",
+]
+
+# The framework's outcome keys, as recorded (Moderation.outcome) and as offered.
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "confirm": ("confirmed", "Confirm the grade"),
+    "regrade": ("regraded", "Regrade"),
+    "return": ("returned", "Return it to its author to redo"),
+}
+ACTIONS_PER_PAGE = 3
+ACTION_PAGES = 4
+NO = ("no",)
+
+
+def is_downgrade(framework: Framework, given: str, moderated: str) -> bool:
+    """`moderated` is a worse grade than `given` (grades are listed best first)."""
+    keys = framework.grade_keys
+    return keys.index(moderated) > keys.index(given)
+
+
+def _judgement(framework: Framework, key: str, label: str, given: str) -> list[Field]:
+    return [
+        Field(
+            f"mod.{key}.agree",
+            "Do you agree with this grade?",
+            "choice",
+            YES_NO,
+            group=f"mod.{key}",
+            missing=f"Say whether you agree with the grade for {label}",
+            summary_label=f"{label}: agree?",
+        ),
+        Field(
+            f"mod.{key}.grade",
+            "The grade you would give",
+            "grade",
+            grade_options(framework),
+            group=f"mod.{key}",
+            required_if=(f"mod.{key}.agree", NO),
+            missing=f"Choose the grade you would give for {label}",
+            summary_label=f"{label}: your grade",
+        ),
+        Field(
+            f"mod.{key}.why",
+            "Why?",
+            "text",
+            group=f"mod.{key}",
+            multiline=True,
+            required_if=(f"mod.{key}.agree", NO),
+            max_length=1000,
+            missing="Say why you would grade it differently",
+            summary_label=f"{label}: why",
+        ),
+    ]
+
+
+def _same_grade_check(keys: Mapping[str, str]) -> Callable[..., dict[str, str]]:
+    """Disagreeing while giving the same grade is a slip: say so at the grade."""
+
+    def check(values: Mapping[str, JSON], _: DialogState, __: Context) -> dict[str, str]:
+        return {
+            f"mod.{k}.grade": "That is the grade already given: choose another, or answer Yes"
+            for k, given in keys.items()
+            if values.get(f"mod.{k}.agree") == "no" and values.get(f"mod.{k}.grade") == given
+        }
+
+    return check
+
+
+def _outcome_check(values: Mapping[str, JSON], state: DialogState, _: Context) -> dict[str, str]:
+    agrees = state.merged().get("mod.overall.agree") == "yes"
+    outcome = values.get("mod.outcome")
+    if outcome == "regraded" and agrees:
+        return {
+            "mod.outcome": "You agreed with the overall grade, so there is nothing to regrade: "
+            "choose Confirm, or go back and give your grade under Overall grade"
+        }
+    if outcome == "confirmed" and not agrees:
+        return {
+            "mod.outcome": "You gave a different overall grade: choose Regrade, or go back "
+            "and agree with the overall grade"
+        }
+    return {}
+
+
+def _actions_check(framework: Framework, given: str) -> Callable[..., dict[str, str]]:
+    def check(values: Mapping[str, JSON], state: DialogState, _: Context) -> dict[str, str]:
+        a = state.merged()
+        moderated = a.get("mod.overall.grade")
+        if not (
+            framework.moderation.downgrade_requires_actions
+            and a.get("mod.outcome") == "regraded"
+            and isinstance(moderated, str)
+            and is_downgrade(framework, given, moderated)
+            and not framework.grade(moderated).good_or_better
+            and not slots(values, "act")
+        ):
+            return {}
+        label = framework.grade(moderated).label
+        return {"act.1.action": f"A regrade to {label} needs at least one action: add it here"}
+
+    return check
+
+
+def _action(framework: Framework, n: int) -> tuple[Group, list[Field]]:
+    g = f"act.{n}"
+    bank = framework.reminders.bank_holidays == "england_and_wales"
+    return Group(g, f"Action {n}"), [
+        Field(
+            f"{g}.action",
+            "Action",
+            "text",
+            group=g,
+            max_length=500,
+            multiline=True,
+            missing="Say what needs to happen",
+            summary_label=f"Action {n}",
+        ),
+        Field(
+            f"{g}.owner",
+            "Owner",
+            "person",
+            group=g,
+            missing="Choose who will do this",
+            summary_label=f"Action {n}: owner",
+        ),
+        Field(
+            f"{g}.due",
+            "Due date",
+            "date",
+            group=g,
+            dates="future_working_day",
+            bank_holidays=bank,
+            max_months_ahead=24,
+            missing="Pick a due date",
+            summary_label=f"Action {n}: due",
+        ),
+    ]
+
+
+def build_moderation_dialog(
+    framework: Framework,
+    *,
+    domain_grades: Mapping[str, str],
+    overall_grade: str,
+    case_reference: str = "",
+) -> Dialog:
+    """The moderation dialog for one audit, given the grades its author gave."""
+    unknown = [g for g in (*domain_grades.values(), overall_grade) if g not in framework.grade_keys]
+    if unknown:
+        raise DialogError(f"grade '{unknown[0]}' is not in the framework's grade scale")
+    vocab = framework.vocabulary
+    label = {g.key: g.label for g in framework.grades}
+    domains = [d for d in framework.audit_form.domains if d.key in domain_grades]
+    given = {d.key: domain_grades[d.key] for d in domains}
+    outcomes = tuple(Option(*OUTCOMES[o]) for o in framework.moderation.outcomes)
+
+    def grade_facts(_: Dialog, __: DialogState, ___: Context) -> tuple[Fact, ...]:
+        ref = (Fact("Case", case_reference),) if case_reference else ()
+        return (*ref, Fact("Overall grade given", label[overall_grade]))
+
+    def overall_facts(_: Dialog, state: DialogState, __: Context) -> tuple[Fact, ...]:
+        a = state.merged()
+        rows = [Fact("Overall grade given", label[overall_grade])]
+        for d in domains:
+            mine = a.get(f"mod.{d.key}.grade") if a.get(f"mod.{d.key}.agree") == "no" else None
+            shown = label[given[d.key]] + (f" (you: {label[str(mine)]})" if mine else "")
+            rows.append(Fact(d.label, shown, "Domain grades"))
+        return tuple(rows)
+
+    def review_facts(dialog: Dialog, state: DialogState, ctx: Context) -> tuple[Fact, ...]:
+        return summary(dialog, state, ctx)
+
+    steps: list[Step] = [
+        Step(
+            "review",
+            "Check and submit",
+            (END,),
+            facts=review_facts,
+            submit_label="Submit",
+            intro=f"Check your {vocab.moderation} before you submit it.",
+        ),
+    ]
+    steps[:0] = slot_steps(
+        key="actions",
+        title="Actions arising",
+        noun="action",
+        after="review",
+        make=lambda n: _action(framework, n),
+        per_page=ACTIONS_PER_PAGE,
+        pages=ACTION_PAGES,
+        intro="Actions arising from this moderation, if any: leave an action blank to skip it.",
+    )
+    steps[0] = replace(steps[0], checks=(_actions_check(framework, overall_grade),))
+    reason = Field(
+        "mod.outcome.reason",
+        "Reason or comments for the author",
+        "text",
+        multiline=True,
+        max_length=1000,
+        required_if=("mod.outcome", ("returned",)),
+        missing=f"Say why the {vocab.audit} is being returned, so its author knows what to redo",
+    )
+    steps.insert(
+        0,
+        Step(
+            "outcome",
+            "Outcome",
+            ("actions",),
+            checks=(_outcome_check,),
+            fields=(
+                Field("mod.outcome", "Outcome", "choice", outcomes, missing="Choose an outcome"),
+                reason,
+            ),
+        ),
+    )
+    steps.insert(
+        0,
+        Step(
+            "recommendations",
+            "Recommendations",
+            ("outcome",),
+            fields=(
+                Field(
+                    "mod.recommendations.agree",
+                    "Do you agree with the recommendations made?",
+                    "choice",
+                    YES_NO,
+                    missing="Say whether you agree with the recommendations",
+                ),
+                Field(
+                    "mod.recommendations.comments",
+                    "What should change?",
+                    "text",
+                    multiline=True,
+                    max_length=1000,
+                    required_if=("mod.recommendations.agree", NO),
+                    missing="Say what should change in the recommendations",
+                ),
+            ),
+        ),
+    )
+    steps.insert(
+        0,
+        Step(
+            "overall",
+            "Overall grade",
+            ("recommendations",),
+            fields=tuple(_judgement(framework, "overall", "the overall grade", overall_grade)),
+            groups=(Group("mod.overall", "Overall grade", f"Given: {label[overall_grade]}"),),
+            checks=(_same_grade_check({"overall": overall_grade}),),
+            facts=overall_facts,
+        ),
+    )
+    steps.insert(
+        0,
+        Step(
+            "grades",
+            "Domain grades",
+            ("overall",),
+            facts=grade_facts,
+            fields=tuple(
+                f for d in domains for f in _judgement(framework, d.key, d.label, given[d.key])
+            ),
+            groups=tuple(
+                Group(f"mod.{d.key}", d.label, f"Given: {label[given[d.key]]}") for d in domains
+            ),
+            checks=(_same_grade_check(given),),
+            intro=f"Do you agree with the grades given in this {vocab.audit}?",
+        ),
+    )
+    flags = tuple(Option(f.key, f.label) for f in framework.audit_form.urgent_flags)
+    return Dialog("moderation", {s.key: s for s in steps}, start="grades", flags=flags)
+
+
+@dataclass(frozen=True)
+class DomainModeration:
+    agrees: bool
+    grade: str | None = None
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    number: int
+    action: str
+    owner_id: int
+    due_on: date
+
+
+@dataclass(frozen=True)
+class ModerationResult:
+    """A finished moderation, ready to store (Moderation columns, Recommendation rows)."""
+
+    outcome: str  # confirmed / regraded / returned
+    final_grade: str | None
+    moderated_grade: str | None
+    domains: dict[str, DomainModeration]
+    overall_agrees: bool
+    recommendations_agree: bool
+    recommendations_comments: str
+    reason: str
+    actions: tuple[ActionDraft, ...]
+    urgent_flags: tuple[RaisedFlag, ...]
+
+
+def _text(a: Mapping[str, JSON], key: str) -> str:
+    value = a.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def moderation_result(
+    state: DialogState, framework: Framework, *, overall_grade: str
+) -> ModerationResult:
+    """What the finished moderation decided; `overall_grade` is the auditor's."""
+    if not state.finished:
+        raise DialogError(f"the moderation is not finished yet: it is at step '{state.step}'")
+    a = state.merged()
+    domains = {
+        d.key: DomainModeration(
+            agrees=a[f"mod.{d.key}.agree"] == "yes",
+            grade=_text(a, f"mod.{d.key}.grade") or None,
+            why=_text(a, f"mod.{d.key}.why"),
+        )
+        for d in framework.audit_form.domains
+        if f"mod.{d.key}.agree" in a
+    }
+    overall_agrees = a.get("mod.overall.agree") == "yes"
+    moderated = None if overall_agrees else _text(a, "mod.overall.grade") or None
+    outcome = _text(a, "mod.outcome")
+    final = {"confirmed": overall_grade, "regraded": moderated}.get(outcome)
+    actions = tuple(
+        ActionDraft(n, _text(s, "action"), owner, date.fromisoformat(due))
+        for n, s in slots(a, "act")
+        if isinstance(owner := s.get("owner"), int) and isinstance(due := s.get("due"), str)
+    )
+    return ModerationResult(
+        outcome=outcome,
+        final_grade=final,
+        moderated_grade=moderated,
+        domains=domains,
+        overall_agrees=overall_agrees,
+        recommendations_agree=a.get("mod.recommendations.agree") == "yes",
+        recommendations_comments=_text(a, "mod.recommendations.comments"),
+        reason=_text(a, "mod.outcome.reason"),
+        actions=actions,
+        urgent_flags=state.flags,
+    )
