@@ -41,4 +41,5 @@ def utc_column(*, nullable: bool = True, index: bool = False) -> Any:
 
 
 def json_column(*, nullable: bool = False) -> Any:
-    return Column(JSON, nullable=nullable)
+    """A JSON column; Python None is stored as SQL NULL so `IS NULL` queries work."""
+    return Column(JSON(none_as_null=True), nullable=nullable)

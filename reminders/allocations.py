@@ -1,0 +1,183 @@
+"""The monthly allocation: make the month's allocations and queue the prompts.
+
+Runs on the framework's allocation day (e.g. the first working day at 09:00), and
+from `qa-bot allocate`. Both are the same reconciler: allocations already stored are
+kept (the engine tops up), and every message has an idempotency key per person and
+month, so running it twice, or the job and the CLI both, sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from qa.allocation import AllocationPlan, allocate
+from qa.allocation_rules import allocation_day, is_active
+from qa.calendar import Month, long_date
+from qa.framework import Framework
+from reminders.jobs import Job, JobContext, JobResult, register
+from storage.allocations import ALLOCATED, build_inputs, save_plan
+from storage.models import Allocation, Case, Person, Team
+from storage.outbox import Message, enqueue
+
+
+@dataclass(frozen=True)
+class AllocationRun:
+    plan: AllocationPlan
+    created: int
+    enqueued: int
+
+
+def allocate_month(
+    *,
+    session: Session,
+    framework: Framework,
+    month: Month,
+    now: datetime,
+    tz: ZoneInfo,
+    actor: str,
+    dry_run: bool = False,
+) -> AllocationRun:
+    """Plan `month`, store what is new, and queue one prompt per person plus a summary."""
+    plan = allocate(build_inputs(session=session, framework=framework, month=month, tz=tz))
+    if dry_run:
+        return AllocationRun(plan=plan, created=len(plan.allocations), enqueued=0)
+    rows = save_plan(session=session, plan=plan, now=now, actor=actor)
+    enqueued = queue_prompts(session=session, framework=framework, month=month, now=now)
+    enqueued += queue_summary(session=session, framework=framework, plan=plan, now=now)
+    return AllocationRun(plan=plan, created=len(rows), enqueued=enqueued)
+
+
+def prompt_items(
+    session: Session, framework: Framework, rows: list[Allocation]
+) -> list[dict[str, Any]]:
+    """What a person is shown for each allocation: case reference only, never a name."""
+    case_ids = {r.case_id for r in rows if r.case_id is not None}
+    cases = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(case_ids)))}
+    teams = {t.id: t.name for t in session.exec(select(Team))}
+    areas = {a.key: a.label for a in framework.areas}
+    items = []
+    for r in rows:
+        case = cases.get(r.case_id) if r.case_id is not None else None
+        items.append(
+            {
+                "allocation_id": r.id,
+                "activity": r.activity,
+                "reference": case.reference if case else None,
+                "area": areas.get(case.area, case.area) if case else None,
+                "team": teams.get(case.team_id, "") if case else None,
+                "due": long_date(r.due_on),
+                "reason": r.reason,
+                "routing_key": f"allocation:{r.id}",
+            }
+        )
+    return items
+
+
+def queue_prompts(*, session: Session, framework: Framework, month: Month, now: datetime) -> int:
+    """One message per allocated person for the month (ux.md: group, don't flood)."""
+    rows = session.exec(
+        select(Allocation)
+        .where(Allocation.month == month.key)
+        .where(Allocation.status == ALLOCATED)
+        .order_by(col(Allocation.due_on), col(Allocation.id))
+    ).all()
+    by_person: dict[int, list[Allocation]] = defaultdict(list)
+    for r in rows:
+        by_person[r.person_id].append(r)
+    people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(by_person)))}
+    sent = 0
+    for person_id, mine in by_person.items():
+        person = people.get(person_id)
+        if person is None or not person.active:
+            continue
+        context = {
+            "first_name": person.name.split()[0] if person.name else "",
+            "month": month.name,
+            "audit_word": framework.vocabulary.audit,
+            "audits_word": framework.vocabulary.audits,
+            "items": prompt_items(session, framework, mine),
+        }
+        key = f"allocation-prompt:{person_id}:{month.key}"
+        sent += enqueue(
+            session=session,
+            message=Message("allocation_prompt", key, context, person_id=person_id),
+            now=now,
+        )
+    return sent
+
+
+def queue_summary(
+    *, session: Session, framework: Framework, plan: AllocationPlan, now: datetime
+) -> int:
+    """The QA lead's one summary: how many, to how many people, what is short."""
+    rows = session.exec(select(Allocation).where(Allocation.month == plan.month.key)).all()
+    leads = [
+        p
+        for p in session.exec(select(Person).where(col(Person.active)))
+        if framework.qa_lead_role in (p.roles or [])
+    ]
+    context = {
+        "month": plan.month.name,
+        "audits_word": framework.vocabulary.audits,
+        "allocations": len(rows),
+        "people": len({r.person_id for r in rows}),
+        "by_activity": _count_by(rows, "activity"),
+        "shortfalls": [s.message for s in plan.shortfalls],
+        "note": plan.note,
+    }
+    sent = 0
+    for lead in leads:
+        key = f"allocation-summary:{plan.month.key}:{lead.id}"
+        sent += enqueue(
+            session=session,
+            message=Message("allocation_summary", key, context, person_id=lead.id),
+            now=now,
+        )
+    return sent
+
+
+def _count_by(rows: Sequence[Allocation], attr: str) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for r in rows:
+        out[str(getattr(r, attr))] += 1
+    return dict(out)
+
+
+def _is_allocation_day(fw: Framework, d: date) -> bool:
+    month = Month.of(d)
+    return is_active(fw, month) and d == allocation_day(fw, month)
+
+
+def _run(ctx: JobContext) -> JobResult:
+    month = Month.of(ctx.now.astimezone(ctx.tz).date())
+    result = allocate_month(
+        session=ctx.session,
+        framework=ctx.framework,
+        month=month,
+        now=ctx.now,
+        tz=ctx.tz,
+        actor="scheduler",
+    )
+    return JobResult(
+        enqueued=result.enqueued,
+        changed=result.created,
+        notes=tuple(s.message for s in result.plan.shortfalls),
+    )
+
+
+ALLOCATE_MONTH = register(
+    Job(
+        name="allocate_month",
+        description="Make the month's allocations and send each person their list",
+        run=_run,
+        at=lambda fw: fw.allocation.time,
+        on=_is_allocation_day,
+    )
+)

@@ -1,0 +1,182 @@
+"""Allocations in the database: the engine's inputs from rows, its plan back to rows.
+
+The engine (`qa.allocation`) is pure; this module is the only place that knows how
+people, cases and past audits are stored. Saving a plan is idempotent: the unique
+(month, person, case, activity) constraint and an existence check make a second run
+of the same month add nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from qa.allocation import Allocated, AllocationInputs, AllocationPlan, OpenCase, PastAudit
+from qa.allocation import StaffMember as StaffRow
+from qa.calendar import Month
+from qa.framework import Framework
+from storage.audit_log import record
+from storage.models import Absence, Allocation, Audit, Case, Person, Service, Team
+
+# Allocation.status values. `released` rows stay for the record ("Can't do this one").
+ALLOCATED, IN_PROGRESS, COMPLETED, RELEASED, PROPOSED = (
+    "allocated",
+    "in_progress",
+    "completed",
+    "released",
+    "proposed",
+)
+LIVE = (ALLOCATED, IN_PROGRESS, COMPLETED)
+
+
+def build_inputs(
+    *, session: Session, framework: Framework, month: Month, tz: ZoneInfo
+) -> AllocationInputs:
+    """Everything the engine needs for `month`, read in a handful of queries."""
+    teams = {t.id: t for t in session.exec(select(Team))}
+    services = {s.id: s.name for s in session.exec(select(Service))}
+    absences: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for absence in session.exec(select(Absence)):
+        absences[absence.person_id].append((absence.starts_on, absence.ends_on))
+    staff = []
+    for p in session.exec(select(Person).where(col(Person.active)).order_by(col(Person.id))):
+        team = teams.get(p.team_id) if p.team_id else None
+        staff.append(
+            StaffRow(
+                id=p.id or 0,
+                email=p.email,
+                roles=tuple(p.roles),
+                team=team.name if team else None,
+                service=services.get(team.service_id) if team else None,
+                line_manager_id=p.line_manager_id,
+                capacity=p.capacity,
+                absences=tuple(absences.get(p.id or 0, ())),
+            )
+        )
+    cases = [
+        OpenCase(
+            id=c.id or 0,
+            reference=c.reference,
+            service=services.get(c.service_id, ""),
+            team=teams[c.team_id].name if c.team_id in teams else "",
+            worker_id=c.worker_id,
+            area=c.area,
+            opened_on=c.opened_on,
+        )
+        for c in session.exec(
+            select(Case).where(col(Case.active)).where(Case.status == "open").order_by(col(Case.id))
+        )
+    ]
+    workers = {c.id: c.worker_id for c in session.exec(select(Case))}
+    refs = {c.id: c.reference for c in session.exec(select(Case))}
+    history = []
+    for a in session.exec(
+        select(Audit).where(col(Audit.status).in_(["submitted", "final"])).order_by(col(Audit.id))
+    ):
+        done = a.finalised_at or a.submitted_at
+        if done is None:
+            continue
+        history.append(
+            PastAudit(
+                case_id=a.case_id,
+                auditor_id=a.auditor_id,
+                worker_id=workers.get(a.case_id),
+                completed_on=done.astimezone(tz).date(),
+                grade=a.final_grade or a.overall_grade,
+                activity=_activity_of(session, a),
+                reference=refs.get(a.case_id, ""),
+            )
+        )
+    already = tuple(
+        Allocated(
+            person_id=r.person_id,
+            case_id=r.case_id,
+            activity=r.activity,
+            due_on=r.due_on,
+            reason=r.reason,
+        )
+        for r in session.exec(
+            select(Allocation)
+            .where(Allocation.month == month.key)
+            # Released rows are left out: their replacement holds the quota place.
+            .where(col(Allocation.status).in_(LIVE))
+            .order_by(col(Allocation.id))
+        )
+    )
+    in_progress = frozenset(
+        r.case_id
+        for r in session.exec(
+            select(Allocation)
+            .where(col(Allocation.month) < month.key)
+            .where(col(Allocation.status).in_([ALLOCATED, IN_PROGRESS]))
+        )
+        if r.case_id is not None
+    )
+    return AllocationInputs(
+        framework=framework,
+        month=month,
+        staff=tuple(staff),
+        cases=tuple(cases),
+        history=tuple(history),
+        already=already,
+        in_progress=in_progress,
+    )
+
+
+def _activity_of(session: Session, audit: Audit) -> str:
+    if audit.allocation_id is None:
+        return "audit"
+    alloc = session.get(Allocation, audit.allocation_id)
+    return alloc.activity if alloc else "audit"
+
+
+def save_plan(
+    *, session: Session, plan: AllocationPlan, now: datetime, actor: str
+) -> list[Allocation]:
+    """Write the plan's allocations that are not stored yet; return the new rows."""
+    existing = {
+        (r.person_id, r.case_id, r.activity)
+        for r in session.exec(select(Allocation).where(Allocation.month == plan.month.key))
+    }
+    rows = []
+    for a in plan.allocations:
+        if (a.person_id, a.case_id, a.activity) in existing:
+            continue
+        existing.add((a.person_id, a.case_id, a.activity))
+        row = Allocation(
+            month=plan.month.key,
+            person_id=a.person_id,
+            case_id=a.case_id,
+            activity=a.activity,
+            due_on=a.due_on,
+            reason=a.reason,
+            status=ALLOCATED,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    for row in rows:
+        record(
+            session=session,
+            now=now,
+            action="allocation.created",
+            record_type="allocation",
+            record_id=row.id or 0,
+            actor=actor,
+            after={"month": row.month, "person_id": row.person_id, "case_id": row.case_id,
+                   "activity": row.activity, "due_on": row.due_on.isoformat()},
+        )  # fmt: skip
+    return rows
+
+
+def month_allocations(*, session: Session, month: Month) -> list[Allocation]:
+    return list(
+        session.exec(
+            select(Allocation).where(Allocation.month == month.key).order_by(col(Allocation.id))
+        )
+    )
