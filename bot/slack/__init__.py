@@ -1,0 +1,1 @@
+"""Slack: the Bolt app and its listeners (adapter.py), the outbox messenger (messenger.py)."""

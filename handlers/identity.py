@@ -1,0 +1,99 @@
+"""Who is this? Matching a chat user to a `Person`.
+
+A person is matched first by the platform's own id (Slack user id, Teams Entra
+object id), which the import may already hold. The first time someone writes from
+an unmatched account we fall back to their work email (which the adapter fetched
+from the platform) and remember the platform id, so later messages need no email.
+Inactive people are treated as unknown: someone who has left must not see work.
+
+The link is recorded in the audit log (ids only), so a wrong match can be traced.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from handlers.interaction import Interaction, Platform
+from storage.audit_log import record
+from storage.models import Person
+
+
+def _by_platform_id(*, session: Session, platform: Platform, user_id: str) -> Person | None:
+    column = Person.slack_user_id if platform == "slack" else Person.teams_user_id
+    return session.exec(
+        select(Person).where(column == user_id).order_by(Person.active.desc(), Person.id)  # type: ignore[arg-type,attr-defined]
+    ).first()
+
+
+def _by_email(*, session: Session, email: str) -> Person | None:
+    return session.exec(
+        select(Person).where(func.lower(Person.email) == email.strip().lower())
+    ).first()
+
+
+def known_person_id(*, session: Session, platform: Platform, user_id: str) -> int | None:
+    """The id of the active person already linked to this platform account, if any.
+
+    Adapters ask this before paying for a platform call to fetch the user's email.
+    """
+    person = _by_platform_id(session=session, platform=platform, user_id=user_id)
+    return person.id if person is not None and person.active else None
+
+
+def resolve_person(*, session: Session, interaction: Interaction, now: datetime) -> Person | None:
+    """The active person behind `interaction`, linking the platform id on first contact."""
+    if not interaction.user_id:
+        return None
+    person = _by_platform_id(
+        session=session, platform=interaction.platform, user_id=interaction.user_id
+    )
+    if person is not None:
+        if not person.active:
+            return None
+        _refresh_conversation(session=session, person=person, interaction=interaction, now=now)
+        return person
+    if not interaction.email:
+        return None
+    person = _by_email(session=session, email=interaction.email)
+    if person is None or not person.active:
+        return None
+    _link(session=session, person=person, interaction=interaction, now=now)
+    return person
+
+
+def _link(*, session: Session, person: Person, interaction: Interaction, now: datetime) -> None:
+    """Store the platform id (and the Teams conversation) on a person matched by email."""
+    field = "slack_user_id" if interaction.platform == "slack" else "teams_user_id"
+    before = getattr(person, field)
+    setattr(person, field, interaction.user_id)
+    if interaction.platform == "teams" and interaction.conversation is not None:
+        person.teams_conversation = interaction.conversation
+    person.updated_at = now
+    session.add(person)
+    record(
+        session=session,
+        now=now,
+        action=f"link_{interaction.platform}",
+        record_type="person",
+        record_id=person.id or 0,
+        actor=f"{interaction.platform}:{interaction.user_id}",
+        actor_id=person.id,
+        before={field: before},
+        after={field: interaction.user_id},
+    )
+
+
+def _refresh_conversation(
+    *, session: Session, person: Person, interaction: Interaction, now: datetime
+) -> None:
+    """Keep the Teams conversation reference current (its service URL can change)."""
+    if interaction.platform != "teams" or interaction.conversation is None:
+        return
+    if person.teams_conversation == interaction.conversation:
+        return
+    person.teams_conversation = interaction.conversation
+    person.updated_at = now
+    session.add(person)

@@ -1,0 +1,677 @@
+"""Slack, through the real endpoint: signed requests into `POST /slack/events`.
+
+The app is built by `bot.app.build_app` exactly as `serve` builds it, with the Web
+API pointed at the in-project fake (tests/fakes/slack_api.py). Replies that Bolt
+sends after acknowledging are awaited through the listener pool going idle, never
+by sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from bot.app import build_app
+from bot.deps import Deps
+from bot.settings import Settings
+from handlers import router
+from handlers.interaction import Reply
+from handlers.router import Turn
+from qa.framework import load_framework
+from storage.models import AuditLogEntry, OutboxMessage, Person, ProcessedEvent
+from tests.fakes.slack_api import FakeSlack
+
+with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+SECRET = "test-signing-secret"
+SMALL = Path(__file__).parents[1] / "data" / "framework-small.yml"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def api(db_url: str, engine: Engine, slack: FakeSlack, now: datetime) -> Iterator[TestClient]:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.url,
+        database_url=db_url,
+    )
+    deps = Deps(
+        settings=settings, framework=load_framework(str(SMALL)), engine=engine, clock=lambda: now
+    )
+    with TestClient(build_app(deps, background=False)) as client:
+        yield client
+
+
+def add_person(
+    engine: Engine,
+    now: datetime,
+    *,
+    email: str,
+    name: str,
+    roles: list[str],
+    slack_user_id: str | None = None,
+    active: bool = True,
+) -> int:
+    with Session(engine) as session:
+        person = Person(
+            email=email,
+            name=name,
+            roles=roles,
+            slack_user_id=slack_user_id,
+            active=active,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(person)
+        session.commit()
+        assert person.id is not None
+        return person.id
+
+
+def signed_headers(
+    body: bytes, *, content_type: str, timestamp: int | None = None, secret: str = SECRET
+) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    try:
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    except UnicodeDecodeError:  # the SDK signs text; Slack's scheme signs the raw bytes
+        mac = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256)
+        signature = "v0=" + mac.hexdigest()
+    assert signature is not None
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+    }
+
+
+def post_command(api: TestClient, slack: FakeSlack, user_id: str, text: str) -> httpx.Response:
+    body = urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T0TEAM",
+            "channel_id": "C0GENERAL",
+            "user_id": user_id,
+            "command": "/qa",
+            "text": text,
+            "response_url": f"{slack.url}response",
+            "trigger_id": "1.2.abc",
+        }
+    ).encode()
+    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
+    return api.post("/slack/events", content=body, headers=headers)
+
+
+def post_event(
+    api: TestClient, event: dict[str, Any], *, event_id: str, retry: int | None = None
+) -> httpx.Response:
+    payload = {
+        "token": "legacy",
+        "team_id": "T0TEAM",
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": event,
+        "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}],
+    }
+    body = json.dumps(payload).encode()
+    headers = signed_headers(body, content_type="application/json")
+    if retry is not None:
+        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+    return api.post("/slack/events", content=body, headers=headers)
+
+
+def dm(user: str, text: str, ts: str = "1700000000.000100") -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": f"D{user}",
+        "user": user,
+        "text": text,
+        "ts": ts,
+    }
+
+
+def settle(api: TestClient) -> None:
+    """Wait until Bolt has finished the work it does after acknowledging."""
+    assert api.app.state.slack_executor.wait_idle(10), "listeners still running"  # type: ignore[attr-defined]
+
+
+def all_text(payload: dict[str, Any]) -> str:
+    blocks = payload.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return json.dumps(blocks or [], ensure_ascii=False) + str(payload.get("text", ""))
+
+
+def count(engine: Engine, model: type[Any]) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+# -- slash command ----------------------------------------------------------------------
+
+
+def test_qa_lead_asking_for_help_sees_status_and_the_operator_commands(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="lead@council.gov.uk",
+        name="Lee Lead",
+        roles=["qa_lead"],
+        slack_user_id="U1LEAD",
+    )
+    response = post_command(api, slack, "U1LEAD", "help")
+    assert response.status_code == 200
+    reply = response.json()
+    assert reply["response_type"] == "ephemeral"
+    text = all_text(reply)
+    assert "Hello Lee" in text
+    assert "/qa status" in text and "across Testshire County Council" in text
+    assert "qa-bot allocate --month YYYY-MM" in text
+    assert not slack.calls_to("users.info")  # already matched by Slack id
+
+
+def test_practitioner_help_offers_only_their_own_work(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="pat@council.gov.uk",
+        name="Pat Practitioner",
+        roles=["practitioner"],
+        slack_user_id="U2PRAC",
+    )
+    text = all_text(post_command(api, slack, "U2PRAC", "").json())
+    assert "/qa my" in text
+    assert "/qa status" not in text and "qa-bot" not in text
+
+
+def test_an_unknown_word_gets_help_with_a_gentle_note(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="pat@council.gov.uk",
+        name="Pat",
+        roles=["practitioner"],
+        slack_user_id="U2PRAC",
+    )
+    text = all_text(post_command(api, slack, "U2PRAC", "florb the widgets").json())
+    assert "didn't catch" in text and "florb" in text and "widgets" not in text
+    assert "/qa my" in text
+
+
+def test_unknown_user_gets_one_polite_reply_and_nothing_is_stored(
+    api: TestClient,
+    slack: FakeSlack,
+    engine: Engine,
+    now: datetime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    add_person(engine, now, email="lead@council.gov.uk", name="Lee", roles=["qa_lead"])
+    slack.add_user("U9NEW", "new.person@council.gov.uk")
+    before = count(engine, Person)
+    response = post_command(api, slack, "U9NEW", "my")
+    settle(api)
+    assert response.status_code == 200
+    reply = response.json()
+    assert len(reply["blocks"]) == 1
+    assert (
+        "I don't recognise you yet: ask your QA lead to add new.person@council.gov.uk"
+        in all_text(reply)
+    )
+    assert "Lee" not in all_text(reply)
+    assert count(engine, Person) == before
+    assert count(engine, AuditLogEntry) == 0 and count(engine, OutboxMessage) == 0
+    assert not slack.calls_to("chat.postMessage") and not slack.calls_to("response")
+    assert "new.person" not in caplog.text and "U9NEW" not in caplog.text
+
+
+def test_unknown_user_without_an_email_is_asked_for_their_work_email(
+    api: TestClient, slack: FakeSlack
+) -> None:
+    reply = post_command(api, slack, "U404", "help").json()  # users.info: user_not_found
+    assert "ask your QA lead to add your work email" in all_text(reply)
+
+
+def test_inactive_person_is_treated_as_unknown(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="gone@council.gov.uk",
+        name="Gone",
+        roles=["qa_lead"],
+        slack_user_id="U7GONE",
+        active=False,
+    )
+    slack.add_user("U7GONE", "gone@council.gov.uk")
+    assert "I don't recognise you yet" in all_text(post_command(api, slack, "U7GONE", "my").json())
+
+
+def test_person_matched_by_email_has_their_slack_id_stored(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    person_id = add_person(
+        engine, now, email="sam.jones@council.gov.uk", name="Sam Jones", roles=["team_manager"]
+    )
+    slack.add_user("U3SAM", "Sam.Jones@Council.gov.uk")
+    first = post_command(api, slack, "U3SAM", "my").json()
+    assert "Nothing is waiting for you right now, Sam" in all_text(first)
+    with Session(engine) as session:
+        assert session.get(Person, person_id).slack_user_id == "U3SAM"  # type: ignore[union-attr]
+    assert len(slack.calls_to("users.info")) == 1
+    post_command(api, slack, "U3SAM", "help")
+    assert len(slack.calls_to("users.info")) == 1  # known by Slack id now
+
+
+# -- request verification ---------------------------------------------------------------
+
+
+def _command_body(user_id: str = "U3SAM") -> bytes:
+    return urlencode({"command": "/qa", "user_id": user_id, "text": "my"}).encode()
+
+
+def test_forged_signature_is_refused_and_nothing_is_stored(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    person_id = add_person(engine, now, email="sam@council.gov.uk", name="Sam", roles=[])
+    slack.add_user("U3SAM", "sam@council.gov.uk")
+    body = _command_body()
+    headers = signed_headers(
+        body, content_type="application/x-www-form-urlencoded", secret="not-the-secret"
+    )
+    response = api.post("/slack/events", content=body, headers=headers)
+    assert response.status_code == 401
+    with Session(engine) as session:
+        assert session.get(Person, person_id).slack_user_id is None  # type: ignore[union-attr]
+    assert count(engine, ProcessedEvent) == 0 and count(engine, AuditLogEntry) == 0
+    assert not slack.calls_to("users.info")
+
+
+def test_body_changed_after_signing_is_refused(api: TestClient) -> None:
+    headers = signed_headers(_command_body(), content_type="application/x-www-form-urlencoded")
+    response = api.post("/slack/events", content=_command_body("U1OTHER"), headers=headers)
+    assert response.status_code == 401
+
+
+def test_stale_timestamp_is_refused(api: TestClient) -> None:
+    body = _command_body()
+    headers = signed_headers(
+        body,
+        content_type="application/x-www-form-urlencoded",
+        timestamp=int(time.time()) - 301,
+    )
+    assert api.post("/slack/events", content=body, headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize("drop", ["X-Slack-Signature", "X-Slack-Request-Timestamp"])
+def test_missing_signature_headers_are_refused(api: TestClient, drop: str) -> None:
+    body = _command_body()
+    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
+    del headers[drop]
+    assert api.post("/slack/events", content=body, headers=headers).status_code == 401
+
+
+def test_non_numeric_timestamp_is_refused(api: TestClient) -> None:
+    body = _command_body()
+    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
+    headers["X-Slack-Request-Timestamp"] = "yesterday"
+    assert api.post("/slack/events", content=body, headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b'{"type": "event_callback", "event_id": "Ev1", "event": "nope"}', "application/json"),
+        (b'{"type": "event_callback", "event": {"type": "message"}}', "application/json"),
+        (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
+        (b"payload=%7B%22type%22%3A%22block_actions%22%7D", "application/x-www-form-urlencoded"),
+        (
+            b'payload={"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"x"}}',
+            "application/x-www-form-urlencoded",
+        ),
+        (b"command=%2Fqa", "application/x-www-form-urlencoded"),
+        (b"\xff\xfe\x00", "application/json"),
+        (b"", "application/json"),
+    ],
+)
+def test_malformed_bodies_get_a_4xx_not_a_500(
+    api: TestClient, engine: Engine, body: bytes, content_type: str
+) -> None:
+    response = api.post(
+        "/slack/events", content=body, headers=signed_headers(body, content_type=content_type)
+    )
+    assert 400 <= response.status_code < 500, response.text
+    assert count(engine, ProcessedEvent) == 0
+
+
+def test_url_verification_is_answered(api: TestClient) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"}).encode()
+    response = api.post(
+        "/slack/events", content=body, headers=signed_headers(body, content_type="application/json")
+    )
+    assert response.status_code == 200 and "abc123" in response.text
+
+
+# -- events -----------------------------------------------------------------------------
+
+
+def test_direct_message_help_is_answered_in_the_dm(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="lead@council.gov.uk",
+        name="Lee",
+        roles=["qa_lead"],
+        slack_user_id="U1LEAD",
+    )
+    assert post_event(api, dm("U1LEAD", "help"), event_id="Ev0001").status_code == 200
+    settle(api)
+    [call] = slack.calls_to("chat.postMessage")
+    assert call.params["channel"] == "DU1LEAD"
+    assert "/qa status" in all_text(call.params)
+
+
+def test_an_event_retried_by_slack_is_answered_once(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="lead@council.gov.uk",
+        name="Lee",
+        roles=["qa_lead"],
+        slack_user_id="U1LEAD",
+    )
+    assert post_event(api, dm("U1LEAD", "my"), event_id="Ev0002").status_code == 200
+    settle(api)
+    for attempt in (1, 2):
+        assert post_event(api, dm("U1LEAD", "my"), event_id="Ev0002", retry=attempt).is_success
+    settle(api)
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert count(engine, ProcessedEvent) == 1
+
+
+def test_simultaneous_deliveries_of_one_event_reply_once(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="lead@council.gov.uk",
+        name="Lee",
+        roles=["qa_lead"],
+        slack_user_id="U1LEAD",
+    )
+    statuses: list[int] = []
+    workers = [
+        threading.Thread(
+            target=lambda n=n: statuses.append(
+                post_event(api, dm("U1LEAD", "help"), event_id="Ev0009", retry=n).status_code
+            )
+        )
+        for n in (None, 1, 2, 3)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    settle(api)
+    assert statuses == [200] * 4
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_messages_from_bots_and_edits_are_ignored(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="lead@council.gov.uk",
+        name="Lee",
+        roles=["qa_lead"],
+        slack_user_id="U1LEAD",
+    )
+    post_event(api, {**dm("U1LEAD", "help"), "bot_id": "B0OTHER"}, event_id="Ev0003")
+    post_event(api, {**dm("U1LEAD", "help"), "subtype": "message_changed"}, event_id="Ev0004")
+    settle(api)
+    assert not slack.calls_to("chat.postMessage")
+
+
+def test_a_mention_in_a_channel_is_answered_privately(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="lead@council.gov.uk",
+        name="Lee",
+        roles=["qa_lead"],
+        slack_user_id="U1LEAD",
+    )
+    event = {
+        "type": "app_mention",
+        "channel": "C0GENERAL",
+        "user": "U1LEAD",
+        "text": "<@U0BOT> my",
+        "ts": "1700000000.000200",
+    }
+    post_event(api, event, event_id="Ev0005")
+    settle(api)
+    assert not slack.calls_to("chat.postMessage")
+    [call] = slack.calls_to("chat.postEphemeral")
+    assert call.params["channel"] == "C0GENERAL" and call.params["user"] == "U1LEAD"
+    assert "Nothing is waiting for you right now" in all_text(call.params)
+
+
+def test_opening_the_home_tab_publishes_a_home_view(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="lead@council.gov.uk",
+        name="Lee",
+        roles=["qa_lead"],
+        slack_user_id="U1LEAD",
+    )
+    event = {"type": "app_home_opened", "user": "U1LEAD", "channel": "DU1LEAD", "tab": "home"}
+    post_event(api, event, event_id="Ev0006")
+    settle(api)
+    [call] = slack.calls_to("views.publish")
+    assert call.params["user_id"] == "U1LEAD"
+    view = call.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["type"] == "home"
+    assert "Hello Lee" in json.dumps(view)
+
+
+def test_the_my_work_button_on_the_home_tab_answers_in_a_dm(
+    api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
+) -> None:
+    add_person(
+        engine,
+        now,
+        email="lead@council.gov.uk",
+        name="Lee",
+        roles=["qa_lead"],
+        slack_user_id="U1LEAD",
+    )
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U1LEAD"},
+        "team": {"id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "trigger_id": "1.2.abc",
+        "container": {"type": "view", "view_id": "V0VIEW"},
+        "view": {"id": "V0VIEW", "type": "home", "callback_id": ""},
+        "actions": [{"action_id": "my", "block_id": "b1", "type": "button", "value": ""}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    response = api.post(
+        "/slack/events",
+        content=body,
+        headers=signed_headers(body, content_type="application/x-www-form-urlencoded"),
+    )
+    assert response.status_code == 200
+    settle(api)
+    [call] = slack.calls_to("chat.postMessage")
+    assert call.params["channel"] == "U1LEAD"
+    assert "Nothing is waiting for you right now" in all_text(call.params)
+
+
+def _click(api: TestClient, user_id: str, action_id: str, channel: str) -> httpx.Response:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id},
+        "team": {"id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "trigger_id": "1.2.abc",
+        "channel": {"id": channel},
+        "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
+        "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": "k"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
+    return api.post("/slack/events", content=body, headers=headers)
+
+
+def test_a_failing_handler_or_template_still_gets_a_polite_answer(
+    api: TestClient,
+    slack: FakeSlack,
+    engine: Engine,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot")
+    caplog.set_level(logging.DEBUG, logger="handlers")
+
+    def boom(_turn: Turn) -> list[Reply]:
+        raise RuntimeError("child's name would be here")
+
+    monkeypatch.setitem(router.ACTIONS, "boom", boom)
+    monkeypatch.setitem(router.ACTIONS, "bad_template", lambda _t: [Reply("no_such_template")])
+    add_person(
+        engine,
+        now,
+        email="lead@council.gov.uk",
+        name="Lee",
+        roles=["qa_lead"],
+        slack_user_id="U1LEAD",
+    )
+    assert _click(api, "U1LEAD", "boom", "DU1LEAD").status_code == 200
+    assert _click(api, "U1LEAD", "bad_template", "DU1LEAD").status_code == 200
+    settle(api)
+    calls = slack.calls_to("chat.postMessage")
+    assert len(calls) == 2
+    assert all("Sorry, that didn't work" in all_text(c.params) for c in calls)
+    assert "RuntimeError" in caplog.text  # what failed is logged, what it said is not
+    for personal in ("child's name", "lead@council.gov.uk", "Lee"):
+        assert personal not in caplog.text
+
+
+# -- health -----------------------------------------------------------------------------
+
+
+def test_healthz_answers_json(api: TestClient) -> None:
+    response = api.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok" and body["slack"] is True
+
+
+# -- the event loop and Socket Mode ---------------------------------------------------------
+
+
+def test_a_slow_slack_request_does_not_hold_up_other_requests(
+    api: TestClient, slack: FakeSlack
+) -> None:
+    release = threading.Event()
+
+    def slow_users_info(method: str, _params: dict[str, Any]) -> Any:
+        if method == "users.info":
+            release.wait(10)  # Slack being slow to answer: the listener thread waits here
+        return None
+
+    slack.state.interceptor = slow_users_info
+    answers: list[httpx.Response] = []
+    worker = threading.Thread(
+        target=lambda: answers.append(post_command(api, slack, "U9NEW", "help"))
+    )
+    worker.start()
+    try:
+        slack.wait_for("users.info")
+        assert api.get("/healthz").status_code == 200  # served while Slack work waits
+        assert not answers
+    finally:
+        release.set()
+        worker.join(10)
+    assert answers and answers[0].status_code == 200
+
+
+def test_socket_mode_uses_the_app_token_and_stops_cleanly(
+    db_url: str, engine: Engine, slack: FakeSlack, now: datetime
+) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-test-token",
+        slack_app_token="xapp-test-token",
+        slack_api_url=slack.url,
+        database_url=db_url,
+    )
+    deps = Deps(
+        settings=settings, framework=load_framework(str(SMALL)), engine=engine, clock=lambda: now
+    )
+    app = build_app(deps, background=False)
+    [socket_loop] = [f for f in app.state.loops if "socket_mode" in f.__qualname__]
+    with TestClient(app) as client:  # no signing secret: no HTTP endpoint to attack
+        assert client.post("/slack/events", content=b"{}").status_code in {404, 405}
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(socket_loop(stop))
+        await asyncio.to_thread(slack.wait_for, "apps.connections.open")
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+
+    asyncio.run(run())
