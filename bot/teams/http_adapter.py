@@ -1,0 +1,100 @@
+"""Serves the Teams SDK's messaging route on our FastAPI app, rejecting bad input with 4xx.
+
+The SDK's own `FastAPIAdapter` hands `await request.json()` straight to its server,
+so a body that is not JSON, not an object, or not a valid activity ends in a 500
+(and a stack trace in the log). Bot Framework treats a 5xx as "try again", so a
+malformed request would be retried for nothing. This adapter checks the shape first:
+413 for an oversized body, 401 when authentication is on and there is no bearer
+token at all, 400 for anything that is not an activity. Only then does the SDK see
+the request (and validate the token itself). Nothing is processed or stored before
+that point, and nothing from the body is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000  # activities are a few KB; Teams itself caps messages near 40 KB
+
+
+def _problem(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def activity_problem(body: Any) -> str | None:
+    """Why `body` is not an activity the SDK can process, or None when it is."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object (a Bot Framework activity)"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "the activity has no 'type'"
+    from microsoft_teams.api import ActivityTypeAdapter
+    from microsoft_teams.apps.events import CoreActivity
+    from pydantic import ValidationError
+
+    try:
+        core = CoreActivity.model_validate(body)
+        ActivityTypeAdapter.validate_python(core.model_dump(by_alias=True, exclude_none=True))
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in err["loc"][-2:]) for err in exc.errors()})
+        return "the activity is not valid: check " + ", ".join(fields[:5])
+    return None
+
+
+class StrictFastAPIAdapter:
+    """An `HttpServerAdapter` (the SDK's protocol) that mounts routes on an existing app."""
+
+    def __init__(self, app: FastAPI, *, auth_required: bool) -> None:
+        self._app = app
+        self._auth_required = auth_required
+
+    @property
+    def app(self) -> FastAPI:
+        return self._app
+
+    def register_route(self, method: str, path: str, handler: Any) -> None:
+        if method != "POST":
+            raise ValueError(f"unsupported HTTP method for a Teams route: {method}")
+
+        async def endpoint(request: Request) -> Response:
+            raw = await request.body()
+            if len(raw) > MAX_BODY_BYTES:
+                return _problem(413, "the request body is too large for an activity")
+            auth = request.headers.get("authorization", "")
+            if self._auth_required and not auth.startswith("Bearer "):
+                log.warning("teams: request to %s without a bearer token: 401", path)
+                return _problem(401, "Unauthorized")
+            try:
+                body = json.loads(raw)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                log.warning("teams: request to %s is not JSON: 400", path)
+                return _problem(400, "the body is not valid JSON")
+            problem = activity_problem(body)
+            if problem is not None:
+                log.warning("teams: malformed activity to %s: 400", path)
+                return _problem(400, problem)
+            result = await handler({"body": body, "headers": dict(request.headers)})
+            status = int(result["status"])
+            content = result.get("body")
+            if content is not None:
+                return JSONResponse(content=content, status_code=status)
+            return Response(status_code=status)
+
+        self._app.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
+
+    def serve_static(self, path: str, directory: str) -> None:
+        from fastapi.staticfiles import StaticFiles
+
+        self._app.mount(path, StaticFiles(directory=directory, html=True), name=path.strip("/"))
+
+    async def start(self, port: int) -> None:
+        raise NotImplementedError("qa-bot serves this app itself (qa-bot serve)")
+
+    async def stop(self) -> None:
+        return None

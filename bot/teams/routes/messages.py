@@ -1,0 +1,25 @@
+"""Typed commands (`help`, `my`, `status ...`) and `Action.Submit` card presses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.teams import activities
+from bot.teams.routes.replies import reply_all, with_email
+from bot.teams.turn import TurnRunner
+
+log = logging.getLogger(__name__)
+
+
+def register(app: Any, turns: TurnRunner) -> None:
+    @app.on_message
+    async def on_message(ctx: Any) -> None:
+        activity = ctx.activity
+        conversation = activities.personal_reference(activity, ctx.conversation_ref)
+        interaction = activities.from_message(activity, conversation)
+        if interaction is None:
+            log.info("teams: message %s has nothing to act on", activity.id)
+            return
+        interaction = await with_email(ctx, turns, interaction)
+        await reply_all(ctx, await turns.run(interaction))

@@ -1,0 +1,194 @@
+"""The Teams app package: three files, icons of the right size, a manifest the schema accepts.
+
+The official manifest schema ships in the npm package `@microsoft/app-manifest`. The
+`manifest_schema` fixture looks for it under tests/.cache/app-manifest/ (gitignored)
+and fetches it with `npm pack` when npm is available; without either, the schema
+test is skipped and says why.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import tarfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from bot.commands.teams_package import app as teams_package_cli
+from bot.teams.package import MANIFEST_VERSION, PackageError, PackageOptions, package_bytes
+
+CACHE = Path(__file__).parents[1] / ".cache" / "app-manifest"
+SCHEMA = (
+    Path("package")
+    / "build"
+    / "json-schemas"
+    / "teams"
+    / f"v{MANIFEST_VERSION}"
+    / "MicrosoftTeams.schema.json"
+)
+BOT_ID = "99999999-8888-7777-6666-555555555555"
+FRAMEWORK = Path(__file__).parents[1] / "data" / "framework-small.yml"
+OPTIONS = PackageOptions(bot_id=BOT_ID, app_id=BOT_ID, host="qa-bot.testshire.gov.uk")
+
+
+def _fetch_schema_package() -> str | None:
+    """Unpack `@microsoft/app-manifest` into the cache; the reason when that is impossible."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not on PATH and tests/.cache/app-manifest/ has no schema"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    try:
+        result = subprocess.run(
+            [npm, "pack", "@microsoft/app-manifest", "--pack-destination", str(CACHE)],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "npm pack @microsoft/app-manifest timed out (no registry access?)"
+    if result.returncode != 0:
+        return f"npm pack @microsoft/app-manifest failed: {result.stderr.strip()[-300:]}"
+    tarballs = sorted(CACHE.glob("microsoft-app-manifest-*.tgz"))
+    if not tarballs:
+        return "npm pack produced no tarball"
+    with tarfile.open(tarballs[-1]) as archive:
+        archive.extractall(CACHE, filter="data")
+    return None
+
+
+@pytest.fixture(scope="session")
+def manifest_schema() -> dict[str, Any]:
+    path = CACHE / SCHEMA
+    if not path.exists():
+        reason = _fetch_schema_package()
+        if reason is not None:
+            pytest.skip(f"Teams manifest schema unavailable: {reason}")
+    if not path.exists():
+        pytest.skip(f"@microsoft/app-manifest has no schema v{MANIFEST_VERSION} ({path})")
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8-sig"))
+    return schema
+
+
+def unzip(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_the_package_holds_the_manifest_and_both_icons_at_the_top_level() -> None:
+    files = unzip(package_bytes(OPTIONS))
+
+    assert sorted(files) == ["color.png", "manifest.json", "outline.png"]
+
+
+def test_the_icons_have_the_sizes_teams_requires() -> None:
+    files = unzip(package_bytes(OPTIONS))
+
+    color = Image.open(io.BytesIO(files["color.png"]))
+    outline = Image.open(io.BytesIO(files["outline.png"]))
+    assert color.format == outline.format == "PNG"
+    assert color.size == (192, 192)
+    assert outline.size == (32, 32)
+    # The outline icon is white on a transparent background.
+    rgba = outline.convert("RGBA")
+    pixels = [rgba.getpixel((x, y)) for x in range(32) for y in range(32)]
+    assert min(p[3] for p in pixels) == 0
+    assert {p[:3] for p in pixels if p[3] > 200} == {(255, 255, 255)}
+
+
+def test_the_manifest_names_the_bot_its_scopes_and_commands() -> None:
+    manifest = json.loads(unzip(package_bytes(OPTIONS))["manifest.json"])
+
+    (bot,) = manifest["bots"]
+    assert bot["botId"] == BOT_ID
+    assert set(bot["scopes"]) == {"personal", "team"}
+    titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
+    assert titles == ["help", "my", "status"]
+    assert manifest["webApplicationInfo"]["id"] == BOT_ID
+    assert manifest["validDomains"] == ["qa-bot.testshire.gov.uk"]
+    assert manifest["manifestVersion"] == MANIFEST_VERSION
+
+
+def test_the_manifest_validates_against_the_official_schema(
+    manifest_schema: dict[str, Any],
+) -> None:
+    import jsonschema
+
+    manifest = json.loads(unzip(package_bytes(OPTIONS))["manifest.json"])
+
+    validator = jsonschema.Draft4Validator(manifest_schema)
+    errors = sorted(validator.iter_errors(manifest), key=lambda e: list(e.path))
+    assert errors == [], [f"{list(e.path)}: {e.message}" for e in errors]
+
+
+@pytest.mark.parametrize(
+    ("options", "complaint"),
+    [
+        (PackageOptions(bot_id="not-a-guid", app_id=BOT_ID, host="a.example.org"), "bot id"),
+        (PackageOptions(bot_id=BOT_ID, app_id=BOT_ID, host="https://a.example.org"), "host"),
+        (PackageOptions(bot_id=BOT_ID, app_id=BOT_ID, host="a.example.org", name="x" * 31), "name"),
+    ],
+)
+def test_unusable_options_are_refused_with_the_reason(
+    options: PackageOptions, complaint: str
+) -> None:
+    with pytest.raises(PackageError, match=complaint):
+        package_bytes(options)
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("TEAMS_CLIENT_ID", "QA_BOT_TEAMS_PLAYGROUND"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("QA_BOT_FRAMEWORK", str(FRAMEWORK))
+    return tmp_path
+
+
+def test_the_command_writes_the_zip_with_the_client_id_from_settings(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEAMS_CLIENT_ID", BOT_ID)
+    out = cli_env / "out" / "qa-bot-teams.zip"
+
+    result = CliRunner().invoke(
+        teams_package_cli, ["--out", str(out), "--host", "qa-bot.testshire.gov.uk"]
+    )
+
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(unzip(out.read_bytes())["manifest.json"])
+    assert manifest["bots"][0]["botId"] == BOT_ID
+    assert manifest["developer"]["name"] == "Testshire County Council"
+    assert not list(out.parent.glob("*.partial"))
+
+
+def test_the_command_without_a_bot_id_says_what_to_set(cli_env: Path) -> None:
+    out = cli_env / "qa-bot-teams.zip"
+
+    result = CliRunner().invoke(
+        teams_package_cli, ["--out", str(out), "--host", "qa-bot.testshire.gov.uk"]
+    )
+
+    assert result.exit_code == 1
+    assert "TEAMS_CLIENT_ID" in result.output
+    assert not out.exists()
+
+
+def test_the_command_with_a_bad_host_writes_nothing(cli_env: Path) -> None:
+    out = cli_env / "qa-bot-teams.zip"
+
+    result = CliRunner().invoke(
+        teams_package_cli,
+        ["--out", str(out), "--host", "localhost:3978", "--bot-id", BOT_ID],
+    )
+
+    assert result.exit_code == 1
+    assert "host" in result.output
+    assert not out.exists()
