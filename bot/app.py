@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import socket
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,7 @@ from storage.outbox import backlog
 
 log = logging.getLogger(__name__)
 
-BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
+BackgroundLoop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def health(deps: Deps, now: datetime) -> tuple[bool, dict[str, Any]]:
@@ -62,7 +63,9 @@ def build_app(deps: Deps, *, background: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(loop(stop)) for loop in loops] if background else []
+        tasks: list[asyncio.Task[None]] = (
+            [asyncio.create_task(loop(stop)) for loop in loops] if background else []
+        )
         try:
             yield
         finally:
@@ -82,6 +85,10 @@ def build_app(deps: Deps, *, background: bool = True) -> FastAPI:
         ok, body = health(deps, deps.clock())
         return JSONResponse(body, status_code=200 if ok else 503)
 
+    from bot.render import Renderer
+
+    renderer = Renderer(deps.framework)
+    api.state.renderer = renderer  # one Jinja2 environment for the whole app
     messengers: list[Messenger] = []
     if deps.settings.slack_enabled:
         from bot.slack.adapter import mount as mount_slack
@@ -90,12 +97,14 @@ def build_app(deps: Deps, *, background: bool = True) -> FastAPI:
     if deps.settings.teams_enabled:
         from bot.teams.adapter import mount as mount_teams
 
-        messengers.append(mount_teams(api, deps))
+        messengers.append(mount_teams(api, deps, renderer=renderer))
     api.state.messengers = messengers
 
     from bot.sender import OutboxSender
 
-    api.state.sender = OutboxSender(deps, messengers)
+    # A stable worker id lets a restarted process take its own claims back at once.
+    worker = f"{socket.gethostname()}:{deps.settings.port}"
+    api.state.sender = OutboxSender(deps, messengers, renderer=renderer, worker_id=worker)
     loops.append(api.state.sender.run)
 
     from reminders.jobs import all_jobs

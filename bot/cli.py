@@ -22,6 +22,9 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("framework", "framework"),
     ("imports", "import"),
     ("jobs", "jobs"),
+    ("allocate", None),
+    ("teams_package", "teams-package"),
+    ("outbox", "outbox"),
 ]
 
 

@@ -4,7 +4,9 @@ Handlers and jobs `enqueue` a `Message` in the same transaction as the change th
 caused it. The sender `claim`s due rows, sends them and marks them sent. The unique
 idempotency key makes a second enqueue of the same message a no-op, so reconcilers
 can run as often as they like. The only window for a duplicate is a crash between a
-successful send and `mark_sent`; a claim older than `stale_after` is taken again.
+successful send and `mark_sent`; a claim older than `stale_after` is taken again, and
+a worker restarted under the same name hands its old claims back (`release_claims`).
+A message only paced, not tried, goes back without counting an attempt (`release`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import exists, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Person
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
@@ -83,44 +86,45 @@ def claim(
 ) -> list[OutboxMessage]:
     """Take up to `limit` due messages for `worker`, oldest first, in order per recipient.
 
-    A message is not claimed while an earlier message to the same recipient is still
-    waiting, so people read their messages in the order they were queued.
+    A message is due when it is pending and its time has come, or when it was claimed
+    longer than `stale_after` ago by a worker that never reported back (it crashed).
+    It is only taken when no earlier message to the same recipient is still pending or
+    being sent, so people read their messages in the order they were queued, even
+    when an earlier one waits for a retry. Each claim counts as one attempt.
     """
     stale = now - stale_after
     due = or_(
         (col(OutboxMessage.status) == PENDING) & (col(OutboxMessage.next_attempt_at) <= now),
         (col(OutboxMessage.status) == SENDING) & (col(OutboxMessage.claimed_at) < stale),
     )
-    query = select(OutboxMessage).where(due).order_by(col(OutboxMessage.id)).limit(limit * 4)
+    earlier = aliased(OutboxMessage)
+    ahead = (
+        exists()
+        .where(col(earlier.id) < col(OutboxMessage.id))
+        .where(col(earlier.status).in_([PENDING, SENDING]))
+    )
+    # Two plain conditions rather than one OR, so each can use the person_id index.
+    person_waiting = ahead.where(col(earlier.person_id) == col(OutboxMessage.person_id))
+    channel_waiting = ahead.where(col(earlier.person_id).is_(None)).where(
+        col(earlier.channel) == col(OutboxMessage.channel)
+    )
+    waiting_ahead = person_waiting | (col(OutboxMessage.person_id).is_(None) & channel_waiting)
+    query = (
+        select(OutboxMessage)
+        .where(due)
+        .where(~waiting_ahead)
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    candidates = list(session.exec(query))
-    if not candidates:
-        return []
-    first_id = candidates[0].id or 0
-    waiting = session.exec(
-        select(OutboxMessage.person_id, OutboxMessage.channel, func.min(OutboxMessage.id))
-        .where(col(OutboxMessage.status).in_([PENDING, SENDING]))
-        .where(col(OutboxMessage.id) <= (candidates[-1].id or 0))
-        .where(col(OutboxMessage.id) >= first_id - 100_000)
-        .group_by(col(OutboxMessage.person_id), col(OutboxMessage.channel))
-    ).all()
-    head = {(p, c): i for p, c, i in waiting}
-    taken: list[OutboxMessage] = []
-    seen: set[tuple[int | None, str | None]] = set()
-    for msg in candidates:
-        key = (msg.person_id, msg.channel)
-        if key in seen or head.get(key, msg.id) != msg.id:
-            continue  # an earlier message to this recipient goes first
-        seen.add(key)
+    taken = list(session.exec(query))
+    for msg in taken:
         msg.status = SENDING
         msg.claimed_at = now
         msg.claimed_by = worker
         msg.attempts += 1
         session.add(msg)
-        taken.append(msg)
-        if len(taken) >= limit:
-            break
     session.flush()
     return taken
 
@@ -128,28 +132,84 @@ def claim(
 def mark_sent(
     *, session: Session, message_id: int, now: datetime, platform: str, ref: dict[str, Any] | None
 ) -> None:
-    msg = session.get(OutboxMessage, message_id)
-    if msg is None:
-        return
-    msg.status, msg.sent_at, msg.platform, msg.platform_ref = SENT, now, platform, ref
-    msg.last_error = None
-    session.add(msg)
+    """The platform accepted the message: never send it again, whoever claimed it.
+
+    One UPDATE, no read first: this runs once per message sent, right after the send.
+    """
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(status=SENT, sent_at=now, platform=platform, platform_ref=ref, last_error=None)
+    )
 
 
-def mark_retry(*, session: Session, message_id: int, at: datetime, error: str) -> None:
-    """Put a message back in the queue, not to be tried before `at`."""
-    msg = session.get(OutboxMessage, message_id)
+def _still_ours(msg: OutboxMessage | None, worker: str | None) -> bool:
+    """False when the message was sent, or its claim has since been retaken by another worker."""
     if msg is None or msg.status == SENT:
+        return False
+    return worker is None or msg.status != SENDING or msg.claimed_by == worker
+
+
+def mark_retry(
+    *, session: Session, message_id: int, at: datetime, error: str, worker: str | None = None
+) -> None:
+    """Put a message back in the queue, not to be tried before `at`.
+
+    With `worker`, nothing happens if another worker has retaken the claim meanwhile.
+    """
+    msg = session.get(OutboxMessage, message_id)
+    if msg is None or not _still_ours(msg, worker):
         return
     msg.status, msg.next_attempt_at, msg.last_error = PENDING, at, error[:500]
     msg.claimed_at = msg.claimed_by = None
     session.add(msg)
 
 
-def mark_failed(*, session: Session, message_id: int, error: str, platform: str | None) -> None:
-    """A permanent failure (no such user, blocked the bot): kept for a person to see."""
+def release(*, session: Session, message_id: int, at: datetime, worker: str | None = None) -> None:
+    """Hand a claimed message back unsent without counting an attempt (it was only paced)."""
     msg = session.get(OutboxMessage, message_id)
-    if msg is None or msg.status == SENT:
+    if msg is None or msg.status != SENDING or not _still_ours(msg, worker):
+        return
+    msg.status, msg.next_attempt_at = PENDING, at
+    msg.attempts = max(0, msg.attempts - 1)
+    msg.claimed_at = msg.claimed_by = None
+    session.add(msg)
+
+
+def release_claims(*, session: Session, worker: str, now: datetime) -> int:
+    """Hand back every claim `worker` holds; how many there were.
+
+    A worker restarted under the same id calls this first: its previous life may have
+    sent some of these and crashed before marking them, the only duplicate window.
+    """
+    held = list(
+        session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == SENDING)
+            .where(OutboxMessage.claimed_by == worker)
+        )
+    )
+    for msg in held:
+        msg.status, msg.next_attempt_at = PENDING, now
+        msg.claimed_at = msg.claimed_by = None
+        session.add(msg)
+    return len(held)
+
+
+def mark_failed(
+    *,
+    session: Session,
+    message_id: int,
+    error: str,
+    platform: str | None,
+    worker: str | None = None,
+) -> None:
+    """A permanent failure (no such user, blocked the bot): kept for a person to see.
+
+    `claimed_at` is left as it was: it is when the last attempt, the failing one, began.
+    """
+    msg = session.get(OutboxMessage, message_id)
+    if msg is None or not _still_ours(msg, worker):
         return
     msg.status, msg.last_error, msg.platform = FAILED, error[:500], platform
     session.add(msg)
@@ -169,6 +229,16 @@ def backlog(*, session: Session) -> tuple[int, datetime | None]:
     return int(count), oldest
 
 
+def next_due(*, session: Session) -> datetime | None:
+    """When the earliest pending message may next be tried (None when nothing is pending)."""
+    return session.exec(
+        select(OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.status == PENDING)
+        .order_by(col(OutboxMessage.next_attempt_at))
+        .limit(1)
+    ).first()
+
+
 def failed_messages(*, session: Session, limit: int = 200) -> list[OutboxMessage]:
     return list(
         session.exec(
@@ -178,3 +248,37 @@ def failed_messages(*, session: Session, limit: int = 200) -> list[OutboxMessage
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One message that could not be delivered, as an operator needs to see it."""
+
+    id: int
+    at: datetime  # when the failing attempt began
+    recipient: str  # the person's email, or "#<channel key>"
+    template: str
+    reason: str
+    platform: str | None
+
+
+def failures(*, session: Session, limit: int = 200) -> list[Failure]:
+    """The most recent failures first, with who they were for."""
+    rows = session.exec(
+        select(OutboxMessage, Person.email)
+        .join(Person, col(Person.id) == col(OutboxMessage.person_id), isouter=True)
+        .where(OutboxMessage.status == FAILED)
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        Failure(
+            id=msg.id or 0,
+            at=msg.claimed_at or msg.created_at,
+            recipient=email if email else f"#{msg.channel or '?'}",
+            template=msg.template,
+            reason=msg.last_error or "",
+            platform=msg.platform,
+        )
+        for msg, email in rows
+    ]

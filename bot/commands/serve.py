@@ -10,8 +10,7 @@ from bot.commands.common import console, load_configured_framework, load_setting
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve() -> None:
-        """Serve Slack (/slack/events), Teams (/api/messages) and /healthz; run the
-        scheduler ticks and the outbox sender."""
+        """Serve Slack, Teams and /healthz; run the scheduler and the outbox sender."""
         from bot.server import run_server
 
         settings = load_settings()

@@ -4,18 +4,46 @@ Point the SDK at it with `WebClient(base_url=fake.url)` (the URL ends in `/api/`
 or set `SLACK_API_URL=fake.url`. It records every call, knows a few users, and
 can be told to answer with errors (`fail_next`). Modelled on bolt-python's
 `tests/mock_web_api_server/`.
+
+For the outbox sender it can also behave like Slack under load:
+
+- `limits=RateLimits()` enforces Slack's posting limit (about one message a second
+  per channel, with a small burst) and per-method workspace limits for tier-like
+  methods (`users.lookupByEmail` ...), answering 429 with `Retry-After`;
+- `fault_rates={"429": 0.05, "500": 0.01}` answers a share of calls with errors,
+  from a seeded random generator so a run can be repeated;
+- every *accepted* `chat.postMessage` is kept in `posted`, so a test can count
+  duplicates (`duplicates()`);
+- `violations` counts calls that arrived at a channel (for posting methods) or a
+  method (for the others) before a Retry-After the fake had answered had expired:
+  a sender that honours Retry-After keeps it at zero.
+
+Rate limiting is off by default so conversation tests can post freely.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import random
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+# Methods Slack limits per channel (the "special tier"); every other method is limited
+# per method per workspace.
+POSTING_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+# Tier-like methods the sender uses, limited by default to 100 a minute each.
+TIER_METHODS = ("users.lookupByEmail", "users.info", "conversations.open")
 
 
 @dataclass
@@ -40,31 +68,109 @@ class SlackUser:
 
 
 @dataclass
+class Posted:
+    """A message the fake accepted: what a person would see in Slack."""
+
+    method: str  # chat.postMessage or chat.update
+    channel: str
+    text: str
+    ts: str
+    at: float
+
+
+@dataclass
+class RateLimits:
+    """Slack-like limits. `per_channel` messages a second per channel, `burst` at once;
+    `methods` maps a method to (calls, per seconds) for the whole workspace."""
+
+    per_channel: float = 1.0
+    burst: int = 3
+    methods: dict[str, tuple[int, float]] = field(
+        default_factory=lambda: {m: (100, 60.0) for m in TIER_METHODS}
+    )
+
+
+@dataclass
+class _Bucket:
+    capacity: float
+    rate: float  # tokens a second
+    tokens: float
+    stamp: float
+
+    def take(self, now: float) -> float:
+        """Take a token; 0.0 when granted, else seconds until one is available."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+@dataclass
 class FakeSlackState:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, SlackUser] = field(default_factory=dict)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ts_counter: int = 0
-    # Hook for richer behaviour (rate limits): returns (status, body, headers) or None.
+    # Hook for richer behaviour: returns (status, body, headers) or None.
     interceptor: (
         Callable[[str, dict[str, Any]], tuple[int, dict[str, Any], dict[str, str]] | None] | None
     ) = None
+    posted: list[Posted] = field(default_factory=list)
+    # (scope, key) -> the monotonic time the last Retry-After answered for it expires
+    holds: dict[tuple[str, str], float] = field(default_factory=dict)
+    buckets: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
+    violations: int = 0
+    violation_log: list[tuple[str, str, float]] = field(default_factory=list)
+    rate_limited: int = 0  # 429s answered because a limit was reached
+    injected: Counter[str] = field(default_factory=Counter)  # random faults answered
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # listen() backlog: the default 5 stalls concurrent senders
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-request (the kill -9 test) is expected: stay quiet."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _ok(**extra: Any) -> dict[str, Any]:
     return {"ok": True, **extra}
 
 
+def _scope(method: str, params: dict[str, Any]) -> tuple[str, str]:
+    """What a 429 applies to: the channel for posting methods, else the whole method."""
+    if method in POSTING_METHODS:
+        return ("channel", str(params.get("channel", "")))
+    return ("method", method)
+
+
 class FakeSlack:
     """Start with `with FakeSlack() as slack:`; `slack.url` is the Web API base URL."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        limits: RateLimits | None = None,
+        fault_rates: dict[str, float] | None = None,
+        seed: int = 1,
+        fault_retry_after: int = 1,
+    ) -> None:
         self.state = FakeSlackState()
+        self.limits = limits
+        self.fault_rates = dict(fault_rates or {})
+        self.fault_retry_after = fault_retry_after
+        self._rng = random.Random(seed)
         self.add_user("U0BOT", "bot@example.invalid", "qa-bot")
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # -- control --------------------------------------------------------------------
     @property
@@ -77,6 +183,11 @@ class FakeSlack:
 
     def add_user(self, user_id: str, email: str, name: str = "") -> None:
         self.state.users[user_id] = SlackUser(user_id, email, name or email.split("@")[0])
+
+    def add_users(self, users: list[tuple[str, str]]) -> None:
+        """Many (user id, email) pairs at once (also POST /_fake/users)."""
+        for user_id, email in users:
+            self.add_user(user_id, email)
 
     def fail_next(self, method: str, fault: Fault, times: int = 1) -> None:
         with self.state.lock:
@@ -98,6 +209,36 @@ class FakeSlack:
             f"expected {count} call(s) to {method}, got {len(self.calls_to(method))}"
         )
 
+    def posts(self, method: str = "chat.postMessage") -> list[Posted]:
+        """Accepted messages, in the order the fake accepted them."""
+        with self.state.lock:
+            return [p for p in self.state.posted if p.method == method]
+
+    def duplicates(self) -> int:
+        """Accepted postMessages beyond the first with the same channel and text."""
+        counts = Counter((p.channel, p.text) for p in self.posts())
+        return sum(n - 1 for n in counts.values() if n > 1)
+
+    @property
+    def violations(self) -> int:
+        with self.state.lock:
+            return self.state.violations
+
+    def stats(self) -> dict[str, Any]:
+        """The figures a bench reports (also served at GET /_fake/stats)."""
+        with self.state.lock:
+            posted = [p for p in self.state.posted if p.method == "chat.postMessage"]
+            counts = Counter((p.channel, p.text) for p in posted)
+            return {
+                "calls": len(self.state.calls),
+                "posted": len(posted),
+                "delivered": len(counts),  # distinct (channel, text)
+                "duplicates": sum(n - 1 for n in counts.values() if n > 1),
+                "violations": self.state.violations,
+                "rate_limited": self.state.rate_limited,
+                "injected": dict(self.state.injected),
+            }
+
     def __enter__(self) -> FakeSlack:
         self._thread.start()
         return self
@@ -107,6 +248,59 @@ class FakeSlack:
         self._server.server_close()
 
     # -- behaviour ------------------------------------------------------------------
+    def _too_many(
+        self, scope: tuple[str, str], now: float, wait: float
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Answer 429 and remember when its Retry-After expires (caller holds the lock)."""
+        retry_after = max(1, math.ceil(wait))
+        self.state.holds[scope] = now + retry_after
+        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+
+    def _police(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        """Early sends, random faults and rate limits, before the method's own answer."""
+        if method == "auth.test":
+            return None
+        st, now = self.state, time.monotonic()
+        scope = _scope(method, params)
+        with st.lock:
+            expires = st.holds.get(scope)
+            if expires is not None and now < expires:
+                st.violations += 1
+                st.violation_log.append((scope[0], scope[1], expires - now))
+                if self.limits is not None:
+                    return (
+                        429,
+                        {"ok": False, "error": "ratelimited"},
+                        {"Retry-After": str(max(1, math.ceil(expires - now)))},
+                    )
+            roll = self._rng.random() if self.fault_rates else 1.0
+            share_429 = self.fault_rates.get("429", 0.0)
+            if roll < share_429:
+                st.injected["429"] += 1
+                return self._too_many(scope, now, self.fault_retry_after)
+            if roll < share_429 + self.fault_rates.get("500", 0.0):
+                st.injected["500"] += 1
+                return 500, {"ok": False, "error": "internal_error"}, {}
+            if self.limits is None:
+                return None
+            if scope[0] == "channel":
+                capacity, rate = float(self.limits.burst), self.limits.per_channel
+            elif method in self.limits.methods:
+                count, period = self.limits.methods[method]
+                capacity, rate = float(count), count / period
+            else:
+                return None
+            bucket = st.buckets.get(scope)
+            if bucket is None:
+                bucket = st.buckets[scope] = _Bucket(capacity, rate, capacity, now)
+            wait = bucket.take(now)
+            if wait > 0:
+                st.rate_limited += 1
+                return self._too_many(scope, now, wait)
+        return None
+
     def answer(
         self, method: str, params: dict[str, Any]
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -122,8 +316,14 @@ class FakeSlack:
             if fault.error:
                 return 200, {"ok": False, "error": fault.error}, {}
             headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after else {}
+            if fault.status == 429 and fault.retry_after:
+                with st.lock:
+                    st.holds[_scope(method, params)] = time.monotonic() + int(fault.retry_after)
             error = "ratelimited" if fault.status == 429 else "internal_error"
             return fault.status, {"ok": False, "error": error}, headers
+        policed = self._police(method, params)
+        if policed is not None:
+            return policed
         if method == "auth.test":
             return (
                 200,
@@ -144,13 +344,16 @@ class FakeSlack:
         if method == "conversations.open":
             users = str(params.get("users", ""))
             return 200, _ok(channel={"id": "D" + users.replace(",", "")}), {}
-        if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
+        if method in POSTING_METHODS:
             channel = str(params.get("channel", ""))
             if not channel:
                 return 200, {"ok": False, "error": "channel_not_found"}, {}
             with st.lock:
                 st.ts_counter += 1
-                ts = params.get("ts") or f"1700000000.{st.ts_counter:06d}"
+                ts = str(params.get("ts") or f"1700000000.{st.ts_counter:06d}")
+                if method != "chat.postEphemeral":
+                    text = str(params.get("text", ""))
+                    st.posted.append(Posted(method, channel, text, ts, time.monotonic()))
             return 200, _ok(channel=channel, ts=ts, message_ts=ts), {}
         if method in {"views.open", "views.update", "views.push", "views.publish"}:
             view = params.get("view")
@@ -177,7 +380,16 @@ class FakeSlack:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                path = urlparse(self.path).path
+                url = urlparse(self.path)
+                path = url.path
+                if path == "/_fake/stats":
+                    self._reply(200, fake.stats(), {})
+                    return
+                if path == "/_fake/users":
+                    users = json.loads(raw or b"[]")
+                    fake.add_users([(u["id"], u["email"]) for u in users])
+                    self._reply(200, {"ok": True}, {})
+                    return
                 if path.startswith("/upload/"):
                     self._reply(200, {"ok": True}, {})
                     with fake.state.lock:
@@ -187,6 +399,8 @@ class FakeSlack:
                     return
                 method = path.rsplit("/", 1)[-1]
                 params = _parse_body(raw, self.headers.get("Content-Type", ""))
+                if url.query:  # some SDK calls send their arguments in the query string
+                    params = {**_parse_body(url.query.encode(), ""), **params}
                 with fake.state.lock:
                     fake.state.calls.append(Call(method, params, time.monotonic()))
                 status, body, headers = fake.answer(method, params)
@@ -224,3 +438,91 @@ def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             return {}
     return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(text).items()}
+
+
+class FakeSlackProcess:
+    """The same fake in a process of its own, for benches: its CPU is not the sender's.
+
+    `with FakeSlackProcess(limits=RateLimits()) as slack:` offers `url`, `add_users`
+    and `stats`, like FakeSlack, over the fake's `/_fake/` control endpoints.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: RateLimits | None = None,
+        fault_rates: dict[str, float] | None = None,
+        seed: int = 1,
+        fault_retry_after: int = 1,
+    ) -> None:
+        self.config = {
+            "limits": None if limits is None else asdict(limits),
+            "fault_rates": fault_rates or {},
+            "seed": seed,
+            "fault_retry_after": fault_retry_after,
+        }
+        self.url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> FakeSlackProcess:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.slack_api", json.dumps(self.config)],
+            cwd=Path(__file__).resolve().parents[2],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        self.url = self._process.stdout.readline().strip()
+        if not self.url.startswith("http://"):
+            self.__exit__()
+            raise RuntimeError("the fake Slack process did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            if self._process.stdin:
+                self._process.stdin.close()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+    def _control(self, path: str, body: Any = None) -> Any:
+        base = self.url.removesuffix("/api/")
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{base}/_fake/{path}", data=data, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    def add_users(self, users: list[tuple[str, str]]) -> None:
+        self._control("users", [{"id": u, "email": e} for u, e in users])
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self._control("stats"))
+
+
+def main(argv: list[str]) -> None:
+    """Serve a fake configured by the JSON in argv[1]; print its URL; stop when stdin closes."""
+    config = json.loads(argv[1]) if len(argv) > 1 else {}
+    limits = None
+    if config.get("limits") is not None:
+        raw = dict(config["limits"])
+        raw["methods"] = {m: (int(c), float(p)) for m, (c, p) in raw.get("methods", {}).items()}
+        limits = RateLimits(**raw)
+    fake = FakeSlack(
+        limits=limits,
+        fault_rates=config.get("fault_rates") or None,
+        seed=int(config.get("seed", 1)),
+        fault_retry_after=int(config.get("fault_retry_after", 1)),
+    )
+    with fake:
+        print(fake.url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,365 @@
+"""The outbox sender: claim due messages, render, send, mark sent. Never twice.
+
+Every outbound message is already a row in the outbox (storage/outbox.py). The
+sender claims due rows (oldest first, one at a time per recipient so people read
+them in order), renders each for the recipient's platform, paces it (Slack: about
+one a second per channel; Teams: 7 a second per conversation), sends it through a
+`Messenger` and marks it sent at once, in its own short transaction, before that
+send slot is used again. A crash between a send and its mark is the only way a
+message can go twice, so a crash repeats at most `concurrency` messages; their claims
+go stale and are taken again (or are handed back at once to a worker restarted under
+the same `worker_id`).
+
+Outcomes: RetryLater (429 with Retry-After: the recipient's pace key is held until
+it expires; 5xx and network errors: exponential backoff with jitter, capped) puts
+the message back in the queue; PermanentFailure is recorded for a person to see
+(`qa-bot outbox failed`). Different channels are sent concurrently, bounded by a
+semaphore. Database work runs in a small thread pool, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import secrets
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal, Protocol, TypeVar, cast
+
+from bot.deps import Deps
+from bot.messenger import Messenger, PermanentFailure, Recipient, RetryLater
+from bot.pacing import SLACK_WINDOWS, TEAMS_WINDOWS, Pacer, Window
+from bot.sender_store import Job, Outcome, SenderStore
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NO_ACCOUNT = "no chat account: add their Slack id or Teams id, or check their email"
+
+
+class RendererLike(Protocol):
+    """What the sender needs of `bot.render.Renderer`."""
+
+    def render(self, template: str, context: Any, platform: Any) -> dict[str, Any]: ...
+
+
+class Editor(Protocol):
+    """A messenger that can edit a message it sent (optional, beside `Messenger`).
+
+    When a message's context has `update_of` (the idempotency key of an earlier message
+    to the same recipient) and that one was sent on this platform, the sender calls
+    `update(ref, rendered)` with the stored reference instead of `send`: the message is
+    edited in place (ux.md). A `PermanentFailure` from `update` (the original is gone)
+    falls back to posting it afresh.
+    """
+
+    async def update(self, ref: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class SenderPolicy:
+    """How hard to push. The defaults suit production; tests shorten the waits."""
+
+    concurrency: int = 20  # sends on the wire at once
+    max_in_flight: int = 500  # claimed and not yet recorded (incl. waiting for a pace slot)
+    batch: int = 100  # claimed per database round trip
+    idle_poll: float = 1.0  # seconds between looks at the queue when there is nothing to do
+    max_wait_in_memory: float = 2.0  # longer pace waits go back to the queue
+    retry_base: float = 1.0  # first backoff for 5xx and network errors, doubled each time
+    retry_cap: float = 300.0
+    max_attempts: int = 12  # give up after this many attempts ...
+    give_up_after: timedelta = timedelta(hours=24)  # ... spread over at least this long
+    stale_after: timedelta = timedelta(minutes=5)  # a claim this old belongs to a dead worker
+    windows: Mapping[str, Sequence[Window]] = field(
+        default_factory=lambda: {"slack": SLACK_WINDOWS, "teams": TEAMS_WINDOWS}
+    )
+
+
+@dataclass
+class DrainReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    remaining: int = 0  # still pending or being sent when the drain ended
+    seconds: float = 0.0
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        deps: Deps,
+        messengers: list[Messenger],
+        *,
+        renderer: RendererLike | None = None,
+        worker_id: str | None = None,
+        policy: SenderPolicy | None = None,
+    ) -> None:
+        self.deps = deps
+        self.messengers = list(messengers)
+        self.policy = policy or SenderPolicy()
+        self._renderer = renderer
+        # An explicit id is stable across restarts: its leftover claims are handed back.
+        self._recover = worker_id is not None
+        self.worker_id = worker_id or (
+            f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        )
+        self.pacer = Pacer()
+        self.store = SenderStore(
+            deps.engine,
+            self.worker_id,
+            deps.clock,
+            self.policy.stale_after,
+            self.policy.max_attempts,
+            self.policy.give_up_after,
+            self.backoff,
+        )
+        # One thread: SQLite has one writer, and threads queueing on its lock sleep in steps.
+        threads = 1 if deps.engine.dialect.name == "sqlite" else 4
+        self._db = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outbox-db")
+        self._rng = random.Random()
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- entry points -----------------------------------------------------------------
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send whatever comes due until `stop` is set (the app's background loop)."""
+        await self._pump(stop=stop, deadline=None, mode="forever")
+
+    async def drain(self, *, until_empty: bool = True, timeout: float | None = None) -> DrainReport:
+        """Send everything due, then return. With `until_empty`, also wait for messages
+        put back for a retry, as long as they come due before `timeout` runs out."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        return await self._pump(
+            stop=None, deadline=deadline, mode="until_empty" if until_empty else "once"
+        )
+
+    def nudge(self) -> None:
+        """Look at the queue now (thread-safe): something was just enqueued."""
+        if self._loop is not None and self._wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                self._loop.call_soon_threadsafe(self._wake.set)
+
+    # -- the loop ---------------------------------------------------------------------
+    async def _pump(
+        self,
+        *,
+        stop: asyncio.Event | None,
+        deadline: float | None,
+        mode: Literal["forever", "until_empty", "once"],
+    ) -> DrainReport:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        report = DrainReport()
+        sem = asyncio.Semaphore(self.policy.concurrency)
+        wake = self._wake = asyncio.Event()
+        self._loop = loop
+        tasks: set[asyncio.Task[None]] = set()
+
+        def done(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            wake.set()
+
+        if not self.messengers:
+            # Neither Slack nor Teams configured: keep the queue as it is, for later.
+            log.warning("outbox: no chat platform is configured; nothing will be sent")
+            if stop is not None:
+                await stop.wait()
+            report.remaining = await self._db_call(self.store.backlog)
+            return report
+        if self._recover:
+            try:
+                n = await self._db_call(self.store.release_own_claims)
+                self._recover = False
+                if n:
+                    log.warning("outbox: took back %d claim(s) left by %s", n, self.worker_id)
+            except Exception:  # tried again on the next run; claims go stale anyway
+                log.exception("outbox: could not take back the claims of %s", self.worker_id)
+        while not (stop is not None and stop.is_set()):
+            if deadline is not None and loop.time() >= deadline:
+                break
+            room = min(self.policy.batch, self.policy.max_in_flight - len(tasks))
+            jobs: list[Job] = []
+            wake.clear()  # before claiming: a send finishing meanwhile wakes the wait below
+            if room > 0:
+                try:
+                    jobs = await self._db_call(self.store.claim, room)
+                except Exception:
+                    log.exception("outbox: claiming failed; trying again shortly")
+                    await self._wait(wake, stop, 2.0, deadline)
+                    continue
+            for job in jobs:
+                task = asyncio.create_task(self._deliver(job, sem, report))
+                tasks.add(task)
+                task.add_done_callback(done)
+            if room > 0 and len(jobs) == room:
+                continue  # there may be more due right now
+            timeout = self.policy.idle_poll
+            if not tasks and mode == "once":
+                break
+            if not tasks and mode == "until_empty":
+                due = await self._db_call(self.store.next_due)
+                if due is None:
+                    break
+                wait = (due - self.deps.clock()).total_seconds()
+                if deadline is not None and loop.time() + wait > deadline:
+                    break
+                # Due already but not claimable (behind another worker's claim): poll gently.
+                timeout = min(wait, self.policy.idle_poll) if wait > 0 else self.policy.idle_poll
+            await self._wait(wake, stop, timeout, deadline)
+            await asyncio.sleep(0.02)  # let a few completions gather: one claim serves them
+        if tasks:
+            await asyncio.gather(*list(tasks), return_exceptions=True)
+        try:
+            report.remaining = await self._db_call(self.store.backlog)
+        except Exception:  # noqa: BLE001 - only a figure for the report
+            log.warning("outbox: could not count the backlog")
+        report.seconds = loop.time() - started
+        return report
+
+    async def _wait(
+        self,
+        wake: asyncio.Event,
+        stop: asyncio.Event | None,
+        timeout: float,
+        deadline: float | None,
+    ) -> None:
+        """Sleep until woken, stopped, `timeout` passes or the deadline comes."""
+        if deadline is not None:
+            timeout = min(timeout, max(0.0, deadline - asyncio.get_running_loop().time()))
+        waiters = [asyncio.ensure_future(wake.wait())]
+        if stop is not None:
+            waiters.append(asyncio.ensure_future(stop.wait()))
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+
+    # -- one message --------------------------------------------------------------------
+    async def _deliver(self, job: Job, sem: asyncio.Semaphore, report: DrainReport) -> None:
+        try:
+            outcome = await self._attempt(job, sem)
+        except Exception as exc:  # a bug in a messenger or renderer must not stop the loop
+            log.exception("outbox: message %s: unexpected error", job.message.id)
+            outcome = Outcome("retry", error=f"unexpected {type(exc).__name__}")
+        if not outcome.recorded and not await self._save(job.message, outcome):
+            return
+        if outcome.kind == "sent":
+            report.delivered += 1
+        elif outcome.kind == "retry":
+            report.retried += 1
+        elif outcome.kind == "failed":
+            report.failed += 1
+
+    async def _save(self, msg: OutboxMessage, outcome: Outcome) -> bool:
+        """Record the outcome in its own short transaction; False if the database failed."""
+        try:
+            await self._db_call(self.store.record, msg, outcome)
+        except Exception:
+            # The claim stays; it goes stale and is retried (a duplicate if it was sent).
+            log.exception("outbox: message %s: could not record %s", msg.id, outcome.kind)
+            return False
+        outcome.recorded = True
+        return True
+
+    def _targets(self, job: Job) -> list[tuple[Messenger, Recipient]] | str:
+        """The messengers that can reach the recipient, in order; or why none can."""
+        msg = job.message
+        if msg.person_id is not None:
+            if job.person is None:
+                return f"person {msg.person_id} is not in the staff list"
+            recipient = Recipient(person=job.person)
+            found = [(m, recipient) for m in self.messengers if m.can_reach(recipient)]
+            return found or NO_ACCOUNT
+        channels = {g.key: g for g in self.deps.framework.governance}
+        channel = channels.get(msg.channel or "")
+        if channel is None:
+            return f"channel {msg.channel!r} is not in the framework file's governance list"
+        ids = {"slack": channel.slack_channel, "teams": channel.teams_conversation}
+        targets: list[tuple[Messenger, Recipient]] = []
+        for m in self.messengers:
+            r = Recipient(channel_key=channel.key, channel_id=ids.get(m.platform))
+            if r.channel_id and m.can_reach(r):
+                targets.append((m, r))
+        return targets or (
+            f"no chat channel for {channel.key!r}: set its slack_channel or "
+            "teams_conversation in the framework file"
+        )
+
+    async def _attempt(self, job: Job, sem: asyncio.Semaphore) -> Outcome:
+        msg = job.message
+        targets = self._targets(job)
+        if isinstance(targets, str):
+            return Outcome("failed", error=targets)
+        renderer = self._get_renderer()  # a missing renderer is our fault: retried, not failed
+        reasons: list[str] = []
+        for messenger, recipient in targets:
+            platform = messenger.platform
+            try:
+                rendered = renderer.render(msg.template, dict(msg.context or {}), platform)
+            except Exception as exc:  # noqa: BLE001 - any template fault is shown to a person
+                return Outcome(
+                    "failed",
+                    platform=platform,
+                    error=f"template {msg.template!r} cannot be rendered for {platform}: {exc}",
+                )
+            edit_ref = None
+            if job.update_ref and job.update_ref[0] == platform and hasattr(messenger, "update"):
+                edit_ref = job.update_ref[1]
+            key = f"{platform}:{messenger.pace_key(recipient)}"
+            held = self.pacer.held_for(key)
+            if held > self.policy.max_wait_in_memory:
+                return Outcome("paced", platform=platform, delay=held)
+            wait = self.pacer.reserve(key, self.policy.windows.get(platform, ()))
+            if wait > self.policy.max_wait_in_memory:
+                return Outcome("paced", platform=platform, delay=wait)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            async with sem:
+                try:
+                    ref = None
+                    if edit_ref is not None:
+                        with contextlib.suppress(PermanentFailure):
+                            ref = await cast(Editor, messenger).update(edit_ref, rendered)
+                    if ref is None:
+                        ref = await messenger.send(msg, recipient, rendered)
+                except RetryLater as exc:
+                    if exc.after is not None:
+                        self.pacer.hold(key, exc.after + 0.01)
+                    error = exc.reason
+                    if not error.lower().startswith(platform):
+                        error = f"{platform}: {error}"
+                    return Outcome("retry", platform=platform, error=error, delay=exc.after)
+                except PermanentFailure as exc:
+                    reasons.append(f"{platform}: {exc.reason}" if len(targets) > 1 else exc.reason)
+                    continue
+                # Marked sent before this slot sends anything else: sends never run ahead
+                # of their marks, so a crash repeats at most `concurrency` messages.
+                sent = Outcome("sent", platform=platform, ref=ref)
+                await self._save(msg, sent)
+                return sent
+        return Outcome("failed", platform=targets[-1][0].platform, error="; ".join(reasons))
+
+    def _get_renderer(self) -> RendererLike:
+        if self._renderer is None:
+            from bot.render import Renderer  # imported when first needed
+
+            self._renderer = Renderer(self.deps.framework)
+        return self._renderer
+
+    def backoff(self, attempts: int) -> float:
+        """Exponential backoff with jitter: half to all of base * 2^(n-1), capped."""
+        raw = min(self.policy.retry_cap, self.policy.retry_base * 2 ** max(0, attempts - 1))
+        return raw * self._rng.uniform(0.5, 1.0)
+
+    async def _db_call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Database work in the sender's own thread, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
