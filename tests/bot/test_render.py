@@ -17,6 +17,7 @@ from microsoft_teams.cards import AdaptiveCard
 
 from bot.render import TEMPLATES_DIR, Renderer, RenderError
 from qa.framework import load_framework
+from tests.bot.samples import collect
 
 SMALL = Path(__file__).parents[1] / "data" / "framework-small.yml"
 
@@ -112,6 +113,12 @@ def _template_files() -> list[tuple[str, str]]:
         platform = path.parent.name
         out.append((platform, path.name.split(".", 1)[0]))
     return out
+
+
+_FEATURE_SAMPLES, _FEATURE_EXTRA = collect()
+SAMPLE_CONTEXTS.update(_FEATURE_SAMPLES)
+for _name, _contexts in _FEATURE_EXTRA.items():
+    EXTRA_CONTEXTS.setdefault(_name, []).extend(_contexts)
 
 
 def _cases() -> Iterator[tuple[str, str, dict[str, Any]]]:
