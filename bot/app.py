@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from bot.deps import Deps
 from bot.messenger import Messenger
+from bot.routing import keys_for
 from storage.models import JobRun
 from storage.outbox import backlog
 
@@ -87,7 +88,7 @@ def build_app(deps: Deps, *, background: bool = True) -> FastAPI:
 
     from bot.render import Renderer
 
-    renderer = Renderer(deps.framework)
+    renderer = Renderer(deps.framework, keys=keys_for(deps.settings))
     api.state.renderer = renderer  # one Jinja2 environment for the whole app
     messengers: list[Messenger] = []
     if deps.settings.slack_enabled:

@@ -32,6 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from bot.routing import RoutingKeys
 from qa.framework import Framework
 
 RenderPlatform = Literal["slack", "teams", "text"]
@@ -147,8 +148,15 @@ def clip(value: Any, limit: int) -> str:
 class Renderer:
     """Build once per app; `render` is thread-safe (Jinja templates are)."""
 
-    def __init__(self, framework: Framework, *, templates_dir: Path = TEMPLATES_DIR) -> None:
+    def __init__(
+        self,
+        framework: Framework,
+        *,
+        templates_dir: Path = TEMPLATES_DIR,
+        keys: RoutingKeys | None = None,
+    ) -> None:
         self.framework = framework
+        self.keys = keys or RoutingKeys("unsigned-development-key")
         self.templates_dir = templates_dir
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
@@ -168,6 +176,7 @@ class Renderer:
             long_date=long_date,
             clip=clip,
             activity=self.activity_label,
+            signed=self.keys.sign,  # routing keys in buttons, metadata and card data
         )
         self.env.globals.update(
             vocab=vocabulary.model_dump(),

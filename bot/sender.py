@@ -35,6 +35,7 @@ from typing import Any, Literal, Protocol, TypeVar, cast
 from bot.deps import Deps
 from bot.messenger import Messenger, PermanentFailure, Recipient, RetryLater
 from bot.pacing import SLACK_WINDOWS, TEAMS_WINDOWS, Pacer, Window
+from bot.routing import keys_for
 from bot.sender_store import Job, Outcome, SenderStore
 from storage.models import OutboxMessage
 
@@ -352,7 +353,7 @@ class OutboxSender:
         if self._renderer is None:
             from bot.render import Renderer  # imported when first needed
 
-            self._renderer = Renderer(self.deps.framework)
+            self._renderer = Renderer(self.deps.framework, keys=keys_for(self.deps.settings))
         return self._renderer
 
     def backoff(self, attempts: int) -> float:

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.deps import Deps
 from bot.messenger import Messenger
 from bot.render import Renderer
+from bot.routing import keys_for
 from bot.slack.emails import EmailCache
 from bot.slack.executor import TrackingExecutor
 from bot.slack.http import add_events_route
@@ -38,7 +39,7 @@ def _renderer(api: FastAPI, deps: Deps) -> Renderer:
     """The app's one Renderer, shared with the other adapters through `api.state`."""
     renderer = getattr(api.state, "renderer", None)
     if not isinstance(renderer, Renderer):
-        renderer = Renderer(deps.framework)
+        renderer = Renderer(deps.framework, keys=keys_for(deps.settings))
         api.state.renderer = renderer
     return renderer
 

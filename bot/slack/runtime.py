@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.render import Renderer
+from bot.routing import keys_for, verified
 from bot.slack.emails import EmailCache
 from handlers.identity import known_person_id
 from handlers.interaction import Interaction, Kind, Reply
@@ -91,7 +92,8 @@ class SlackRuntime:
         def work(session: Session) -> list[Reply] | None:
             if event_id and not claim_event(session=session, event_id=event_id, now=now):
                 return None
-            return dispatch(interaction, session=session, framework=self.deps.framework, now=now)
+            checked = verified(interaction, keys_for(self.deps.settings))
+            return dispatch(checked, session=session, framework=self.deps.framework, now=now)
 
         try:
             return with_retries(self.deps.engine, work)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.deps import Deps
+from bot.routing import keys_for, verified
 from handlers.interaction import Interaction, Reply
 from storage.db import with_retries
 
@@ -50,7 +51,7 @@ class TurnRunner:
         if renderer is None:
             from bot.render import Renderer
 
-            renderer = Renderer(deps.framework)
+            renderer = Renderer(deps.framework, keys=keys_for(deps.settings))
         self._renderer = renderer
 
     async def run(self, interaction: Interaction) -> list[Rendered]:
@@ -69,8 +70,9 @@ class TurnRunner:
         from handlers.router import dispatch
 
         now = self.deps.clock()
+        checked = verified(interaction, keys_for(self.deps.settings))
         work: Callable[[Session], list[Reply]] = lambda session: dispatch(  # noqa: E731
-            interaction, session=session, framework=self.deps.framework, now=now
+            checked, session=session, framework=self.deps.framework, now=now
         )
         replies = with_retries(self.deps.engine, work)
         log.info(
