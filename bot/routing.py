@@ -35,7 +35,7 @@ class RoutingKeys:
         if not token or SEPARATOR not in token or len(token) > 500:
             return None
         key, _, signature = token.rpartition(SEPARATOR)
-        if hmac.compare_digest(signature, self._signature(key)):
+        if hmac.compare_digest(signature.encode(), self._signature(key).encode()):
             return key
         return None
 
