@@ -1,0 +1,358 @@
+"""The grade scale and who is asked to act when an audit or a flag is worrying.
+
+Grades are ordered best first in the framework file, so "worse" is a larger rank. An
+audit's final grade, an urgent flag or a dip sample that finds the same concerns
+again each becomes one tracked request per person (`EscalationPlan`): an owner, a
+deadline and the idempotency key the storage layer uses so a request is made once.
+Who holds a role, and which Assistant Director belongs to the case's service, are
+facts of the database: callers pass them in, so these rules stay pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from qa.framework import Framework, UrgentFlag
+
+# The role whose holders are the *service's* one(s), never every holder in the authority.
+SERVICE_AD_ROLE = "assistant_director"
+# A dip sample that finds the same concerns: how long the approver has, when the grade
+# found has no escalation deadline of its own in the framework.
+DEFAULT_APPROVAL_DAYS = 14
+END_OF_DAY = time(23, 59, 59)
+
+EscalationKind = Literal["grade", "urgent", "dip_sample"]
+RoleHolders = Mapping[str, Sequence[int]]
+
+
+@dataclass(frozen=True)
+class EscalationPlan:
+    """One person asked to act on one audit, by `deadline` (aware, UTC).
+
+    `roles_reason`: the roles through which this person was chosen (their "why you"),
+    or `line_manager` for a re-escalation up the line.
+    `responds`: whether they are asked for a response and chased (False: told only).
+    `level`: 0 for the first request, one more at each re-escalation upward.
+    """
+
+    owner_id: int
+    kind: EscalationKind
+    audit_id: int | None
+    deadline: datetime
+    roles_reason: tuple[str, ...]
+    key: str
+    grade: str | None = None
+    flag: str | None = None
+    case_id: int | None = None
+    level: int = 0
+    responds: bool = True
+
+
+def escalation_key(
+    kind: EscalationKind, audit_id: int | None, subject: str, owner_id: int, level: int
+) -> str:
+    """The request's idempotency key, rebuilt from a stored row's own columns.
+
+    `subject`: the grade for `grade`, the flag for `urgent`, `caseload` for `dip_sample`.
+    """
+    return f"escalation:{kind}:{audit_id}:{subject}:{owner_id}:{level}"
+
+
+def _subject(plan: EscalationPlan) -> str:
+    if plan.kind == "urgent":
+        return plan.flag or ""
+    return "caseload" if plan.kind == "dip_sample" else plan.grade or ""
+
+
+# -- the grade scale ---------------------------------------------------------------
+
+
+def grade_rank(framework: Framework, key: str) -> int:
+    """0 for the best grade, one more for each grade worse."""
+    keys = framework.grade_keys
+    if key not in keys:
+        raise ValueError(
+            f"grade '{key}' is not in the framework; its grades are: {', '.join(keys)}"
+        )
+    return keys.index(key)
+
+
+def is_good_or_better(framework: Framework, key: str) -> bool:
+    grade_rank(framework, key)  # a clear error for an unknown grade
+    return framework.grade(key).good_or_better
+
+
+def is_downgrade(framework: Framework, old: str | None, new: str) -> bool:
+    """True when `new` is worse than `old` (no earlier grade: not a downgrade)."""
+    return old is not None and grade_rank(framework, new) > grade_rank(framework, old)
+
+
+# -- who, and by when --------------------------------------------------------------
+
+
+def end_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """23:59:59 local on `day`, as an aware UTC instant ("by 14 March" means all of it).
+
+    A wall time that a clock change skips or repeats resolves as PEP 495 says (fold 0:
+    the earlier reading), so every local date has exactly one end.
+    """
+    return datetime.combine(day, END_OF_DAY, tzinfo=tz).astimezone(UTC)
+
+
+def _local_day(now: datetime, tz: ZoneInfo) -> date:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (e.g. datetime.now(UTC)), not naive")
+    return now.astimezone(tz).date()
+
+
+def holders_of(
+    role: str, *, role_holders: RoleHolders, service_ad_ids: Sequence[int]
+) -> tuple[int, ...]:
+    """Who holds `role` for this case: the service's Assistant Director(s), not every AD."""
+    if role == SERVICE_AD_ROLE:
+        return tuple(service_ad_ids)
+    return tuple(role_holders.get(role, ()))
+
+
+def unfilled_roles(
+    roles: Sequence[str], *, role_holders: RoleHolders, service_ad_ids: Sequence[int]
+) -> tuple[str, ...]:
+    """The roles nobody holds: the caller tells the QA lead rather than drop a request."""
+    return tuple(
+        r
+        for r in roles
+        if not holders_of(r, role_holders=role_holders, service_ad_ids=service_ad_ids)
+    )
+
+
+def _owners(
+    roles: Sequence[str], *, role_holders: RoleHolders, service_ad_ids: Sequence[int]
+) -> dict[int, tuple[str, ...]]:
+    """Person -> the roles that make them an owner; one entry per person, in role order."""
+    out: dict[int, tuple[str, ...]] = {}
+    for role in roles:
+        for person in holders_of(role, role_holders=role_holders, service_ad_ids=service_ad_ids):
+            if role not in out.get(person, ()):
+                out[person] = (*out.get(person, ()), role)
+    return out
+
+
+@dataclass(frozen=True)
+class _OwnerFinder:
+    role_holders: RoleHolders
+    service_ad_ids: Sequence[int]
+
+    def __call__(self, roles: Sequence[str]) -> dict[int, tuple[str, ...]]:
+        return _owners(roles, role_holders=self.role_holders, service_ad_ids=self.service_ad_ids)
+
+
+def _or_qa_lead(
+    framework: Framework, owners: dict[int, tuple[str, ...]], role_holders: RoleHolders
+) -> dict[int, tuple[str, ...]]:
+    """Nobody holds the roles: the QA lead is asked, so a worrying audit is never dropped."""
+    if owners:
+        return owners
+    lead = framework.qa_lead_role
+    return {p: (lead,) for p in role_holders.get(lead, ())}
+
+
+def _deadline_days(framework: Framework, grade: str | None) -> int:
+    rule = next((g for g in framework.escalation.grades if g.grade == grade), None)
+    return rule.deadline_days if rule is not None else DEFAULT_APPROVAL_DAYS
+
+
+def escalations_for(
+    framework: Framework,
+    *,
+    grade: str,
+    audit_id: int,
+    service_ad_ids: Sequence[int],
+    role_holders: RoleHolders,
+    now: datetime,
+    tz: ZoneInfo,
+    case_id: int | None = None,
+) -> tuple[EscalationPlan, ...]:
+    """The remedial-action requests an audit's final `grade` calls for (none for most).
+
+    The deadline is the end of the local day `deadline_days` calendar days after `now`
+    ("within 7 days"). The key names the grade, so a moderation that regrades the audit
+    to a worse grade makes new requests, and a repeat of the same grade makes none.
+    """
+    grade_rank(framework, grade)
+    rule = next((g for g in framework.escalation.grades if g.grade == grade), None)
+    if rule is None:
+        return ()
+    owners = _owners(rule.roles, role_holders=role_holders, service_ad_ids=service_ad_ids)
+    deadline = end_of_day(_local_day(now, tz) + timedelta(days=rule.deadline_days), tz)
+    return tuple(
+        EscalationPlan(
+            owner_id=person,
+            kind="grade",
+            audit_id=audit_id,
+            case_id=case_id,
+            grade=grade,
+            deadline=deadline,
+            roles_reason=roles,
+            key=escalation_key("grade", audit_id, grade, person, 0),
+        )
+        for person, roles in _or_qa_lead(framework, owners, role_holders).items()
+    )
+
+
+def urgent_escalations(
+    framework: Framework,
+    flag_key: str,
+    *,
+    audit_id: int,
+    service_ad_ids: Sequence[int],
+    role_holders: RoleHolders,
+    now: datetime,
+    case_id: int | None = None,
+) -> tuple[EscalationPlan, ...]:
+    """An urgent flag, at once: the flag's `roles` are told, `response_from` must answer.
+
+    With no `response_from`, the flag's `roles` themselves are asked to respond. A
+    response is due `response_hours` after `now`; `tracking.urgent_chasers` chases it.
+    """
+    flags = {f.key: f for f in framework.audit_form.urgent_flags}
+    if flag_key not in flags:
+        known = ", ".join(flags) or "none"
+        raise ValueError(f"urgent flag '{flag_key}' is not in the framework; its flags: {known}")
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (e.g. datetime.now(UTC)), not naive")
+    flag = flags[flag_key]
+    found = _OwnerFinder(role_holders, service_ad_ids)
+    told = found(flag.roles)
+    # Nobody holds the roles asked to respond: those told must answer themselves.
+    respond = found(flag.response_from) or dict(told)
+    respond = _or_qa_lead(framework, respond, role_holders)
+    everyone = {**told, **respond}
+    deadline = now.astimezone(UTC) + timedelta(hours=flag.response_hours)
+    return tuple(
+        EscalationPlan(
+            owner_id=person,
+            kind="urgent",
+            audit_id=audit_id,
+            case_id=case_id,
+            flag=flag_key,
+            deadline=deadline,
+            roles_reason=tuple(dict.fromkeys((*told.get(person, ()), *respond.get(person, ())))),
+            key=escalation_key("urgent", audit_id, flag_key, person, 0),
+            responds=person in respond,
+        )
+        for person in everyone
+    )
+
+
+def caseload_approval_requests(
+    framework: Framework,
+    *,
+    audit_id: int,
+    dip_sample_grades: Sequence[str],
+    role_holders: RoleHolders,
+    service_ad_ids: Sequence[int],
+    now: datetime,
+    tz: ZoneInfo,
+    same_concerns: bool | None = None,
+) -> tuple[EscalationPlan, ...]:
+    """Dip samples found the same concerns: ask approval to audit the whole caseload.
+
+    `audit_id` is the audit that started the dip sample (its worker's caseload is the
+    one to audit); `dip_sample_grades` the grades of its dip-sample audits so far. The
+    concerns recur when any of them is graded in `dip_sample.after_grades` (or the team
+    manager said so: `same_concerns`); one such audit is enough, a child at risk should
+    not wait for the other two. The approver has the worst found grade's escalation
+    deadline, else `DEFAULT_APPROVAL_DAYS`. One request per approver and audit: a worse
+    dip sample later does not ask again.
+    """
+    policy = framework.dip_sample
+    if policy is None:
+        return ()
+    for g in dip_sample_grades:
+        grade_rank(framework, g)
+    concerns = [g for g in dip_sample_grades if g in policy.after_grades]
+    if not (same_concerns if same_concerns is not None else bool(concerns)):
+        return ()
+    worst = max(concerns, key=lambda g: grade_rank(framework, g)) if concerns else None
+    owners = _owners(
+        [policy.whole_caseload_approver], role_holders=role_holders, service_ad_ids=service_ad_ids
+    )
+    days = _deadline_days(framework, worst)
+    deadline = end_of_day(_local_day(now, tz) + timedelta(days=days), tz)
+    return tuple(
+        EscalationPlan(
+            owner_id=person,
+            kind="dip_sample",
+            audit_id=audit_id,
+            grade=worst,
+            deadline=deadline,
+            roles_reason=roles,
+            key=escalation_key("dip_sample", audit_id, "caseload", person, 0),
+        )
+        for person, roles in _or_qa_lead(framework, owners, role_holders).items()
+    )
+
+
+def re_escalation(
+    framework: Framework,
+    escalation: EscalationPlan,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    role_holders: RoleHolders,
+    service_ad_ids: Sequence[int],
+    line_manager_of: Mapping[int, int],
+    responded: bool = False,
+    exclude: Sequence[int] = (),
+) -> tuple[EscalationPlan, ...]:
+    """The next level up once an open escalation's deadline has passed (else nothing).
+
+    A grade's first re-escalation goes to its `re_escalate_to` roles when the framework
+    names them; otherwise, and at every later level, to the owner's line manager, so a
+    request climbs the line until someone acts or nobody is above (then: nothing more;
+    it stays in the overdue digests). `exclude`: people already asked about this audit.
+    The new deadline counts from the old one, not from `now`, so a re-escalation made
+    late after downtime is the same record as one made on time.
+    """
+    if responded or now <= escalation.deadline:
+        return ()
+    found = _OwnerFinder(role_holders, service_ad_ids)
+    rule = next((g for g in framework.escalation.grades if g.grade == escalation.grade), None)
+    if escalation.kind == "grade" and escalation.level == 0 and rule and rule.re_escalate_to:
+        owners = found(rule.re_escalate_to)
+    else:
+        manager = line_manager_of.get(escalation.owner_id)
+        owners = {manager: ("line_manager",)} if manager is not None else {}
+    skip = {escalation.owner_id, *exclude}
+    owners = {p: r for p, r in owners.items() if p not in skip}
+    if escalation.kind == "urgent":
+        flag = next(
+            (f for f in framework.audit_form.urgent_flags if f.key == escalation.flag), None
+        )
+        hours = flag.response_hours if flag else UrgentFlag.model_fields["response_hours"].default
+        deadline = escalation.deadline + timedelta(hours=hours)
+    else:
+        days = max(_deadline_days(framework, escalation.grade), 1)
+        deadline = end_of_day(escalation.deadline.astimezone(tz).date() + timedelta(days=days), tz)
+    level = escalation.level + 1
+    return tuple(
+        EscalationPlan(
+            owner_id=person,
+            kind=escalation.kind,
+            audit_id=escalation.audit_id,
+            case_id=escalation.case_id,
+            grade=escalation.grade,
+            flag=escalation.flag,
+            deadline=deadline,
+            roles_reason=roles,
+            key=escalation_key(
+                escalation.kind, escalation.audit_id, _subject(escalation), person, level
+            ),
+            level=level,
+        )
+        for person, roles in owners.items()
+    )
