@@ -1,0 +1,269 @@
+"""The summary laid out as sections of tables, once, for every file format.
+
+HTML, Markdown and CSV all read this layout, so the three always carry the same
+figures under the same names, and every figure in the chart is also in a table
+(ux.md: charts carry a table of the same figures). Wording for the board lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.calendar import long_date
+from qa.reporting import Count, GradeTable, Share, Summary, Trend
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A figure: a count, a percentage, or a count with its percentage."""
+
+    text: str
+    percent: str | None = None  # shown beside the count: "5 (42%)"
+
+    @property
+    def display(self) -> str:
+        if self.percent is None or self.percent in ("not shown", "n/a"):
+            return self.text
+        return f"{self.text} ({self.percent})"
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    scope: str  # what the figures cover, for the CSV: "All services", "March 2026"
+    corner: str  # the heading of the row-heading column
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[Cell, ...]], ...]  # (row heading, one cell per column)
+    rows_are_scopes: bool = False  # each row is a service: the CSV's scope, not its figure
+
+
+@dataclass(frozen=True)
+class Quotes:
+    theme: str
+    excerpts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    heading: str
+    level: int  # 2 or 3
+    paragraphs: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+    quotes: tuple[Quotes, ...] = ()
+
+
+def _n(count: Count) -> Cell:
+    return Cell(count.text)
+
+
+def _share(share: Share) -> Cell:
+    return Cell(share.count.text, share.text)
+
+
+def _pct(share: Share) -> Cell:
+    return Cell(share.text)
+
+
+def _change_cells(trend: Trend) -> tuple[Cell, ...]:
+    cells = [Cell(trend.now.text)]
+    for ch in trend.changes:
+        was = f" (was {ch.then.text})" if ch.then.shown else ""
+        cells.append(Cell(ch.text + (was if ch.points is not None else "")))
+    return tuple(cells)
+
+
+def lede(s: Summary) -> str:
+    """The line under the title: whose figures, to when, and what is left out."""
+    hidden = ", and small numbers are not shown" if s.threshold > 1 else ""
+    return (
+        f"{s.authority}. Figures to {long_date(s.as_of)}. Aggregates only: no case "
+        f"references or names{hidden}."
+    )
+
+
+def glance(s: Summary) -> tuple[str, ...]:
+    """A few lines for the top of the report and the channel post."""
+    month = s.month.name
+    lines = [f"{s.how_much.audits.text} {s.audits_word} completed in {month}."]
+    for trend in s.trends:
+        if trend.figure in (
+            "Allocations completed",
+            "Good or better: overall grade",
+            "Moderator agreed with the grade",
+        ):
+            last = trend.changes[0]
+            tail = f", {last.text} on {last.period}" if last.points is not None else ""
+            lines.append(f"{trend.figure}: {trend.now.text}{tail}.")
+    return tuple(lines)
+
+
+def _grade_table(t: GradeTable, grades: tuple[str, ...], month: str, word: str) -> Table:
+    rows = tuple(
+        (
+            r.label,
+            (
+                _n(r.total),
+                *(_share(c.share) for c in r.cells),
+                _share(r.good_or_better),
+            ),
+        )
+        for r in t.rows
+    )
+    return Table(
+        caption=f"Grades, {t.scope}, {month}: {t.audits.text} {word}, number (percentage)",
+        scope=t.scope,
+        corner="Domain",
+        columns=("Graded", *grades, "Good or better"),
+        rows=rows,
+    )
+
+
+def sections(s: Summary) -> tuple[Section, ...]:
+    month = s.month.name
+    word = s.audits_word
+    out = [
+        Section("at-a-glance", "At a glance", 2, glance(s)),
+        Section(
+            "how-much",
+            "How much did we do?",
+            2,
+            (f"{s.how_much.audits.text} {word} completed in {month}.",),
+            (
+                Table(
+                    f"Allocations made and completed, {month}",
+                    month,
+                    "Service",
+                    ("Allocations made", "Completed", "Completion rate"),
+                    tuple(
+                        (a.scope, (_n(a.made), _n(a.completed), _pct(a.completion)))
+                        for a in s.how_much.allocations
+                    ),
+                    rows_are_scopes=True,
+                ),
+            ),
+        ),
+        Section(
+            "how-well",
+            "How well did we do it?",
+            2,
+            (
+                "For each domain, the number and percentage of audits rated at each grade. "
+                "The overall grade is the grade after moderation.",
+            ),
+            tuple(_grade_table(t, s.grades, month, word) for t in s.how_well),
+        ),
+    ]
+    m, b, r = s.moderation, s.better_off, s.recommendations
+    out.append(
+        Section(
+            "moderation",
+            "Moderation",
+            2,
+            tables=(
+                Table(
+                    f"Moderation, {month}",
+                    "All services",
+                    "Figure",
+                    ("Value",),
+                    (
+                        (f"{word.capitalize()} moderated", (_share(m.moderated),)),
+                        ("Moderator agreed with the grade", (_share(m.agreed),)),
+                        ("Grade raised by the moderator", (_n(m.raised),)),
+                        ("Grade lowered by the moderator", (_n(m.lowered),)),
+                    ),
+                ),
+            ),
+        )
+    )
+    out.append(
+        Section(
+            "better-off",
+            "Is anyone better off?",
+            2,
+            tables=(
+                Table(
+                    f"Outcomes, {month}",
+                    "All services",
+                    "Figure",
+                    ("Value",),
+                    (
+                        ("Re-audits", (_n(b.reaudits),)),
+                        ("Re-audits of cases graded below Good", (_n(b.moved_to_good.base),)),
+                        ("Of those, now Good or better", (_share(b.moved_to_good),)),
+                        ("Recommendations opened", (_n(r.opened),)),
+                        ("Recommendations completed", (_n(r.completed),)),
+                        ("Recommendations overdue", (_n(r.overdue),)),
+                        ("Escalations due", (_n(b.escalations_met.base),)),
+                        ("Escalations answered in time", (_share(b.escalations_met),)),
+                    ),
+                ),
+            ),
+        )
+    )
+    out.append(
+        Section(
+            "compare",
+            "How does this compare?",
+            2,
+            (
+                f"{month} against last month, the quarter before and the same month last "
+                "year, in percentage points.",
+            ),
+            (
+                Table(
+                    f"Trends: {month} compared",
+                    "All services",
+                    "Figure",
+                    (month, *(f"Change on {p}" for p in s.compared_with)),
+                    tuple((t.figure, _change_cells(t)) for t in s.trends),
+                ),
+                Table(
+                    "Good or better (overall grade), month by month",
+                    "All services",
+                    "Month",
+                    ("Graded", "Good or better"),
+                    tuple(
+                        (p.label, (_n(p.good_or_better.base), _share(p.good_or_better)))
+                        for p in s.good_or_better_by_month
+                    ),
+                ),
+            ),
+        )
+    )
+    out.append(
+        Section(
+            "themes",
+            f"What the {word} tell us",
+            2,
+            (
+                "The month's answers to each narrative question, grouped by the words they "
+                "use. An answer can fall under more than one theme. A few short excerpts are "
+                f"quoted where {s.threshold} or more answers share a theme, and never any "
+                "that could identify someone.",
+            ),
+        )
+    )
+    for i, p in enumerate(s.themes):
+        out.append(
+            Section(
+                f"theme-{i + 1}",
+                p.prompt,
+                3,
+                (f"{p.answers.text} answers.",),
+                (
+                    Table(
+                        f"Themes: {p.prompt}",
+                        month,
+                        "Theme",
+                        ("Answers",),
+                        tuple((t.label, (_n(t.answers),)) for t in p.themes),
+                    ),
+                )
+                if p.themes
+                else (),
+                tuple(Quotes(t.label, t.excerpts) for t in p.themes if t.excerpts),
+            )
+        )
+    out.append(Section("about", "About these figures", 2, s.notes))
+    return tuple(out)

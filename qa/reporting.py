@@ -1,0 +1,188 @@
+"""The monthly governance summary: every figure the board sees, from plain rows.
+
+Outcome-based accountability in three questions (domain.md section 7): how much did
+we do (allocations made and completed), how well did we do it (grades per domain,
+moderation), is anyone better off (re-audits that moved to Good or better,
+recommendations, escalations answered in time); then how that compares with last
+month, last quarter and last year, the "Good or better" line over a year, and the
+month's narrative answers in themes.
+
+Pure: the storage layer builds the rows (`qa.report_rows`), `bot/reports/` draws and
+writes. Aggregates only: a `Summary` holds counts, percentages, labels from the
+framework and short vetted excerpts; never a case id, a reference or a name. Small
+numbers are protected as `qa.report_counts` explains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from qa.calendar import Month, long_date
+from qa.framework import Framework
+from qa.report_counts import Change, Count, Share
+from qa.report_figures import (
+    AllocationLine,
+    BetterOff,
+    HowMuch,
+    ModerationFigures,
+    Period,
+    PeriodFigures,
+    RecommendationFigures,
+    Rows,
+    period_figures,
+)
+from qa.report_grades import GradeCell, GradeRow, GradeTable
+from qa.report_rows import AllocationRow, AuditRow, EscalationRow, RecommendationRow
+from qa.report_themes import DEFAULT_LEXICON, Lexicon, PromptThemes, Theme, themes
+from qa.report_trends import MonthPoint, Trend, comparison_periods, month_period, series, trends
+
+__all__ = [
+    "DEFAULT_LEXICON",
+    "AllocationLine",
+    "AllocationRow",
+    "AuditRow",
+    "BetterOff",
+    "Change",
+    "Count",
+    "EscalationRow",
+    "GradeCell",
+    "GradeRow",
+    "GradeTable",
+    "HowMuch",
+    "Lexicon",
+    "ModerationFigures",
+    "MonthPoint",
+    "PromptThemes",
+    "RecommendationFigures",
+    "RecommendationRow",
+    "Share",
+    "Summary",
+    "Theme",
+    "Trend",
+    "summary",
+]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The month's summary, ready to render; every figure displays itself safely."""
+
+    authority: str
+    board: str  # the framework's word for it: "QA Board", "SAM"
+    audits_word: str  # "audits", "learning conversations"
+    month: Month
+    as_of: date  # the last day counted: the month's last day, or today if sooner
+    threshold: int
+    grades: tuple[str, ...]  # grade labels, best first
+    how_much: HowMuch
+    how_well: tuple[GradeTable, ...]  # all services first, then services, teams, areas
+    moderation: ModerationFigures
+    better_off: BetterOff
+    recommendations: RecommendationFigures
+    compared_with: tuple[str, ...]  # the periods of each trend's changes, in order
+    trends: tuple[Trend, ...]
+    good_or_better_by_month: tuple[MonthPoint, ...]  # the twelve months to `month`
+    themes: tuple[PromptThemes, ...]
+    notes: tuple[str, ...]  # how to read it: suppression, rounding, anything left out
+
+    @property
+    def title(self) -> str:
+        return f"{self.board}: monthly summary for {self.month.name}"
+
+
+def _notes(threshold: int, as_of: date, month: Month, unknown: int) -> tuple[str, ...]:
+    if threshold > 1:
+        small = "1" if threshold == 2 else f"from 1 to {threshold - 1}"
+        protect = (
+            f"To protect children and staff, numbers {small} are shown as 'fewer than "
+            f"{threshold}', and 'not shown' marks a figure held back so that a small number "
+            "cannot be worked out from the others. A percentage is shown only when its number "
+            "and its base are shown."
+        )
+    else:
+        protect = "Every number is shown: small numbers are not suppressed in this report."
+    notes = [
+        protect,
+        "Percentages are whole numbers, halves rounded up. Changes are in percentage "
+        "points, the difference of the percentages as shown.",
+        "Domain rows count the auditors' domain grades; the overall grade is the grade "
+        "after moderation.",
+    ]
+    if as_of < month.last:
+        notes.append(f"The month is not over: figures are to {long_date(as_of)}.")
+    if unknown:
+        notes.append(
+            f"{unknown} grade{'s' if unknown != 1 else ''} not on the framework's scale "
+            f"{'were' if unknown != 1 else 'was'} left out."
+        )
+    return tuple(notes)
+
+
+def summary(
+    framework: Framework,
+    month: Month,
+    audits: Iterable[AuditRow],
+    allocations: Iterable[AllocationRow],
+    recommendations: Iterable[RecommendationRow],
+    escalations: Iterable[EscalationRow],
+    *,
+    threshold: int = 5,
+    today: date,
+    lexicon: Lexicon | None = None,
+) -> Summary:
+    """The governance summary for `month`, as it stands on `today`.
+
+    `audits` and the other rows may span any number of months (the trend needs the
+    year before); rows of other months are read only for the comparisons.
+    """
+    if not isinstance(month, Month):
+        raise TypeError(f"month must be a Month, e.g. Month.parse('2026-03'), not {month!r}")
+    if threshold < 1:
+        raise ValueError(f"threshold must be 1 or more (1 shows every number), not {threshold}")
+    if today < month.first:
+        raise ValueError(
+            f"there is no summary for {month.name} on {long_date(today)}: the month has not begun"
+        )
+    rows = Rows.index(audits, allocations, recommendations, escalations)
+    as_of = min(today, month.last)
+    main = period_figures(framework, rows, Period(month.name, (month,), as_of), threshold=threshold)
+    cache: dict[Month, PeriodFigures] = {month: main}
+
+    def figures_for(m: Month) -> PeriodFigures:
+        if m not in cache:
+            cache[m] = period_figures(
+                framework, rows, month_period(m), threshold=threshold, detail=False
+            )
+        return cache[m]
+
+    others = []
+    for period in comparison_periods(month):
+        if len(period.months) == 1:
+            others.append(figures_for(period.months[0]))
+        else:
+            others.append(
+                period_figures(framework, rows, period, threshold=threshold, detail=False)
+            )
+    domains = [(d.key, d.label) for d in framework.audit_form.domains]
+    assert main.better_off.recommendations is not None  # detail=True counts them
+    return Summary(
+        authority=framework.authority,
+        board=framework.vocabulary.board,
+        audits_word=framework.vocabulary.audits,
+        month=month,
+        as_of=as_of,
+        threshold=threshold,
+        grades=tuple(g.label for g in framework.grades),
+        how_much=main.how_much,
+        how_well=main.how_well,
+        moderation=main.moderation,
+        better_off=main.better_off,
+        recommendations=main.better_off.recommendations,
+        compared_with=tuple(o.period.label for o in others),
+        trends=trends(main, others, domains),
+        good_or_better_by_month=series(month, figures_for),
+        themes=themes(framework, rows.audits.get(month, ()), threshold=threshold, lexicon=lexicon),
+        notes=_notes(threshold, as_of, month, main.unknown_grades),
+    )
