@@ -102,7 +102,9 @@ class Ticker:
             due = self.due(job, last=last, now=now)
             if not due:
                 continue
-            if len(due) > 1 or (job.at is not None and now - due[-1] > timedelta(minutes=5)):
+            if last is None:
+                log.info("job %s: first run on this database", job.name)
+            elif len(due) > 1 or (job.at is not None and now - due[-1] > timedelta(minutes=5)):
                 log.warning(
                     "job %s: catching up %d missed run(s) with one run (last run %s)",
                     job.name,
