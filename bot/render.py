@@ -176,7 +176,7 @@ class Renderer:
             long_date=long_date,
             clip=clip,
             activity=self.activity_label,
-            signed=self.keys.sign,  # routing keys in buttons, metadata and card data
+            signed=self._signed,  # routing keys in buttons, metadata and card data
         )
         self.env.globals.update(
             vocab=vocabulary.model_dump(),
@@ -184,6 +184,11 @@ class Renderer:
             framework_name=framework.name,
             board=vocabulary.board,
         )
+
+    def _signed(self, key: str) -> str:
+        """A signed routing key. Its characters are inert on both platforms, so it is
+        only JSON-escaped: Slack's formatting escape must not rewrite the signature."""
+        return _PlatformEscaped(self.keys.sign(str(key)))
 
     def activity_label(self, activity: Any) -> str:
         """An allocation's activity in the authority's words ("learning conversation")."""

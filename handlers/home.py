@@ -5,7 +5,8 @@ wording can name a child), so the list is safe on a phone screen in a corridor.
 Lists are capped so a long backlog still fits a chat message; the rest is counted.
 
 Statuses are matched by exclusion ("not finished"), so statuses added by later
-dialogs (in progress, returned...) still show up as waiting.
+dialogs (in progress, returned...) still show up as waiting. `audit_buttons` are the
+audits one tap away (*Continue* a draft, *Start* an allocation): a few, not a list.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from sqlmodel import Session, col, select
 
 from handlers.help import first_name, help_context
 from qa.framework import Framework
+from storage.audits import resumable
 from storage.models import Allocation, Audit, Case, Moderation, Person, Recommendation
 
 LIST_LIMIT = 10
+BUTTON_LIMIT = 5
 FINISHED_ALLOCATION = {"completed", "done", "declined", "cancelled", "swapped", "withdrawn"}
+# Not (or not yet) this person's to do: "Can't do this one", and a replacement awaiting the QA lead.
+FINISHED_ALLOCATION |= {"released", "proposed"}
 DRAFT_AUDIT = {"draft", "returned"}
 FINISHED_MODERATION = {"completed", "done", "cancelled", "withdrawn"}
 FINISHED_RECOMMENDATION = {"done", "completed", "closed", "cancelled", "refused"}
@@ -120,6 +125,9 @@ def my_work_context(*, session: Session, person: Person, now: datetime) -> dict[
         context[f"{key}_more"] = more
         total += len(items)
     context["total"] = total
+    context["audit_buttons"] = resumable(
+        session=session, person_id=person.id or 0, limit=BUTTON_LIMIT
+    )
     return context
 
 
@@ -135,4 +143,5 @@ def home_context(
         "counts": counts,
         "overdue": overdue,
         "total": sum(counts.values()),
+        "audit_buttons": resumable(session=session, person_id=person.id or 0, limit=BUTTON_LIMIT),
     }

@@ -26,10 +26,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers.help import help_context, status_scope
+from handlers.help import help_context
 from handlers.home import home_context, my_work_context
 from handlers.identity import resolve_person
 from handlers.interaction import Interaction, Reply
+from handlers.status import STATUS_ACTIONS, status_command
 from qa.framework import Framework
 from storage.models import Person
 
@@ -55,8 +56,28 @@ class Turn:
 Handler = Callable[[Turn], list[Reply]]
 
 # Button action ids and dialog callback ids -> handler; later conversations add theirs.
-ACTIONS: dict[str, Handler] = {}
+ACTIONS: dict[str, Handler] = {**STATUS_ACTIONS}
 SUBMISSIONS: dict[str, Handler] = {}
+_conversations_loaded = False
+
+
+def load_conversations() -> None:
+    """Import every module in `handlers/` once, so each registers its buttons and forms.
+
+    Conversation modules import this one (for `Turn`, `ACTIONS`...), so they cannot be
+    imported at the top of it; the first dispatch does it instead.
+    """
+    global _conversations_loaded
+    if _conversations_loaded:
+        return
+    import importlib
+    import pkgutil
+
+    import handlers
+
+    for info in pkgutil.iter_modules(handlers.__path__):
+        importlib.import_module(f"handlers.{info.name}")
+    _conversations_loaded = True
 
 
 def unknown_user(interaction: Interaction) -> list[Reply]:
@@ -88,19 +109,12 @@ def _help(turn: Turn, didnt_catch: str | None = None) -> list[Reply]:
     return [Reply("help", context)]
 
 
-def _status(turn: Turn, _text: str) -> list[Reply]:
-    # The status report arrives with its own issue; until then say so plainly, and
-    # tell people without a wider view what they can see.
-    scope = status_scope(list(turn.person.roles or []), turn.framework)
-    return [Reply("status_unavailable", {"scope": scope})]
-
-
 def _command(turn: Turn, word: str, rest: str) -> list[Reply]:
     if word == "my":
         context = my_work_context(session=turn.session, person=turn.person, now=turn.now)
         return [Reply("my_work", context)]
     if word == "status":
-        return _status(turn, rest)
+        return status_command(turn, rest)
     if word in {"help", ""} or word in GREETINGS:
         return _help(turn)
     # Echo at most a few characters back: enough to recognise, never a paragraph.
@@ -111,6 +125,7 @@ def dispatch(
     interaction: Interaction, *, session: Session, framework: Framework, now: datetime
 ) -> list[Reply]:
     """Answer `interaction`. Runs inside the caller's transaction; writes are committed there."""
+    load_conversations()
     person = resolve_person(session=session, interaction=interaction, now=now)
     if person is None:
         log.info("unknown user platform=%s kind=%s", interaction.platform, interaction.kind)

@@ -73,6 +73,7 @@ def prompt_items(
                 "area": areas.get(case.area, case.area) if case else None,
                 "team": teams.get(case.team_id, "") if case else None,
                 "due": long_date(r.due_on),
+                "due_on": r.due_on.isoformat(),  # for the weekday ("Friday 22 January")
                 "reason": r.reason,
                 "routing_key": f"allocation:{r.id}",
             }

@@ -101,8 +101,9 @@ def build_inputs(
         for r in session.exec(
             select(Allocation)
             .where(Allocation.month == month.key)
-            # Released rows are left out: their replacement holds the quota place.
-            .where(col(Allocation.status).in_(LIVE))
+            # Released rows are left out: their replacement (proposed, then allocated)
+            # holds the quota place, so a re-run does not fill it a second time.
+            .where(col(Allocation.status).in_([*LIVE, PROPOSED]))
             .order_by(col(Allocation.id))
         )
     )

@@ -69,7 +69,8 @@ class TurnRunner:
     def _dispatch(self, interaction: Interaction) -> list[Reply]:
         from handlers.router import dispatch
 
-        now = self.deps.clock()
+        # Local time, as the Slack side passes: 'overdue' and 'today' are local dates.
+        now = self.deps.clock().astimezone(self.deps.settings.tz)
         checked = verified(interaction, keys_for(self.deps.settings))
         work: Callable[[Session], list[Reply]] = lambda session: dispatch(  # noqa: E731
             checked, session=session, framework=self.deps.framework, now=now

@@ -74,7 +74,8 @@ def test_allocation_day_sends_each_person_one_prompt_and_the_qa_lead_a_summary(
         assert items and all(i["reference"] is None or i["reference"] in refs for i in items)
         # no names in the prompt: only references, areas, teams, dates and reasons
         assert set(items[0]) == {
-            "allocation_id", "activity", "reference", "area", "team", "due", "reason", "routing_key"
+            "allocation_id", "activity", "reference", "area", "team", "due", "due_on", "reason",
+            "routing_key",
         }  # fmt: skip
 
 

@@ -1,0 +1,124 @@
+"""A small authority for the "Can't do this one" tests: a QA lead, two auditors, four cases.
+
+Sam and Pat are service managers (one audit a month each, room for two) in Early Help 2;
+the cases belong to Early Help 1, so the peer principle lets either audit them. Sam is
+allocated CASE-1 for January 2027. Lee is the QA lead and audits nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from storage.models import Allocation, Case, Person, Service, Team
+
+MONTH = "2027-01"
+DUE = date(2027, 1, 25)
+# Tuesday 5 January 2027, the day after allocation day.
+NOW = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class World:
+    lead: int
+    sam: int
+    pat: int
+    cases: dict[str, int]
+    allocation: int  # Sam's CASE-1
+
+
+def _person(session: Session, now: datetime, name: str, roles: list[str], **extra: Any) -> int:
+    first = name.split()[0].lower()
+    row = Person(
+        email=f"{first}@testshire.gov.uk",
+        name=name,
+        roles=roles,
+        created_at=now,
+        updated_at=now,
+        **extra,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def allocate(
+    session: Session, now: datetime, person_id: int, case_id: int | None, **extra: Any
+) -> int:
+    row = Allocation(
+        month=MONTH,
+        person_id=person_id,
+        case_id=case_id,
+        activity=extra.pop("activity", "audit"),
+        due_on=DUE,
+        reason=extra.pop("reason", "Service manager: 1 audit a month; never audited"),
+        status=extra.pop("status", "allocated"),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def seed_world(
+    session: Session,
+    now: datetime = NOW,
+    *,
+    pat_capacity: int = 2,
+    chat: dict[str, dict[str, Any]] | None = None,
+) -> World:
+    """The authority; `chat` sets platform ids per first name (default: Slack ids U0LEE...)."""
+    if chat is None:
+        chat = {n: {"slack_user_id": f"U0{n.upper()}"} for n in ("lee", "sam", "pat")}
+    service = Service(name="Children's Services")
+    session.add(service)
+    session.flush()
+    assert service.id is not None
+    teams = {}
+    for name in ("Early Help 1", "Early Help 2", "Quality"):
+        team = Team(name=name, service_id=service.id)
+        session.add(team)
+        session.flush()
+        teams[name] = team.id
+    lead = _person(
+        session, now, "Lee Lead", ["qa_lead"], team_id=teams["Quality"], **chat.get("lee", {})
+    )
+    sam = _person(
+        session,
+        now,
+        "Sam Jones",
+        ["service_manager"],
+        team_id=teams["Early Help 2"],
+        capacity=2,
+        **chat.get("sam", {}),
+    )
+    pat = _person(
+        session,
+        now,
+        "Pat Smith",
+        ["service_manager"],
+        team_id=teams["Early Help 2"],
+        capacity=pat_capacity,
+        **chat.get("pat", {}),
+    )
+    cases = {}
+    for i in range(1, 5):
+        row = Case(
+            reference=f"CASE-{i}",
+            service_id=service.id,
+            team_id=teams["Early Help 1"] or 0,
+            area="early_help",
+            opened_on=date(2026, 6, i),
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        cases[row.reference] = row.id
+    allocation = allocate(session, now, sam, cases["CASE-1"])
+    return World(lead=lead, sam=sam, pat=pat, cases=cases, allocation=allocation)

@@ -1,0 +1,315 @@
+""" "Can't do this one" and the QA lead's Confirm / Pick another, through `dispatch`.
+
+The same interactions the Slack and Teams adapters build (their end-to-end tests are in
+tests/bot/test_allocation_*.py); here the database is checked closely: what is released,
+proposed and allocated, what the audit log says, and what is queued for whom.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from handlers.interaction import Interaction, Kind, Reply
+from handlers.router import dispatch
+from qa.calendar import Month
+from reminders.allocations import queue_prompts
+from storage.models import Allocation, AuditLogEntry, OutboxMessage
+from tests.handlers.allocation_world import MONTH, NOW, World, allocate, seed_world
+from tests.handlers.helpers import small_framework
+
+FRAMEWORK = small_framework()
+
+
+def act(
+    session: Session,
+    user: str,
+    name: str,
+    key: str | None,
+    *,
+    kind: Kind = "action",
+    now: datetime = NOW,
+    **values: Any,
+) -> list[Reply]:
+    interaction = Interaction(
+        platform="slack", user_id=user, kind=kind, name=name, routing_key=key, values=values
+    )
+    return dispatch(interaction, session=session, framework=FRAMEWORK, now=now)
+
+
+def decline(session: Session, user: str, allocation_id: int, **values: Any) -> list[Reply]:
+    return act(
+        session, user, "allocation.decline", f"allocation:{allocation_id}", kind="submission",
+        **values,
+    )  # fmt: skip
+
+
+def outbox(session: Session) -> dict[str, OutboxMessage]:
+    return {m.idempotency_key: m for m in session.exec(select(OutboxMessage))}
+
+
+def log_actions(session: Session, record_id: int) -> list[str]:
+    rows = session.exec(
+        select(AuditLogEntry)
+        .where(AuditLogEntry.record_type == "allocation")
+        .where(AuditLogEntry.record_id == str(record_id))
+        .order_by(col(AuditLogEntry.id))
+    )
+    return [r.action for r in rows]
+
+
+def proposal_of(session: Session) -> Allocation:
+    (row,) = session.exec(select(Allocation).where(Allocation.status == "proposed")).all()
+    return row
+
+
+def world(engine: Engine, **kwargs: Any) -> tuple[Session, World]:
+    session = Session(engine)
+    w = seed_world(session, **kwargs)
+    session.commit()
+    return session, w
+
+
+# -- the person ---------------------------------------------------------------------------
+
+
+def test_cant_do_this_one_asks_the_allocated_person_why(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        (reply,) = act(session, "U0SAM", "allocation.decline", f"allocation:{w.allocation}")
+    assert reply.template == "allocation_decline"
+    assert reply.context["reference"] == "CASE-1"
+    assert reply.context["routing_key"] == f"allocation:{w.allocation}"
+
+
+def test_a_conflict_of_interest_releases_the_case_and_asks_the_qa_lead_to_confirm(
+    engine: Engine,
+) -> None:
+    session, w = world(engine)
+    with session:
+        (reply,) = decline(session, "U0SAM", w.allocation, reason="conflict")
+        session.commit()
+        released = session.get(Allocation, w.allocation)
+        assert released is not None
+        assert released.status == "released" and released.decline_reason == "conflict"
+        proposal = proposal_of(session)
+        # The engine's order for a conflict: the same person, another case of the quota.
+        assert proposal.person_id == w.sam and proposal.case_id != w.cases["CASE-1"]
+        assert "in place of case CASE-1 (conflict of interest)" in proposal.reason
+        queued = outbox(session)
+        ask = queued[f"allocation-proposal:{w.allocation}:{w.lead}"]
+        assert ask.person_id == w.lead and ask.template == "allocation_replacement"
+        assert ask.context["proposal"]["routing_key"] == f"allocation:{proposal.id}"
+        assert ask.context["category"] == "conflict"
+        assert log_actions(session, w.allocation) == ["allocation.released"]
+        assert log_actions(session, proposal.id or 0) == ["allocation.proposed"]
+    assert reply == Reply("allocation_released", {"reference": "CASE-1", "told": True})
+
+
+def test_absence_sends_the_same_case_to_another_eligible_person(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        decline(session, "U0SAM", w.allocation, reason="absence")
+        proposal = proposal_of(session)
+        assert (proposal.person_id, proposal.case_id) == (w.pat, w.cases["CASE-1"])
+        assert proposal.reason.endswith("reallocated because a colleague could not take it")
+
+
+def test_something_else_needs_a_few_words_and_nothing_changes_until_then(
+    engine: Engine,
+) -> None:
+    session, w = world(engine)
+    with session:
+        (reply,) = decline(session, "U0SAM", w.allocation, reason="other", details="  ")
+        assert reply.template == "allocation_decline" and set(reply.errors) == {"details"}
+        (reply,) = decline(session, "U0SAM", w.allocation)
+        assert set(reply.errors) == {"reason"}
+        row = session.get(Allocation, w.allocation)
+        assert row is not None and row.status == "allocated"
+        assert outbox(session) == {}
+
+
+def test_personal_details_are_flagged_and_only_sent_once_confirmed(engine: Engine) -> None:
+    session, w = world(engine)
+    words = "Family friend, ring me on 07700 900123"
+    with session:
+        (reply,) = decline(session, "U0SAM", w.allocation, reason="other", details=words)
+        assert reply.template == "allocation_decline" and not reply.errors
+        assert "phone number" in reply.context["warning"]
+        assert reply.context["details"] == words  # kept in the form, not lost
+        assert outbox(session) == {}
+        (reply,) = decline(
+            session, "U0SAM", w.allocation, reason="other", details=words, confirm=["yes"]
+        )
+        assert reply.template == "allocation_released"
+        row = session.get(Allocation, w.allocation)
+        assert row is not None and row.decline_reason == f"other: {words}"
+        queued = outbox(session)
+        # The words go to the QA lead only: nowhere else, not even the audit log.
+        assert queued[f"allocation-proposal:{w.allocation}:{w.lead}"].context["details"] == words
+        others = [m for m in queued.values() if m.person_id != w.lead]
+        assert all("07700" not in str(m.context) for m in others)
+        log = session.exec(select(AuditLogEntry)).all()
+        assert all("07700" not in str(e.after) for e in log)
+
+
+def test_someone_else_cannot_decline_and_nothing_changes(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        (form,) = act(session, "U0PAT", "allocation.decline", f"allocation:{w.allocation}")
+        (sent,) = decline(session, "U0PAT", w.allocation, reason="absence")
+        row = session.get(Allocation, w.allocation)
+        assert row is not None and row.status == "allocated"
+        assert outbox(session) == {} and log_actions(session, w.allocation) == []
+    assert form == sent == Reply("allocation_refused", {"why": "not_yours", "reference": None})
+
+
+def test_a_forged_or_unknown_key_is_refused(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        forged = decline(session, "U0SAM", w.allocation, reason="absence")  # the real one
+        assert forged[0].template == "allocation_released"
+        for key in (None, "allocation:999", "audit:1", "allocation:x"):
+            (reply,) = act(session, "U0SAM", "allocation.decline", key)
+            assert reply.context["why"] == "invalid"
+        (again,) = decline(session, "U0SAM", w.allocation, reason="absence")
+        assert again.context["why"] == "not_open" and again.context["status"] == "released"
+
+
+def test_the_prompt_is_edited_in_place_to_show_the_released_case(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        allocate(session, NOW, w.sam, w.cases["CASE-4"])
+        queue_prompts(session=session, framework=FRAMEWORK, month=Month.parse(MONTH), now=NOW)
+        decline(session, "U0SAM", w.allocation, reason="conflict")
+        queued = outbox(session)
+        edit = queued[f"allocation-declined:{w.allocation}"]
+        assert edit.context["update_of"] == f"allocation-prompt:{w.sam}:{MONTH}"
+        statuses = {i["reference"]: i["status"] for i in edit.context["items"]}
+        assert statuses == {"CASE-1": "released", "CASE-4": "allocated"}
+
+
+def test_two_declines_on_the_same_day_are_not_offered_the_same_case(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        other = allocate(session, NOW, w.pat, w.cases["CASE-4"])
+        decline(session, "U0SAM", w.allocation, reason="conflict")
+        decline(session, "U0PAT", other, reason="conflict")
+        proposals = session.exec(select(Allocation).where(Allocation.status == "proposed")).all()
+        cases = [p.case_id for p in proposals]
+        assert len(cases) == 2 and len(set(cases)) == 2
+
+
+def test_when_nothing_is_left_the_qa_lead_is_told_plainly(engine: Engine) -> None:
+    session, w = world(engine, pat_capacity=0)
+    with session:
+        (reply,) = decline(session, "U0SAM", w.allocation, reason="absence")
+        assert reply.template == "allocation_released"
+        ask = outbox(session)[f"allocation-proposal:{w.allocation}:{w.lead}"]
+        assert ask.context["proposal"] is None
+        assert session.exec(select(Allocation).where(Allocation.status == "proposed")).all() == []
+
+
+# -- the QA lead ---------------------------------------------------------------------------
+
+
+def test_the_qa_lead_confirms_and_the_new_person_gets_the_case(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        decline(session, "U0SAM", w.allocation, reason="absence")
+        proposal = proposal_of(session)
+        (reply,) = act(session, "U0LEE", "allocation.confirm", f"allocation:{proposal.id}")
+        session.commit()
+        assert reply.template == "allocation_confirmed" and reply.context["person"] == "Pat Smith"
+        row = session.get(Allocation, proposal.id)
+        assert row is not None and row.status == "allocated" and row.person_id == w.pat
+        queued = outbox(session)
+        prompt = queued[f"allocation-prompt-single:{proposal.id}"]
+        assert prompt.person_id == w.pat and prompt.context["replacement"] is True
+        assert [i["reference"] for i in prompt.context["items"]] == ["CASE-1"]
+        assert "Sam" not in str(prompt.context)  # not told who could not do it
+        edit = queued[f"allocation-settled:{w.allocation}:{w.lead}"]
+        assert edit.context["update_of"] == f"allocation-proposal:{w.allocation}:{w.lead}"
+        assert edit.context["resolved"] == {
+            "outcome": "confirmed",
+            "by": "Lee Lead",
+            "on": "2027-01-05",
+        }
+        assert log_actions(session, proposal.id or 0) == [
+            "allocation.proposed",
+            "allocation.confirmed",
+        ]
+
+
+def test_a_second_confirm_does_nothing_more(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        decline(session, "U0SAM", w.allocation, reason="absence")
+        proposal = proposal_of(session)
+        act(session, "U0LEE", "allocation.confirm", f"allocation:{proposal.id}")
+        before = session.exec(select(func.count()).select_from(OutboxMessage)).one()
+        (again,) = act(session, "U0LEE", "allocation.confirm", f"allocation:{proposal.id}")
+        after = session.exec(select(func.count()).select_from(OutboxMessage)).one()
+        assert before == after
+        assert log_actions(session, proposal.id or 0).count("allocation.confirmed") == 1
+    assert again.template == "allocation_refused"
+    assert again.context["why"] == "settled" and again.context["by"] == "Lee Lead"
+
+
+def test_only_a_qa_lead_can_confirm(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        decline(session, "U0SAM", w.allocation, reason="absence")
+        proposal = proposal_of(session)
+        (reply,) = act(session, "U0PAT", "allocation.confirm", f"allocation:{proposal.id}")
+        assert reply.context["why"] == "not_lead"
+        assert session.get(Allocation, proposal.id) == proposal
+        assert proposal.status == "proposed"
+        (reply,) = act(session, "U0PAT", "allocation.pick_other", f"allocation:{proposal.id}")
+        assert reply.context["why"] == "not_lead"
+
+
+def test_pick_another_offers_eligible_people_and_cases_and_settles_the_choice(
+    engine: Engine,
+) -> None:
+    session, w = world(engine)
+    with session:
+        decline(session, "U0SAM", w.allocation, reason="conflict")
+        proposal = proposal_of(session)
+        key = f"allocation:{proposal.id}"
+        (form,) = act(session, "U0LEE", "allocation.pick_other", key)
+        assert form.template == "allocation_pick"
+        people = {o["value"]: o["label"] for o in form.context["people"]}
+        cases = {o["value"] for o in form.context["cases"]}
+        assert people == {f"person:{w.pat}": "Pat Smith (Early Help 2)"}
+        # Not Sam's current proposal, not the released case.
+        assert f"case:{proposal.case_id}" not in cases and f"case:{w.cases['CASE-1']}" not in cases
+        assert cases  # another case for Sam
+        (bad,) = act(session, "U0LEE", "allocation.pick", key, kind="submission", choice="person:1")
+        assert bad.errors == {"choice": bad.errors["choice"]} and bad.template == "allocation_pick"
+        (done,) = act(
+            session, "U0LEE", "allocation.pick", key, kind="submission", choice=f"person:{w.pat}"
+        )
+        assert done.template == "allocation_confirmed"
+        row = session.get(Allocation, proposal.id)
+        assert row is not None and row.status == "allocated"
+        assert (row.person_id, row.case_id) == (w.pat, w.cases["CASE-1"])
+        assert f"allocation-prompt-single:{proposal.id}" in outbox(session)
+        assert log_actions(session, proposal.id or 0)[-1] == "allocation.picked"
+
+
+def test_my_work_drops_a_released_case_and_shows_a_replacement_only_once_confirmed(
+    engine: Engine,
+) -> None:
+    session, w = world(engine)
+    with session:
+        decline(session, "U0SAM", w.allocation, reason="absence")
+        (sam,) = act(session, "U0SAM", "my", None, kind="command")
+        (pat,) = act(session, "U0PAT", "my", None, kind="command")
+        assert sam.context["allocations"] == [] and pat.context["allocations"] == []
+        act(session, "U0LEE", "allocation.confirm", f"allocation:{proposal_of(session).id}")
+        (pat,) = act(session, "U0PAT", "my", None, kind="command")
+        assert [a["reference"] for a in pat.context["allocations"]] == ["CASE-1"]
