@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.slack.listeners.views import flatten_state
 from bot.slack.runtime import SlackRuntime, message_args
 
 
@@ -39,21 +40,28 @@ def register(app: App, runtime: SlackRuntime) -> None:
         ack()
         user_id = str((body.get("user") or {}).get("id") or "")
         value = _value(action)
+        view = body.get("view") or {}
+        values: dict[str, Any] = {}
+        if view.get("type") == "modal":
+            values.update(flatten_state(view.get("state") or {}))
+        if value is not None:
+            values["value"] = value
         interaction = runtime.interaction(
             client,
             user_id=user_id,
             kind="action",
             name=str(action.get("action_id") or ""),
             routing_key=value,
-            values={"value": value} if value is not None else {},
+            values=values,
         )
         replies = runtime.safe_handle(interaction) or []
         channel = str((body.get("channel") or {}).get("id") or "")
-        view = body.get("view") or {}
         for reply in replies:
             rendered = runtime.render(reply)
             if rendered.get("type") == "modal":
-                if view.get("type") == "modal":
+                if view.get("type") == "modal" and reply.context.get("modal") == "push":
+                    client.views_push(trigger_id=body.get("trigger_id"), view=rendered)
+                elif view.get("type") == "modal":
                     client.views_update(view_id=view.get("id"), view=rendered)
                 elif body.get("trigger_id"):
                     client.views_open(trigger_id=body["trigger_id"], view=rendered)

@@ -5,6 +5,10 @@ same `block_id` and `action_id` (the field key), so a handler's `Reply.errors`
 (field key -> message) maps straight onto Slack's inline errors. The modal's
 `private_metadata` is the routing key. A handler replying with a modal moves the
 dialog on (`response_action="update"`); other replies are sent as DMs.
+
+A modal opened with `notify_on_close` tells us when the person closes it; that
+arrives as `Interaction(kind="submission", name="<callback_id>.closed")` with what
+was typed so far, so a dialog can keep it as a draft. Nothing is sent back.
 """
 
 from __future__ import annotations
@@ -72,3 +76,20 @@ def register(app: App, runtime: SlackRuntime) -> None:
             ack()
         for message in (r for r in rendered if "type" not in r):
             client.chat_postMessage(channel=user_id, **message_args(message))
+
+    @app.view_closed(re.compile(r".+"))
+    def on_closed(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id = str((body.get("user") or {}).get("id") or "")
+        interaction = runtime.interaction(
+            client,
+            user_id=user_id,
+            kind="submission",
+            name=f"{view.get('callback_id') or ''}.closed",
+            routing_key=view.get("private_metadata") or None,
+            values=flatten_state(view.get("state") or {}),
+        )
+        for reply in runtime.safe_handle(interaction) or []:
+            rendered = runtime.render(reply)
+            if "type" not in rendered:
+                client.chat_postMessage(channel=user_id, **message_args(rendered))
