@@ -15,7 +15,7 @@ from rich.table import Table
 from bench.common import BenchResult
 
 # Each module has `run() -> list[BenchResult]`.
-BENCHES: list[str] = ["imports", "allocation", "fanout", "summary"]
+BENCHES: list[str] = ["imports", "allocation", "fanout", "summary", "status"]
 
 
 def main(argv: list[str]) -> int:

@@ -63,7 +63,6 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "my_work": _MY_WORK_FULL,
     "notice": {"text": "Saved. Thank you."},
     "error": {"message": "That button or form is no longer in use."},
-    "status_unavailable": {"scope": "team"},
 }
 
 _PRACTITIONER = {
@@ -91,7 +90,6 @@ EXTRA_CONTEXTS: dict[str, list[dict[str, Any]]] = {
             **{f"{k}_more": 0 for k in ("allocations", "drafts", "moderations", "recommendations")},
         }
     ],
-    "status_unavailable": [{"scope": None}, {"scope": "all"}, {"scope": "service"}],
 }
 
 EVIL = (

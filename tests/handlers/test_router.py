@@ -221,14 +221,15 @@ def test_my_list_is_capped_and_the_rest_counted(engine: Engine, now: datetime) -
     assert len(reply.context["allocations"]) == 10 and reply.context["allocations_more"] == 3
 
 
-def test_status_says_plainly_what_is_available(engine: Engine, now: datetime) -> None:
+def test_status_goes_to_the_status_conversation(engine: Engine, now: datetime) -> None:
+    # The scope rules and figures are tested in tests/handlers/test_status.py.
     with Session(engine) as session:
         person(session, now, "pat@council.gov.uk", ["practitioner"], slack_user_id="U1")
-        person(session, now, "tm@council.gov.uk", ["team_manager"], slack_user_id="U2")
-        assert ask(session, now, name="status") == [Reply("status_unavailable", {"scope": None})]
-        assert ask(session, now, name="status", user_id="U2") == [
-            Reply("status_unavailable", {"scope": "team"})
-        ]
+        person(session, now, "lead@council.gov.uk", ["qa_lead"], slack_user_id="U2")
+        [refused] = ask(session, now, name="status")
+        assert refused.template == "status_refused" and refused.context["reason"] == "own"
+        [status] = ask(session, now, text="status", user_id="U2")
+        assert status.template == "status" and status.context["level"] == "all"
 
 
 def test_home_shows_counts_and_options(engine: Engine, now: datetime) -> None:

@@ -1,0 +1,317 @@
+"""`/qa status` on Slack, through the real endpoint: signed requests into `/slack/events`.
+
+The drill-down buttons are pressed with the very values the bot rendered (signed
+routing keys), and with forged and forwarded ones: the adapter turns a forged key into
+None, and the handler re-checks a genuine key against the clicker's scope.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.app import build_app
+from bot.deps import Deps
+from bot.routing import RoutingKeys
+from bot.settings import Settings
+from qa.framework import load_framework
+from storage.models import Service, Team
+from tests.fakes.slack_api import FakeSlack
+from tests.handlers.status_dataset import NOW, seed
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+SECRET = "test-signing-secret"
+ROUTING_SECRET = "status-test-routing-secret"
+KEYS = RoutingKeys(ROUTING_SECRET)
+SMALL = Path(__file__).parents[1] / "data" / "framework-small.yml"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def api(db_url: str, engine: Engine, slack: FakeSlack) -> Iterator[TestClient]:
+    seed(engine)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.url,
+        database_url=db_url,
+        routing_secret=ROUTING_SECRET,
+    )
+    deps = Deps(settings, load_framework(str(SMALL)), engine, clock=lambda: NOW)
+    with TestClient(build_app(deps, background=False)) as client:
+        yield client
+
+
+def _signed(body: bytes, content_type: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+    }
+
+
+def command(api: TestClient, user: str, text: str) -> dict[str, Any]:
+    body = urlencode(
+        {
+            "team_id": "T0TEAM",
+            "channel_id": "C0GENERAL",
+            "user_id": user,
+            "command": "/qa",
+            "text": text,
+            "response_url": "http://127.0.0.1:9/response",
+            "trigger_id": "1.2.abc",
+        }
+    ).encode()
+    response = api.post(
+        "/slack/events", content=body, headers=_signed(body, "application/x-www-form-urlencoded")
+    )
+    assert response.status_code == 200
+    reply: dict[str, Any] = response.json()
+    return reply
+
+
+def event(api: TestClient, payload: dict[str, Any], event_id: str) -> None:
+    envelope = {
+        "team_id": "T0TEAM",
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": payload,
+        "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}],
+    }
+    body = json.dumps(envelope).encode()
+    response = api.post("/slack/events", content=body, headers=_signed(body, "application/json"))
+    assert response.status_code == 200
+    settle(api)
+
+
+def click(api: TestClient, user: str, action_id: str, value: str | None) -> httpx.Response:
+    channel = f"D{user}"
+    action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "type": "button"}
+    if value is not None:
+        action["value"] = value
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "team": {"id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "trigger_id": "1.2.abc",
+        "channel": {"id": channel},
+        "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
+        "actions": [action],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    response = api.post(
+        "/slack/events", content=body, headers=_signed(body, "application/x-www-form-urlencoded")
+    )
+    assert response.status_code == 200
+    settle(api)
+    return response
+
+
+def settle(api: TestClient) -> None:
+    assert api.app.state.slack_executor.wait_idle(10), "listeners still running"  # type: ignore[attr-defined]
+
+
+def blocks_of(params: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = params.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+def text_of(params: dict[str, Any]) -> str:
+    return json.dumps(blocks_of(params), ensure_ascii=False) + str(params.get("text", ""))
+
+
+def buttons(params: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Button label -> (action id, value), from sections' accessories and actions blocks."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for block in blocks_of(params):
+        elements = block.get("elements", []) if block["type"] == "actions" else []
+        if "accessory" in block:
+            label = block["text"]["text"].split("*")[1]  # the row's name
+            elements = [{**block["accessory"], "text": {"text": label}}]
+        for element in elements:
+            if element.get("type") == "button":
+                out[element["text"]["text"]] = (element["action_id"], element.get("value"))
+    return out
+
+
+def last_dm(slack: FakeSlack) -> dict[str, Any]:
+    return slack.calls_to("chat.postMessage")[-1].params
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def test_qa_lead_gets_the_authority_status_privately_with_signed_drill_downs(
+    api: TestClient,
+) -> None:
+    reply = command(api, "U1LEAD", "status")
+    assert reply["response_type"] == "ephemeral"
+    text = text_of(reply)
+    assert "*Status for Testshire County Council*: December 2026" in text
+    assert "3 of 9 done · 2 in progress · 4 not started · *4 overdue*" in text
+    assert "Good 2 · Inadequate 1" in text
+    found = buttons(reply)
+    action, value = found["Early Help"]
+    assert action == "status.service" and KEYS.verify(value) == "service:1"
+    assert KEYS.verify(found["Overdue items (11)"][1]) == "overdue:all"
+    assert len(blocks_of(reply)) <= 50
+
+
+def test_a_misspelt_name_gets_did_you_mean(api: TestClient) -> None:
+    reply = command(api, "U1LEAD", "status Erly Help")
+    assert (
+        "I couldn't find a service or team called 'Erly Help': did you mean Early Help?"
+        in text_of(reply)
+    )
+    action, value = buttons(reply)["Status for Early Help"]
+    assert action == "status.service" and KEYS.verify(value) == "service:1"
+
+
+def test_practitioner_is_refused_with_a_pointer_to_their_own_work(api: TestClient) -> None:
+    text = text_of(command(api, "U1PAT", "status"))
+    assert "Status reports are for managers and the QA team" in text and "/qa my" in text
+
+
+def test_a_team_manager_asking_for_their_service_is_told_what_they_can_see(
+    api: TestClient,
+) -> None:
+    text = text_of(command(api, "U1TM", "status Early Help"))
+    assert "You can see status for Early Help 1. Ask your QA lead for the whole picture." in text
+
+
+def test_a_mention_asking_for_status_is_answered_privately(
+    api: TestClient, slack: FakeSlack
+) -> None:
+    mention = {
+        "type": "app_mention",
+        "channel": "C0GENERAL",
+        "user": "U1HOS",
+        "text": "<@U0BOT> status",
+        "ts": "1700000000.000300",
+    }
+    event(api, mention, "EvStatus1")
+    assert not slack.calls_to("chat.postMessage")
+    [call] = slack.calls_to("chat.postEphemeral")
+    assert call.params["user"] == "U1HOS"
+    assert "*Status for Early Help*" in text_of(call.params)
+    assert set(buttons(call.params)) >= {"Early Help 1", "Early Help 2"}
+
+
+def test_a_direct_message_naming_a_team_is_answered_in_the_dm(
+    api: TestClient, slack: FakeSlack
+) -> None:
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "DU1HOS",
+        "user": "U1HOS",
+        "text": "status early help 2",
+        "ts": "1700000000.000400",
+    }
+    event(api, dm, "EvStatus2")
+    params = last_dm(slack)
+    assert params["channel"] == "DU1HOS"
+    assert "*Status for Early Help 2*" in text_of(params)
+
+
+# -- drill-down ---------------------------------------------------------------------------------
+
+
+def test_service_then_team_then_overdue_items_with_owners(
+    api: TestClient, slack: FakeSlack
+) -> None:
+    top = command(api, "U1LEAD", "status")
+    click(api, "U1LEAD", *buttons(top)["Early Help"])
+    service = last_dm(slack)
+    assert "*Status for Early Help*" in text_of(service)
+    assert "Back to Testshire County Council" in buttons(service)
+
+    click(api, "U1LEAD", *buttons(service)["Early Help 1"])
+    team = last_dm(slack)
+    assert "*Status for Early Help 1*" in text_of(team)
+
+    click(api, "U1LEAD", *buttons(team)["Overdue items (7)"])
+    overdue = text_of(last_dm(slack))
+    assert "*Overdue in Early Help 1*: 7 items, oldest first" in overdue
+    assert "EH-1: audit, Tess Manager, due Friday 27 November" in overdue
+    assert "EH-1: moderation, Hana Head, due Tuesday 8 December" in overdue
+    assert "EH-1: escalation response, Dee Director" in overdue
+    assert "No case: moderation, Hana Head, due Saturday 5 December" in overdue
+
+
+def test_a_forged_button_value_is_refused(api: TestClient, slack: FakeSlack) -> None:
+    click(api, "U1TM", "status.service", "service:2~not-our-signature")
+    assert "That button has expired" in text_of(last_dm(slack))
+    click(api, "U1TM", "status.service", None)
+    assert "That button has expired" in text_of(last_dm(slack))
+
+
+def test_a_genuine_key_forwarded_to_a_team_manager_is_refused_on_the_server(
+    api: TestClient, slack: FakeSlack
+) -> None:
+    # The QA lead's own button, for another service, clicked by a team manager.
+    _action, value = buttons(command(api, "U1LEAD", "status"))["Children Looked After"]
+    click(api, "U1TM", "status.service", value)
+    text = text_of(last_dm(slack))
+    assert "You can see status for Early Help 1" in text
+    assert "CLA" not in text and "Children Looked After" not in text
+    click(api, "U1TM", "status.overdue", KEYS.sign("overdue:all"))
+    assert "You can see status for Early Help 1" in text_of(last_dm(slack))
+    click(api, "U1HOS", "status.team", KEYS.sign("team:3"))
+    assert "You can see status for Early Help." in text_of(last_dm(slack))
+
+
+def test_many_services_are_capped_within_slacks_block_limit(
+    api: TestClient, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        for n in range(40):
+            session.add(Service(id=100 + n, name=f"Service {n:02d}"))
+            session.add(Team(id=100 + n, name=f"Team {n:02d}", service_id=100 + n))
+        session.commit()
+    reply = command(api, "U1LEAD", "status")
+    assert len(blocks_of(reply)) <= 50
+    assert "and 32 more: type `/qa status` and a name" in text_of(reply)
+
+
+EVIL = 'Team <!channel> @here *bold* `code` "}]} <http://evil.example|click>'
+
+
+def test_names_people_typed_into_the_staff_list_stay_inert(api: TestClient, engine: Engine) -> None:
+    with Session(engine) as session:
+        team = session.get(Team, 1)
+        assert team is not None
+        team.name = EVIL
+        session.add(team)
+        session.commit()
+    reply = command(api, "U1HOS", "status")
+    text = text_of(reply)
+    assert "<!channel>" not in text and "<http://evil" not in text and "*bold*" not in text
+    assert "&lt;!channel&gt;" in text
+    assert len(blocks_of(reply)) == len(blocks_of(command(api, "U1LEAD", "status Early Help")))

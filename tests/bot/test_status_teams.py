@@ -1,0 +1,258 @@
+"""`status` on Teams, through the real endpoint: activities into `POST /api/messages`.
+
+Typed words come back as a card in the chat; an `Action.Execute` press on a drill-down
+button answers with the next card in place (the invoke response). Buttons carry the
+very routing keys the bot rendered; forged and forwarded ones are refused.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.app import build_app
+from bot.deps import Deps
+from bot.routing import RoutingKeys
+from bot.settings import Settings
+from qa.framework import load_framework
+from storage.models import Team
+from tests.fakes import connector as teams
+from tests.fakes.connector import FakeConnector
+from tests.handlers.status_dataset import NOW, seed
+
+with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+FRAMEWORK = Path(__file__).parents[1] / "data" / "framework-small.yml"
+ROUTING_SECRET = "status-test-routing-secret"
+KEYS = RoutingKeys(ROUTING_SECRET)
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeConnector]:
+    with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(db_url: str, engine: Engine) -> Iterator[TestClient]:
+    seed(engine)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        QA_BOT_DATABASE_URL=db_url,
+        QA_BOT_FRAMEWORK=str(FRAMEWORK),
+        QA_BOT_HOST="127.0.0.1",
+        QA_BOT_TEAMS_PLAYGROUND=True,
+        QA_BOT_ROUTING_SECRET=ROUTING_SECRET,
+        SLACK_BOT_TOKEN=None,
+        SLACK_APP_TOKEN=None,
+        TEAMS_CLIENT_ID=None,
+        TEAMS_CLIENT_SECRET=None,
+    )
+    deps = Deps(settings, load_framework(str(FRAMEWORK)), engine, clock=lambda: NOW)
+    with TestClient(build_app(deps, background=False)) as test_client:
+        yield test_client
+
+
+def say(client: TestClient, connector: FakeConnector, user: str, text: str, **kw: Any) -> Any:
+    before = len(connector.messages())
+    activity = teams.message(text, service_url=connector.url, aad_object_id=f"aad-{user}", **kw)
+    assert client.post("/api/messages", json=activity).status_code == 200
+    sent = connector.messages()[before:]
+    assert len(sent) == 1
+    return sent[0]
+
+
+def press(
+    client: TestClient, connector: FakeConnector, user: str, data: dict[str, Any], **kw: Any
+) -> dict[str, Any]:
+    activity = teams.execute(
+        data,
+        verb=str(data.get("action")),
+        service_url=connector.url,
+        aad_object_id=f"aad-{user}",
+        **kw,
+    )
+    answer = client.post("/api/messages", json=activity)
+    assert answer.status_code == 200
+    body: dict[str, Any] = answer.json()
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    card: dict[str, Any] = body["value"]
+    return card
+
+
+def card_text(card: dict[str, Any]) -> str:
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in {"text", "title", "value"} and isinstance(value, str):
+                    parts.append(value)
+                elif key != "data":
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return "\n".join(parts)
+
+
+def actions(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Button title -> its data, for every Action.Execute in the card (rows: the row name)."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any, label: str | None) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "ColumnSet":
+                label = node["columns"][0]["items"][0]["text"].split("**")[1]
+            if node.get("type") == "Action.Execute":
+                found[label or node["title"]] = node["data"]
+                return
+            for value in node.values():
+                walk(value, label)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, label)
+
+    walk(card.get("body", []), None)
+    walk(card.get("actions", []), None)
+    return found
+
+
+def test_typing_status_gets_the_authority_card_for_a_qa_lead(
+    client: TestClient, connector: FakeConnector
+) -> None:
+    (card,) = say(client, connector, "U1LEAD", "status").cards
+    text = card_text(card)
+    assert "Status for Testshire County Council: December 2026" in text
+    assert "3 of 9 done, 2 in progress, 4 not started, 4 overdue" in text
+    assert "Good 2, Inadequate 1" in text
+    data = actions(card)["Early Help"]
+    assert data["action"] == "status.service"
+    assert KEYS.verify(data["routing_key"]) == "service:1"
+
+
+def test_a_mention_in_a_channel_asking_for_status_is_answered(
+    client: TestClient, connector: FakeConnector
+) -> None:
+    sent = say(
+        client,
+        connector,
+        "U1HOS",
+        "<at>QA bot</at> status",
+        conversation_id="19:qa@thread.tacv2",
+        conversation_type="channel",
+    )
+    assert "Status for Early Help: December 2026" in card_text(sent.cards[0])
+
+
+def test_typing_a_misspelt_name_gets_did_you_mean(
+    client: TestClient, connector: FakeConnector
+) -> None:
+    (card,) = say(client, connector, "U1LEAD", "status Erly Help").cards
+    assert (
+        "I couldn't find a service or team called 'Erly Help': did you mean Early Help?"
+        in card_text(card)
+    )
+    assert KEYS.verify(actions(card)["Status for Early Help"]["routing_key"]) == "service:1"
+
+
+def test_practitioner_typing_status_is_pointed_at_my(
+    client: TestClient, connector: FakeConnector
+) -> None:
+    (card,) = say(client, connector, "U1PAT", "status").cards
+    assert "Status reports are for managers and the QA team" in card_text(card)
+    assert actions(card)["My work"]["action"] == "my"
+
+
+def test_drilling_down_replaces_the_card_in_place(
+    client: TestClient, connector: FakeConnector
+) -> None:
+    (top,) = say(client, connector, "U1LEAD", "status").cards
+    sent_before = len(connector.messages())
+
+    service = press(client, connector, "U1LEAD", actions(top)["Early Help"])
+    assert "Status for Early Help: December 2026" in card_text(service)
+
+    team = press(client, connector, "U1LEAD", actions(service)["Early Help 1"])
+    assert "Status for Early Help 1: December 2026" in card_text(team)
+
+    overdue = press(client, connector, "U1LEAD", actions(team)["Overdue items (7)"])
+    text = card_text(overdue)
+    assert "Overdue in Early Help 1: 7 items, oldest first" in text
+    assert "Audit, Tess Manager, due Friday 27 November" in text
+    assert "Action, Pat Worker, due Tuesday 1 December" in text
+
+    back = press(client, connector, "U1LEAD", actions(overdue)["Back to Early Help 1"])
+    assert "Status for Early Help 1" in card_text(back)
+    assert len(connector.messages()) == sent_before  # all in place, nothing new posted
+
+
+def test_the_overdue_list_is_not_shown_in_a_channel(
+    client: TestClient, connector: FakeConnector
+) -> None:
+    data = {"action": "status.overdue", "routing_key": KEYS.sign("overdue:team:1")}
+    card = press(
+        client,
+        connector,
+        "U1TM",
+        data,
+        conversation_id="19:qa@thread.tacv2",
+        conversation_type="channel",
+    )
+    text = card_text(card)
+    assert "only show it in our one-to-one chat" in text and "Tess" not in text
+
+
+def test_forged_and_forwarded_keys_are_refused(
+    client: TestClient, connector: FakeConnector
+) -> None:
+    forged = {"action": "status.service", "routing_key": "service:1~forged"}
+    assert "That button has expired" in card_text(press(client, connector, "U1TM", forged))
+
+    (lead_card,) = say(client, connector, "U1LEAD", "status").cards
+    forwarded = actions(lead_card)["Children Looked After"]
+    text = card_text(press(client, connector, "U1TM", forwarded))
+    assert "You can see status for Early Help 1. Ask your QA lead for the whole picture." in text
+    assert "Children Looked After" not in text
+
+    overdue = {"action": "status.overdue", "routing_key": KEYS.sign("overdue:service:2")}
+    assert "You can see status for Early Help." in card_text(
+        press(client, connector, "U1HOS", overdue)
+    )
+
+
+def test_an_action_submit_press_drills_down_too(
+    client: TestClient, connector: FakeConnector
+) -> None:
+    data = {"action": "status.team", "routing_key": KEYS.sign("team:2")}
+    pressed = teams.activity(
+        "message", service_url=connector.url, aad_object_id="aad-U1HOS", value=data
+    )
+    assert client.post("/api/messages", json=pressed).status_code == 200
+    (sent,) = connector.messages()
+    assert "Status for Early Help 2" in sent.all_text
+
+
+def test_names_from_the_staff_list_stay_inert_in_the_card(
+    client: TestClient, connector: FakeConnector, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        team = session.get(Team, 2)
+        assert team is not None
+        team.name = "Team ${x} [link](http://evil.example) <at>Boss</at>"
+        session.add(team)
+        session.commit()
+    (card,) = say(client, connector, "U1HOS", "status").cards
+    text = card_text(card)
+    assert "${x}" not in text and "[link](" not in text and "<at>Boss" not in text
