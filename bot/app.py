@@ -115,5 +115,5 @@ def build_app(deps: Deps, *, background: bool = True) -> FastAPI:
         engine=deps.engine, framework=deps.framework, tz=deps.settings.tz, jobs=all_jobs()
     )
     api.state.ticker = ticker
-    loops.append(SchedulerLoop(ticker, deps.clock).run)
+    loops.append(SchedulerLoop(ticker, deps.clock, interval=deps.settings.tick_seconds).run)
     return api

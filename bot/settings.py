@@ -81,6 +81,12 @@ class Settings(BaseSettings):
         validation_alias="QA_BOT_ROUTING_SECRET",
         description="Signs the routing keys carried in Slack private_metadata and card data.",
     )
+    tick_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        validation_alias="QA_BOT_TICK_SECONDS",
+        description="Seconds between scheduler ticks (the jobs are reconcilers; tests use ~1).",
+    )
     small_number_threshold: int = Field(
         default=5,
         validation_alias="QA_BOT_SMALL_NUMBER_THRESHOLD",

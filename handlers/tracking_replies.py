@@ -1,0 +1,84 @@
+"""What the tracking buttons share: reading the routing key, dates, in-place edits.
+
+A reminder's buttons carry `kind:id|message key`: the record, and the message the
+button sits in. Acting edits that message in place through the outbox (`update_of`),
+showing who did what and when. On Teams the pressed card is replaced by whatever the
+invoke returns, so there the updated card is also returned first, then the receipt;
+on Slack the receipt is the only reply and the outbox edits the message.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from handlers.escalation import local_zone
+from handlers.interaction import Reply
+from handlers.router import Turn
+from storage.tracking_messages import edit_in_place, latest_shown, parse_route
+
+
+def today(turn: Turn) -> date:
+    return turn.now.astimezone(local_zone(turn.now)).date()
+
+
+def route(turn: Turn, kind: str) -> tuple[int, str] | None:
+    """(record id, message key) when the verified routing key names a `kind` record."""
+    parsed = parse_route(turn.interaction.routing_key)
+    if parsed is None or parsed[0] != kind:
+        return None
+    return parsed[1], parsed[2]
+
+
+def gone(template: str) -> list[Reply]:
+    """A button whose record or key no longer resolves (or was forged)."""
+    return [Reply(template, {"what": "gone", "reference": None})]
+
+
+def state(turn: Turn, what: str, *, open_: bool = False, **extra: Any) -> dict[str, Any]:
+    """What an edited message shows on the item: what happened, by whom, on which day."""
+    return {
+        "what": what,
+        "by": turn.person.name,
+        "on": today(turn).isoformat(),
+        "open": open_,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+
+
+def edit(
+    turn: Turn,
+    *,
+    message_key: str,
+    item_type: str,
+    item_id: int,
+    shown: dict[str, Any],
+    suffix: str,
+) -> list[Reply]:
+    """Edit the message in place; on Teams also return it, to replace the pressed card."""
+    edited = edit_in_place(
+        session=turn.session,
+        message_key=message_key,
+        item_type=item_type,
+        item_id=item_id,
+        state=shown,
+        suffix=suffix,
+        now=turn.now,
+    )
+    if edited is None or turn.interaction.platform != "teams":
+        return []
+    template, context = edited
+    return [Reply(template, context)]
+
+
+def current(turn: Turn, message_key: str) -> list[Reply]:
+    """The message as last shown, unchanged (Teams' Cancel on a form card)."""
+    shown = latest_shown(turn.session, message_key)
+    if shown is None or turn.interaction.platform != "teams":
+        return []
+    return [Reply(shown.template, dict(shown.context or {}))]
+
+
+def with_errors(reply: Reply, errors: dict[str, str]) -> list[Reply]:
+    values = dict(reply.context.get("values") or {})
+    return [Reply(reply.template, {**reply.context, "values": values}, errors)]

@@ -1,0 +1,192 @@
+"""Making an audit's escalations: the grade's requests, urgent flags, caseload approval.
+
+One function, `escalate_audit`, used by the audit dialog's after-submit hook (at once)
+and by the reconciling job (for anything the hook did not do: a crash, a moderation
+that regraded the audit). `qa.grading` decides who and by when; this module supplies
+the facts of the database (the case's role holders, its service's Assistant Director,
+the dip samples found so far) and stores the requests once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from qa.framework import Framework
+from qa.grading import (
+    EscalationPlan,
+    caseload_approval_requests,
+    escalations_for,
+    urgent_escalations,
+)
+from storage.models import Allocation, Audit, Case, Escalation
+from storage.tracking import GRADED, Directory
+from storage.tracking_records import already_escalated, save_plans
+
+log = logging.getLogger(__name__)
+
+DIP_SAMPLE = "dip_sample"
+
+
+def graded_at(audit: Audit) -> datetime | None:
+    """When the audit's current grade was given: moderation's, else submission's."""
+    if audit.final_grade is not None and audit.finalised_at is not None:
+        return audit.finalised_at
+    return audit.submitted_at or audit.finalised_at
+
+
+def activity_of(session: Session, audit: Audit) -> str:
+    if audit.allocation_id is None:
+        return "audit"
+    allocation = session.get(Allocation, audit.allocation_id)
+    return allocation.activity if allocation is not None else "audit"
+
+
+def flag_keys(audit: Audit) -> list[str]:
+    """The urgent flags raised on an audit (stored as keys, or as {key: ...} records)."""
+    keys = []
+    for flag in audit.urgent_flags or []:
+        key = flag.get("key") if isinstance(flag, dict) else flag
+        if isinstance(key, str) and key:
+            keys.append(key)
+    return list(dict.fromkeys(keys))
+
+
+def raise_urgent(
+    *,
+    session: Session,
+    framework: Framework,
+    audit: Audit,
+    flag: str,
+    staff: Directory,
+    now: datetime,
+) -> list[Escalation]:
+    """An urgent flag's requests, at once (no-op when already raised for this audit)."""
+    if flag not in {f.key for f in framework.audit_form.urgent_flags}:
+        log.warning("audit %s: urgent flag not in the framework; not escalated", audit.id)
+        return []
+    if already_escalated(session=session, kind="urgent", audit_id=audit.id or 0, subject=flag):
+        return []
+    case = session.get(Case, audit.case_id)
+    plans = urgent_escalations(
+        framework,
+        flag,
+        audit_id=audit.id or 0,
+        service_ad_ids=staff.service_ads(case.service_id if case else None),
+        role_holders=staff.holders_for_case(case),
+        now=now,
+        case_id=audit.case_id,
+    )
+    return save_plans(session=session, plans=plans, now=now)
+
+
+def _grade_requests(
+    session: Session,
+    framework: Framework,
+    audit: Audit,
+    staff: Directory,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Escalation]:
+    grade = audit.final_grade or audit.overall_grade
+    if grade is None or grade not in framework.grade_keys:
+        return []
+    if already_escalated(session=session, kind="grade", audit_id=audit.id or 0, subject=grade):
+        return []
+    case = session.get(Case, audit.case_id)
+    plans = escalations_for(
+        framework,
+        grade=grade,
+        audit_id=audit.id or 0,
+        service_ad_ids=staff.service_ads(case.service_id if case else None),
+        role_holders=staff.holders_for_case(case),
+        now=graded_at(audit) or now,
+        tz=tz,
+        case_id=audit.case_id,
+    )
+    return save_plans(session=session, plans=plans, now=now)
+
+
+def _worker_audits(session: Session, worker_id: int) -> list[Audit]:
+    """Graded audits of the worker's cases, in the order they were graded."""
+    case_ids = session.exec(select(Case.id).where(Case.worker_id == worker_id)).all()
+    audits = session.exec(
+        select(Audit).where(col(Audit.case_id).in_(case_ids)).where(col(Audit.status).in_(GRADED))
+    ).all()
+    dated = [(graded_at(a), a) for a in audits]
+    return [a for when, a in sorted((d for d in dated if d[0]), key=lambda d: (d[0], d[1].id))]
+
+
+def _caseload_requests(
+    session: Session,
+    framework: Framework,
+    audit: Audit,
+    staff: Directory,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Escalation]:
+    """A dip sample that finds the same concerns asks approval to audit the caseload."""
+    policy = framework.dip_sample
+    case = session.get(Case, audit.case_id)
+    if policy is None or case is None or case.worker_id is None:
+        return []
+    if activity_of(session, audit) != DIP_SAMPLE:
+        return []
+    history = _worker_audits(session, case.worker_id)
+    ids = [a.id for a in history]
+    if audit.id not in ids:
+        return []
+    before = history[: ids.index(audit.id) + 1]
+    triggers = [
+        a
+        for a in before
+        if activity_of(session, a) != DIP_SAMPLE
+        and (a.final_grade or a.overall_grade) in policy.after_grades
+    ]
+    if not triggers:
+        return []
+    trigger = triggers[-1]
+    dips = [a for a in before[before.index(trigger) + 1 :] if activity_of(session, a) == DIP_SAMPLE]
+    grades = [g for a in dips if (g := a.final_grade or a.overall_grade) in framework.grade_keys]
+    subject = "caseload"
+    if already_escalated(
+        session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject=subject
+    ):
+        return []
+    trigger_case = session.get(Case, trigger.case_id)
+    plans: tuple[EscalationPlan, ...] = caseload_approval_requests(
+        framework,
+        audit_id=trigger.id or 0,
+        dip_sample_grades=grades,
+        role_holders=staff.holders_for_case(trigger_case),
+        service_ad_ids=staff.service_ads(trigger_case.service_id if trigger_case else None),
+        now=graded_at(audit) or now,
+        tz=tz,
+    )
+    plans = tuple(replace(p, case_id=trigger.case_id) for p in plans)
+    return save_plans(session=session, plans=plans, now=now)
+
+
+def escalate_audit(
+    *,
+    session: Session,
+    framework: Framework,
+    audit: Audit,
+    staff: Directory,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Escalation]:
+    """Every request a graded audit calls for that is not stored yet: the new rows."""
+    rows = []
+    for flag in flag_keys(audit):
+        rows += raise_urgent(
+            session=session, framework=framework, audit=audit, flag=flag, staff=staff, now=now
+        )
+    if audit.status in GRADED or audit.submitted_at is not None:
+        rows += _grade_requests(session, framework, audit, staff, now, tz)
+        rows += _caseload_requests(session, framework, audit, staff, now, tz)
+    return rows
