@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 import typer
 from rich.panel import Panel
+from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from bot.commands.common import console, fail, load_settings, now, open_database
+from qa.calendar import Month
 from qa.demo import DEMO_QA_LEAD_EMAIL, DEMO_QA_LEAD_NAME, generate
+from qa.demo_history import DemoHistory, generate_history
 from qa.framework import FrameworkError, load_framework, preset_names
 from storage.db import session_scope
 from storage.models import Person
 from storage.seed import seed_demo
+from storage.seed_history import HistoryReport, has_history, seed_history
 
 # The Microsoft 365 Agents Playground's default user (its `from.id` and `aadObjectId`).
 PLAYGROUND_USER_IDS = ("user-id-0", "00000000-0000-0000-0000-0000000000020")
@@ -42,22 +47,31 @@ def register(app: typer.Typer) -> None:
         current = now()
         with Session(engine) as s:
             existing = s.exec(select(func.count()).select_from(Person)).one()
+            known = has_history(session=s)
+        today = current.astimezone(settings.tz).date()
         if existing and not reset:
             console.print(
                 f"Using the existing demo database ({existing} people); --reset rebuilds it."
             )
+            if not known:  # built before the demo had a history
+                authority = generate(framework, today=today)
+                _add_history(engine, generate_history(framework, authority, today=today,
+                                                      tz=settings.tz), current)  # fmt: skip
         else:
-            authority = generate(framework, today=current.astimezone(settings.tz).date())
+            authority = generate(framework, today=today)
+            history = generate_history(framework, authority, today=today, tz=settings.tz)
             with session_scope(engine) as s:
                 report = seed_demo(
                     session=s, framework=framework, authority=authority, now=current, reset=reset
                 )
                 lead = s.exec(select(Person).where(Person.email == DEMO_QA_LEAD_EMAIL)).one()
                 lead.teams_user_id = PLAYGROUND_USER_IDS[1]
+                past = seed_history(session=s, history=history, now=current)
             console.print(
                 f"Built the {framework.authority} demo: {report.services} services, "
                 f"{report.teams} teams, {report.people} people, {report.cases} cases."
             )
+            _print_history(past)
         if no_serve:
             return
         url = f"http://{settings.host}:{settings.port}/api/messages"
@@ -78,3 +92,27 @@ def register(app: typer.Typer) -> None:
         from bot.server import run_server
 
         run_server(settings, framework)
+
+
+def _add_history(engine: Engine, history: DemoHistory, current: datetime) -> None:
+    """An existing demo database without history (built before there was any) gains it."""
+    try:
+        with session_scope(engine) as s:
+            past = seed_history(session=s, history=history, now=current)
+    except ValueError as exc:
+        console.print(f"No history added: {exc}.", highlight=False)
+        return
+    if not past.skipped:
+        _print_history(past)
+
+
+def _print_history(past: HistoryReport) -> None:
+    if past.skipped:
+        return
+    span = f"{Month.parse(past.first_month).name} to {Month.parse(past.last_month).name}"
+    console.print(
+        f"Added {past.months} months of history ({span}): {past.audits} audits, "
+        f"{past.moderations} moderations, {past.recommendations} recommendations, "
+        f"{past.escalations} escalations.",
+        highlight=False,
+    )
