@@ -23,6 +23,7 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("imports", "import"),
     ("jobs", "jobs"),
     ("allocate", None),
+    ("summary", None),
     ("teams_package", "teams-package"),
     ("outbox", "outbox"),
 ]

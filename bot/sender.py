@@ -15,6 +15,10 @@ it expires; 5xx and network errors: exponential backoff with jitter, capped) put
 the message back in the queue; PermanentFailure is recorded for a person to see
 (`qa-bot outbox failed`). Different channels are sent concurrently, bounded by a
 semaphore. Database work runs in a small thread pool, off the event loop.
+
+A message whose context names a chart (`chart`: the monthly summary) has it drawn
+when it is sent (`bot.reports.attachments`) and handed to the messenger with the
+rendered message as `rendered["files"]`: PNG bytes never sit in the outbox.
 """
 
 from __future__ import annotations
@@ -106,6 +110,7 @@ class OutboxSender:
         self.messengers = list(messengers)
         self.policy = policy or SenderPolicy()
         self._renderer = renderer
+        self._files: Any = None  # bot.reports.attachments.ChartFiles, made when first needed
         # An explicit id is stable across restarts: its leftover claims are handed back.
         self._recover = worker_id is not None
         self.worker_id = worker_id or (
@@ -301,6 +306,13 @@ class OutboxSender:
         if isinstance(targets, str):
             return Outcome("failed", error=targets)
         renderer = self._get_renderer()  # a missing renderer is our fault: retried, not failed
+        files: list[Any] | None = None
+        if _wants_files(msg):
+            try:  # the summary's chart, drawn now (bot/reports/attachments.py)
+                files = await asyncio.to_thread(self._get_files().files_for, msg.context)
+            except Exception as exc:
+                log.exception("outbox: message %s: the chart could not be drawn", msg.id)
+                return Outcome("retry", error=f"the chart could not be drawn: {type(exc).__name__}")
         reasons: list[str] = []
         for messenger, recipient in targets:
             platform = messenger.platform
@@ -312,6 +324,8 @@ class OutboxSender:
                     platform=platform,
                     error=f"template {msg.template!r} cannot be rendered for {platform}: {exc}",
                 )
+            if files:
+                rendered["files"] = files
             edit_ref = None
             if job.update_ref and job.update_ref[0] == platform and hasattr(messenger, "update"):
                 edit_ref = job.update_ref[1]
@@ -356,6 +370,14 @@ class OutboxSender:
             self._renderer = Renderer(self.deps.framework, keys=keys_for(self.deps.settings))
         return self._renderer
 
+    def _get_files(self) -> Any:
+        if self._files is None:
+            from bot.reports.attachments import ChartFiles  # matplotlib only when needed
+
+            deps = self.deps
+            self._files = ChartFiles(deps.engine, deps.framework, deps.settings.tz)
+        return self._files
+
     def backoff(self, attempts: int) -> float:
         """Exponential backoff with jitter: half to all of base * 2^(n-1), capped."""
         raw = min(self.policy.retry_cap, self.policy.retry_base * 2 ** max(0, attempts - 1))
@@ -364,3 +386,8 @@ class OutboxSender:
     async def _db_call(self, fn: Callable[..., T], *args: Any) -> T:
         """Database work in the sender's own thread, off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
+
+
+def _wants_files(msg: OutboxMessage) -> bool:
+    """A message whose context names files to send with it (the summary's `chart`)."""
+    return isinstance((msg.context or {}).get("chart"), dict)

@@ -16,6 +16,11 @@ so none is already on its way when the 429 arrives.
 
 A person without `slack_user_id` is looked up by email once; the id is written onto
 their Person row (when an engine is given) and remembered here.
+
+Files (the summary's chart, `rendered["files"]` from the sender) go the
+`files_upload_v2` way: upload URL and bytes first, then the message, then the files
+shared into the channel right under it. If sharing fails after the post, the retry
+shares again without posting the message twice (remembered per outbox message).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import http.client
 import logging
 import threading
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +106,8 @@ class SlackMessenger:
         self._held: dict[str, float] = {}  # method -> monotonic time its Retry-After ends
         self._held_lock = threading.Lock()
         self._method_locks: dict[str, threading.Lock] = {}
+        # outbox message id -> its post, while the files that go with it are not yet shared
+        self._posted: dict[int, dict[str, Any]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, *, engine: Engine | None = None) -> SlackMessenger:
@@ -137,7 +146,7 @@ class SlackMessenger:
         self, message: OutboxMessage, recipient: Recipient, rendered: dict[str, Any]
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._send, recipient, rendered)
+        return await loop.run_in_executor(self._pool, self._send, recipient, rendered, message.id)
 
     async def update(self, ref: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any]:
         """Edit a message sent earlier in place (`ref` is what `send` returned).
@@ -148,12 +157,27 @@ class SlackMessenger:
         return await loop.run_in_executor(self._pool, self._update, ref, rendered)
 
     # -- sending (in a worker thread) ------------------------------------------------------
-    def _send(self, recipient: Recipient, rendered: dict[str, Any]) -> dict[str, Any]:
+    def _send(
+        self, recipient: Recipient, rendered: dict[str, Any], message_id: int | None = None
+    ) -> dict[str, Any]:
         channel = self._channel_for(recipient)
-        if rendered.get("files"):
-            self._send_files(channel, rendered["files"])
-        resp = self._call("chat.postMessage", channel=channel, **_content(rendered))
-        return {"channel": resp.get("channel"), "ts": resp.get("ts")}
+        files = rendered.get("files") or []
+        # Upload first (nothing shows yet), so a failed upload never leaves a post behind.
+        uploaded = [self._upload(f) for f in _checked(files)]
+        ref = self._posted.get(message_id) if message_id is not None else None
+        if ref is None:
+            resp = self._call("chat.postMessage", channel=channel, **_content(rendered))
+            ref = {"channel": resp.get("channel"), "ts": resp.get("ts")}
+        if uploaded:
+            if message_id is not None:  # a retry shares the files without posting again
+                self._posted[message_id] = ref
+            try:
+                self._send_files(channel, uploaded)
+            except PermanentFailure:  # no retry will come: forget the post
+                self._posted.pop(message_id or 0, None)
+                raise
+            self._posted.pop(message_id or 0, None)
+        return ref
 
     def _update(self, ref: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any]:
         if not ref.get("channel") or not ref.get("ts"):
@@ -161,13 +185,39 @@ class SlackMessenger:
         resp = self._call("chat.update", channel=ref["channel"], ts=ref["ts"], **_content(rendered))
         return {"channel": resp.get("channel"), "ts": resp.get("ts"), "edited": True}
 
-    def _send_files(self, channel: str, files: list[dict[str, Any]]) -> None:
-        """Extension point for charts: `files_upload_v2` (platform-notes.md) goes here.
+    def _upload(self, file: dict[str, Any]) -> dict[str, str]:
+        """Steps 1 and 2 of `files_upload_v2` (platform-notes.md): an upload URL, then the
+        bytes. The file is Slack's but shared nowhere yet; returns its id and title."""
+        content: bytes = file["content"]
+        resp = self._call(
+            "files.getUploadURLExternal",
+            filename=str(file.get("filename") or "chart.png"),
+            length=len(content),
+            alt_txt=str(file.get("alt_text") or "")[:1000],
+        )
+        url, file_id = resp.get("upload_url"), resp.get("file_id")
+        if not url or not file_id:
+            raise RetryLater("slack files.getUploadURLExternal: no upload URL in the answer")
+        request = urllib.request.Request(url, data=content, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                status = int(answer.status)
+        except urllib.error.HTTPError as exc:
+            status = int(exc.code)
+        except NETWORK_ERRORS as exc:
+            raise RetryLater(f"slack file upload: network error ({type(exc).__name__})") from None
+        if status >= 300:
+            raise RetryLater(f"slack file upload: HTTP {status}")
+        return {"id": str(file_id), "title": str(file.get("title") or file.get("filename") or "")}
 
-        Until then a message that carries files fails visibly rather than going out
-        without them.
-        """
-        raise PermanentFailure("sending files (charts) to Slack is not supported yet")
+    def _send_files(self, channel: str, files: list[dict[str, str]]) -> None:
+        """Step 3 of `files_upload_v2`: share the uploaded files into the channel, where
+        they show right under the message just posted (the summary's chart)."""
+        self._call(
+            "files.completeUploadExternal",
+            files=[{"id": f["id"], "title": f["title"]} for f in files],
+            channel_id=channel,
+        )
 
     def _channel_for(self, recipient: Recipient) -> str:
         person = recipient.person
@@ -236,6 +286,10 @@ class SlackMessenger:
                 return self.client.chat_update(**params)
             if method == "users.lookupByEmail":
                 return self.client.users_lookupByEmail(**params)
+            if method == "files.getUploadURLExternal":
+                return self.client.files_getUploadURLExternal(**params)
+            if method == "files.completeUploadExternal":
+                return self.client.files_completeUploadExternal(**params)
             return self.client.api_call(method, params=params)
         except SlackApiError as exc:
             raise self._map_error(method, exc) from None
@@ -268,6 +322,14 @@ class SlackMessenger:
         with self._held_lock:
             until = time.monotonic() + seconds
             self._held[method] = max(self._held.get(method, 0.0), until)
+
+
+def _checked(files: list[Any]) -> list[dict[str, Any]]:
+    """Files as `bot.reports.attachments.OutFile`; anything else is a bug, shown as such."""
+    for f in files:
+        if not isinstance(f, dict) or not isinstance(f.get("content"), bytes | bytearray):
+            raise PermanentFailure("cannot send the message's files: a file has no content")
+    return files
 
 
 def _content(rendered: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,14 @@ id. What was found is stored on the person, so the lookup happens once.
 
 Governance channels are Teams conversation ids (the framework's `teams_conversation`).
 
+Files (the summary's chart, `rendered["files"]` from the sender) go in the same
+activity: an `Image` with a `data:` URL inside the card, after its element with id
+"chart", when the card stays under Teams' ~28 KB card limit (in fewer colours if that
+makes it fit); otherwise, as for a month's full chart, as an inline image attachment
+beside the card, a base64 `data:` URL, which Teams renders in the message and does
+not count against the message size limit (Teams docs: "Format your bot messages",
+"Send and receive inline images").
+
 Pacing: Teams allows a bot about 7 messages a second per conversation (8 per 2 s,
 60 per 30 s, 1,800 an hour). `pace_key` is the conversation id and the sender paces
 per key (`bot.pacing.TEAMS_WINDOWS`); this class never sleeps.
@@ -16,9 +24,13 @@ per key (`bot.pacing.TEAMS_WINDOWS`); this class never sleeps.
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
+import json
 import logging
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import Engine, String, cast
 from sqlmodel import Session, select
 
@@ -105,6 +117,8 @@ class TeamsMessenger:
     ) -> dict[str, Any]:
         service_url, conversation_id = await self._target(recipient)
         activity = message_json(rendered)
+        if rendered.get("files"):
+            activity = await asyncio.to_thread(with_images, activity, rendered["files"])
         activity_id = await self.connector.send(service_url, conversation_id, activity)
         log.info("teams: outbox message %s sent to conversation", message.id)
         return {
@@ -225,3 +239,63 @@ class TeamsMessenger:
             return None
 
         return await asyncio.to_thread(lookup) or self._default_service_url
+
+
+# -- images in the card -------------------------------------------------------------------
+
+CARD_LIMIT = 27 * 1024  # bytes of card JSON: Teams refuses messages over ~28 KB
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _candidates(png: bytes) -> list[bytes]:
+    """The PNG as it is, then in fewer colours (never smaller: the words must stay legible)."""
+    try:
+        image = Image.open(io.BytesIO(png)).convert("RGB")
+    except OSError:  # not a PNG we can read: send it as it is
+        return [png]
+    buffer = io.BytesIO()
+    image.quantize(colors=48).save(buffer, format="PNG", optimize=True)
+    return [png, buffer.getvalue()]
+
+
+def _insert(body: list[Any], element: dict[str, Any]) -> list[Any]:
+    """`element` after the body element with id "chart", or at the end."""
+    for i, item in enumerate(body):
+        if isinstance(item, dict) and item.get("id") == "chart":
+            return [*body[: i + 1], element, *body[i + 1 :]]
+    return [*body, element]
+
+
+def with_images(activity: dict[str, Any], files: list[dict[str, Any]]) -> dict[str, Any]:
+    """The activity with each image file in its card if it fits, else attached inline."""
+    attachments = [dict(a) for a in activity.get("attachments") or []]
+    card_at = next((i for i, a in enumerate(attachments) if a.get("content")), None)
+    extra: list[dict[str, Any]] = []
+    for f in files:
+        png = f.get("content")
+        if not isinstance(png, bytes | bytearray):
+            raise PermanentFailure("cannot send the message's files: a file has no content")
+        alt = str(f.get("alt_text") or "")
+        placed = False
+        if card_at is not None:
+            card = attachments[card_at]["content"]
+            for candidate in _candidates(bytes(png)):
+                image = {"type": "Image", "url": _data_url(candidate), "altText": alt[:1000],
+                         "size": "stretch"}  # fmt: skip
+                trial = {**card, "body": _insert(list(card.get("body") or []), image)}
+                if len(json.dumps(trial).encode()) <= CARD_LIMIT:
+                    attachments[card_at] = {**attachments[card_at], "content": trial}
+                    placed = True
+                    break
+        if not placed:
+            extra.append(
+                {
+                    "contentType": str(f.get("mime") or "image/png"),
+                    "contentUrl": _data_url(bytes(png)),
+                    "name": str(f.get("filename") or "chart.png"),
+                }
+            )
+    return {**activity, "attachments": attachments + extra}

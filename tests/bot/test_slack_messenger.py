@@ -166,7 +166,7 @@ def test_an_edit_updates_the_original_and_a_gone_original_is_permanent(fake: Fak
         asyncio.run(m.update({"channel": "D1", "ts": "1"}, RENDERED))
 
 
-def test_a_message_with_files_fails_visibly_until_charts_are_supported(fake: FakeSlack) -> None:
+def test_a_message_with_malformed_files_fails_visibly_before_posting(fake: FakeSlack) -> None:
     with pytest.raises(PermanentFailure, match="files"):
         send(messenger_for(fake.url), Recipient(person=person()), {**RENDERED, "files": [{}]})
     assert fake.calls_to("chat.postMessage") == []

@@ -126,6 +126,7 @@ class FakeSlackState:
     violation_log: list[tuple[str, str, float]] = field(default_factory=list)
     rate_limited: int = 0  # 429s answered because a limit was reached
     injected: Counter[str] = field(default_factory=Counter)  # random faults answered
+    uploads: list[bytes] = field(default_factory=list)  # file bytes POSTed to upload URLs
 
 
 class _Server(ThreadingHTTPServer):
@@ -396,6 +397,7 @@ class FakeSlack:
                         fake.state.calls.append(
                             Call("upload", {"bytes": len(raw)}, time.monotonic())
                         )
+                        fake.state.uploads.append(raw)
                     return
                 method = path.rsplit("/", 1)[-1]
                 params = _parse_body(raw, self.headers.get("Content-Type", ""))

@@ -1,0 +1,154 @@
+"""`qa-bot summary --month YYYY-MM [--post] [--out FILE] [--json]`: the governance summary.
+
+Writes the month's summary as a file (.html, .md or .csv, `bot.reports`), queues it
+for each governance channel (`--post`: the same messages, under the same keys, as
+the monthly `post_summary` job, so posting twice posts once), or both; with neither,
+prints the headline figures. Small numbers are suppressed at
+`QA_BOT_SMALL_NUMBER_THRESHOLD` everywhere. A month not over yet may be written (its
+figures say so) but not posted: its key would stop the real post after month end.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import typer
+from sqlmodel import Session
+
+from bot.commands.common import (
+    console,
+    fail,
+    load_configured_framework,
+    load_settings,
+    now,
+    open_database,
+)
+from bot.render import Renderer
+from bot.reports import FORMATS, ReportError, write_report
+from qa.calendar import Month, long_date
+from qa.framework import Framework
+from reminders.summary import PostResult, channels_for, queue_summary
+from reminders.summary_context import summary_post_context
+from storage.db import with_retries
+from storage.reporting import load_summary
+
+
+def _parse_at(value: str | None, tz: object) -> datetime:
+    if value is None:
+        return now()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--at {value!r} is not an ISO-8601 time; write e.g. 2026-12-03T09:00")
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=tz)  # type: ignore[arg-type]  # a local time, as people write it
+    return at.astimezone(UTC)
+
+
+def _check_out(out: Path | None) -> None:
+    """Refuse a file we cannot write before any work is done."""
+    if out is None:
+        return
+    if out.suffix.lower() not in FORMATS:
+        fail(
+            f"cannot write a '{out.suffix or 'no suffix'}' report; "
+            f"name the file .html, .md or .csv (e.g. --out {out.stem or 'report'}.html)"
+        )
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        fail(f"cannot write {out}: the folder {folder} does not exist")
+
+
+def _print(framework: Framework, context: dict[str, Any]) -> None:
+    """The summary in the words of the channel post (`text/summary_post.md.j2`)."""
+    text = Renderer(framework).render("summary_post", context, "text")["text"]
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def summary(
+        month: str = typer.Option(..., "--month", help="The month, as YYYY-MM."),
+        post: bool = typer.Option(
+            False, "--post", help="Queue it for each governance channel (once per month)."
+        ),
+        out: Path | None = typer.Option(
+            None, "--out", help="Write the report to FILE (.html, .md or .csv).", metavar="FILE"
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        at: str | None = typer.Option(
+            None, "--at", help="As if the time were this (ISO-8601): rehearsals and tests."
+        ),
+    ) -> None:
+        """The monthly governance summary: write it, post it, or both."""
+        try:
+            m = Month.parse(month)
+        except ValueError as exc:
+            fail(str(exc))
+        _check_out(out)
+        settings = load_settings()
+        framework = load_configured_framework(settings)
+        when = _parse_at(at, settings.tz)
+        today = when.astimezone(settings.tz).date()
+        if today < m.first:
+            fail(f"{m.name} has not begun yet (today is {long_date(today)}): pick an earlier month")
+        if post and today <= m.last:
+            fail(
+                f"{m.name} is not over yet, so its summary cannot be posted: the board gets "
+                f"the whole month, from {long_date(m.last + timedelta(days=1))}. To see the "
+                "figures so far, leave out --post (or write them with --out)."
+            )
+        if post and not channels_for(framework):
+            fail(
+                "the framework file has no governance channel to post to: add one under governance:"
+            )
+        threshold = settings.small_number_threshold
+        engine = open_database(settings)
+        with Session(engine) as session:
+            s = load_summary(
+                session=session, framework=framework, month=m, tz=settings.tz, today=today,
+                threshold=threshold,
+            )  # fmt: skip
+        written = None
+        if out is not None:
+            try:
+                written = write_report(s, out)
+            except ReportError as exc:
+                fail(str(exc))
+        posted: PostResult | None = None
+        if post:
+            posted = with_retries(
+                engine,
+                lambda session: queue_summary(
+                    session=session, framework=framework, month=m, now=when, tz=settings.tz,
+                    threshold=threshold,
+                ),
+            )  # fmt: skip
+        context = summary_post_context(s, channel="")
+        if as_json:
+            figures = {k: v for k, v in context.items() if k not in ("chart", "channel")}
+            document: dict[str, Any] = {"month": m.key, "as_of": s.as_of.isoformat()}
+            document["written"] = str(written) if written else None
+            document["posted"] = (
+                {"channels": list(posted.channels), "queued": posted.queued} if posted else None
+            )
+            document["figures"] = figures
+            console.print_json(json.dumps(document))
+            return
+        if written is None and posted is None:
+            _print(framework, context)
+        if written is not None:
+            console.print(f"Wrote the {m.name} summary to {written}.", highlight=False)
+        if posted is not None:
+            already = len(posted.channels) - posted.queued
+            line = f"Queued the {m.name} summary for {posted.queued} channel(s)"
+            if already:
+                line += f"; {already} already had it"
+            console.print(
+                f"{line} ({', '.join(posted.channels)}). `qa-bot serve` or "
+                "`qa-bot outbox send` delivers it.",
+                highlight=False,
+            )

@@ -1,0 +1,288 @@
+"""The summary messages' contexts: a `Summary` turned into the plain strings templates show.
+
+Why a module of its own: the job, `qa-bot summary --post` and `--json` all need the
+same words for the same figures, and the outbox stores the context as JSON. Every
+value here is an aggregate already protected by `qa.reporting` (small numbers shown
+as "fewer than 5" or "not shown"); nothing carries a case id, a reference or a name,
+and narrative answers appear only as theme names and counts, never quoted.
+
+The chart is not in the context: `chart_spec` says which summary to draw (month, the
+day counted to, threshold), and the sender draws it when it sends
+(`bot.reports.attachments`), since PNG bytes do not belong in the outbox's JSON and
+only `bot/` draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from qa.calendar import Month, long_date
+from qa.framework import Framework
+from qa.report_counts import Change, Count, Share
+from qa.report_figures import Period, Rows, period_figures
+from qa.report_grades import GradeTable
+from qa.report_rows import AllocationRow, AuditRow, EscalationRow, RecommendationRow
+from qa.report_themes import PromptThemes, themes
+from qa.report_trends import good_or_better
+from qa.reporting import Summary
+
+MAX_SCOPES = 12  # services, teams and areas listed under the table in a channel post
+MAX_THEMES = 5  # themes listed for each narrative question
+HEADLINES = (
+    "Allocations completed",
+    "Good or better: overall grade",
+    "Audits moderated",
+    "Moderator agreed with the grade",
+    "Re-audits moved to Good or better",
+    "Escalations answered in time",
+)
+GLANCE = (
+    "Allocations completed",
+    "Good or better: overall grade",
+    "Moderator agreed with the grade",
+)
+
+
+def display(count: Count, share: Share | None = None) -> str:
+    """ "6 (50%)": a count with its percentage, when the percentage may be shown."""
+    if share is None or share.percent is None:
+        return count.text
+    return f"{count.text} ({share.text})"
+
+
+def shared(share: Share) -> str:
+    """A share with its count, or "n/a" when there was nothing to count."""
+    return share.text if share.base.value == 0 else display(share.count, share)
+
+
+def grade_table(
+    t: GradeTable, grades: Sequence[str], month: str, audits_word: str
+) -> dict[str, Any]:
+    """One grade table: a row per domain (overall first), a cell per column."""
+    columns = ["Graded", *grades, "Good or better"]
+    rows = []
+    for r in t.rows:
+        values = [r.total.text, *(display(c.count, c.share) for c in r.cells)]
+        values.append(shared(r.good_or_better))
+        rows.append(
+            {
+                "label": r.label,
+                "cells": [{"name": n, "value": v} for n, v in zip(columns, values, strict=True)],
+            }
+        )
+    return {
+        "caption": f"Grades, {t.scope}, {month}: {t.audits.text} {audits_word}",
+        "scope": t.scope,
+        "audits": t.audits.text,
+        "columns": columns,
+        "rows": rows,
+    }
+
+
+def _change(ch: Change) -> str:
+    if ch.text in ("no figures", "not shown"):
+        return f"{ch.text} for {ch.period}"
+    return f"{ch.text} on {ch.period}"
+
+
+def _themes(found: Sequence[PromptThemes]) -> list[dict[str, Any]]:
+    return [
+        {
+            "prompt": p.prompt,
+            "answers": p.answers.text,
+            "themes": [{"label": t.label, "answers": t.answers.text} for t in p.themes][
+                :MAX_THEMES
+            ],
+        }
+        for p in found
+        if p.themes
+    ]
+
+
+def lede(s: Summary) -> str:
+    hidden = ", and small numbers are not shown" if s.threshold > 1 else ""
+    return f"{s.authority}. Aggregates only: no case references or names{hidden}."
+
+
+def glance(s: Summary) -> list[str]:
+    """The few lines a board member reads first."""
+    lines = [f"{s.how_much.audits.text} {s.audits_word} completed in {s.month.name}."]
+    for trend in s.trends:
+        if trend.figure in GLANCE:
+            last = trend.changes[0]
+            tail = f", {last.text} on {last.period}" if last.points is not None else ""
+            lines.append(f"{trend.figure}: {trend.now.text}{tail}.")
+    return lines
+
+
+def chart_spec(s: Summary) -> dict[str, Any]:
+    """What the sender needs to draw this summary's chart again, exactly."""
+    return {"month": s.month.key, "as_of": s.as_of.isoformat(), "threshold": s.threshold}
+
+
+def summary_post_context(s: Summary, *, channel: str) -> dict[str, Any]:
+    """The monthly post to a governance channel: aggregates only."""
+    word = s.audits_word
+    m, b, r = s.moderation, s.better_off, s.recommendations
+    tables = list(s.how_well)
+    scopes = [
+        {"scope": t.scope, "audits": t.audits.text, "good": shared(t.rows[0].good_or_better)}
+        for t in tables[1:]
+    ]
+    return {
+        "title": s.title,
+        "board": s.board,
+        "channel": channel,
+        "month": s.month.name,
+        "month_key": s.month.key,
+        "as_of": s.as_of.isoformat(),
+        "month_over": s.as_of >= s.month.last,
+        "lede": lede(s),
+        "glance": glance(s),
+        "audits_word": word,
+        "table": grade_table(tables[0], s.grades, s.month.name, word) if tables else None,
+        "scopes": scopes[:MAX_SCOPES],
+        "scopes_more": max(0, len(scopes) - MAX_SCOPES),
+        "allocations": [
+            {
+                "scope": a.scope,
+                "made": a.made.text,
+                "completed": a.completed.text,
+                "rate": a.completion.text,
+            }
+            for a in s.how_much.allocations[:MAX_SCOPES]
+        ],
+        "moderation": [
+            {"label": f"{word.capitalize()} moderated", "value": shared(m.moderated)},
+            {"label": "Moderator agreed with the grade", "value": shared(m.agreed)},
+            {"label": "Grade raised by the moderator", "value": m.raised.text},
+            {"label": "Grade lowered by the moderator", "value": m.lowered.text},
+        ],
+        "outcomes": [
+            {"label": "Re-audits", "value": b.reaudits.text},
+            {
+                "label": "Re-audits of cases graded below Good now Good or better",
+                "value": shared(b.moved_to_good),
+            },
+            {"label": "Recommendations opened", "value": r.opened.text},
+            {"label": "Recommendations completed", "value": r.completed.text},
+            {"label": "Recommendations overdue", "value": r.overdue.text},
+            {"label": "Escalations answered in time", "value": shared(b.escalations_met)},
+        ],
+        "trends": [
+            {"figure": t.figure, "now": t.now.text, "changes": [_change(c) for c in t.changes]}
+            for t in s.trends
+            if t.figure in HEADLINES
+        ],
+        "themes": _themes(s.themes),
+        "notes": list(s.notes),
+        "chart": chart_spec(s),
+    }
+
+
+def weekly_context(s: Summary, *, first_name: str, scope: str) -> dict[str, Any]:
+    """A manager's weekly figures for their team or service, the month so far."""
+    word = s.audits_word
+    overall = s.how_well[0].rows[0] if s.how_well else None
+    allocation = s.how_much.allocations[0]
+    return {
+        "first_name": first_name,
+        "scope": scope,
+        "month": s.month.name,
+        "as_of": s.as_of.isoformat(),
+        "audits_word": word,
+        "facts": [
+            {"label": f"{word.capitalize()} completed", "value": s.how_much.audits.text},
+            {"label": "Allocations made", "value": allocation.made.text},
+            {
+                "label": "Allocations completed",
+                "value": display(allocation.completed, allocation.completion),
+            },
+            {
+                "label": "Good or better (overall grade)",
+                "value": shared(overall.good_or_better) if overall else "0",
+            },
+            {"label": f"{word.capitalize()} moderated", "value": shared(s.moderation.moderated)},
+            {"label": "Recommendations overdue", "value": s.recommendations.overdue.text},
+            {
+                "label": "Escalations answered in time",
+                "value": shared(s.better_off.escalations_met),
+            },
+        ],
+        "grades": [
+            {"grade": c.grade, "value": display(c.count, c.share)}
+            for c in (overall.cells if overall else ())
+        ],
+    }
+
+
+def quarter_months(last: Month) -> tuple[Month, Month, Month]:
+    return last.shift(-2), last.shift(-1), last
+
+
+def quarter_label(months: Sequence[Month]) -> str:
+    first, last = months[0], months[-1]
+    return f"{first.name.split()[0]} to {last.name}"
+
+
+def quarterly_context(
+    framework: Framework,
+    last: Month,
+    audits: Sequence[AuditRow],
+    allocations: Sequence[AllocationRow],
+    recommendations: Sequence[RecommendationRow],
+    escalations: Sequence[EscalationRow],
+    *,
+    threshold: int,
+    first_name: str,
+) -> dict[str, Any]:
+    """The Director's quarterly analysis: the three months to `last`, as one period."""
+    months = quarter_months(last)
+    label = quarter_label(months)
+    rows = Rows.index(audits, allocations, recommendations, escalations)
+    figures = period_figures(framework, rows, Period(label, months, last.last), threshold=threshold)
+    word = framework.vocabulary.audits
+    grades = [g.label for g in framework.grades]
+    each = [
+        period_figures(framework, rows, Period(m.name, (m,), m.last), threshold=threshold)
+        for m in months
+    ]
+    recs = figures.better_off.recommendations
+    assert recs is not None  # detail=True counts them
+    mod, better = figures.moderation, figures.better_off
+    return {
+        "first_name": first_name,
+        "period": label,
+        "audits_word": word,
+        "facts": [
+            {"label": f"{word.capitalize()} completed", "value": figures.how_much.audits.text},
+            {
+                "label": "Allocations completed",
+                "value": figures.how_much.allocations[0].completion.text,
+            },
+            {"label": f"{word.capitalize()} moderated", "value": shared(mod.moderated)},
+            {"label": "Moderator agreed with the grade", "value": shared(mod.agreed)},
+            {"label": "Re-audits now Good or better", "value": shared(better.moved_to_good)},
+            {"label": "Recommendations overdue", "value": recs.overdue.text},
+            {"label": "Escalations answered in time", "value": shared(better.escalations_met)},
+        ],
+        "table": grade_table(figures.how_well[0], grades, label, word)
+        if figures.how_well
+        else None,
+        "months": [
+            {
+                "month": m.name,
+                "graded": good_or_better(f).base.text,
+                "good": shared(good_or_better(f)),
+            }
+            for m, f in zip(months, each, strict=True)
+        ],
+        "themes": _themes(themes(framework, rows.in_months(months), threshold=threshold)),
+        "notes": [
+            f"Small numbers: counts below {threshold} are shown as 'fewer than {threshold}'."
+            if threshold > 1
+            else "Every number is shown.",
+            f"Figures for {label}, to {long_date(last.last)}.",
+        ],
+    }
