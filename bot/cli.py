@@ -26,6 +26,8 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("summary", None),
     ("teams_package", "teams-package"),
     ("outbox", "outbox"),
+    ("export", "export"),
+    ("retention", None),
 ]
 
 

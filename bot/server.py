@@ -12,6 +12,20 @@ from bot.settings import Settings
 from qa.framework import Framework
 from storage.db import make_engine
 
+# Libraries that log whole payloads (names, what people typed) at DEBUG; see below.
+PAYLOAD_LOGGERS = ("slack_bolt", "slack_sdk", "bot.slack.bolt", "microsoft_teams", "httpx")
+
+
+def quiet_libraries(level: str) -> None:
+    """Keep the chat SDKs at INFO or above even when QA_BOT_LOG_LEVEL=DEBUG.
+
+    Bolt, the Slack SDK and the Teams SDK log request and response bodies at DEBUG;
+    those carry names and free text. Our own loggers still go down to DEBUG.
+    """
+    floor = max(logging.getLevelNamesMapping().get(level.upper(), logging.INFO), logging.INFO)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(floor)
+
 
 def configure_logging(level: str) -> None:
     """Logs carry ids and outcomes, never names or free text (see docs/data-protection.md)."""
@@ -20,6 +34,7 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         force=True,
     )
+    quiet_libraries(level)
 
 
 def run_server(settings: Settings, framework: Framework) -> None:

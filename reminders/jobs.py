@@ -56,7 +56,7 @@ def register(job: Job) -> Job:
 
 
 # Modules in reminders/ that register jobs when imported (one per feature).
-JOB_MODULES: list[str] = ["allocations", "drafts", "tracking", "calendar", "summary"]
+JOB_MODULES: list[str] = ["allocations", "drafts", "retention", "tracking", "calendar", "summary"]
 
 
 def all_jobs() -> dict[str, Job]:

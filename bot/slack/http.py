@@ -49,14 +49,55 @@ def _is_str(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _is_id(value: Any) -> bool:
+    """A Slack id: a non-empty string (an empty one makes every reply fail after the ack)."""
+    return isinstance(value, str) and bool(value)
+
+
+# Keys Bolt reads as objects (None allowed: Slack sends `"enterprise": null`), and as
+# lists of objects, wherever they appear; anything else makes Bolt fail with a 500.
+_OBJECT_KEYS = ("user", "team", "channel", "container", "message", "enterprise")
+_LIST_KEYS = ("actions", "authorizations")
+
+
+def _shape_problem(body: dict[str, Any]) -> str | None:
+    """Top-level values of the wrong type (found by tests/security/test_fuzz_endpoints.py)."""
+    if "type" in body and not _is_str(body["type"]):
+        return "'type' must be a string"
+    for key in ("event", "view"):
+        if key in body and not isinstance(body[key], dict):
+            return f"'{key}' must be an object"
+    for key in _OBJECT_KEYS:
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            return f"'{key}' must be an object"
+    for key in _LIST_KEYS:
+        value = body.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        ):
+            return f"'{key}' must be a list of objects"
+    state = body.get("view", {}).get("state")
+    if state is not None:
+        values = state.get("values") if isinstance(state, dict) else None
+        if not isinstance(state, dict) or not (
+            values is None
+            or (isinstance(values, dict) and all(isinstance(v, dict) for v in values.values()))
+        ):
+            return "'view.state.values' must be an object of objects"
+    return None
+
+
 def payload_problem(body: Any) -> str | None:
     """What is wrong with a parsed Slack payload, or None if it has the expected shape."""
     if not isinstance(body, dict) or not body:
         return "the body is empty or not an object"
     if "command" in body:
-        if not (_is_str(body.get("command")) and _is_str(body.get("user_id"))):
+        if not (_is_str(body.get("command")) and _is_id(body.get("user_id"))):
             return "a slash command needs 'command' and 'user_id'"
         return None
+    shape = _shape_problem(body)
+    if shape is not None:
+        return shape
     kind = body.get("type")
     if kind == "event_callback":
         event = body.get("event")
@@ -69,7 +110,7 @@ def payload_problem(body: Any) -> str | None:
             return "url_verification needs a 'challenge'"
     elif kind in {"block_actions", "view_submission", "view_closed"}:
         user = body.get("user")
-        if not isinstance(user, dict) or not _is_str(user.get("id")):
+        if not isinstance(user, dict) or not _is_id(user.get("id")):
             return f"{kind} needs a 'user' with an 'id'"
         if kind == "block_actions":
             actions = body.get("actions")
@@ -110,7 +151,7 @@ def add_events_route(api: FastAPI, bolt: App, signing_secret: str) -> None:
                 k: request.headers.getlist(k) for k in request.headers
             }
             bolt_request = BoltRequest(body=text, query=dict(request.query_params), headers=headers)
-        except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, LookupError) as exc:
             return _bad_request(f"the body could not be parsed ({type(exc).__name__})")
         problem = payload_problem(bolt_request.body)
         if problem is not None:

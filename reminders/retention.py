@@ -1,0 +1,33 @@
+"""The nightly retention job: apply the framework's retention policy at 02:00 local time.
+
+A reconciler like every job: it removes what is past its period as of `now`, so a
+night missed while the bot was down is caught up by the next run, and a second run
+the same night finds nothing to do. The work itself is `storage.retention`; the
+dry run is `qa-bot retention --dry-run`.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from reminders.jobs import Job, JobContext, JobResult, register
+from storage.retention import apply_retention
+
+RUN_AT = time(2, 0)  # quiet hours: nobody is mid-audit, the outbox is idle
+
+
+def _run(ctx: JobContext) -> JobResult:
+    report = apply_retention(
+        session=ctx.session, framework=ctx.framework, now=ctx.now, actor="scheduler"
+    )
+    return JobResult(changed=report.changed, notes=tuple(report.lines()))
+
+
+RETENTION = register(
+    Job(
+        name="retention",
+        description="Anonymise old audits, delete old sent messages and audit-log rows",
+        run=_run,
+        at=lambda _fw: RUN_AT,
+    )
+)

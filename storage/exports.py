@@ -1,0 +1,248 @@
+"""Subject-access and case exports: everything the bot holds about a person or a case.
+
+A person may ask what the council holds about them (UK GDPR article 15); an
+auditor, a complaint or an inspection may need the whole history of one case. Each
+export is one JSON document, built from the tables and the audit log in one read,
+with a `schema_version` so whoever reads it later knows its shape.
+
+What counts as "about" a record: the row itself, the rows that belong to it, and
+every audit-log row whose subject is one of those rows (or, for a person, where they
+acted). The audit log names its subject by `record_type` and `record_id`;
+`RECORD_TYPES` below lists the names the features use for each table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, SQLModel, col, select
+
+from storage.audit_log import record, snapshot
+from storage.models import (
+    Absence,
+    Allocation,
+    Audit,
+    AuditLogEntry,
+    Case,
+    Escalation,
+    Moderation,
+    Person,
+    Recommendation,
+    RecommendationUpdate,
+)
+
+SCHEMA_VERSION = 1
+
+# `AuditLogEntry.record_type` for each table, as the features write it.
+RECORD_TYPES: dict[type[SQLModel], str] = {
+    Person: "person",
+    Absence: "absence",
+    Case: "case",
+    Allocation: "allocation",
+    Audit: "audit",
+    Moderation: "moderation",
+    Recommendation: "recommendation",
+    RecommendationUpdate: "recommendation_update",
+    Escalation: "escalation",
+}
+
+
+def _rows(session: Session, model: type[Any], *where: ColumnElement[bool]) -> list[Any]:
+    if not where:
+        return []
+    return list(session.exec(select(model).where(*where).order_by(col(model.id))))
+
+
+def _ids(rows: Iterable[Any]) -> list[int]:
+    return [r.id for r in rows if r.id is not None]
+
+
+def _in(column: Any, values: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN values`, or a false condition for no values (never an empty IN)."""
+    return col(column).in_(values) if values else false()
+
+
+def _dump(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [snapshot(r) for r in rows]
+
+
+def _log_rows(
+    session: Session, subjects: Mapping[str, Sequence[int]], *extra: ColumnElement[bool]
+) -> list[dict[str, Any]]:
+    """Audit-log rows whose subject is one of `subjects` (record type -> ids), or `extra`."""
+    about = [
+        and_(
+            col(AuditLogEntry.record_type) == record_type,
+            col(AuditLogEntry.record_id).in_([str(i) for i in ids]),
+        )
+        for record_type, ids in subjects.items()
+        if ids
+    ]
+    conditions = [*about, *extra]
+    if not conditions:
+        return []
+    rows = session.exec(
+        select(AuditLogEntry).where(or_(*conditions)).order_by(col(AuditLogEntry.id))
+    )
+    return _dump(rows)
+
+
+def _document(kind: str, now: datetime, subject: dict[str, Any], **parts: Any) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": kind,
+        "generated_at": now.isoformat(),
+        "subject": subject,
+        **parts,
+    }
+
+
+def find_person(*, session: Session, email: str) -> Person | None:
+    """The person with this work email, whatever its letter case."""
+    return session.exec(
+        select(Person).where(func.lower(Person.email) == email.strip().lower())
+    ).first()
+
+
+def find_case(*, session: Session, reference: str) -> Case | None:
+    """The case with this reference: exactly as written, else ignoring letter case."""
+    ref = reference.strip()
+    exact = session.exec(select(Case).where(Case.reference == ref)).first()
+    if exact is not None:
+        return exact
+    return session.exec(select(Case).where(func.lower(Case.reference) == ref.lower())).first()
+
+
+def person_export(*, session: Session, email: str, now: datetime) -> dict[str, Any] | None:
+    """Everything held about the person with `email` (a subject access request), or None.
+
+    Their own record and absences; their allocations; the audits and moderations they
+    wrote, answers included (it is their own work); recommendations they own or
+    raised and the updates they wrote; escalations they own; the references of cases
+    they are the allocated worker for; and every audit-log row where they acted or a
+    record of theirs is the subject.
+    """
+    person = find_person(session=session, email=email)
+    if person is None or person.id is None:
+        return None
+    pid = person.id
+    absences = _rows(session, Absence, col(Absence.person_id) == pid)
+    allocations = _rows(session, Allocation, col(Allocation.person_id) == pid)
+    audits = _rows(session, Audit, col(Audit.auditor_id) == pid)
+    moderations = _rows(session, Moderation, col(Moderation.moderator_id) == pid)
+    recommendations = _rows(
+        session,
+        Recommendation,
+        or_(col(Recommendation.owner_id) == pid, col(Recommendation.raised_by_id) == pid),
+    )
+    updates = _rows(session, RecommendationUpdate, col(RecommendationUpdate.person_id) == pid)
+    escalations = _rows(session, Escalation, col(Escalation.owner_id) == pid)
+    worked = session.exec(
+        select(Case.reference).where(Case.worker_id == pid).order_by(col(Case.reference))
+    ).all()
+    subjects = {
+        "person": [pid],
+        "absence": _ids(absences),
+        "allocation": _ids(allocations),
+        "audit": _ids(audits),
+        "moderation": _ids(moderations),
+        "recommendation": _ids(recommendations),
+        "recommendation_update": _ids(updates),
+        "escalation": _ids(escalations),
+    }
+    log = _log_rows(
+        session,
+        subjects,
+        col(AuditLogEntry.actor_id) == pid,
+        func.lower(AuditLogEntry.actor) == person.email.lower(),
+    )
+    return _document(
+        "subject_access",
+        now,
+        {"person_id": pid, "email": person.email},
+        person=snapshot(person),
+        absences=_dump(absences),
+        allocations=_dump(allocations),
+        audits=_dump(audits),
+        moderations=_dump(moderations),
+        recommendations=_dump(recommendations),
+        recommendation_updates=_dump(updates),
+        escalations=_dump(escalations),
+        cases_as_worker=list(worked),
+        audit_log=log,
+    )
+
+
+def case_export(*, session: Session, reference: str, now: datetime) -> dict[str, Any] | None:
+    """The whole QA history of the case with `reference`, or None.
+
+    The case row, its allocations, audits, the moderations of those audits, the
+    recommendations and escalations of the case or its audits, the updates to those
+    recommendations, and every audit-log row about any of them.
+    """
+    case = find_case(session=session, reference=reference)
+    if case is None or case.id is None:
+        return None
+    cid = case.id
+    allocations = _rows(session, Allocation, col(Allocation.case_id) == cid)
+    audits = _rows(session, Audit, col(Audit.case_id) == cid)
+    audit_ids = _ids(audits)
+    moderations = _rows(session, Moderation, _in(Moderation.audit_id, audit_ids))
+    recommendations = _rows(
+        session,
+        Recommendation,
+        or_(col(Recommendation.case_id) == cid, _in(Recommendation.audit_id, audit_ids)),
+    )
+    updates = _rows(
+        session,
+        RecommendationUpdate,
+        _in(RecommendationUpdate.recommendation_id, _ids(recommendations)),
+    )
+    escalations = _rows(
+        session,
+        Escalation,
+        or_(col(Escalation.case_id) == cid, _in(Escalation.audit_id, audit_ids)),
+    )
+    subjects = {
+        "case": [cid],
+        "allocation": _ids(allocations),
+        "audit": audit_ids,
+        "moderation": _ids(moderations),
+        "recommendation": _ids(recommendations),
+        "recommendation_update": _ids(updates),
+        "escalation": _ids(escalations),
+    }
+    return _document(
+        "case",
+        now,
+        {"case_id": cid, "reference": case.reference},
+        case=snapshot(case),
+        allocations=_dump(allocations),
+        audits=_dump(audits),
+        moderations=_dump(moderations),
+        recommendations=_dump(recommendations),
+        recommendation_updates=_dump(updates),
+        escalations=_dump(escalations),
+        audit_log=_log_rows(session, subjects),
+    )
+
+
+def note_export(
+    *, session: Session, now: datetime, document: Mapping[str, Any], actor: str
+) -> None:
+    """Record in the audit log that an export was made: who, when, of what (ids only)."""
+    subject = document["subject"]
+    is_person = document["kind"] == "subject_access"
+    record(
+        session=session,
+        now=now,
+        action="export.subject_access" if is_person else "export.case",
+        record_type="person" if is_person else "case",
+        record_id=subject["person_id"] if is_person else subject["case_id"],
+        actor=actor,
+        after={"schema_version": document["schema_version"]},
+    )
