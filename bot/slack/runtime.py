@@ -10,6 +10,8 @@ as Block Kit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -109,6 +111,16 @@ class SlackRuntime:
         except Exception as exc:  # noqa: BLE001 - the person gets a polite error
             log.error("slack: handling kind=%s failed: %s", interaction.kind, type(exc).__name__)
             return [ERROR_REPLY]
+
+    @contextmanager
+    def delivering(self, what: str) -> Iterator[None]:
+        """Around Web API calls made after `ack()`: a failure there (a channel gone, a
+        trigger id expired, Slack down) is logged without content and never escapes
+        into Bolt, which could otherwise turn the already-sent 200 into a 500."""
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - the acknowledgement already went back
+            log.warning("slack: delivering %s failed: %s", what, type(exc).__name__)
 
     def _seen(self, event_id: str) -> bool:
         with session_scope(self.deps.engine) as session:

@@ -56,18 +56,21 @@ def register(app: App, runtime: SlackRuntime) -> None:
         )
         replies = runtime.safe_handle(interaction) or []
         channel = str((body.get("channel") or {}).get("id") or "")
-        for reply in replies:
-            rendered = runtime.render(reply)
-            if rendered.get("type") == "modal":
-                if view.get("type") == "modal" and reply.context.get("modal") == "push":
-                    client.views_push(trigger_id=body.get("trigger_id"), view=rendered)
-                elif view.get("type") == "modal":
-                    client.views_update(view_id=view.get("id"), view=rendered)
-                elif body.get("trigger_id"):
-                    client.views_open(trigger_id=body["trigger_id"], view=rendered)
-            elif channel.startswith("D"):
-                client.chat_postMessage(channel=channel, **message_args(rendered))
-            elif body.get("response_url"):
-                respond(response_type="ephemeral", replace_original=False, **message_args(rendered))
-            else:
-                client.chat_postMessage(channel=user_id, **message_args(rendered))
+        with runtime.delivering("action reply"):
+            for reply in replies:
+                rendered = runtime.render(reply)
+                if rendered.get("type") == "modal":
+                    if view.get("type") == "modal" and reply.context.get("modal") == "push":
+                        client.views_push(trigger_id=body.get("trigger_id"), view=rendered)
+                    elif view.get("type") == "modal":
+                        client.views_update(view_id=view.get("id"), view=rendered)
+                    elif body.get("trigger_id"):
+                        client.views_open(trigger_id=body["trigger_id"], view=rendered)
+                elif channel.startswith("D"):
+                    client.chat_postMessage(channel=channel, **message_args(rendered))
+                elif body.get("response_url"):
+                    respond(
+                        response_type="ephemeral", replace_original=False, **message_args(rendered)
+                    )
+                else:
+                    client.chat_postMessage(channel=user_id, **message_args(rendered))

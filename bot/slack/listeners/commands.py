@@ -34,8 +34,9 @@ def register(app: App, runtime: SlackRuntime) -> None:
             ack(response_type="ephemeral", **message_args(messages[0]))
         else:
             ack()
-        for extra in messages[1:]:
-            respond(response_type="ephemeral", replace_original=False, **message_args(extra))
-        modal = next((r for r in rendered if r.get("type") == "modal"), None)
-        if modal is not None and command.get("trigger_id"):
-            client.views_open(trigger_id=command["trigger_id"], view=modal)
+        with runtime.delivering("command reply"):
+            for extra in messages[1:]:
+                respond(response_type="ephemeral", replace_original=False, **message_args(extra))
+            modal = next((r for r in rendered if r.get("type") == "modal"), None)
+            if modal is not None and command.get("trigger_id"):
+                client.views_open(trigger_id=command["trigger_id"], view=modal)

@@ -34,12 +34,13 @@ def register(app: App, runtime: SlackRuntime) -> None:
             event_id=body.get("event_id"),
         )
         replies = runtime.safe_handle(interaction)
-        for reply in replies or []:
-            client.chat_postMessage(
-                channel=event["channel"],
-                thread_ts=event.get("thread_ts"),
-                **message_args(runtime.render(reply)),
-            )
+        with runtime.delivering("dm reply"):
+            for reply in replies or []:
+                client.chat_postMessage(
+                    channel=event["channel"],
+                    thread_ts=event.get("thread_ts"),
+                    **message_args(runtime.render(reply)),
+                )
 
     @app.event("app_mention")
     def mention(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
@@ -56,13 +57,14 @@ def register(app: App, runtime: SlackRuntime) -> None:
             event_id=body.get("event_id"),
         )
         replies = runtime.safe_handle(interaction)
-        for reply in replies or []:
-            client.chat_postEphemeral(
-                channel=channel,
-                user=user_id,
-                thread_ts=event.get("thread_ts"),
-                **message_args(runtime.render(reply)),
-            )
+        with runtime.delivering("mention reply"):
+            for reply in replies or []:
+                client.chat_postEphemeral(
+                    channel=channel,
+                    user=user_id,
+                    thread_ts=event.get("thread_ts"),
+                    **message_args(runtime.render(reply)),
+                )
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
@@ -74,4 +76,5 @@ def register(app: App, runtime: SlackRuntime) -> None:
         )
         replies = runtime.safe_handle(interaction)
         if replies:
-            client.views_publish(user_id=user_id, view=as_home_view(runtime.render(replies[0])))
+            with runtime.delivering("home"):
+                client.views_publish(user_id=user_id, view=as_home_view(runtime.render(replies[0])))

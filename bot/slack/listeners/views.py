@@ -74,8 +74,9 @@ def register(app: App, runtime: SlackRuntime) -> None:
             ack(response_action="update", view=modal)
         else:
             ack()
-        for message in (r for r in rendered if "type" not in r):
-            client.chat_postMessage(channel=user_id, **message_args(message))
+        with runtime.delivering("submission reply"):
+            for message in (r for r in rendered if "type" not in r):
+                client.chat_postMessage(channel=user_id, **message_args(message))
 
     @app.view_closed(re.compile(r".+"))
     def on_closed(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -89,7 +90,8 @@ def register(app: App, runtime: SlackRuntime) -> None:
             routing_key=view.get("private_metadata") or None,
             values=flatten_state(view.get("state") or {}),
         )
-        for reply in runtime.safe_handle(interaction) or []:
-            rendered = runtime.render(reply)
-            if "type" not in rendered:
-                client.chat_postMessage(channel=user_id, **message_args(rendered))
+        with runtime.delivering("closed reply"):
+            for reply in runtime.safe_handle(interaction) or []:
+                rendered = runtime.render(reply)
+                if "type" not in rendered:
+                    client.chat_postMessage(channel=user_id, **message_args(rendered))
