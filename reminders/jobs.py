@@ -56,7 +56,15 @@ def register(job: Job) -> Job:
 
 
 # Modules in reminders/ that register jobs when imported (one per feature).
-JOB_MODULES: list[str] = ["allocations", "drafts", "retention", "tracking", "calendar", "summary"]
+JOB_MODULES: list[str] = [
+    "allocations",
+    "drafts",
+    "moderation",
+    "tracking",
+    "calendar",
+    "summary",
+    "retention",
+]
 
 
 def all_jobs() -> dict[str, Job]:

@@ -1,0 +1,382 @@
+"""Moderation in Slack, through the real endpoint: from a submitted audit to its outcome.
+
+The auditor submits through the audit modal (signed `view_submission`s); the outbox
+sender delivers the moderation request to the fake Slack Web API; the *Moderate*
+button found in that message is clicked with a signed `block_actions`; each step of
+the moderation modal is submitted back (`response_action: update` or `errors`); the
+outcome reaches the author, whose *Revise and resubmit* opens their audit again.
+Waits are on conditions (listeners idle, outbox drained), never sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+import handlers.audit  # noqa: F401 - registers the audit dialog
+import handlers.moderation as moderation_handlers
+from bot.routing import RoutingKeys
+from handlers import audit_hooks, moderation_hooks
+from handlers.moderation_session import dialog_for
+from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
+from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
+from tests.bot.test_slack_events import all_text, settle, signed_headers
+from tests.fakes.slack_api import FakeSlack
+from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER
+from tests.handlers.moderation_world import (
+    REASON,
+    ModerationWorld,
+    moderation_answers,
+    moderations,
+    seed_moderation_world,
+    slack_id,
+)
+
+ERROR = "A regrade to Inadequate needs at least one action: add it here"
+
+
+@pytest.fixture(autouse=True)
+def hooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every feature's hooks as registered, moderation's for sure; restored afterwards."""
+    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", list(audit_hooks.AFTER_SUBMIT))
+    monkeypatch.setattr(moderation_hooks, "AFTER_OUTCOME", list(moderation_hooks.AFTER_OUTCOME))
+    moderation_handlers.register()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+class SlackModeration:
+    """Both sides in Slack: the auditor (a `SlackAudit`) and the moderators."""
+
+    def __init__(
+        self, api: Any, slack: FakeSlack, keys: RoutingKeys, world: ModerationWorld, engine: Engine
+    ) -> None:
+        self.api, self.slack, self.keys, self.world, self.engine = api, slack, keys, world, engine
+        self.auditor = SlackAudit(api, slack, keys, world.audit)
+
+    # -- plumbing ---------------------------------------------------------------------
+    def post(self, payload: dict[str, Any]) -> httpx.Response:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
+        response = self.api.post("/slack/events", content=body, headers=headers)
+        assert response.status_code == 200, response.text
+        settle(self.api)
+        return response
+
+    def deliver(self) -> None:
+        report = asyncio.run(self.api.app.state.sender.drain(timeout=10))
+        assert report.remaining == 0, report
+
+    def sent_to(self, user: str) -> list[dict[str, Any]]:
+        return [
+            c.params
+            for c in self.slack.calls_to("chat.postMessage")
+            if c.params.get("channel") in (user, f"D{user}")
+        ]
+
+    def last_view(self, method: str) -> dict[str, Any]:
+        view = self.slack.calls_to(method)[-1].params["view"]
+        return json.loads(view) if isinstance(view, str) else dict(view)
+
+    @staticmethod
+    def button(message: dict[str, Any], action_id: str) -> str:
+        blocks = message["blocks"]
+        blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+        return str(
+            next(
+                e["value"]
+                for b in blocks
+                if b["type"] == "actions"
+                for e in b["elements"]
+                if e["action_id"] == action_id
+            )
+        )
+
+    def click(self, user: str, action_id: str, value: str) -> None:
+        """A button in the bot's DM with `user`."""
+        self.post(
+            {
+                "type": "block_actions",
+                "user": {"id": user},
+                "team": {"id": "T0TEAM"},
+                "api_app_id": "A0APP",
+                "trigger_id": "1.2.trigger",
+                "channel": {"id": f"D{user}"},
+                "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
+                "actions": [
+                    {"action_id": action_id, "block_id": "b1", "type": "button", "value": value}
+                ],
+            }
+        )
+
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+        full = {
+            "id": "V0MOD",
+            "type": "modal",
+            "team_id": "T0TEAM",
+            "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"],
+            "title": view["title"],
+            "blocks": view["blocks"],
+            "state": self.auditor.state(values, view),
+            "hash": "1.h",
+            "root_view_id": "V0MOD",
+        }
+        response = self.post(
+            {
+                "type": "view_submission",
+                "user": {"id": user},
+                "team": {"id": "T0TEAM"},
+                "api_app_id": "A0APP",
+                "trigger_id": "1.3.trigger",
+                "view": full,
+            }
+        )
+        return response.json() if response.content else {}
+
+    # -- the people -------------------------------------------------------------------
+    def submit_audit(self, grade: str) -> None:
+        a = self.auditor
+        a.open()
+        while a.step() != "review":
+            body = a.submit(a.answer(grade))
+            assert body.get("response_action") == "update", body
+        body = a.submit({})
+        assert "response_action" not in body, "the modal closes on submit"
+
+    def request_for(self, row: Moderation) -> dict[str, Any]:
+        """The request message the moderator of `row` received (delivering it first)."""
+        self.deliver()
+        mine = [m for m in self.sent_to(slack_id(row.moderator_id)) if "moderate" in m["text"]]
+        assert mine, "the moderator was asked"
+        return mine[-1]
+
+    def moderate(
+        self, row: Moderation, *, stop_on_error: bool = False, **answers: Any
+    ) -> dict[str, Any]:
+        """Click *Moderate* on the request and answer each step; the last ack's body."""
+        user = slack_id(row.moderator_id)
+        before = len(self.slack.calls_to("views.open"))
+        self.click(user, "moderation.open", self.button(self.request_for(row), "moderation.open"))
+        assert len(self.slack.calls_to("views.open")) == before + 1, "the modal opened"
+        view = self.last_view("views.open")
+        check_view(view)
+        with Session(self.engine) as session:
+            audit = session.get(Audit, row.audit_id)
+            case = session.get(Case, audit.case_id) if audit else None
+            assert audit is not None and case is not None
+            dialog = dialog_for(self.world.framework, audit, case)
+        while True:
+            step = (self.keys.verify(view["private_metadata"]) or "").rsplit(":", 1)[-1]
+            body = self.submit(
+                user, view, moderation_answers(dialog.step(step), owner=self.owner(view), **answers)
+            )
+            if body.get("response_action") != "update":
+                return body
+            view = body["view"]
+            check_view(view)
+
+    @staticmethod
+    def owner(view: dict[str, Any]) -> str:
+        for block in view["blocks"]:
+            element = block.get("element", {})
+            if element.get("type") == "static_select" and block["block_id"].endswith(".owner"):
+                return str(element["options"][0]["value"])
+        return "0"
+
+
+@pytest.fixture
+def chat(
+    request: pytest.FixtureRequest,
+    db_url: str,
+    engine: Engine,
+    slack: FakeSlack,
+    now: datetime,
+) -> Iterator[SlackModeration]:
+    preset = getattr(request, "param", "camden")
+    world = seed_moderation_world(engine, now, preset)
+    client, keys = app_for(db_url, engine, slack, now, world.audit)
+    with client:
+        yield SlackModeration(client, slack, keys, world, engine)
+
+
+def the_audit(chat: SlackModeration) -> Audit:
+    with Session(chat.engine) as session:
+        return session.exec(
+            select(Audit).where(Audit.allocation_id == chat.world.audit.allocation_id)
+        ).one()
+
+
+# -- Camden: selection, assignment, refusals, returned ------------------------------------
+
+
+def test_an_inadequate_audit_is_sent_to_a_head_of_service_who_is_not_too_close(
+    chat: SlackModeration,
+) -> None:
+    chat.submit_audit("inadequate")
+    [row] = moderations(chat.engine)
+    with Session(chat.engine) as session:
+        moderator = session.get(Person, row.moderator_id)
+        case = session.get(Case, chat.world.audit.case_id)
+        assert moderator is not None and case is not None
+    assert "head_of_service" in moderator.roles and moderator.team_id != case.team_id
+    assert row.moderator_id not in {chat.world.audit.auditor_id, chat.world.line_manager_id}
+    text = all_text(chat.request_for(row))
+    assert chat.world.audit.reference in text and "Inadequate" in text
+    assert "Tuesday 15 December" in text and "Moderate" in text
+    assert "Evidence for" not in text, "no free text from the audit in the request"
+
+
+def test_someone_else_pressing_moderate_is_refused_and_a_forged_key_too(
+    chat: SlackModeration,
+) -> None:
+    chat.submit_audit("inadequate")
+    [row] = moderations(chat.engine)
+    value = chat.button(chat.request_for(row), "moderation.open")
+    opened = len(chat.slack.calls_to("views.open"))
+    chat.click(SLACK_OTHER, "moderation.open", value)
+    assert len(chat.slack.calls_to("views.open")) == opened, "no modal for someone else"
+    refusal = chat.sent_to(SLACK_OTHER)[-1]
+    assert "assigned to someone else" in all_text(refusal)
+    assert chat.world.audit.reference not in all_text(refusal)
+    chat.click(slack_id(row.moderator_id), "moderation.open", f"moderation:{row.id}~forged")
+    assert "no longer works" in all_text(chat.sent_to(slack_id(row.moderator_id))[-1])
+    assert moderations(chat.engine)[0].status == "assigned"
+
+
+def test_a_returned_audit_reopens_and_its_resubmission_goes_back_to_moderation(
+    chat: SlackModeration,
+) -> None:
+    chat.submit_audit("inadequate")
+    [row] = moderations(chat.engine)
+    body = chat.moderate(row, outcome="returned", reason=REASON)
+    assert "response_action" not in body, "the modal closes"
+    receipt = chat.sent_to(slack_id(row.moderator_id))[-1]
+    assert "goes back to its author" in all_text(receipt)
+    audit = the_audit(chat)
+    assert audit.status == "returned"
+    with Session(chat.engine) as session:
+        allocation = session.get(Allocation, chat.world.audit.allocation_id)
+        assert allocation is not None and allocation.status == "in_progress"
+    chat.deliver()
+    told = [m for m in chat.sent_to(SLACK_AUDITOR) if "come back to you" in m["text"]]
+    assert len(told) == 1 and REASON in all_text(told[0])
+    # The author presses Revise and resubmit: their audit opens at its review step.
+    chat.click(SLACK_AUDITOR, "audit.continue", chat.button(told[0], "audit.continue"))
+    view = chat.last_view("views.open")
+    chat.auditor.view = {"id": "V0STEP", **view}
+    assert chat.auditor.step() == "review"
+    chat.auditor.submit({})
+    assert the_audit(chat).status == "submitted"
+    rows = moderations(chat.engine)
+    assert len(rows) == 2 and rows[1].moderator_id == row.moderator_id
+    again = chat.request_for(rows[1])
+    assert "resubmitted" in all_text(again)
+    chat.moderate(rows[1], outcome="confirmed")
+    assert the_audit(chat).status == "final" and len(moderations(chat.engine)) == 2
+
+
+# -- Lambeth: a regrade, with and without its action --------------------------------------
+
+
+@pytest.mark.parametrize("chat", ["lambeth"], indirect=True)
+def test_a_regrade_to_inadequate_needs_an_action_then_escalates(chat: SlackModeration) -> None:
+    chat.submit_audit("good")
+    [row] = moderations(chat.engine)
+    body = chat.moderate(row, grade="inadequate", outcome="regraded")
+    assert body["response_action"] == "errors" and body["errors"] == {"act.1.action": ERROR}
+    assert the_audit(chat).final_grade is None
+    body = chat.moderate(row, grade="inadequate", outcome="regraded", actions=1)
+    assert "response_action" not in body
+    audit = the_audit(chat)
+    assert (audit.status, audit.final_grade) == ("final", "inadequate")
+    with Session(chat.engine) as session:
+        escalations = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+        recs = session.exec(
+            select(Recommendation).where(Recommendation.source == "moderation")
+        ).all()
+    assert escalations and {e.grade for e in escalations} == {"inadequate"}
+    assert len(recs) == 1 and recs[0].audit_id == audit.id
+    chat.deliver()
+    [told] = [m for m in chat.sent_to(SLACK_AUDITOR) if "regraded" in m["text"]]
+    assert "from Good to Inadequate" in all_text(told) and "drifted" in all_text(told)
+
+
+# -- City of London: a panel with its chair -----------------------------------------------
+
+
+@pytest.mark.parametrize("chat", ["city-of-london"], indirect=True)
+def test_a_panel_records_each_view_and_the_chair_decides(chat: SlackModeration) -> None:
+    chat.submit_audit("good")
+    rows = moderations(chat.engine)
+    [chair] = [r for r in rows if r.is_chair]
+    members = [r for r in rows if not r.is_chair]
+    assert members and chat.world.audit.auditor_id not in {r.moderator_id for r in rows}
+    chat.moderate(members[0], outcome="confirmed")
+    receipt = chat.sent_to(slack_id(members[0].moderator_id))[-1]
+    assert "chair's decision is final" in all_text(receipt)
+    assert the_audit(chat).status == "submitted"
+    chat.moderate(chair, grade="requires_improvement", outcome="regraded")
+    audit = the_audit(chat)
+    assert (audit.status, audit.final_grade) == ("final", "requires_improvement")
+    statuses = {r.id: r.status for r in moderations(chat.engine)}
+    assert statuses[chair.id] == statuses[members[0].id] == "completed"
+    assert {statuses[r.id] for r in members[1:]} <= {"withdrawn"}
+    # Each request is edited in place: done for those who moderated, withdrawn for the rest.
+    chat.deliver()
+    updates = [all_text(c.params) for c in chat.slack.calls_to("chat.update")]
+    assert sum("Done: your moderation" in u for u in updates) == 2
+    assert sum("No longer needed" in u for u in updates) == len(members) - 1
+    late = members[-1]
+    chat.click(
+        slack_id(late.moderator_id), "moderation.open", chat.keys.sign(f"moderation:{late.id}")
+    )
+    assert "no longer waiting for you" in all_text(chat.sent_to(slack_id(late.moderator_id))[-1])
+    with Session(chat.engine) as session:
+        assert session.exec(select(Moderation).where(col(Moderation.is_chair))).one().id == chair.id
+
+
+def test_closing_the_modal_keeps_what_was_typed(chat: SlackModeration) -> None:
+    chat.submit_audit("inadequate")
+    [row] = moderations(chat.engine)
+    user = slack_id(row.moderator_id)
+    value = chat.button(chat.request_for(row), "moderation.open")
+    chat.click(user, "moderation.open", value)
+    view = chat.last_view("views.open")
+    assert view["notify_on_close"] is True
+    field = next(b["block_id"] for b in view["blocks"] if b.get("block_id", "").endswith(".agree"))
+    chat.post(
+        {
+            "type": "view_closed",
+            "user": {"id": user},
+            "team": {"id": "T0TEAM"},
+            "api_app_id": "A0APP",
+            "is_cleared": False,
+            "view": {
+                "id": "V0MOD",
+                "type": "modal",
+                "callback_id": view["callback_id"],
+                "private_metadata": view["private_metadata"],
+                "state": chat.auditor.state({field: "no"}, view),
+                "hash": "1.h",
+            },
+        }
+    )
+    chat.click(user, "moderation.open", value)
+    again = chat.last_view("views.open")
+    [block] = [b for b in again["blocks"] if b.get("block_id") == field]
+    assert block["element"]["initial_option"]["value"] == "no"
+    assert moderations(chat.engine)[0].status == "in_progress"
