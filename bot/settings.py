@@ -14,6 +14,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+# Only good for a bot that listens on this machine alone (the demo, tests).
+DEV_ROUTING_SECRET = "development-only-routing-secret"
 
 
 def is_loopback(host: str) -> bool:
@@ -77,7 +79,7 @@ class Settings(BaseSettings):
     )
 
     routing_secret: SecretStr = Field(
-        default=SecretStr("change-me-in-production"),
+        default=SecretStr(DEV_ROUTING_SECRET),
         validation_alias="QA_BOT_ROUTING_SECRET",
         description="Signs the routing keys carried in Slack private_metadata and card data.",
     )
@@ -92,6 +94,18 @@ class Settings(BaseSettings):
         validation_alias="QA_BOT_SMALL_NUMBER_THRESHOLD",
         description="Counts below this are shown as 'fewer than N' in channels.",
     )
+
+    @model_validator(mode="after")
+    def _real_routing_secret_off_loopback(self) -> Settings:
+        if self.routing_secret.get_secret_value() == DEV_ROUTING_SECRET and not is_loopback(
+            self.host
+        ):
+            raise ValueError(
+                "QA_BOT_ROUTING_SECRET must be set to a long random value when the bot listens "
+                f"beyond this machine (QA_BOT_HOST is {self.host!r}): it signs every button. "
+                "For example: QA_BOT_ROUTING_SECRET=$(openssl rand -hex 32)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _playground_only_on_loopback(self) -> Settings:

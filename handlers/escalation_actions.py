@@ -140,6 +140,7 @@ def submit(turn: Turn) -> list[Reply]:
     shown = state(turn, what)
     replies: list[Reply] = []
     keys = {key_of(r): r for r in closed}
+    from_rows = set(keys)  # built from the database, not taken from the button
     keys.setdefault(clicked, row)
     for key, closed_row in keys.items():
         in_place = edit(
@@ -149,6 +150,7 @@ def submit(turn: Turn) -> list[Reply]:
             item_id=closed_row.id or 0,
             shown=shown,
             suffix=f"r{row.id}",
+            trusted=key in from_rows,
         )
         if key == clicked:
             replies = in_place

@@ -138,6 +138,7 @@ def _decide(turn: Turn, approve: bool) -> list[Reply]:
             item_id=request.id or 0,
             shown=state(turn, kind),
             suffix=f"u{update.id}",
+            trusted=True,  # built here from the request and each lead, not from the button
         )
         if request_key == found[1]:
             shown = replies

@@ -54,8 +54,17 @@ def edit(
     item_id: int,
     shown: dict[str, Any],
     suffix: str,
+    trusted: bool = False,
 ) -> list[Reply]:
-    """Edit the message in place; on Teams also return it, to replace the pressed card."""
+    """Edit the message in place; on Teams also return it, to replace the pressed card.
+
+    A key that came from the pressed button is only honoured when that message was
+    sent to the person pressing: nobody edits or reads another's message that way.
+    Callers pass `trusted=True` for keys they built from database rows themselves
+    (the other owners of an escalation just answered, the QA leads' requests).
+    """
+    if not trusted and not _is_theirs(turn, message_key):
+        return []
     edited = edit_in_place(
         session=turn.session,
         message_key=message_key,
@@ -74,9 +83,14 @@ def edit(
 def current(turn: Turn, message_key: str) -> list[Reply]:
     """The message as last shown, unchanged (Teams' Cancel on a form card)."""
     shown = latest_shown(turn.session, message_key)
-    if shown is None or turn.interaction.platform != "teams":
+    if shown is None or turn.interaction.platform != "teams" or shown.person_id != turn.person.id:
         return []
     return [Reply(shown.template, dict(shown.context or {}))]
+
+
+def _is_theirs(turn: Turn, message_key: str) -> bool:
+    shown = latest_shown(turn.session, message_key)
+    return shown is not None and shown.person_id == turn.person.id
 
 
 def with_errors(reply: Reply, errors: dict[str, str]) -> list[Reply]:

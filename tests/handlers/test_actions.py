@@ -348,3 +348,27 @@ def test_a_whole_caseload_decision_is_recorded(engine: Engine, world: World) -> 
     assert receipt.context["what"] == "approved_caseload"
     [stored] = escalations(engine)
     assert stored.status == "approved" and stored.response == "approve: Agreed at the QA meeting"
+
+
+def test_a_button_naming_someone_elses_message_neither_shows_nor_edits_it(
+    engine: Engine, world: World
+) -> None:
+    """Message keys ride on buttons; a key for another person's message must not work."""
+    with session_scope(engine) as s:
+        manager = s.get(Person, world.manager)
+        assert manager is not None
+        manager.teams_user_id = "aad-manager"
+        s.add(manager)
+    rec, key = assigned(engine, world)  # the worker's reminder
+    theirs = key.split("|", 1)[1]
+    shown = press(engine, "aad-manager", "tracking.cancel", f"rec:{rec}|{theirs}", platform="teams")
+    assert shown == []
+    # the owner's own Cancel still shows their message
+    with session_scope(engine) as s:
+        worker = s.get(Person, world.worker)
+        assert worker is not None
+        worker.teams_user_id = "aad-worker"
+        s.add(worker)
+    [own] = press(engine, "aad-worker", "tracking.cancel", key, platform="teams")
+    assert own.template == "rec_reminder"
+    assert edits(engine, theirs) == []
