@@ -109,7 +109,10 @@ def before_due_reminders(
         ref = f"{item.kind}:{item.id}"
         if today == due:
             if policy.on_due_day:
-                out.append(_due("due_today", item, f"due-today:{ref}", policy, today, now, tz))
+                # The due date is in the key: when it moves (more time agreed), the new
+                # date is reminded afresh rather than matching keys already sent.
+                key = f"due-today:{ref}:{due.isoformat()}"
+                out.append(_due("due_today", item, key, policy, today, now, tz))
             continue
         created = item.created_at.astimezone(tz).date() if item.created_at else None
         days = (
@@ -124,7 +127,8 @@ def before_due_reminders(
         ]
         if reached:
             n = min(reached)
-            out.append(_due("due_soon", item, f"due-soon:{ref}:{n}wd", policy, today, now, tz))
+            key = f"due-soon:{ref}:{due.isoformat()}:{n}wd"
+            out.append(_due("due_soon", item, key, policy, today, now, tz))
     return tuple(out)
 
 

@@ -23,7 +23,7 @@ from qa.calendar import Month, long_date
 from qa.framework import Framework
 from reminders.jobs import Job, JobContext, JobResult, register
 from storage.allocations import ALLOCATED, build_inputs, save_plan
-from storage.models import Allocation, Case, Person, Team
+from storage.models import Allocation, Case, OutboxMessage, Person, Team
 from storage.outbox import Message, enqueue
 
 
@@ -82,7 +82,12 @@ def prompt_items(
 
 
 def queue_prompts(*, session: Session, framework: Framework, month: Month, now: datetime) -> int:
-    """One message per allocated person for the month (ux.md: group, don't flood)."""
+    """One message per allocated person for the month (ux.md: group, don't flood).
+
+    A re-run that tops up a month tells each person only about what is new to them:
+    allocations already listed in a message to them are left out, and the new ones
+    come as one further message keyed by the first new allocation.
+    """
     rows = session.exec(
         select(Allocation)
         .where(Allocation.month == month.key)
@@ -93,25 +98,45 @@ def queue_prompts(*, session: Session, framework: Framework, month: Month, now: 
     for r in rows:
         by_person[r.person_id].append(r)
     people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(by_person)))}
+    told = _already_listed(session, list(by_person))
     sent = 0
     for person_id, mine in by_person.items():
         person = people.get(person_id)
         if person is None or not person.active:
             continue
+        new = [r for r in mine if r.id not in told.get(person_id, set())]
+        if not new:
+            continue
+        monthly = f"allocation-prompt:{person_id}:{month.key}"
+        first = person_id not in told
+        key = monthly if first else f"{monthly}:more:{min(r.id or 0 for r in new)}"
         context = {
             "first_name": person.name.split()[0] if person.name else "",
             "month": month.name,
             "audit_word": framework.vocabulary.audit,
             "audits_word": framework.vocabulary.audits,
-            "items": prompt_items(session, framework, mine),
+            "items": prompt_items(session, framework, new),
         }
-        key = f"allocation-prompt:{person_id}:{month.key}"
         sent += enqueue(
             session=session,
             message=Message("allocation_prompt", key, context, person_id=person_id),
             now=now,
         )
     return sent
+
+
+def _already_listed(session: Session, person_ids: list[int]) -> dict[int, set[int]]:
+    """Allocation ids each person has already been sent in an allocation prompt."""
+    listed: dict[int, set[int]] = defaultdict(set)
+    for message in session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.template == "allocation_prompt")
+        .where(col(OutboxMessage.person_id).in_(person_ids))
+    ):
+        for item in (message.context or {}).get("items", []):
+            if isinstance(item, dict) and isinstance(item.get("allocation_id"), int):
+                listed[message.person_id or 0].add(item["allocation_id"])
+    return listed
 
 
 def queue_summary(

@@ -63,6 +63,8 @@ class Ticker:
         self.jobs = JOBS if jobs is None else jobs
         self.holder = holder or default_holder()
         self.lease_ttl = lease_ttl
+        # The wall clock, when running for real, so a long tick renews its lease in time.
+        self.clock: Callable[[], datetime] | None = None
 
     def due(self, job: Job, *, last: datetime | None, now: datetime) -> list[datetime]:
         """The due instants of `job` in (last, now]."""
@@ -96,6 +98,11 @@ class Ticker:
             return TickReport(held_lease=False)
         ran: list[tuple[str, JobResult]] = []
         for job in self.jobs.values():
+            # Renew before each job: a long run must not outlive the lease and let a
+            # second process start the same jobs.
+            if not self._renew(self.clock() if self.clock is not None else now):
+                log.warning("scheduler lease lost mid-tick; another process carries on")
+                break
             with session_scope(self.engine) as s:
                 row = s.get(JobRun, job.name)
                 last = row.last_run_at if row else None
@@ -117,6 +124,12 @@ class Ticker:
                 log.exception("job %s failed; it will be retried at its next due time", job.name)
         self._mark(TICK, now)
         return TickReport(held_lease=True, ran=tuple(ran))
+
+    def _renew(self, at: datetime) -> bool:
+        return with_retries(
+            self.engine,
+            lambda s: acquire(session=s, holder=self.holder, now=at, ttl=self.lease_ttl),
+        )
 
     def run_job(self, job: Job, *, now: datetime) -> JobResult:
         """Run one job in its own transaction and record when it ran."""
@@ -156,6 +169,7 @@ class SchedulerLoop:
         self.ticker = ticker
         self.clock = clock
         self.interval = interval
+        ticker.clock = clock
 
     async def run(self, stop: asyncio.Event) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler

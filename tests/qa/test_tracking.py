@@ -113,10 +113,10 @@ def test_reminded_three_working_days_before_and_on_the_day() -> None:
     item = rec(1, 1, date(2026, 3, 12))  # Thursday; 3 working days before: Monday 9th
     assert before_due_reminders(POLICY, [item], at(2026, 3, 6), LONDON) == ()
     (soon,) = before_due_reminders(POLICY, [item], at(2026, 3, 9), LONDON)
-    assert soon.key == "due-soon:recommendation:1:3wd"
+    assert soon.key == "due-soon:recommendation:1:2026-03-12:3wd"
     assert soon.send_at == at(2026, 3, 9, 9)
     (today,) = before_due_reminders(POLICY, [item], at(2026, 3, 12, 15), LONDON)
-    assert (today.kind, today.key) == ("due_today", "due-today:recommendation:1")
+    assert (today.kind, today.key) == ("due_today", "due-today:recommendation:1:2026-03-12")
     assert before_due_reminders(POLICY, [item], at(2026, 3, 13), LONDON) == ()  # overdue now
 
 
@@ -125,11 +125,11 @@ def test_a_missed_reminder_is_replaced_by_the_closer_one_not_both() -> None:
     two = policy(before_due_working_days=[3, 1])
     # Down Monday and Tuesday: on Wednesday only "due tomorrow" goes.
     assert keys(before_due_reminders(two, [item], at(2026, 3, 11), LONDON)) == {
-        "due-soon:recommendation:1:1wd"
+        "due-soon:recommendation:1:2026-03-12:1wd"
     }
     # Down on Monday only: Tuesday catches up the 3-day reminder.
     assert keys(before_due_reminders(two, [item], at(2026, 3, 10), LONDON)) == {
-        "due-soon:recommendation:1:3wd"
+        "due-soon:recommendation:1:2026-03-12:3wd"
     }
 
 
@@ -150,10 +150,10 @@ def test_an_escalation_is_reminded_by_its_own_days_before_its_deadline() -> None
         remind_before=(2,),
     )
     assert keys(before_due_reminders(POLICY, [esc], at(2026, 3, 13), LONDON)) == {
-        "due-soon:escalation:7:2wd"
+        "due-soon:escalation:7:2026-03-17:2wd"
     }
     assert keys(before_due_reminders(POLICY, [esc], at(2026, 3, 17, 16), LONDON)) == {
-        "due-today:escalation:7"
+        "due-today:escalation:7:2026-03-17"
     }
 
 
@@ -370,7 +370,7 @@ def test_three_days_down_gives_one_digest_not_three() -> None:
         by_kind.setdefault(d.kind, []).append(d.key)
     assert by_kind == {
         "overdue_digest": ["overdue-digest:1:2026-03-13"],
-        "due_today": ["due-today:recommendation:2"],
+        "due_today": ["due-today:recommendation:2:2026-03-13"],
         "urgent_chase": ["urgent-chase:9:3"],
     }
     assert box.run(items, at(2026, 3, 13, 9, 45)) == []  # a repeated tick sends nothing
@@ -430,3 +430,12 @@ def test_bad_items_and_naive_times_are_refused_clearly() -> None:
         TrackedItem(id=4, kind="escalation", owner_id=1, deadline=datetime(2026, 3, 1))
     with pytest.raises(ValueError, match="timezone-aware"):
         overdue_digests(POLICY, [], datetime(2026, 3, 10, 10), LONDON)
+
+
+def test_a_new_due_date_is_reminded_afresh() -> None:
+    """More time agreed: the reminders for the new date must not collide with the old."""
+    item = rec(1, 10, date(2026, 3, 12))
+    old = {d.key for d in before_due_reminders(POLICY, [item], at(2026, 3, 12, 10), LONDON)}
+    moved = replace(item, due_on=date(2026, 3, 19))
+    new = {d.key for d in before_due_reminders(POLICY, [moved], at(2026, 3, 19, 10), LONDON)}
+    assert old and new and not old & new

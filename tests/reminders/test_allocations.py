@@ -121,3 +121,37 @@ def test_a_bad_month_is_a_user_error(db_url: str, monkeypatch: pytest.MonkeyPatc
 
 def test_month_keys_sort_like_months() -> None:
     assert Month.parse("2026-12").key < Month.parse("2027-01").key
+
+
+def test_a_top_up_tells_people_only_about_what_is_new_to_them(engine, camden: Framework) -> None:  # type: ignore[no-untyped-def]
+    from reminders.allocations import queue_prompts
+
+    _ticker(engine, camden).run_job(ALLOCATE_MONTH, now=datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
+    at = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
+    with session_scope(engine) as s:
+        first = s.exec(select(Allocation)).first()
+        assert first is not None
+        spare = s.exec(select(Case).where(Case.id != first.case_id)).first()
+        assert spare is not None
+        extra = Allocation(
+            month="2027-01",
+            person_id=first.person_id,
+            case_id=spare.id,
+            due_on=first.due_on,
+            reason="topped up",
+            created_at=at,
+            updated_at=at,
+        )
+        s.add(extra)
+        s.flush()
+        extra_id = extra.id
+        assert queue_prompts(session=s, framework=camden, month=Month(2027, 1), now=at) == 1
+        assert queue_prompts(session=s, framework=camden, month=Month(2027, 1), now=at) == 0
+    with Session(engine) as s:
+        more = s.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.idempotency_key
+                == f"allocation-prompt:{first.person_id}:2027-01:more:{extra_id}"
+            )
+        ).one()
+    assert [i["allocation_id"] for i in more.context["items"]] == [extra_id]

@@ -106,8 +106,8 @@ def test_escalation_owners_are_reminded_before_the_deadline_then_it_goes_up_the_
     t.run_job(REMINDERS, now=at(2026, 12, 8, 10))
     keys = {m.idempotency_key for m in messages(engine, "escalation_request")}
     ad_row = next(r for r in escalations(engine) if r.owner_id == w.ad)
-    assert f"due-soon:escalation:{ad_row.id}:2wd" in keys
-    assert f"due-today:escalation:{ad_row.id}" in keys
+    assert f"due-soon:escalation:{ad_row.id}:2026-12-08:2wd" in keys
+    assert f"due-today:escalation:{ad_row.id}:2026-12-08" in keys
 
     # Wednesday 9 December: nothing recorded, so the AD's line manager is asked.
     t.run_job(RE_ESCALATIONS, now=at(2026, 12, 9, 10))
@@ -251,8 +251,8 @@ def test_a_new_action_is_announced_once_then_reminded_before_and_on_its_due_day(
     sent = messages(engine, "rec_reminder")
     assert [m.idempotency_key for m in sent] == [
         f"assigned:recommendation:{rec}",
-        f"due-soon:recommendation:{rec}:3wd",
-        f"due-today:recommendation:{rec}",
+        f"due-soon:recommendation:{rec}:2026-12-17:3wd",
+        f"due-today:recommendation:{rec}:2026-12-17",
     ]
     assert [m.context["stage"] for m in sent] == ["assigned", "due_soon", "due_today"]
     item = sent[0].context["item"]
