@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias="QA_BOT_HOST")
     port: int = Field(default=3978, validation_alias="QA_BOT_PORT")
     log_level: str = Field(default="INFO", validation_alias="QA_BOT_LOG_LEVEL")
+    public_host: str | None = Field(
+        default=None,
+        validation_alias="QA_BOT_PUBLIC_HOST",
+        description="The public host name Slack and Teams reach the bot on (Teams package).",
+    )
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(

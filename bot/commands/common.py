@@ -6,7 +6,7 @@ Only `bot/` reads the real clock; everything below it is handed `now`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import NoReturn
 
 import typer
@@ -54,3 +54,16 @@ def open_database(settings: Settings) -> Engine:
     except Exception as exc:  # noqa: BLE001 - reported, never raised
         fail(f"cannot open the database at QA_BOT_DATABASE_URL: {type(exc).__name__}: {exc}")
     return make_engine(settings.database_url)
+
+
+def parse_at(value: str | None, tz: tzinfo) -> datetime:
+    """`--at`: an ISO-8601 time, local when it has no offset (as people write it)."""
+    if value is None:
+        return now()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--at {value!r} is not an ISO-8601 time; write e.g. 2026-12-01T09:00")
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=tz)
+    return at.astimezone(UTC)

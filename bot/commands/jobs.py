@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import typer
 from rich.table import Table
@@ -15,23 +14,12 @@ from bot.commands.common import (
     load_settings,
     now,
     open_database,
+    parse_at,
 )
 from reminders.jobs import all_jobs
 from reminders.schedule import Ticker
 
 app = typer.Typer(help="The scheduled jobs.", no_args_is_help=True)
-
-
-def _parse_at(value: str | None, tz: object) -> datetime:
-    if value is None:
-        return now()
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"--at {value!r} is not an ISO-8601 time; write e.g. 2026-12-01T09:00")
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=tz)  # type: ignore[arg-type]  # a local time, as people write it
-    return at.astimezone(UTC)
 
 
 @app.command("list")
@@ -79,7 +67,7 @@ def run_job(
     if name not in jobs:
         known = ", ".join(sorted(jobs)) or "(none)"
         fail(f"there is no job called {name!r}; jobs: {known}")
-    when = _parse_at(at, settings.tz)
+    when = parse_at(at, settings.tz)
     engine = open_database(settings)
     ticker = Ticker(engine=engine, framework=framework, tz=settings.tz, jobs=jobs)
     result = ticker.run_job(jobs[name], now=when)

@@ -8,32 +8,18 @@ see before the first real run, and after any change to `retention:` in the frame
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import typer
 
 from bot.commands.common import (
     console,
-    fail,
     load_configured_framework,
     load_settings,
-    now,
     open_database,
+    parse_at,
 )
 from storage.db import with_retries
 from storage.retention import RetentionReport, apply_retention
-
-
-def _parse_at(value: str | None, tz: object) -> datetime:
-    if value is None:
-        return now()
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"--at {value!r} is not an ISO-8601 time; write e.g. 2026-12-01T02:00")
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=tz)  # type: ignore[arg-type]  # a local time, as people write it
-    return at.astimezone(UTC)
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +36,7 @@ def register(app: typer.Typer) -> None:
         """Anonymise old audits and delete old messages and audit-log rows, per the framework."""
         settings = load_settings()
         framework = load_configured_framework(settings)
-        when = _parse_at(at, settings.tz)
+        when = parse_at(at, settings.tz)
         engine = open_database(settings)
         report: RetentionReport = with_retries(
             engine,

@@ -11,7 +11,7 @@ figures say so) but not posted: its key would stop the real post after month end
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,8 @@ from bot.commands.common import (
     fail,
     load_configured_framework,
     load_settings,
-    now,
     open_database,
+    parse_at,
 )
 from bot.render import Renderer
 from bot.reports import FORMATS, ReportError, write_report
@@ -34,18 +34,6 @@ from reminders.summary import PostResult, channels_for, queue_summary
 from reminders.summary_context import summary_post_context
 from storage.db import with_retries
 from storage.reporting import load_summary
-
-
-def _parse_at(value: str | None, tz: object) -> datetime:
-    if value is None:
-        return now()
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"--at {value!r} is not an ISO-8601 time; write e.g. 2026-12-03T09:00")
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=tz)  # type: ignore[arg-type]  # a local time, as people write it
-    return at.astimezone(UTC)
 
 
 def _check_out(out: Path | None) -> None:
@@ -91,7 +79,7 @@ def register(app: typer.Typer) -> None:
         _check_out(out)
         settings = load_settings()
         framework = load_configured_framework(settings)
-        when = _parse_at(at, settings.tz)
+        when = parse_at(at, settings.tz)
         today = when.astimezone(settings.tz).date()
         if today < m.first:
             fail(f"{m.name} has not begun yet (today is {long_date(today)}): pick an earlier month")

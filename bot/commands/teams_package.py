@@ -32,10 +32,11 @@ def teams_package(
     out: Path = typer.Option(
         Path("qa-bot-teams.zip"), "--out", "-o", help="Where to write the zip.", dir_okay=False
     ),
-    host: str = typer.Option(
-        ...,
+    host: str | None = typer.Option(
+        None,
         "--host",
-        help="The public host name the bot is served on, e.g. qa-bot.example.gov.uk.",
+        help="The public host name the bot is served on, e.g. qa-bot.example.gov.uk. "
+        "Default: QA_BOT_PUBLIC_HOST.",
     ),
     bot_id: str | None = typer.Option(
         None, "--bot-id", help="The Entra app (client) id. Default: TEAMS_CLIENT_ID."
@@ -58,6 +59,12 @@ def teams_package(
     bot_id = bot_id or settings.teams_client_id
     if not bot_id:
         fail("no bot id: pass --bot-id or set TEAMS_CLIENT_ID (the Entra app's client id).")
+    host = host or settings.public_host
+    if not host:
+        fail(
+            "no host name: pass --host or set QA_BOT_PUBLIC_HOST to the public name the bot "
+            "is served on (e.g. qa-bot.example.gov.uk)."
+        )
     options = PackageOptions(
         bot_id=bot_id,
         app_id=app_id or bot_id,

@@ -146,7 +146,7 @@ def test_unusable_options_are_refused_with_the_reason(
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("TEAMS_CLIENT_ID", "QA_BOT_TEAMS_PLAYGROUND"):
+    for name in ("TEAMS_CLIENT_ID", "QA_BOT_TEAMS_PLAYGROUND", "QA_BOT_PUBLIC_HOST"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("QA_BOT_FRAMEWORK", str(FRAMEWORK))
     return tmp_path
@@ -192,3 +192,18 @@ def test_the_command_with_a_bad_host_writes_nothing(cli_env: Path) -> None:
     assert result.exit_code == 1
     assert "host" in result.output
     assert not out.exists()
+
+
+def test_the_command_takes_the_host_from_settings_as_the_interface_documents(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`qa-bot teams-package --out FILE.zip` (interface.md) works with QA_BOT_PUBLIC_HOST."""
+    monkeypatch.setenv("TEAMS_CLIENT_ID", BOT_ID)
+    out = cli_env / "qa-bot-teams.zip"
+    missing = CliRunner().invoke(teams_package_cli, ["--out", str(out)])
+    assert missing.exit_code == 1 and "QA_BOT_PUBLIC_HOST" in missing.output
+    monkeypatch.setenv("QA_BOT_PUBLIC_HOST", "qa-bot.testshire.gov.uk")
+    result = CliRunner().invoke(teams_package_cli, ["--out", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(unzip(out.read_bytes())["manifest.json"])
+    assert manifest["validDomains"] == ["qa-bot.testshire.gov.uk"]
