@@ -63,7 +63,7 @@ def _proposal(turn: Turn) -> tuple[Allocation | None, Allocation | None, list[Re
                 "settled",
                 reference=reference,
                 by=who.name if who else None,
-                on=when.date().isoformat() if when else None,
+                on=when.astimezone(turn.now.tzinfo).date().isoformat() if when else None,
             ),
         )
     return proposal, released, []

@@ -76,7 +76,11 @@ def _load(turn: Turn) -> tuple[Escalation, str] | list[Reply]:
         return [Reply(RECEIPT, {"what": "not_owner", "reference": reference, "owner": owner})]
     if row.status != OPEN:
         who = directory(session=turn.session).name(_responder(turn, row))
-        on = row.responded_at.date().isoformat() if row.responded_at else None
+        on = (
+            row.responded_at.astimezone(turn.now.tzinfo).date().isoformat()
+            if row.responded_at
+            else None
+        )
         return [Reply(RECEIPT, {"what": "already", "reference": reference, "by": who, "on": on})]
     return row, found[1]
 

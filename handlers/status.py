@@ -48,9 +48,14 @@ log = logging.getLogger(__name__)
 ROW_LIMIT = 10  # services or teams listed; the rest are counted ("and 3 more")
 OVERDUE_LIMIT = 15
 ASKED_LIMIT = 40  # characters of what someone typed that we echo back
-# The Turn carries `now` in UTC and no zone; the authority's zone is the settings'
-# default (`QA_BOT_TIMEZONE`). "Today" and "this month" are local dates.
+# "Today" and "this month" are local dates. The adapters pass `now` in the authority's
+# zone (QA_BOT_TIMEZONE); this default only serves a caller that passes UTC.
 LOCAL_TZ = ZoneInfo("Europe/London")
+
+
+def _zone(turn: Turn) -> ZoneInfo:
+    tz = turn.now.tzinfo
+    return tz if isinstance(tz, ZoneInfo) else LOCAL_TZ
 
 
 def _button(target: Target, viewer: Viewer, org: Directory, framework: Framework) -> dict[str, Any]:
@@ -69,7 +74,7 @@ def _button(target: Target, viewer: Viewer, org: Directory, framework: Framework
 
 
 def _today(turn: Turn) -> date:
-    return turn.now.astimezone(LOCAL_TZ).date()
+    return turn.now.astimezone(_zone(turn)).date()
 
 
 # -- the views -----------------------------------------------------------------------------
@@ -168,7 +173,7 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
         month=month,
         today=today,
         now=turn.now,
-        tz=LOCAL_TZ,
+        tz=_zone(turn),
         team_ids=_scope_teams(target, org),
     )
     total = sum(by_team.values(), Counts())
@@ -203,7 +208,7 @@ def overdue_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> 
         session=turn.session,
         today=_today(turn),
         now=turn.now,
-        tz=LOCAL_TZ,
+        tz=_zone(turn),
         team_ids=_scope_teams(target, org),
         limit=OVERDUE_LIMIT,
     )
