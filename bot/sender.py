@@ -339,6 +339,9 @@ class OutboxSender:
             if wait > 0:
                 await asyncio.sleep(wait)
             async with sem:
+                if not await self._db_call(self.store.still_ours, msg.id or 0):
+                    log.info("outbox: message %s: claim taken by another worker", msg.id)
+                    return Outcome("lost", platform=platform)
                 try:
                     ref = None
                     if edit_ref is not None:

@@ -34,7 +34,7 @@ class Job:
 
 @dataclass
 class Outcome:
-    kind: Literal["sent", "retry", "failed", "paced"]
+    kind: Literal["sent", "retry", "failed", "paced", "lost"]
     platform: str | None = None
     ref: dict[str, Any] | None = None
     error: str = ""
@@ -81,6 +81,8 @@ class SenderStore:
 
     def record(self, msg: OutboxMessage, outcome: Outcome) -> None:
         """Write `outcome`; a retry that has gone on too long becomes a failure."""
+        if outcome.kind == "lost":  # another worker took the claim: it is theirs to record
+            return
         now, mid, worker = self.clock(), msg.id or 0, self.worker_id
         if outcome.kind == "retry" and self._give_up(msg, now):
             outcome.kind = "failed"
@@ -117,6 +119,23 @@ class SenderStore:
                 )
 
         with_retries(self.engine, work)
+
+    def still_ours(self, message_id: int) -> bool:
+        """Whether this worker still holds the claim, checked just before a send.
+
+        A claim that waited too long in memory goes stale and may be taken by another
+        worker; sending it anyway would send it twice.
+        """
+
+        def work(session: Session) -> bool:
+            row = session.get(OutboxMessage, message_id)
+            return (
+                row is not None
+                and row.status == outbox.SENDING
+                and (row.claimed_by == self.worker_id)
+            )
+
+        return with_retries(self.engine, work)
 
     def _give_up(self, msg: OutboxMessage, now: datetime) -> bool:
         old_enough = now - msg.created_at >= self.give_up_after
