@@ -15,7 +15,7 @@ from rich.table import Table
 from bench.common import BenchResult
 
 # Each module has `run() -> list[BenchResult]`.
-BENCHES: list[str] = ["imports", "allocation", "fanout", "summary", "status"]
+BENCHES: list[str] = ["imports", "allocation", "fanout", "summary", "status", "latency", "memory"]
 
 
 def main(argv: list[str]) -> int:
