@@ -79,8 +79,8 @@ def register(app: typer.Typer) -> None:
             Panel.fit(
                 f"[bold]qa-bot demo[/] ({framework.authority}, {framework.name} framework)\n\n"
                 "To chat with the bot as Microsoft Teams would:\n"
-                f"  1. In another terminal: [cyan]BOT_ENDPOINT={url} npx "
-                "@microsoft/m365agentsplayground[/]\n"
+                f"  1. In another terminal: [cyan]BOT_ENDPOINT={url} npx -y -p "
+                "@microsoft/m365agentsplayground agentsplayground[/]\n"
                 "  2. Open the address it prints and type [cyan]help[/].\n\n"
                 f"You are {DEMO_QA_LEAD_NAME} ({DEMO_QA_LEAD_EMAIL}), the QA lead, "
                 "who can try every flow.\n"
