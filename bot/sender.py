@@ -339,7 +339,9 @@ class OutboxSender:
             if wait > 0:
                 await asyncio.sleep(wait)
             async with sem:
-                if not await self._db_call(self.store.still_ours, msg.id or 0):
+                if self._claim_aging(msg) and not await self._db_call(
+                    self.store.still_ours, msg.id or 0
+                ):
                     log.info("outbox: message %s: claim taken by another worker", msg.id)
                     return Outcome("lost", platform=platform)
                 try:
@@ -385,6 +387,12 @@ class OutboxSender:
         """Exponential backoff with jitter: half to all of base * 2^(n-1), capped."""
         raw = min(self.policy.retry_cap, self.policy.retry_base * 2 ** max(0, attempts - 1))
         return raw * self._rng.uniform(0.5, 1.0)
+
+    def _claim_aging(self, msg: OutboxMessage) -> bool:
+        """A claim past half the stale window may be taken over soon: check it first.
+        Fresher claims cannot have been, so they skip the extra read."""
+        claimed = msg.claimed_at
+        return claimed is None or (self.deps.clock() - claimed > self.policy.stale_after / 2)
 
     async def _db_call(self, fn: Callable[..., T], *args: Any) -> T:
         """Database work in the sender's own thread, off the event loop."""
