@@ -89,10 +89,15 @@ def mount(api: FastAPI, deps: Deps) -> Messenger:
         api.state.loops.append(_socket_mode_loop(bolt, settings.slack_app_token.get_secret_value()))
     api.state.loops.append(_drain_loop(executor))
 
+    from bot.slack.home import HomeRefresher
     from bot.slack.messenger import SlackMessenger  # written alongside; imported late
 
     # Its own client: the outbox handles 429s itself (RetryLater), unlike the replies above.
-    return SlackMessenger.from_settings(settings, engine=deps.engine)
+    messenger = SlackMessenger.from_settings(settings, engine=deps.engine)
+    home = HomeRefresher(deps, runtime.renderer, bolt.client)
+    api.state.slack_home = home
+    messenger.after_dm = home.schedule  # the Home tab follows whatever reaches the person
+    return messenger
 
 
 def _socket_mode_loop(bolt: App, app_token: str) -> BackgroundLoop:

@@ -32,6 +32,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -100,6 +101,8 @@ class SlackMessenger:
         self.client = client
         self.settings = settings
         self.engine = engine  # where looked-up Slack ids are cached; optional
+        # Called with the person's id after a direct message reaches them.
+        self.after_dm: Callable[[int], None] | None = None
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="slack-send")
         self._ids: dict[str, str] = {}  # email -> Slack user id
         self._unknown: dict[str, float] = {}  # email Slack did not know -> when it said so
@@ -146,7 +149,10 @@ class SlackMessenger:
         self, message: OutboxMessage, recipient: Recipient, rendered: dict[str, Any]
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._send, recipient, rendered, message.id)
+        ref = await loop.run_in_executor(self._pool, self._send, recipient, rendered, message.id)
+        if self.after_dm is not None and message.person_id is not None:
+            self.after_dm(message.person_id)  # e.g. refresh their App Home (never blocks)
+        return ref
 
     async def update(self, ref: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any]:
         """Edit a message sent earlier in place (`ref` is what `send` returned).
