@@ -15,6 +15,26 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack.runtime import SlackRuntime, as_home_view, message_args
+from handlers.interaction import Reply
+
+
+def _typed(
+    runtime: SlackRuntime,
+    client: WebClient,
+    event: dict[str, Any],
+    body: dict[str, Any],
+    user_id: str,
+) -> list[Reply] | None:
+    """Handle what someone typed to the bot (a DM or a mention): the same conversation."""
+    interaction = runtime.interaction(
+        client,
+        user_id=user_id,
+        kind="message",
+        name="",
+        text=str(event.get("text") or ""),
+        event_id=body.get("event_id"),
+    )
+    return runtime.safe_handle(interaction)
 
 
 def register(app: App, runtime: SlackRuntime) -> None:
@@ -25,15 +45,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
         user_id = event.get("user")
         if not isinstance(user_id, str) or not user_id:
             return
-        interaction = runtime.interaction(
-            client,
-            user_id=user_id,
-            kind="message",
-            name="",
-            text=str(event.get("text") or ""),
-            event_id=body.get("event_id"),
-        )
-        replies = runtime.safe_handle(interaction)
+        replies = _typed(runtime, client, event, body, user_id)
         with runtime.delivering("dm reply"):
             for reply in replies or []:
                 client.chat_postMessage(
@@ -48,15 +60,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
         user_id = event.get("user")
         if channel.startswith("D") or event.get("bot_id") or not isinstance(user_id, str):
             return  # mentions in a DM also arrive as a message event
-        interaction = runtime.interaction(
-            client,
-            user_id=user_id,
-            kind="message",
-            name="",
-            text=str(event.get("text") or ""),
-            event_id=body.get("event_id"),
-        )
-        replies = runtime.safe_handle(interaction)
+        replies = _typed(runtime, client, event, body, user_id)
         with runtime.delivering("mention reply"):
             for reply in replies or []:
                 client.chat_postEphemeral(
