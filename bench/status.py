@@ -7,7 +7,7 @@ mostly finished, with a little left open and overdue; the current month is part 
 part in progress, part not started. Rows go in with bulk inserts (SQLAlchemy core
 executemany), not through the ORM.
 
-Then times the whole `status` turn (`handlers.router.dispatch`: who is asking, scope,
+Then times the whole `status` turn (`handlers.router.Router.dispatch`: who is asking, scope,
 the GROUP BY queries, the context) for a QA lead (the authority by service) and for a
 head of service (their service by team), and the overdue drill-down for a service:
 p50 of several runs each, target under 300 ms. Peak Python memory is measured in a
@@ -22,13 +22,14 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
 from bench.common import BenchResult, measure
+from bot.composition import router
 from handlers.interaction import Interaction
-from handlers.router import dispatch
 from qa.calendar import Month
 from qa.framework import Framework, preset
 from storage.db import make_engine, upgrade
@@ -258,8 +259,11 @@ def build(engine: Engine, framework: Framework, *, seed: int = 5) -> tuple[int, 
 
 def _turn(engine: Engine, framework: Framework, user: str, **kw: Any) -> str:
     interaction = Interaction(platform="slack", user_id=user, **kw)
+    routes = router()
     with Session(engine) as session:
-        [reply] = dispatch(interaction, session=session, framework=framework, now=NOW)
+        [reply] = routes.dispatch(
+            interaction, session=session, framework=framework, now=NOW, tz=ZoneInfo("Europe/London")
+        )
     return reply.template
 
 

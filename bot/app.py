@@ -108,7 +108,7 @@ def build_app(deps: Deps, *, background: bool = True) -> FastAPI:
     api.state.sender = OutboxSender(deps, messengers, renderer=renderer, worker_id=worker)
     loops.append(api.state.sender.run)
 
-    from reminders.jobs import all_jobs
+    from bot.composition import jobs as all_jobs
     from reminders.schedule import SchedulerLoop, Ticker
 
     ticker = Ticker(

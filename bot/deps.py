@@ -1,4 +1,4 @@
-"""What the composition root hands to the adapters, handlers and jobs."""
+"""What the composition root hands to the adapters, the turn runner and the jobs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from bot.settings import Settings
+from handlers.router import Router
 from qa.framework import Framework
 
 
@@ -22,3 +23,12 @@ class Deps:
     framework: Framework
     engine: Engine
     clock: Callable[[], datetime] = field(default=utc_now)
+    # The routes and hooks of every conversation (`bot/composition.py`); tests may
+    # pass a router with other hooks.
+    router: Router = field(default_factory=lambda: _default_router())
+
+
+def _default_router() -> Router:
+    from bot.composition import router
+
+    return router()

@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.router import ACTIONS, SUBMISSIONS, Turn
-from handlers.tracking_replies import current, edit, gone, route, state, today, with_errors
+from handlers.tracking_replies import current, edit, gone, route, state, with_errors
+from handlers.turn import Turn
 from qa.send_window import snooze_until
 from qa.validation import Context, Field, validate
 from storage.models import Case, Recommendation
@@ -117,7 +118,7 @@ def tell(turn: Turn, rec: Recommendation, person_id: int | None, event: str, **e
         "level": rec.level,
         "summary": safe_text(rec.action),
         "by": turn.person.name,
-        "on": today(turn).isoformat(),
+        "on": turn.today.isoformat(),
         "due_on": rec.due_on.isoformat(),
         **extra,
     }
@@ -135,7 +136,7 @@ def submitted(turn: Turn, form: str) -> tuple[Recommendation, str, dict[str, Any
         return loaded
     rec, key = loaded
     values = dict(turn.interaction.values)
-    cleaned, errors = validate(FIELDS[form], values, Context(today=today(turn)))
+    cleaned, errors = validate(FIELDS[form], values, Context(today=turn.today))
     new_due = cleaned.get("new_due")
     if (
         form == "more_time"
@@ -212,7 +213,7 @@ def snooze(turn: Turn) -> list[Reply]:
     if isinstance(loaded, list):
         return loaded
     rec, key = loaded
-    until = snooze_until(turn.framework.reminders, today(turn))
+    until = snooze_until(turn.framework.reminders, turn.today)
     update = add_update(
         session=turn.session,
         rec=rec,
@@ -244,13 +245,14 @@ def cancel(turn: Turn) -> list[Reply]:
     return current(turn, parsed[2]) if parsed is not None else []
 
 
-ACTIONS.update(
-    {
+CONVERSATION = Conversation(
+    name="recommendations",
+    actions={
         "rec.done": _open_form("done"),
         "rec.update": _open_form("update"),
         "rec.more_time": _open_form("more_time"),
         "rec.snooze": snooze,
         "tracking.cancel": cancel,
-    }
+    },
+    submissions={"rec.done": submit_done, "rec.update": submit_update},
 )
-SUBMISSIONS.update({"rec.done": submit_done, "rec.update": submit_update})

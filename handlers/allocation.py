@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from handlers import router
 from handlers.allocation_messages import (
     allocation_id_of,
     decline_context,
@@ -26,10 +25,10 @@ from handlers.allocation_messages import (
     prompt_context,
     queue_prompt_refresh,
     queue_proposal,
-    tz_of,
 )
+from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.router import Turn
+from handlers.turn import Turn
 from qa.privacy import warnings_for
 from storage.allocation_changes import DECLINE_REASONS, propose, release
 from storage.allocations import ALLOCATED
@@ -113,7 +112,7 @@ def decline_submit(turn: Turn) -> list[Reply]:
         released=row,
         category=category,
         now=turn.now,
-        tz=tz_of(turn.now),
+        tz=turn.tz,
         actor=actor,
         actor_id=turn.person.id,
     )
@@ -141,6 +140,8 @@ def show_prompt(turn: Turn) -> list[Reply]:
     return [Reply("allocation_prompt", context)]
 
 
-router.ACTIONS["allocation.decline"] = decline_form
-router.SUBMISSIONS["allocation.decline"] = decline_submit
-router.ACTIONS["allocation.show"] = show_prompt
+CONVERSATION = Conversation(
+    name="allocation",
+    actions={"allocation.decline": decline_form, "allocation.show": show_prompt},
+    submissions={"allocation.decline": decline_submit},
+)

@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from handlers import router
 from handlers.allocation import refused
 from handlers.allocation_messages import (
     allocation_id_of,
@@ -28,10 +27,10 @@ from handlers.allocation_messages import (
     queue_settled,
     resolution,
     routing_key,
-    tz_of,
 )
+from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.router import Turn
+from handlers.turn import Turn
 from qa.framework import Framework
 from storage.allocation_changes import decline_parts, is_qa_lead, replaced_by, settle, settled_by
 from storage.allocation_choices import Choice, choices
@@ -110,7 +109,7 @@ def _options(turn: Turn, proposal: Allocation, released: Allocation) -> list[Cho
         framework=turn.framework,
         released=released,
         category=category,
-        tz=tz_of(turn.now),
+        tz=turn.tz,
         skip=frozenset({proposal.id or 0}),
     )
     current = (proposal.person_id, proposal.case_id)
@@ -189,7 +188,12 @@ def show_proposal(turn: Turn) -> list[Reply]:
     ]
 
 
-router.ACTIONS["allocation.confirm"] = confirm
-router.ACTIONS["allocation.pick_other"] = pick_form
-router.SUBMISSIONS["allocation.pick"] = pick_submit
-router.ACTIONS["allocation.proposal"] = show_proposal
+CONVERSATION = Conversation(
+    name="allocation_lead",
+    actions={
+        "allocation.confirm": confirm,
+        "allocation.pick_other": pick_form,
+        "allocation.proposal": show_proposal,
+    },
+    submissions={"allocation.pick": pick_submit},
+)

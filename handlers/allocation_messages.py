@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -27,13 +26,6 @@ from qa.framework import Framework
 from storage.allocation_changes import decline_parts, qa_leads
 from storage.models import Allocation, Case, OutboxMessage, Person, Team
 from storage.outbox import Message, enqueue
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def tz_of(now: datetime) -> ZoneInfo:
-    """The authority's zone as the adapter gave it (Slack passes local time), else London."""
-    return now.tzinfo if isinstance(now.tzinfo, ZoneInfo) and str(now.tzinfo) != "UTC" else LONDON
 
 
 def routing_key(allocation_id: int | None) -> str:

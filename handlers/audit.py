@@ -26,21 +26,19 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from handlers import router
 from handlers.audit_flags import on_flag, on_flag_send, on_respond, on_respond_send
-from handlers.audit_hooks import after_submit
 from handlers.audit_replies import (
     actor,
     keep_draft,
     save,
     step_reply,
     submitted_context,
-    today,
 )
 from handlers.audit_session import OpenAudit, Refusal, dialog_for, open_audit, parse_key
 from handlers.audit_views import confirmed
+from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.router import Turn
+from handlers.turn import Turn
 from qa.dialog import (
     END,
     Advanced,
@@ -139,7 +137,7 @@ def _submit(turn: Turn, op: OpenAudit) -> list[Reply]:
         actor=actor(turn),
     )
     log.info("audit submitted: audit=%s recommendations=%d", op.audit.id, len(rows))
-    after_submit(turn, op.audit)
+    turn.hooks.audit_submitted(turn, op.audit)
     return [_submitted(turn, op, just_now=True, recommendations=len(rows))]
 
 
@@ -181,7 +179,7 @@ def on_step(turn: Turn) -> list[Reply]:
             op.state,
             step,
             values,
-            today=today(turn),
+            today=turn.today,
             known_people=op.people,
             confirm_sensitive=confirmed(values),
         )
@@ -214,7 +212,7 @@ def on_back(turn: Turn) -> list[Reply]:
             op.state,
             step,
             turn.interaction.values,
-            today=today(turn),
+            today=turn.today,
             known_people=op.people,
             action="back",
         )
@@ -277,27 +275,21 @@ def on_edit(turn: Turn) -> list[Reply]:
     return [step_reply(turn, op, notice=notice)]
 
 
-def register() -> None:
-    """Add the audit dialog's buttons and forms to the router (idempotent)."""
-    router.ACTIONS.update(
-        {
-            "audit.start": on_start,
-            "audit.continue": on_continue,
-            "audit.back": on_back,
-            "audit.save": on_save,
-            "audit.edit": on_edit,
-            "audit.flag": on_flag,
-            "urgent.respond": on_respond,
-        }
-    )
-    router.SUBMISSIONS.update(
-        {
-            "audit.step": on_step,
-            "audit.step.closed": on_closed,
-            "audit.flag.send": on_flag_send,
-            "urgent.respond.send": on_respond_send,
-        }
-    )
-
-
-register()
+CONVERSATION = Conversation(
+    name="audit",
+    actions={
+        "audit.start": on_start,
+        "audit.continue": on_continue,
+        "audit.back": on_back,
+        "audit.save": on_save,
+        "audit.edit": on_edit,
+        "audit.flag": on_flag,
+        "urgent.respond": on_respond,
+    },
+    submissions={
+        "audit.step": on_step,
+        "audit.step.closed": on_closed,
+        "audit.flag.send": on_flag_send,
+        "urgent.respond.send": on_respond_send,
+    },
+)

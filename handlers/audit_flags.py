@@ -24,7 +24,7 @@ from handlers.audit_session import OpenAudit, Refusal, open_audit, parse_key
 from handlers.audit_views import CONFIRM_KEY, confirmed
 from handlers.help import first_name, role_labels
 from handlers.interaction import Reply
-from handlers.router import Turn
+from handlers.turn import Turn
 from qa.dialog import raise_flag
 from qa.framework import UrgentFlag
 from qa.privacy import warnings_for

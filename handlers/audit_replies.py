@@ -9,22 +9,16 @@ whenever it reaches us, be it Next, Back, Save, closing the modal or raising a f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from handlers.audit_session import OpenAudit
 from handlers.audit_views import step_context
 from handlers.interaction import Reply
-from handlers.router import Turn
+from handlers.turn import Turn
 from qa.dialog import DialogState, view
 from qa.framework import Framework
 from qa.validation import Context, draft_value
 from storage.audits import is_editing, moderation_started, save_state
-
-
-def today(turn: Turn) -> date:
-    """The date answers are checked against: `now` is in the authority's zone."""
-    return turn.now.date()
 
 
 def actor(turn: Turn) -> str:
@@ -44,7 +38,7 @@ def keep_draft(turn: Turn, op: OpenAudit, step: str | None, values: Mapping[str,
     fields = op.dialog.step(step).fields
     if not any(f.key in values for f in fields):
         return
-    ctx = Context(today=today(turn), known_people=op.people)
+    ctx = Context(today=turn.today, known_people=op.people)
     drafted = {f.key: draft_value(f, values.get(f.key), ctx) for f in fields}
     answers = {k: v for k, v in drafted.items() if v is not None}
     op.state = state.with_answers(step, answers)
@@ -66,7 +60,7 @@ def step_reply(
 ) -> Reply:
     """The current step. Errors on its fields become Slack's inline errors; an error
     about something not on the screen is shown on its first field (or as a note)."""
-    sv = view(op.dialog, op.state, today=today(turn), known_people=op.people)
+    sv = view(op.dialog, op.state, today=turn.today, known_people=op.people)
     keys = [f.key for f in sv.fields]
     field_errors = {k: v for k, v in (errors or {}).items() if k in keys}
     stray = [v for k, v in (errors or {}).items() if k not in keys]

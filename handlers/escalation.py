@@ -1,6 +1,6 @@
 """After an audit is submitted: escalate a worrying grade, urgent flags, dip samples.
 
-Registered in `handlers.audit_hooks.AFTER_SUBMIT`, so it runs in the submitting turn's
+Listed as an `after_submit` hook of this conversation, so it runs in the submitting turn's
 transaction. An Inadequate or Requires Improvement grade asks the framework's roles
 (the Director, the service's Assistant Director...) for remedial action by the
 framework's deadline; an urgent flag asks for a response at once; a dip sample that
@@ -11,30 +11,16 @@ job makes the same requests for anything this hook missed).
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from handlers.audit_hooks import AFTER_SUBMIT
-from handlers.router import Turn
+from handlers.conversation import Conversation
+from handlers.turn import Turn
 from storage.escalation_messages import send_requests
 from storage.escalations import escalate_audit
 from storage.models import Audit
 from storage.tracking import directory
 
-# Adapters pass `now` in the authority's zone; a bare UTC `now` (tests, the CLI) is
-# read in the product's default zone.
-DEFAULT_ZONE = ZoneInfo("Europe/London")
-
-
-def local_zone(now: datetime) -> ZoneInfo:
-    zone = now.tzinfo
-    if isinstance(zone, ZoneInfo) and zone.key not in {"UTC", "Etc/UTC"}:
-        return zone
-    return DEFAULT_ZONE
-
 
 def escalate_after_submit(turn: Turn, audit: Audit) -> None:
-    tz = local_zone(turn.now)
+    tz = turn.tz
     rows = escalate_audit(
         session=turn.session,
         framework=turn.framework,
@@ -53,5 +39,4 @@ def escalate_after_submit(turn: Turn, audit: Audit) -> None:
     )
 
 
-if escalate_after_submit not in AFTER_SUBMIT:
-    AFTER_SUBMIT.append(escalate_after_submit)
+CONVERSATION = Conversation(name="escalation", after_submit=(escalate_after_submit,))

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.escalation import local_zone
+from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.router import ACTIONS, SUBMISSIONS, Turn
-from handlers.tracking_replies import edit, gone, route, state, today, with_errors
+from handlers.tracking_replies import edit, gone, route, state, with_errors
+from handlers.turn import Turn
 from qa.validation import Context, Field, Option, validate
 from storage.models import Case, Escalation
 from storage.tracking import OPEN, RESOLVED, RESPONDED, directory, key_of, siblings
@@ -101,7 +101,7 @@ def _form(turn: Turn, row: Escalation, values: dict[str, Any]) -> Reply:
             "kind": row.kind,
             "reference": _reference(turn, row),
             "grade": turn.framework.grade(grade).label if grade else None,
-            "deadline": row.deadline.astimezone(local_zone(turn.now)).date().isoformat(),
+            "deadline": row.deadline.astimezone(turn.tz).date().isoformat(),
             "routing_key": turn.interaction.routing_key or "",
             "values": values,
             "by_default": turn.person.name,
@@ -122,7 +122,7 @@ def submit(turn: Turn) -> list[Reply]:
         return loaded
     row, clicked = loaded
     values = dict(turn.interaction.values)
-    cleaned, errors = validate(FIELDS[row.kind], values, Context(today=today(turn)))
+    cleaned, errors = validate(FIELDS[row.kind], values, Context(today=turn.today))
     if errors:
         return with_errors(_form(turn, row, values), errors)
     if row.kind == "dip_sample":
@@ -161,5 +161,8 @@ def submit(turn: Turn) -> list[Reply]:
     return [*replies, Reply(RECEIPT, {"what": what, "reference": _reference(turn, row)})]
 
 
-ACTIONS["escalation.record"] = open_form
-SUBMISSIONS["escalation.record"] = submit
+CONVERSATION = Conversation(
+    name="escalation_record",
+    actions={"escalation.record": open_form},
+    submissions={"escalation.record": submit},
+)

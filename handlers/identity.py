@@ -16,12 +16,12 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from handlers.interaction import Interaction, Platform
+from handlers.interaction import Interaction
 from storage.audit_log import record
 from storage.models import Person
 
 
-def _by_platform_id(*, session: Session, platform: Platform, user_id: str) -> Person | None:
+def _by_platform_id(*, session: Session, platform: str, user_id: str) -> Person | None:
     column = Person.slack_user_id if platform == "slack" else Person.teams_user_id
     return session.exec(
         select(Person).where(column == user_id).order_by(Person.active.desc(), Person.id)  # type: ignore[arg-type,attr-defined]
@@ -34,7 +34,7 @@ def _by_email(*, session: Session, email: str) -> Person | None:
     ).first()
 
 
-def known_person_id(*, session: Session, platform: Platform, user_id: str) -> int | None:
+def known_person_id(*, session: Session, platform: str, user_id: str) -> int | None:
     """The id of the active person already linked to this platform account, if any.
 
     Adapters ask this before paying for a platform call to fetch the user's email.

@@ -1,32 +1,36 @@
-"""The channel-neutral shape of "a person did something in chat".
+"""The platform-neutral shape of "a person did something in chat".
 
-Each adapter (bot/slack, bot/teams) verifies the request, builds an `Interaction`
-and hands it to a handler. Handlers never see a Slack or Teams payload, and return
-`Reply` objects that the adapter renders for its platform. Anything that is not an
-immediate answer to the request is enqueued as a `storage.outbox.Message` instead.
+Each chat adapter under `bot/` verifies the request, builds an `Interaction` and hands
+it to the turn runner. Handlers never see a platform's payload, and return `Reply`
+objects that the adapter renders for its platform. Anything that is not an immediate
+answer to the request is enqueued as a `storage.outbox.Message` instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
-Platform = Literal["slack", "teams"]
 Kind = Literal["command", "message", "action", "submission", "install", "home"]
 
 
 @dataclass(frozen=True)
 class Interaction:
-    platform: Platform
-    user_id: str  # Slack user id, or Teams AAD object id (else the Teams user id)
+    platform: str  # the adapter's name: the key of the person's chat account
+    user_id: str  # the person's account id on that platform
     kind: Kind
     name: str  # command word ("help", "my", "status"), action id, or dialog callback
     text: str = ""  # the rest of the command line
     email: str | None = None
     values: dict[str, Any] = field(default_factory=dict)  # submitted form values
     routing_key: str | None = None  # signed key from button value / private_metadata
-    event_id: str | None = None  # platform event id, for retry de-duplication
-    conversation: dict[str, Any] | None = None  # Teams conversation reference to store
+    # One effect per key: a platform's event or activity id, a click's timestamp...
+    dedup_key: str | None = None
+    dedup_window: timedelta | None = None  # the key only holds this long (repeat clicks)
+    # Where to reach this person later, when the platform needs a stored address.
+    conversation: dict[str, Any] | None = None
+    private: bool = True  # a one-to-one conversation (names may be shown)
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,13 @@ is done, and the `AFTER_OUTCOME` hooks run (a regrade's escalation).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from handlers import audit_hooks, moderation_hooks, router
 from handlers.audit_views import confirmed
+from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.moderation_hooks import after_outcome
 from handlers.moderation_session import OpenModeration, Refusal, open_moderation, parse_key
 from handlers.moderation_views import receipt, step_reply
-from handlers.router import Turn
+from handlers.turn import Turn
 from qa.dialog import Advanced, DialogClosed, DialogError, Invalid, NeedsConfirmation, apply
 from qa.moderation_dialog import moderation_result
 from qa.validation import Context, draft_value
@@ -44,15 +41,6 @@ from storage.moderations import save_state
 log = logging.getLogger(__name__)
 
 MOVED_ON = "That step was already saved, so here is where your moderation is now."
-DEFAULT_ZONE = ZoneInfo("Europe/London")
-
-
-def local_zone(now: datetime) -> ZoneInfo:
-    """Adapters pass `now` in the authority's zone; a bare UTC `now` means the default."""
-    zone = now.tzinfo
-    if isinstance(zone, ZoneInfo) and zone.key not in {"UTC", "Etc/UTC"}:
-        return zone
-    return DEFAULT_ZONE
 
 
 def _open(turn: Turn, moderation_id: int) -> OpenModeration | Refusal:
@@ -128,7 +116,7 @@ def _finish(turn: Turn, op: OpenModeration) -> list[Reply]:
             round_no=decision.round,
             now=turn.now,
         )
-        after_outcome(turn, audit, moderation)
+        turn.hooks.moderation_decided(turn, audit, moderation)
     return [receipt(turn, op, decided=decision.decided, just_now=True)]
 
 
@@ -236,7 +224,7 @@ def moderate_after_submit(turn: Turn, audit: Audit) -> None:
         framework=turn.framework,
         audits=[audit],
         now=turn.now,
-        tz=local_zone(turn.now),
+        tz=turn.tz,
         actor=turn.person.email,
     )
 
@@ -250,25 +238,17 @@ def escalate_final_grade(turn: Turn, audit: Audit, moderation: Moderation) -> No
     escalate_after_submit(turn, audit)
 
 
-def register() -> None:
-    """Add the moderation dialog's buttons, forms and hooks (idempotent)."""
-    router.ACTIONS.update(
-        {
-            "moderation.open": on_open,
-            "moderation.back": on_back,
-            "moderation.save": on_save,
-        }
-    )
-    router.SUBMISSIONS.update(
-        {
-            "moderation.step": on_step,
-            "moderation.step.closed": on_closed,
-        }
-    )
-    if moderate_after_submit not in audit_hooks.AFTER_SUBMIT:
-        audit_hooks.AFTER_SUBMIT.append(moderate_after_submit)
-    if escalate_final_grade not in moderation_hooks.AFTER_OUTCOME:
-        moderation_hooks.AFTER_OUTCOME.append(escalate_final_grade)
-
-
-register()
+CONVERSATION = Conversation(
+    name="moderation",
+    actions={
+        "moderation.open": on_open,
+        "moderation.back": on_back,
+        "moderation.save": on_save,
+    },
+    submissions={
+        "moderation.step": on_step,
+        "moderation.step.closed": on_closed,
+    },
+    after_submit=(moderate_after_submit,),
+    after_outcome=(escalate_final_grade,),
+)

@@ -15,7 +15,7 @@ from typing import Any
 from handlers.audit_views import step_context
 from handlers.interaction import Reply
 from handlers.moderation_session import OpenModeration
-from handlers.router import Turn
+from handlers.turn import Turn
 from qa.dialog import Dialog, StepView, view
 from qa.moderation_dialog import OUTCOMES
 from storage.moderations import COMPLETED

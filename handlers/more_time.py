@@ -15,9 +15,10 @@ from typing import Any
 from sqlmodel import col, select
 
 from handlers.actions import ITEM, RECEIPT, reference_of, submitted, tell
+from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.router import ACTIONS, SUBMISSIONS, Turn
 from handlers.tracking_replies import edit, gone, route, state
+from handlers.turn import Turn
 from storage.models import Recommendation, RecommendationUpdate
 from storage.outbox import Message, enqueue
 from storage.tracking import MORE_TIME_REQUESTED, OPEN, directory
@@ -150,10 +151,11 @@ def _decide(turn: Turn, approve: bool) -> list[Reply]:
     return [*shown, Reply(RECEIPT, receipt)]
 
 
-ACTIONS.update(
-    {
+CONVERSATION = Conversation(
+    name="more_time",
+    actions={
         "rec.approve_time": lambda turn: _decide(turn, True),
         "rec.refuse_time": lambda turn: _decide(turn, False),
-    }
+    },
+    submissions={"rec.more_time": submit_more_time},
 )
-SUBMISSIONS["rec.more_time"] = submit_more_time

@@ -1,83 +1,60 @@
 """From an `Interaction` to the replies: the one door every chat request comes through.
 
-The adapters (bot/slack, bot/teams) build an `Interaction` and call `dispatch` inside
-a database transaction; it works out who the person is, refuses politely if we do
-not know them (saying nothing else: an unknown account must learn nothing), and
-hands the request to the conversation it belongs to. It returns `Reply` objects;
-the adapter renders them for its platform.
+The turn runner (`bot/turns.py`) calls `Router.dispatch` inside a database
+transaction. It works out who the person is, refuses politely if we do not know them
+(saying nothing else: an unknown account must learn nothing), and hands the request
+to the conversation that answers it. The router is built from the list of
+conversations in `bot/composition.py`; it holds no module-level tables, and two
+conversations claiming the same command, button or form is an error at start-up.
 
-Adapters set `name` to the command word and `text` to the rest of the line; for a
-free-text message they may leave `name` empty and the router reads the first word
-of `text`. Buttons whose action id is a command word ("my", "help") behave like
-the command. Later conversations (audit, moderation...) register their button and
-dialog handlers in `ACTIONS` and `SUBMISSIONS`.
+Typed words: the adapter sets `name` to the command word and `text` to the rest of
+the line, or leaves `name` empty for a free-text message (the first word of `text` is
+then the command). Buttons whose action id is a command word ("my", "help") behave
+like the command. Install and App Home are the `app.install` and `app.home` actions.
 
-Logs carry the platform, the kind, the command word and the person's database id,
-never a name, an email or what someone typed.
+Logs carry the platform, the kind, a known command or action word and the person's
+database id, never a name, an email or what someone typed.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import MappingProxyType
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from handlers.help import help_context
-from handlers.home import home_context, my_work_context
+from handlers.conversation import Conversation
 from handlers.identity import resolve_person
 from handlers.interaction import Interaction, Reply
-from handlers.status import STATUS_ACTIONS, status_command
+from handlers.turn import CommandHandler, Handler, Hooks, Turn
 from qa.framework import Framework
-from storage.models import Person
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("help", "my", "status")
-GREETINGS = {"hi", "hello", "hey", "hiya", "morning", "afternoon", "start", "menu", "?"}
 _MENTION = re.compile(r"<@[A-Z0-9]+>|<at>.*?</at>", re.IGNORECASE)
 _WORD = re.compile(r"[\w?]+")
+_KIND_ACTIONS = {"install": "app.install", "home": "app.home"}
+
+V = TypeVar("V")
 
 
-@dataclass(frozen=True)
-class Turn:
-    """Everything a conversation handler needs to answer one interaction."""
-
-    interaction: Interaction
-    person: Person
-    session: Session
-    framework: Framework
-    now: datetime
-
-
-Handler = Callable[[Turn], list[Reply]]
-
-# Button action ids and dialog callback ids -> handler; later conversations add theirs.
-ACTIONS: dict[str, Handler] = {**STATUS_ACTIONS}
-SUBMISSIONS: dict[str, Handler] = {}
-_conversations_loaded = False
-
-
-def load_conversations() -> None:
-    """Import every module in `handlers/` once, so each registers its buttons and forms.
-
-    Conversation modules import this one (for `Turn`, `ACTIONS`...), so they cannot be
-    imported at the top of it; the first dispatch does it instead.
-    """
-    global _conversations_loaded
-    if _conversations_loaded:
-        return
-    import importlib
-    import pkgutil
-
-    import handlers
-
-    for info in pkgutil.iter_modules(handlers.__path__):
-        importlib.import_module(f"handlers.{info.name}")
-    _conversations_loaded = True
+def _merge(conversations: Iterable[Conversation], attr: str) -> Mapping[str, V]:
+    table: dict[str, V] = {}
+    owner: dict[str, str] = {}
+    for conversation in conversations:
+        for key, value in getattr(conversation, attr).items():
+            if key in table:
+                raise ValueError(
+                    f"{attr[:-1]} {key!r} is claimed by both {owner[key]!r} "
+                    f"and {conversation.name!r}"
+                )
+            table[key], owner[key] = value, conversation.name
+    return MappingProxyType(table)
 
 
 def unknown_user(interaction: Interaction) -> list[Reply]:
@@ -85,11 +62,11 @@ def unknown_user(interaction: Interaction) -> list[Reply]:
     return [Reply("unknown_user", {"email": interaction.email})]
 
 
-def parse_command(interaction: Interaction) -> tuple[str, str]:
+def parse_command(interaction: Interaction, commands: Iterable[str]) -> tuple[str, str]:
     """(command word, rest of the line), lower-cased word, mentions and "/qa" removed."""
     name = interaction.name.strip().lower().lstrip("/")
     text = _MENTION.sub(" ", interaction.text or "").strip()
-    if name in COMMANDS:
+    if name in commands:
         return name, text
     if name and name != "qa":
         # The adapter's word was not a command: treat it as the start of the line.
@@ -104,63 +81,83 @@ def parse_command(interaction: Interaction) -> tuple[str, str]:
     return word or words[0].lower(), words[1] if len(words) > 1 else ""
 
 
-def _help(turn: Turn, didnt_catch: str | None = None) -> list[Reply]:
-    context = help_context(person=turn.person, framework=turn.framework, didnt_catch=didnt_catch)
-    return [Reply("help", context)]
+class Router:
+    """The commands, buttons, forms and hooks of every conversation, and where each goes."""
 
+    def __init__(
+        self,
+        conversations: Iterable[Conversation],
+        *,
+        fallback: CommandHandler,
+        hooks: Hooks | None = None,
+    ) -> None:
+        """`fallback` answers a word no conversation knows; `hooks` replaces the composed
+        hooks (tests record or silence them this way)."""
+        listed = tuple(conversations)
+        self.conversations = listed
+        self.commands: Mapping[str, CommandHandler] = _merge(listed, "commands")
+        self.actions: Mapping[str, Handler] = _merge(listed, "actions")
+        self.submissions: Mapping[str, Handler] = _merge(listed, "submissions")
+        self.fallback = fallback
+        self.hooks = hooks or Hooks(
+            after_submit=tuple(h for c in listed for h in c.after_submit),
+            after_outcome=tuple(h for c in listed for h in c.after_outcome),
+        )
 
-def _command(turn: Turn, word: str, rest: str) -> list[Reply]:
-    if word == "my":
-        context = my_work_context(session=turn.session, person=turn.person, now=turn.now)
-        return [Reply("my_work", context)]
-    if word == "status":
-        return status_command(turn, rest)
-    if word in {"help", ""} or word in GREETINGS:
-        return _help(turn)
-    # Echo at most a few characters back: enough to recognise, never a paragraph.
-    return _help(turn, didnt_catch=word[:30])
+    def with_hooks(self, hooks: Hooks) -> Router:
+        """The same routes with other hooks."""
+        return Router(self.conversations, fallback=self.fallback, hooks=hooks)
 
+    def known_word(self, word: str) -> str:
+        """`word` if it is one of ours (safe to log), else "-"."""
+        if word in self.commands or word in self.actions or word in self.submissions:
+            return word
+        return "-"
 
-def dispatch(
-    interaction: Interaction, *, session: Session, framework: Framework, now: datetime
-) -> list[Reply]:
-    """Answer `interaction`. Runs inside the caller's transaction; writes are committed there."""
-    load_conversations()
-    person = resolve_person(session=session, interaction=interaction, now=now)
-    if person is None:
-        log.info("unknown user platform=%s kind=%s", interaction.platform, interaction.kind)
-        return unknown_user(interaction)
-    turn = Turn(interaction, person, session, framework, now)
-    kind = interaction.kind
-    label = interaction.name if interaction.name in COMMANDS else "-"
-    log.info(
-        "dispatch platform=%s kind=%s name=%s person=%s",
-        interaction.platform,
-        kind,
-        label,
-        person.id,
-    )
-    if kind == "install":
-        # resolve_person has stored the Teams conversation reference for proactive messages.
-        return [Reply("welcome", help_context(person=person, framework=framework))]
-    if kind == "home":
-        return [
-            Reply(
-                "home", home_context(session=session, person=person, framework=framework, now=now)
-            )
-        ]
-    if kind in {"command", "message"}:
-        word, rest = parse_command(interaction)
-        return _command(turn, word, rest)
-    if kind == "action":
-        if interaction.name in COMMANDS:
-            return _command(turn, interaction.name, interaction.text)
-        action = ACTIONS.get(interaction.name)
-        if action is not None:
-            return action(turn)
-    if kind == "submission":
-        submission = SUBMISSIONS.get(interaction.name)
-        if submission is not None:
-            return submission(turn)
-    log.warning("no handler platform=%s kind=%s", interaction.platform, kind)
-    return [Reply("error", {"message": "That button or form is no longer in use."})]
+    def dispatch(
+        self,
+        interaction: Interaction,
+        *,
+        session: Session,
+        framework: Framework,
+        now: datetime,
+        tz: ZoneInfo,
+    ) -> list[Reply]:
+        """Answer `interaction`. Runs inside the caller's transaction; writes are committed
+        there."""
+        person = resolve_person(session=session, interaction=interaction, now=now)
+        if person is None:
+            log.info("unknown user platform=%s kind=%s", interaction.platform, interaction.kind)
+            return unknown_user(interaction)
+        turn = Turn(interaction, person, session, framework, now, tz, self.hooks)
+        kind = interaction.kind
+        log.info(
+            "dispatch platform=%s kind=%s name=%s person=%s",
+            interaction.platform,
+            kind,
+            self.known_word(interaction.name),
+            person.id,
+        )
+        if kind in _KIND_ACTIONS:
+            return self.actions[_KIND_ACTIONS[kind]](turn)
+        if kind in {"command", "message"}:
+            word, rest = parse_command(interaction, self.commands)
+            return self._command(turn, word, rest)
+        if kind == "action":
+            if interaction.name in self.commands:
+                return self.commands[interaction.name](turn, interaction.text)
+            action = self.actions.get(interaction.name)
+            if action is not None:
+                return action(turn)
+        if kind == "submission":
+            submission = self.submissions.get(interaction.name)
+            if submission is not None:
+                return submission(turn)
+        log.warning("no handler platform=%s kind=%s", interaction.platform, kind)
+        return [Reply("error", {"message": "That button or form is no longer in use."})]
+
+    def _command(self, turn: Turn, word: str, rest: str) -> list[Reply]:
+        command = self.commands.get(word)
+        if command is not None:
+            return command(turn, rest)
+        return self.fallback(turn, word)

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
+from handlers.conversation import Conversation
 from handlers.interaction import Reply
 from handlers.status_scope import (
     ALL,
@@ -41,21 +40,13 @@ from storage.status import Counts, Directory, counts_by_team, directory
 from storage.status_overdue import overdue_items
 
 if TYPE_CHECKING:
-    from handlers.router import Turn
+    from handlers.turn import Turn
 
 log = logging.getLogger(__name__)
 
 ROW_LIMIT = 10  # services or teams listed; the rest are counted ("and 3 more")
 OVERDUE_LIMIT = 15
 ASKED_LIMIT = 40  # characters of what someone typed that we echo back
-# "Today" and "this month" are local dates. The adapters pass `now` in the authority's
-# zone (QA_BOT_TIMEZONE); this default only serves a caller that passes UTC.
-LOCAL_TZ = ZoneInfo("Europe/London")
-
-
-def _zone(turn: Turn) -> ZoneInfo:
-    tz = turn.now.tzinfo
-    return tz if isinstance(tz, ZoneInfo) else LOCAL_TZ
 
 
 def _button(target: Target, viewer: Viewer, org: Directory, framework: Framework) -> dict[str, Any]:
@@ -71,10 +62,6 @@ def _button(target: Target, viewer: Viewer, org: Directory, framework: Framework
         "routing_key": target_key(target),
         "name": target_name(target, org, framework),
     }
-
-
-def _today(turn: Turn) -> date:
-    return turn.now.astimezone(_zone(turn)).date()
 
 
 # -- the views -----------------------------------------------------------------------------
@@ -166,14 +153,14 @@ def _parent(target: Target, org: Directory) -> Target | None:
 def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> list[Reply]:
     """The compact status for `target`, which the caller has checked `viewer` may see."""
     level, ident = target
-    today = _today(turn)
+    today = turn.today
     month = Month.of(today)
     by_team = counts_by_team(
         session=turn.session,
         month=month,
         today=today,
         now=turn.now,
-        tz=_zone(turn),
+        tz=turn.tz,
         team_ids=_scope_teams(target, org),
     )
     total = sum(by_team.values(), Counts())
@@ -206,9 +193,9 @@ def overdue_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> 
     """The oldest late items in `target`, with case references, owners and due dates."""
     items, total = overdue_items(
         session=turn.session,
-        today=_today(turn),
+        today=turn.today,
         now=turn.now,
-        tz=_zone(turn),
+        tz=turn.tz,
         team_ids=_scope_teams(target, org),
         limit=OVERDUE_LIMIT,
     )
@@ -278,7 +265,7 @@ def _drill(level: Level, overdue: bool = False) -> Callable[[Turn], list[Reply]]
             log.info("status refused person=%s target=%s", turn.person.id, target_key(target))
             return out_of_scope(viewer, org, turn.framework, None)
         if overdue:
-            if turn.interaction.platform == "teams" and turn.interaction.conversation is None:
+            if not turn.interaction.private:
                 return refused("private_only")  # names in a channel or group chat: no
             return overdue_view(turn, viewer, org, target)
         return status_view(turn, viewer, org, target)
@@ -286,8 +273,12 @@ def _drill(level: Level, overdue: bool = False) -> Callable[[Turn], list[Reply]]
     return handle
 
 
-STATUS_ACTIONS: dict[str, Callable[[Turn], list[Reply]]] = {
-    "status.service": _drill("service"),
-    "status.team": _drill("team"),
-    "status.overdue": _drill("all", overdue=True),
-}
+CONVERSATION = Conversation(
+    name="status",
+    commands={"status": status_command},
+    actions={
+        "status.service": _drill("service"),
+        "status.team": _drill("team"),
+        "status.overdue": _drill("all", overdue=True),
+    },
+)

@@ -23,7 +23,7 @@ from qa.framework import Framework
 from storage.status import Directory
 
 if TYPE_CHECKING:
-    from handlers.router import Turn
+    from handlers.turn import Turn
 
 Level = Literal["all", "service", "team"]
 Target = tuple[Level, int | None]

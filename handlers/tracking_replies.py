@@ -9,17 +9,11 @@ on Slack the receipt is the only reply and the outbox edits the message.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from handlers.escalation import local_zone
 from handlers.interaction import Reply
-from handlers.router import Turn
+from handlers.turn import Turn
 from storage.tracking_messages import edit_in_place, latest_shown, parse_route
-
-
-def today(turn: Turn) -> date:
-    return turn.now.astimezone(local_zone(turn.now)).date()
 
 
 def route(turn: Turn, kind: str) -> tuple[int, str] | None:
@@ -40,7 +34,7 @@ def state(turn: Turn, what: str, *, open_: bool = False, **extra: Any) -> dict[s
     return {
         "what": what,
         "by": turn.person.name,
-        "on": today(turn).isoformat(),
+        "on": turn.today.isoformat(),
         "open": open_,
         **{k: v for k, v in extra.items() if v is not None},
     }

@@ -21,7 +21,7 @@ from qa.allocation import AllocationPlan, allocate
 from qa.allocation_rules import allocation_day, is_active
 from qa.calendar import Month, long_date
 from qa.framework import Framework
-from reminders.jobs import Job, JobContext, JobResult, register
+from reminders.jobs import Job, JobContext, JobResult
 from storage.allocations import ALLOCATED, build_inputs, save_plan
 from storage.models import Allocation, Case, OutboxMessage, Person, Team
 from storage.outbox import Message, enqueue
@@ -198,12 +198,10 @@ def _run(ctx: JobContext) -> JobResult:
     )
 
 
-ALLOCATE_MONTH = register(
-    Job(
-        name="allocate_month",
-        description="Make the month's allocations and send each person their list",
-        run=_run,
-        at=lambda fw: fw.allocation.time,
-        on=_is_allocation_day,
-    )
+ALLOCATE_MONTH = Job(
+    name="allocate_month",
+    description="Make the month's allocations and send each person their list",
+    run=_run,
+    at=lambda fw: fw.allocation.time,
+    on=_is_allocation_day,
 )

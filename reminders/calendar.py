@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from qa.qa_calendar import CalendarDue, calendar_reminders, first_working_day, follow_up_reminders
-from reminders.jobs import Job, JobContext, JobResult, register
+from reminders.jobs import Job, JobContext, JobResult
 from storage.outbox import Message, enqueue
 from storage.tracking import directory
 from storage.tracking_messages import first_name
@@ -55,6 +55,6 @@ def run_calendar(ctx: JobContext) -> JobResult:
     return JobResult(enqueued=sent)
 
 
-QA_CALENDAR = register(
-    Job("qa_calendar", "Remind owners of recurring QA activities ahead of time", run_calendar)
+QA_CALENDAR = Job(
+    "qa_calendar", "Remind owners of recurring QA activities ahead of time", run_calendar
 )

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from qa.calendar import working_days_after
 from qa.framework import Framework
 from qa.send_window import in_send_window
-from reminders.jobs import Job, JobContext, JobResult, register
+from reminders.jobs import Job, JobContext, JobResult
 from storage.models import Allocation, Audit, Case
 from storage.outbox import Message, enqueue
 
@@ -73,10 +73,8 @@ def _run(ctx: JobContext) -> JobResult:
     return JobResult(enqueued=sent)
 
 
-DRAFT_REMINDERS = register(
-    Job(
-        name="draft_reminders",
-        description="Remind auditors of unfinished drafts before they are due",
-        run=_run,
-    )
+DRAFT_REMINDERS = Job(
+    name="draft_reminders",
+    description="Remind auditors of unfinished drafts before they are due",
+    run=_run,
 )

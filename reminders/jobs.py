@@ -3,7 +3,8 @@
 A job never "sends the 09:00 reminders"; it computes from the database what should
 have been sent by `now` and enqueues what has not been, with idempotency keys. So a
 run missed while the bot was down is caught up by the next, and a run repeated
-sends nothing twice. Feature modules add their jobs to `JOBS` via `register`.
+sends nothing twice. Each feature module defines its jobs as values; `bot/composition.py`
+lists them all, so a job is scheduled exactly when it is on that list.
 """
 
 from __future__ import annotations
@@ -43,34 +44,3 @@ class Job:
     # Local time of day it falls due, and on which local dates; None: at every tick.
     at: Callable[[Framework], time] | None = None
     on: Callable[[Framework, date], bool] = field(default=lambda _fw, _d: True)
-
-
-JOBS: dict[str, Job] = {}
-
-
-def register(job: Job) -> Job:
-    if job.name in JOBS:
-        raise ValueError(f"job {job.name!r} is registered twice")
-    JOBS[job.name] = job
-    return job
-
-
-# Modules in reminders/ that register jobs when imported (one per feature).
-JOB_MODULES: list[str] = [
-    "allocations",
-    "drafts",
-    "moderation",
-    "tracking",
-    "calendar",
-    "summary",
-    "retention",
-]
-
-
-def all_jobs() -> dict[str, Job]:
-    """Every job of the product, registered by importing the feature modules."""
-    import importlib
-
-    for module in JOB_MODULES:
-        importlib.import_module(f"reminders.{module}")
-    return JOBS

@@ -26,7 +26,7 @@ from sqlmodel import col, select
 from qa.calendar import Month
 from qa.framework import ReminderPolicy
 from qa.send_window import in_send_window, to_local, working_days_before
-from reminders.jobs import Job, JobContext, JobResult, register
+from reminders.jobs import Job, JobContext, JobResult
 from storage.audits import SUBMITTED
 from storage.models import Audit, Moderation
 from storage.moderation_messages import assign_and_request, queue_reminder
@@ -105,17 +105,13 @@ def run_reminders(ctx: JobContext) -> JobResult:
     return JobResult(enqueued=sent)
 
 
-MODERATION_ASSIGN = register(
-    Job(
-        "moderation_assign",
-        "Select and assign moderations for submitted audits the dialog did not",
-        run_assign,
-    )
+MODERATION_ASSIGN = Job(
+    "moderation_assign",
+    "Select and assign moderations for submitted audits the dialog did not",
+    run_assign,
 )
-MODERATION_REMINDERS = register(
-    Job(
-        "moderation_reminders",
-        "Remind moderators before their moderations are due",
-        run_reminders,
-    )
+MODERATION_REMINDERS = Job(
+    "moderation_reminders",
+    "Remind moderators before their moderations are due",
+    run_reminders,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from reminders.jobs import Job, JobContext, JobResult, register
+from reminders.jobs import Job, JobContext, JobResult
 from storage.retention import apply_retention
 
 RUN_AT = time(2, 0)  # quiet hours: nobody is mid-audit, the outbox is idle
@@ -23,11 +23,9 @@ def _run(ctx: JobContext) -> JobResult:
     return JobResult(changed=report.changed, notes=tuple(report.lines()))
 
 
-RETENTION = register(
-    Job(
-        name="retention",
-        description="Anonymise old audits, delete old sent messages and audit-log rows",
-        run=_run,
-        at=lambda _fw: RUN_AT,
-    )
+RETENTION = Job(
+    name="retention",
+    description="Anonymise old audits, delete old sent messages and audit-log rows",
+    run=_run,
+    at=lambda _fw: RUN_AT,
 )

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from qa.framework import Framework
-from reminders.jobs import JOBS, Job, JobContext, JobResult
+from reminders.jobs import Job, JobContext, JobResult
 from reminders.lease import acquire, release
 from reminders.timing import due_instants, next_instant
 from storage.db import session_scope, with_retries
@@ -53,14 +53,14 @@ class Ticker:
         engine: Engine,
         framework: Framework,
         tz: ZoneInfo,
-        jobs: dict[str, Job] | None = None,
+        jobs: dict[str, Job],
         holder: str | None = None,
         lease_ttl: timedelta = timedelta(minutes=3),
     ) -> None:
         self.engine = engine
         self.framework = framework
         self.tz = tz
-        self.jobs = JOBS if jobs is None else jobs
+        self.jobs = jobs
         self.holder = holder or default_holder()
         self.lease_ttl = lease_ttl
         # The wall clock, when running for real, so a long tick renews its lease in time.

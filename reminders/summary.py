@@ -34,7 +34,7 @@ from qa.allocation_rules import uses_bank_holidays
 from qa.calendar import Month, is_working_day, nth_working_day
 from qa.framework import Framework
 from qa.reporting import Summary
-from reminders.jobs import Job, JobContext, JobResult, register
+from reminders.jobs import Job, JobContext, JobResult
 from reminders.summary_context import (
     quarter_months,
     quarterly_context,
@@ -269,30 +269,24 @@ def _is_quarterly_day(fw: Framework, d: date) -> bool:
     )
 
 
-POST_SUMMARY = register(
-    Job(
-        name="post_summary",
-        description="Post last month's governance summary to each governance channel",
-        run=run_post_summary,
-        at=lambda fw: fw.summary.time,
-        on=_is_summary_day,
-    )
+POST_SUMMARY = Job(
+    name="post_summary",
+    description="Post last month's governance summary to each governance channel",
+    run=run_post_summary,
+    at=lambda fw: fw.summary.time,
+    on=_is_summary_day,
 )
-WEEKLY_TRACKING = register(
-    Job(
-        name="weekly_tracking",
-        description="Send managers their team's figures for the month so far",
-        run=run_weekly_tracking,
-        at=lambda fw: fw.summary.time,
-        on=_is_weekly_day,
-    )
+WEEKLY_TRACKING = Job(
+    name="weekly_tracking",
+    description="Send managers their team's figures for the month so far",
+    run=run_weekly_tracking,
+    at=lambda fw: fw.summary.time,
+    on=_is_weekly_day,
 )
-QUARTERLY_ANALYSIS = register(
-    Job(
-        name="quarterly_analysis",
-        description="Send the quarterly analysis of audit findings to the Director",
-        run=run_quarterly_analysis,
-        at=lambda fw: fw.summary.time,
-        on=_is_quarterly_day,
-    )
+QUARTERLY_ANALYSIS = Job(
+    name="quarterly_analysis",
+    description="Send the quarterly analysis of audit findings to the Director",
+    run=run_quarterly_analysis,
+    at=lambda fw: fw.summary.time,
+    on=_is_quarterly_day,
 )

@@ -26,7 +26,7 @@ from qa.tracking import (
     weekly_overdue_escalations,
 )
 from qa.tracking_types import ASSIGNMENT_NOTICE_WINDOW
-from reminders.jobs import Job, JobContext, JobResult, register
+from reminders.jobs import Job, JobContext, JobResult
 from reminders.tracking_dues import message_for, snapshot
 from storage.escalation_messages import send_requests
 from storage.escalations import escalate_audit, graded_at
@@ -196,30 +196,28 @@ def run_case_reviews(ctx: JobContext) -> JobResult:
     return JobResult(enqueued=sent)
 
 
-AUDIT_ESCALATIONS = register(
-    Job("audit_escalations", "Escalate worrying audits and urgent flags", run_audit_escalations)
+AUDIT_ESCALATIONS = Job(
+    "audit_escalations", "Escalate worrying audits and urgent flags", run_audit_escalations
 )
-RE_ESCALATIONS = register(
-    Job("re_escalations", "Take requests past their deadline one level up", run_re_escalations)
+RE_ESCALATIONS = Job(
+    "re_escalations", "Take requests past their deadline one level up", run_re_escalations
 )
-URGENT_CHASERS = register(
-    Job("urgent_chasers", "Chase urgent flags until someone responds", run_urgent_chasers)
+URGENT_CHASERS = Job(
+    "urgent_chasers", "Chase urgent flags until someone responds", run_urgent_chasers
 )
-REMINDERS = register(
-    Job("action_reminders", "New-action notices and reminders before due dates", run_reminders)
+REMINDERS = Job(
+    "action_reminders", "New-action notices and reminders before due dates", run_reminders
 )
-OVERDUE_DIGESTS = register(
-    Job("overdue_digests", "One digest a day of each person's overdue actions", run_overdue_digests)
+OVERDUE_DIGESTS = Job(
+    "overdue_digests", "One digest a day of each person's overdue actions", run_overdue_digests
 )
-WEEKLY_ESCALATIONS = register(
-    Job(
-        "overdue_escalations",
-        "Weekly overdue actions to the owners' seniors",
-        run_weekly_escalations,
-    )
+WEEKLY_ESCALATIONS = Job(
+    "overdue_escalations",
+    "Weekly overdue actions to the owners' seniors",
+    run_weekly_escalations,
 )
-CASE_REVIEWS = register(
-    Job("case_reviews", "Weekly case reviews until graded good or better", run_case_reviews)
+CASE_REVIEWS = Job(
+    "case_reviews", "Weekly case reviews until graded good or better", run_case_reviews
 )
 TRACKING_JOBS = (
     AUDIT_ESCALATIONS,

@@ -16,7 +16,7 @@ from bot.commands.common import (
     open_database,
     parse_at,
 )
-from reminders.jobs import all_jobs
+from bot.composition import jobs as all_jobs
 from reminders.schedule import Ticker
 
 app = typer.Typer(help="The scheduled jobs.", no_args_is_help=True)

@@ -12,6 +12,7 @@ data; `Action.Execute` arrives as an `adaptiveCard/action` invoke with it under
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any, Literal
 
@@ -63,6 +64,18 @@ def split_command(text: str) -> tuple[str, str]:
     return word.lower().lstrip("/"), rest.strip()
 
 
+def activity_key(activity: Any) -> str | None:
+    """The once-only key of an activity: the Bot Connector resends the same activity
+    (same `id`, same conversation) when the bot is slow, and each copy must have one
+    effect. Hashed, since both ids are long and only their identity matters."""
+    activity_id = getattr(activity, "id", None)
+    if not activity_id:
+        return None
+    conversation_id = getattr(getattr(activity, "conversation", None), "id", "") or ""
+    digest = hashlib.sha256(f"{conversation_id}\0{activity_id}".encode()).hexdigest()
+    return f"teams:{digest[:32]}"
+
+
 def _card_interaction(
     activity: Any,
     data: dict[str, Any],
@@ -85,8 +98,9 @@ def _card_interaction(
         email=email_of(activity),
         values=values,
         routing_key=str(routing_key) if routing_key else None,
-        event_id=f"teams:{activity.id}",
+        dedup_key=activity_key(activity),
         conversation=conversation,
+        private=conversation is not None,
     )
 
 
@@ -109,8 +123,9 @@ def from_message(activity: Any, conversation: dict[str, Any] | None) -> Interact
         name=name,
         text=rest,
         email=email_of(activity),
-        event_id=f"teams:{activity.id}",
+        dedup_key=activity_key(activity),
         conversation=conversation,
+        private=conversation is not None,
     )
 
 
@@ -130,8 +145,9 @@ def installed(activity: Any, conversation: dict[str, Any] | None) -> Interaction
         kind="install",
         name="install",
         email=email_of(activity),
-        event_id=f"teams:{activity.id}",
+        dedup_key=activity_key(activity),
         conversation=conversation,
+        private=conversation is not None,
     )
 
 

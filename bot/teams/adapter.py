@@ -23,7 +23,7 @@ from bot.messenger import Messenger
 from bot.teams.messenger import TeamsMessenger
 from bot.teams.routes import register_all
 from bot.teams.sdk import build_app
-from bot.teams.turn import TurnRunner
+from bot.teams.turn import teams_turns
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def mount(api: FastAPI, deps: Deps, *, renderer: Any | None = None) -> Messenger
     """Serve Teams on `api` and return the messenger for proactive sends."""
     settings = deps.settings
     app = build_app(api, settings)
-    turns = TurnRunner(deps, renderer=renderer)
+    turns = teams_turns(deps, renderer=renderer)
     register_all(app, turns)
     api.state.teams_app = app
     if settings.teams_playground:

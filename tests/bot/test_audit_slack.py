@@ -25,10 +25,12 @@ from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
 from bot.app import build_app
+from bot.composition import router
 from bot.deps import Deps
 from bot.routing import RoutingKeys, keys_for
 from bot.settings import Settings
-from handlers import audit_hooks
+from handlers.router import Router
+from handlers.turn import Hooks
 from qa.forms import build_audit_dialog
 from storage.models import Allocation, Audit, Escalation, OutboxMessage, Recommendation
 from tests.bot.test_slack_events import (
@@ -47,9 +49,8 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 
-@pytest.fixture(autouse=True)
-def quiet_hooks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", [])
+# Other features' hooks (moderation, escalation) are theirs to test.
+QUIET = router(hooks=Hooks())
 
 
 @pytest.fixture
@@ -275,7 +276,13 @@ def initial(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def app_for(
-    db_url: str, engine: Engine, slack: FakeSlack, now: datetime, world: World
+    db_url: str,
+    engine: Engine,
+    slack: FakeSlack,
+    now: datetime,
+    world: World,
+    *,
+    routes: Router = QUIET,
 ) -> tuple[TestClient, RoutingKeys]:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -284,7 +291,13 @@ def app_for(
         slack_api_url=slack.url,
         database_url=db_url,
     )
-    deps = Deps(settings=settings, framework=world.framework, engine=engine, clock=lambda: now)
+    deps = Deps(
+        settings=settings,
+        framework=world.framework,
+        engine=engine,
+        clock=lambda: now,
+        router=routes,
+    )
     return TestClient(build_app(deps, background=False)), keys_for(settings)
 
 

@@ -22,9 +22,10 @@ from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
 from bot.app import build_app
+from bot.composition import router
 from bot.deps import Deps
 from bot.routing import RoutingKeys, keys_for
-from handlers import audit_hooks
+from handlers.turn import Hooks
 from qa.forms import build_audit_dialog
 from storage.models import Audit, Escalation, OutboxMessage, Recommendation
 from tests.bot.test_teams_adapter import make_settings
@@ -35,9 +36,8 @@ from tests.handlers.audit_world import AAD_AUDITOR, AAD_OTHER, World, answers_fo
 INPUTS = {"Input.Text", "Input.ChoiceSet", "Input.Date", "Input.Toggle", "Input.Number"}
 
 
-@pytest.fixture(autouse=True)
-def quiet_hooks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", [])
+# Other features' hooks (moderation, escalation) are theirs to test.
+QUIET = router(hooks=Hooks())
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def auditor(
 ) -> Iterator[TeamsAudit]:
     world = seed_world(engine, now, str(request.param))
     settings = make_settings(db_url, QA_BOT_FRAMEWORK=str(request.param))
-    deps = Deps(settings, world.framework, engine, clock=lambda: now)
+    deps = Deps(settings, world.framework, engine, clock=lambda: now, router=QUIET)
     with TestClient(build_app(deps, background=False)) as client:
         yield TeamsAudit(client, connector, keys_for(settings), world)
 

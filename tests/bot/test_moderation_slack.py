@@ -23,9 +23,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the audit dialog
-import handlers.moderation as moderation_handlers
+from bot.composition import router
 from bot.routing import RoutingKeys
-from handlers import audit_hooks, moderation_hooks
 from handlers.moderation_session import dialog_for
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
@@ -42,14 +41,6 @@ from tests.handlers.moderation_world import (
 )
 
 ERROR = "A regrade to Inadequate needs at least one action: add it here"
-
-
-@pytest.fixture(autouse=True)
-def hooks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every feature's hooks as registered, moderation's for sure; restored afterwards."""
-    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", list(audit_hooks.AFTER_SUBMIT))
-    monkeypatch.setattr(moderation_hooks, "AFTER_OUTCOME", list(moderation_hooks.AFTER_OUTCOME))
-    moderation_handlers.register()
 
 
 @pytest.fixture
@@ -208,7 +199,7 @@ def chat(
 ) -> Iterator[SlackModeration]:
     preset = getattr(request, "param", "camden")
     world = seed_moderation_world(engine, now, preset)
-    client, keys = app_for(db_url, engine, slack, now, world.audit)
+    client, keys = app_for(db_url, engine, slack, now, world.audit, routes=router())
     with client:
         yield SlackModeration(client, slack, keys, world, engine)
 

@@ -21,11 +21,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 import handlers.audit  # noqa: F401 - registers the audit dialog
-import handlers.moderation as moderation_handlers
 from bot.app import build_app
 from bot.deps import Deps
 from bot.routing import RoutingKeys, keys_for
-from handlers import audit_hooks, moderation_hooks
 from handlers.moderation_session import dialog_for
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from tests.bot.test_audit_teams import TeamsAudit, check_card, elements, inputs, text_of
@@ -44,14 +42,6 @@ from tests.handlers.moderation_world import (
 )
 
 ERROR = "A regrade to Inadequate needs at least one action: add it here"
-
-
-@pytest.fixture(autouse=True)
-def hooks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every feature's hooks as registered, moderation's for sure; restored afterwards."""
-    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", list(audit_hooks.AFTER_SUBMIT))
-    monkeypatch.setattr(moderation_hooks, "AFTER_OUTCOME", list(moderation_hooks.AFTER_OUTCOME))
-    moderation_handlers.register()
 
 
 @pytest.fixture

@@ -29,11 +29,14 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from bot.app import build_app
+from bot.composition import conversations
 from bot.deps import Deps
 from bot.settings import Settings
-from handlers import router
+from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.router import Turn
+from handlers.menu import didnt_catch
+from handlers.router import Router
+from handlers.turn import Turn
 from qa.framework import load_framework
 from storage.models import AuditLogEntry, OutboxMessage, Person, ProcessedEvent
 from tests.fakes.slack_api import FakeSlack
@@ -54,6 +57,14 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def api(db_url: str, engine: Engine, slack: FakeSlack, now: datetime) -> Iterator[TestClient]:
+    with TestClient(build_app(slack_deps(db_url, engine, slack, now), background=False)) as client:
+        yield client
+
+
+def slack_deps(
+    db_url: str, engine: Engine, slack: FakeSlack, now: datetime, *extra: Conversation
+) -> Deps:
+    """The app's dependencies; `extra` conversations join the product's own."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         slack_bot_token="xoxb-test-token",
@@ -61,11 +72,14 @@ def api(db_url: str, engine: Engine, slack: FakeSlack, now: datetime) -> Iterato
         slack_api_url=slack.url,
         database_url=db_url,
     )
-    deps = Deps(
-        settings=settings, framework=load_framework(str(SMALL)), engine=engine, clock=lambda: now
+    routes = Router([*conversations(), *extra], fallback=didnt_catch)
+    return Deps(
+        settings=settings,
+        framework=load_framework(str(SMALL)),
+        engine=engine,
+        clock=lambda: now,
+        router=routes,
     )
-    with TestClient(build_app(deps, background=False)) as client:
-        yield client
 
 
 def add_person(
@@ -576,11 +590,10 @@ def _click(api: TestClient, user_id: str, action_id: str, channel: str) -> httpx
 
 
 def test_a_failing_handler_or_template_still_gets_a_polite_answer(
-    api: TestClient,
+    db_url: str,
     slack: FakeSlack,
     engine: Engine,
     now: datetime,
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="bot")
@@ -589,8 +602,10 @@ def test_a_failing_handler_or_template_still_gets_a_polite_answer(
     def boom(_turn: Turn) -> list[Reply]:
         raise RuntimeError("child's name would be here")
 
-    monkeypatch.setitem(router.ACTIONS, "boom", boom)
-    monkeypatch.setitem(router.ACTIONS, "bad_template", lambda _t: [Reply("no_such_template")])
+    faulty = Conversation(
+        name="faulty",
+        actions={"boom": boom, "bad_template": lambda _t: [Reply("no_such_template")]},
+    )
     add_person(
         engine,
         now,
@@ -599,9 +614,11 @@ def test_a_failing_handler_or_template_still_gets_a_polite_answer(
         roles=["qa_lead"],
         slack_user_id="U1LEAD",
     )
-    assert _click(api, "U1LEAD", "boom", "DU1LEAD").status_code == 200
-    assert _click(api, "U1LEAD", "bad_template", "DU1LEAD").status_code == 200
-    settle(api)
+    app = build_app(slack_deps(db_url, engine, slack, now, faulty), background=False)
+    with TestClient(app) as api:
+        assert _click(api, "U1LEAD", "boom", "DU1LEAD").status_code == 200
+        assert _click(api, "U1LEAD", "bad_template", "DU1LEAD").status_code == 200
+        settle(api)
     calls = slack.calls_to("chat.postMessage")
     assert len(calls) == 2
     assert all("Sorry, that didn't work" in all_text(c.params) for c in calls)

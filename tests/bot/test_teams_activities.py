@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.teams.activities import from_execute, from_message, split_command
+from bot.teams.activities import activity_key, from_execute, from_message, split_command
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,8 @@ def test_a_form_submitted_with_action_submit_carries_its_values_and_routing_key(
     assert interaction.routing_key == "rk.1"
     assert interaction.values == {"grade": "good"}
     assert interaction.user_id == "aad-1"
-    assert interaction.event_id == "teams:act-1"
+    assert interaction.dedup_key == activity_key(pressed)
+    assert interaction.dedup_key and "act-1" not in interaction.dedup_key  # hashed
 
 
 def test_a_button_without_inputs_is_an_action() -> None:

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from bot.composition import jobs
 from qa.demo import generate
 from qa.framework import Framework, preset
 from reminders.allocations import ALLOCATE_MONTH
@@ -44,7 +45,7 @@ def _missed_preset(engine: Engine, now: datetime) -> tuple[str, Framework] | Non
     """A preset with an allocation day in the window the bot was down."""
     for name in ("lambeth", "camden", "wandsworth", "city-of-london"):
         fw = preset(name)
-        ticker = Ticker(engine=engine, framework=fw, tz=LONDON)
+        ticker = Ticker(engine=engine, framework=fw, tz=LONDON, jobs=jobs())
         if ticker.due(ALLOCATE_MONTH, last=now - DOWN_FOR, now=now):
             return name, fw
     return None

@@ -30,7 +30,7 @@ from storage.audits import load_state
 from storage.db import session_scope
 from storage.models import OutboxMessage, Person
 from storage.outbox import SENT, Message, enqueue
-from tests.bot.test_audit_slack import SlackAudit, app_for, quiet_hooks, stored
+from tests.bot.test_audit_slack import SlackAudit, app_for, stored
 from tests.conftest import PG_URL, _pg_admin
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.audit_world import seed_world
@@ -40,7 +40,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not PG_URL, reason="needs QA_BOT_TEST_DATABASE_URL (PostgreSQL)"),
 ]
-__all__ = ["quiet_hooks"]  # an autouse fixture: keeps the audit's after-submit hooks quiet
 
 FRAMEWORK = Path(__file__).parents[1] / "data" / "framework-small.yml"
 PEOPLE, EACH = 100, 3

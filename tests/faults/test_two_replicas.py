@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from reminders.jobs import JOBS, Job, JobContext, JobResult, register
+from reminders.jobs import Job, JobContext, JobResult
 from storage.models import AuditLogEntry, JobRun
 from tests.conftest import PG_URL
 
@@ -52,8 +52,11 @@ def _count(ctx: JobContext) -> JobResult:
 
 def register_counting_job() -> None:
     """Called in each child process before `qa-bot serve` starts."""
-    if COUNTER not in JOBS:
-        register(Job(COUNTER, "Counts its own runs (tests only)", _count))
+    import bot.composition
+
+    product_jobs = bot.composition.jobs
+    counter = Job(COUNTER, "Counts its own runs (tests only)", _count)
+    bot.composition.jobs = lambda: {**product_jobs(), COUNTER: counter}  # type: ignore[assignment]
 
 
 def _free_port() -> int:

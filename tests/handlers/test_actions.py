@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from handlers import audit_hooks
-from handlers.interaction import Interaction, Kind, Platform, Reply
-from handlers.router import Turn, dispatch, load_conversations
+from bot.composition import router
+from handlers.interaction import Interaction, Kind, Reply
+from handlers.turn import Turn
 from reminders.tracking import AUDIT_ESCALATIONS, REMINDERS
 from storage.db import session_scope
 from storage.models import (
@@ -24,6 +24,7 @@ from storage.models import (
     Recommendation,
     RecommendationUpdate,
 )
+from tests.dispatching import LONDON, dispatch
 from tests.reminders.tracking_world import (
     LAMBETH,
     World,
@@ -62,7 +63,7 @@ def press(
     kind: Kind = "action",
     values: dict[str, Any] | None = None,
     now: datetime = LATER,
-    platform: Platform = "slack",
+    platform: str = "slack",
 ) -> list[Reply]:
     interaction = Interaction(
         platform=platform,
@@ -266,7 +267,6 @@ def test_refused_more_time_keeps_the_date_and_tells_the_owner(engine: Engine, wo
 def test_the_after_submit_hook_escalates_an_inadequate_audit_at_once(
     engine: Engine, world: World
 ) -> None:
-    load_conversations()
     audit_id = add_audit(
         engine, case=world.case, auditor=world.auditor, grade="inadequate", when=NOW
     )
@@ -275,8 +275,10 @@ def test_the_after_submit_hook_escalates_an_inadequate_audit_at_once(
         person = s.get(Person, world.auditor)
         assert audit is not None and person is not None
         interaction = Interaction(platform="slack", user_id="UAUD", kind="submission", name="x")
-        audit_hooks.after_submit(Turn(interaction, person, s, LAMBETH, NOW), audit)
-        audit_hooks.after_submit(Turn(interaction, person, s, LAMBETH, NOW), audit)  # again
+        hooks = router().hooks
+        turn = Turn(interaction, person, s, LAMBETH, NOW, LONDON, hooks)
+        hooks.audit_submitted(turn, audit)
+        hooks.audit_submitted(turn, audit)  # again
     assert {r.owner_id for r in escalations(engine)} == {world.director, world.ad}
     assert len(messages(engine, "escalation_request")) == 2
 

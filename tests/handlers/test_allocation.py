@@ -14,10 +14,10 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from handlers.interaction import Interaction, Kind, Reply
-from handlers.router import dispatch
 from qa.calendar import Month
 from reminders.allocations import queue_prompts
 from storage.models import Allocation, AuditLogEntry, OutboxMessage
+from tests.dispatching import dispatch
 from tests.handlers.allocation_world import MONTH, NOW, World, allocate, seed_world
 from tests.handlers.helpers import small_framework
 

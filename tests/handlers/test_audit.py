@@ -17,9 +17,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
-from handlers import audit_hooks
 from handlers.interaction import Interaction, Reply
-from handlers.router import Turn, dispatch
+from handlers.turn import Hooks, Turn
 from qa.forms import build_audit_dialog
 from storage.models import (
     Allocation,
@@ -31,6 +30,7 @@ from storage.models import (
     Person,
     Recommendation,
 )
+from tests.dispatching import dispatch
 from tests.handlers.audit_world import (
     DUE,
     SLACK_AUDITOR,
@@ -43,15 +43,17 @@ from tests.handlers.audit_world import (
 SUBMITTED: list[int] = []
 
 
+def _record(_turn: Turn, audit: Audit) -> None:
+    SUBMITTED.append(audit.id or 0)
+
+
+# Only our recorder runs after a submission: other features' hooks are theirs to test.
+RECORDER = Hooks(after_submit=(_record,))
+
+
 @pytest.fixture(autouse=True)
-def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """Only our recorder runs after a submission: other features' hooks are theirs to test."""
+def hooks() -> Iterator[list[int]]:
     SUBMITTED.clear()
-
-    def record(_turn: Turn, audit: Audit) -> None:
-        SUBMITTED.append(audit.id or 0)
-
-    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", [record])
     yield SUBMITTED
 
 
@@ -74,7 +76,9 @@ def act(
         routing_key=key,
         values=values or {},
     )
-    return dispatch(interaction, session=session, framework=world.framework, now=now)
+    return dispatch(
+        interaction, session=session, framework=world.framework, now=now, hooks=RECORDER
+    )
 
 
 def submit_step(

@@ -9,6 +9,7 @@ action, a returned audit comes back to the same moderator, a panel's chair decid
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -19,11 +20,9 @@ from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the audit dialog
 import handlers.moderation as moderation_handlers
-from handlers import audit_hooks, moderation_hooks
 from handlers.interaction import Interaction, Reply
-from handlers.moderation import local_zone
 from handlers.moderation_session import dialog_for
-from handlers.router import Turn, dispatch
+from handlers.turn import Hooks, Turn
 from qa.forms import build_audit_dialog
 from reminders.jobs import JobContext
 from reminders.moderation import run_assign
@@ -37,6 +36,7 @@ from storage.models import (
     Person,
     Recommendation,
 )
+from tests.dispatching import LONDON, dispatch
 from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER, answers_for
 from tests.handlers.moderation_world import (
     REASON,
@@ -50,18 +50,17 @@ from tests.handlers.moderation_world import (
 OUTCOMES: list[tuple[int, str | None]] = []
 
 
+def _record(_turn: Turn, audit: Audit, m: Moderation) -> None:
+    OUTCOMES.append((audit.id or 0, audit.final_grade))
+
+
+# Moderation's hooks only (and a recorder of outcomes): escalations have their tests.
+HOOKS = Hooks(after_submit=(moderation_handlers.moderate_after_submit,), after_outcome=(_record,))
+
+
 @pytest.fixture(autouse=True)
-def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Moderation's hooks only (and a recorder of outcomes): escalations have their tests."""
+def hooks() -> Iterator[None]:
     OUTCOMES.clear()
-
-    def record(_turn: Turn, audit: Audit, m: Moderation) -> None:
-        OUTCOMES.append((audit.id or 0, audit.final_grade))
-
-    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", [])
-    monkeypatch.setattr(moderation_hooks, "AFTER_OUTCOME", [record])
-    moderation_handlers.register()
-    moderation_hooks.AFTER_OUTCOME.remove(moderation_handlers.escalate_final_grade)
     yield
 
 
@@ -85,7 +84,9 @@ def act(
         values=values or {},
     )
     with Session(engine) as session:
-        replies = dispatch(interaction, session=session, framework=w.framework, now=now)
+        replies = dispatch(
+            interaction, session=session, framework=w.framework, now=now, hooks=HOOKS
+        )
         session.commit()
     return replies
 
@@ -217,7 +218,7 @@ def test_the_hook_run_again_makes_no_second_moderation(
         person = session.get(Person, camden.audit.auditor_id)
         assert person is not None
         interaction = Interaction("slack", SLACK_AUDITOR, "action", "x")
-        turn = Turn(interaction, person, session, camden.framework, now)
+        turn = Turn(interaction, person, session, camden.framework, now, LONDON)
         for _ in range(2):
             moderation_handlers.moderate_after_submit(turn, session.get(Audit, audit.id) or audit)
         session.commit()
@@ -317,9 +318,10 @@ def test_a_regrade_with_an_action_becomes_final_and_makes_the_action(
 
 
 def test_a_regrade_to_inadequate_triggers_the_inadequate_escalation(
-    engine: Engine, now: datetime, lambeth: ModerationWorld
+    engine: Engine, now: datetime, lambeth: ModerationWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    moderation_hooks.AFTER_OUTCOME.append(moderation_handlers.escalate_final_grade)
+    with_escalation = (*HOOKS.after_outcome, moderation_handlers.escalate_final_grade)
+    monkeypatch.setattr(sys.modules[__name__], "HOOKS", Hooks(HOOKS.after_submit, with_escalation))
     submit_audit(engine, lambeth, now, "good")
     [row] = moderations(engine)
     moderate(engine, lambeth, now, row, grade="inadequate", outcome="regraded", actions=1)
@@ -354,7 +356,7 @@ def test_a_returned_audit_reopens_and_its_resubmission_goes_back_to_the_moderato
     assert [m.context["round"] for m in requests] == [1, 2]
     # Neither the hook nor the job run again makes a third.
     with Session(engine) as session:
-        run_assign(JobContext(session, camden.framework, local_zone(now), now))
+        run_assign(JobContext(session, camden.framework, LONDON, now))
         session.commit()
     assert len(moderations(engine)) == 2
     # The second round decides: final, and the author hears once more (round 2).

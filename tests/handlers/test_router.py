@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from handlers import router
+from bot.composition import router
+from handlers.conversation import Conversation
 from handlers.interaction import Interaction, Kind, Reply
-from handlers.router import Turn, dispatch, parse_command
+from handlers.menu import didnt_catch
+from handlers.router import Router, parse_command
+from handlers.turn import Turn
 from storage.models import (
     Allocation,
     Audit,
@@ -21,6 +24,7 @@ from storage.models import (
     Person,
     Recommendation,
 )
+from tests.dispatching import LONDON, dispatch
 from tests.handlers.helpers import case, person, small_framework
 
 FRAMEWORK = small_framework()
@@ -87,7 +91,7 @@ def test_command_words_are_read_the_way_people_type_them(
     name: str, text: str, expected: tuple[str, str]
 ) -> None:
     interaction = Interaction(platform="slack", user_id="U1", kind="message", name=name, text=text)
-    assert parse_command(interaction) == expected
+    assert parse_command(interaction, router().commands) == expected
 
 
 def test_help_for_a_known_person_and_a_gentle_note_for_unknown_words(
@@ -278,19 +282,27 @@ def test_command_buttons_act_like_commands_and_unknown_buttons_explain(
         assert reply.template == "error"
 
 
-def test_registered_action_handlers_receive_the_turn(
-    engine: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_registered_action_handlers_receive_the_turn(engine: Engine, now: datetime) -> None:
     seen: list[Turn] = []
 
     def handler(turn: Turn) -> list[Reply]:
         seen.append(turn)
         return [Reply("notice", {"text": "done"})]
 
-    monkeypatch.setitem(router.ACTIONS, "test_button", handler)
+    extra = Conversation(name="test", actions={"test_button": handler})
+    routes = Router([*router().conversations, extra], fallback=didnt_catch)
     with Session(engine) as session:
         sam = person(session, now, "sam@council.gov.uk", ["qa_lead"], slack_user_id="U1")
-        assert ask(session, now, kind="action", name="test_button") == [
-            Reply("notice", {"text": "done"})
-        ]
+        interaction = Interaction("slack", "U1", "action", "test_button")
+        replies = routes.dispatch(
+            interaction, session=session, framework=FRAMEWORK, now=now, tz=LONDON
+        )
+        assert replies == [Reply("notice", {"text": "done"})]
     assert seen[0].person is sam and seen[0].now == now
+
+
+def test_two_conversations_cannot_claim_the_same_button() -> None:
+    first = Conversation(name="first", actions={"same": lambda _t: []})
+    second = Conversation(name="second", actions={"same": lambda _t: []})
+    with pytest.raises(ValueError, match="'same' is claimed by both 'first' and 'second'"):
+        Router([first, second], fallback=didnt_catch)

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.composition import router
 from handlers.interaction import Interaction, Kind, Reply
-from handlers.router import ACTIONS, dispatch
+from tests.dispatching import dispatch
 from tests.handlers.helpers import small_framework
 from tests.handlers.status_dataset import NOW, seed
 
@@ -41,6 +42,8 @@ def ask(
         text=text,
         routing_key=key,
         conversation=conversation,
+        # What the Teams adapter says: a stored personal conversation is a private chat.
+        private=platform != "teams" or conversation is not None,
     )
     with Session(engine) as session:
         [reply] = dispatch(interaction, session=session, framework=FRAMEWORK, now=NOW)
@@ -61,7 +64,7 @@ def org(engine: Engine) -> Engine:
 
 
 def test_the_drill_down_actions_are_registered_with_the_router() -> None:
-    assert {"status.service", "status.team", "status.overdue"} <= set(ACTIONS)
+    assert {"status.service", "status.team", "status.overdue"} <= set(router().actions)
 
 
 @pytest.mark.parametrize("user", ["U1LEAD", "U1DIR"])

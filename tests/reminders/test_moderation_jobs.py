@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from reminders.jobs import JobContext, all_jobs
+from bot.composition import jobs as all_jobs
+from reminders.jobs import JobContext
 from reminders.moderation import OpenModeration, due_reminders, run_assign, run_reminders
 from storage.models import Moderation, OutboxMessage
 from tests.handlers.helpers import small_framework

@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.composition import jobs as all_jobs
 from qa.framework import Framework, GovernanceChannel, load_framework
-from reminders.jobs import Job, all_jobs
+from reminders.jobs import Job
 from reminders.schedule import Ticker
 from reminders.summary import (
     POST_SUMMARY,

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from hypothesis import strategies as st
 
-from handlers import router
+from bot.composition import router
 
 KNOWN_SLACK_USER = "U1LEAD"
 KNOWN_AAD = "11111111-2222-3333-4444-555555555555"
@@ -35,23 +35,15 @@ TEXTS = st.one_of(
 )
 
 
-def _load_conversations() -> None:
-    """Conversation modules register their buttons and forms when first imported."""
-    load = getattr(router, "load_conversations", None)
-    if load is not None:
-        load()
-
-
 def action_ids() -> list[str]:
     """Every button the bot knows, plus command words: all of them worth pressing."""
-    _load_conversations()
-    return sorted({*router.ACTIONS, *router.COMMANDS})
+    routes = router()
+    return sorted({*routes.actions, *routes.commands})
 
 
 def submission_ids() -> list[str]:
     """Every form the bot knows: submitted by someone with no right to, or malformed."""
-    _load_conversations()
-    return sorted(router.SUBMISSIONS) or ["no.such.form"]
+    return sorted(router().submissions) or ["no.such.form"]
 
 
 ACTION_IDS = st.deferred(lambda: st.sampled_from(action_ids()))

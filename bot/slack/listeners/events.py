@@ -18,6 +18,12 @@ from bot.slack.runtime import SlackRuntime, as_home_view, message_args
 from handlers.interaction import Reply
 
 
+def _event_key(body: dict[str, Any]) -> str | None:
+    """Slack's `event_id`, the same on every retry of one event."""
+    event_id = body.get("event_id")
+    return event_id if isinstance(event_id, str) and event_id else None
+
+
 def _typed(
     runtime: SlackRuntime,
     client: WebClient,
@@ -32,7 +38,7 @@ def _typed(
         kind="message",
         name="",
         text=str(event.get("text") or ""),
-        event_id=body.get("event_id"),
+        dedup_key=_event_key(body),
     )
     return runtime.safe_handle(interaction)
 
@@ -76,7 +82,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
         if event.get("tab", "home") != "home" or not isinstance(user_id, str):
             return
         interaction = runtime.interaction(
-            client, user_id=user_id, kind="home", name="home", event_id=body.get("event_id")
+            client, user_id=user_id, kind="home", name="home", dedup_key=_event_key(body)
         )
         replies = runtime.safe_handle(interaction)
         if replies:

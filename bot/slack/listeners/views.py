@@ -19,7 +19,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack.runtime import SlackRuntime, message_args
+from bot.slack.runtime import MODAL_PREFIX, SlackRuntime, message_args
 
 
 def submitted_value(element: dict[str, Any]) -> Any:
@@ -49,6 +49,13 @@ def flatten_state(state: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def release_modals(runtime: SlackRuntime, user_id: str) -> None:
+    """This person's modal was submitted or closed: their next click may open one again."""
+    if user_id:
+        with runtime.delivering("modal release"):
+            runtime.turns.release(f"{MODAL_PREFIX}{user_id}:")
+
+
 def register(app: App, runtime: SlackRuntime) -> None:
     @app.view(re.compile(r".+"))
     def on_submission(
@@ -64,6 +71,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
             values=flatten_state(view.get("state") or {}),
         )
         replies = runtime.safe_handle(interaction) or []
+        release_modals(runtime, user_id)
         errors = {k: v for reply in replies for k, v in reply.errors.items()}
         if errors:
             ack(response_action="errors", errors=errors)
@@ -90,8 +98,10 @@ def register(app: App, runtime: SlackRuntime) -> None:
             routing_key=view.get("private_metadata") or None,
             values=flatten_state(view.get("state") or {}),
         )
+        replies = runtime.safe_handle(interaction) or []
+        release_modals(runtime, user_id)
         with runtime.delivering("closed reply"):
-            for reply in runtime.safe_handle(interaction) or []:
+            for reply in replies:
                 rendered = runtime.render(reply)
                 if "type" not in rendered:
                     client.chat_postMessage(channel=user_id, **message_args(rendered))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.teams.routes import card_actions, install, messages
-from bot.teams.turn import TurnRunner
+from bot.turns import TurnRunner
 
 
 def register_all(app: Any, turns: TurnRunner) -> None:

@@ -11,7 +11,10 @@ from typing import Any
 
 from bot.teams import activities
 from bot.teams.routes.replies import reply_all, with_email
-from bot.teams.turn import CARD_CONTENT_TYPE, TurnRunner
+from bot.teams.turn import CARD_CONTENT_TYPE
+from bot.turns import TurnRunner
+
+ALREADY_DONE = "That press was already received."
 
 
 def invoke_body(rendered: dict[str, Any] | None) -> dict[str, Any]:
@@ -31,5 +34,7 @@ def register(app: Any, turns: TurnRunner) -> None:
         conversation = activities.personal_reference(activity, ctx.conversation_ref)
         interaction = await with_email(ctx, turns, activities.from_execute(activity, conversation))
         rendered = await turns.run(interaction)
+        if rendered is None:  # a resent copy of a press already answered
+            return InvokeResponse(status=200, body=invoke_body({"text": ALREADY_DONE}))
         await reply_all(ctx, rendered[1:])
         return InvokeResponse(status=200, body=invoke_body(rendered[0] if rendered else None))

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.teams import activities
 from bot.teams.routes.replies import reply_all, with_email
-from bot.teams.turn import TurnRunner
+from bot.turns import TurnRunner
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,9 @@ def register(app: Any, turns: TurnRunner) -> None:
         activity = ctx.activity
         conversation = activities.personal_reference(activity, ctx.conversation_ref)
         interaction = await with_email(ctx, turns, activities.installed(activity, conversation))
-        await reply_all(ctx, await turns.run(interaction))
+        rendered = await turns.run(interaction)
+        if rendered is not None:  # None: a copy of an activity already answered
+            await reply_all(ctx, rendered)
 
     @app.on_conversation_update
     async def on_conversation_update(ctx: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.teams import activities
 from bot.teams.routes.replies import reply_all, with_email
-from bot.teams.turn import TurnRunner
+from bot.turns import TurnRunner
 
 log = logging.getLogger(__name__)
 
@@ -22,4 +22,6 @@ def register(app: Any, turns: TurnRunner) -> None:
             log.info("teams: message %s has nothing to act on", activity.id)
             return
         interaction = await with_email(ctx, turns, interaction)
-        await reply_all(ctx, await turns.run(interaction))
+        rendered = await turns.run(interaction)
+        if rendered is not None:  # None: a copy of an activity already answered
+            await reply_all(ctx, rendered)

@@ -6,7 +6,8 @@ import dataclasses
 import logging
 from typing import Any
 
-from bot.teams.turn import Rendered, TurnRunner, message_json
+from bot.teams.turn import message_json
+from bot.turns import Rendered, TurnRunner
 from handlers.interaction import Interaction
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,74 @@
+"""What the bot answers and what it runs on its own: the one list of each.
+
+Every conversation the router knows and every job the scheduler ticks is named here,
+in order, and nowhere else: a feature module defines its `CONVERSATION` and its jobs
+as values, and does not register itself by being imported. Adding a feature means
+adding it to these lists; a test checks every button and form the templates can
+produce has a route here, and every job here is scheduled.
+
+Order matters only for hooks: they run in the order their conversations are listed
+(an audit's escalation is asked for before it is selected for moderation).
+"""
+
+from __future__ import annotations
+
+from handlers import (
+    actions,
+    allocation,
+    allocation_lead,
+    audit,
+    escalation,
+    escalation_actions,
+    menu,
+    moderation,
+    more_time,
+    status,
+)
+from handlers.conversation import Conversation
+from handlers.router import Router
+from handlers.turn import Hooks
+from reminders import allocations, calendar, drafts, retention, summary, tracking
+from reminders import moderation as moderation_jobs
+from reminders.jobs import Job
+
+
+def conversations() -> tuple[Conversation, ...]:
+    return (
+        menu.CONVERSATION,
+        status.CONVERSATION,
+        allocation.CONVERSATION,
+        allocation_lead.CONVERSATION,
+        audit.CONVERSATION,
+        escalation.CONVERSATION,
+        moderation.CONVERSATION,
+        escalation_actions.CONVERSATION,
+        actions.CONVERSATION,
+        more_time.CONVERSATION,
+    )
+
+
+def router(*, hooks: Hooks | None = None) -> Router:
+    """The router of the whole product; `hooks` replaces the composed hooks (tests)."""
+    return Router(conversations(), fallback=menu.didnt_catch, hooks=hooks)
+
+
+def jobs() -> dict[str, Job]:
+    """Every scheduled job by name, in the order a tick runs them."""
+    listed: tuple[Job, ...] = (
+        allocations.ALLOCATE_MONTH,
+        drafts.DRAFT_REMINDERS,
+        moderation_jobs.MODERATION_ASSIGN,
+        moderation_jobs.MODERATION_REMINDERS,
+        *tracking.TRACKING_JOBS,
+        calendar.QA_CALENDAR,
+        summary.POST_SUMMARY,
+        summary.WEEKLY_TRACKING,
+        summary.QUARTERLY_ANALYSIS,
+        retention.RETENTION,
+    )
+    by_name: dict[str, Job] = {}
+    for job in listed:
+        if job.name in by_name:
+            raise ValueError(f"job {job.name!r} is listed twice")
+        by_name[job.name] = job
+    return by_name

@@ -1,0 +1,33 @@
+"""The product's router for handler-level tests, as `bot/composition.py` composes it.
+
+Handler tests call `dispatch` the way the turn runner does, without an adapter. Hooks
+can be replaced (recorded or silenced) per call, since nothing is registered globally.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.composition import router
+from handlers.interaction import Interaction, Reply
+from handlers.turn import Hooks
+from qa.framework import Framework
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def dispatch(
+    interaction: Interaction,
+    *,
+    session: Session,
+    framework: Framework,
+    now: datetime,
+    hooks: Hooks | None = None,
+    tz: ZoneInfo = LONDON,
+) -> list[Reply]:
+    return router(hooks=hooks).dispatch(
+        interaction, session=session, framework=framework, now=now, tz=tz
+    )
