@@ -17,6 +17,7 @@ records a response; the follow-up dialog belongs to the escalation feature.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from handlers.audit_replies import actor, keep_draft, save, step_reply
@@ -86,9 +87,9 @@ def _flag_form(
             "confirm": bool(warning),
             "confirm_key": CONFIRM_KEY,
             "errors": dict(errors or {}),
-            "modal": "push",  # Slack: on top of the step, which keeps its inputs
         },
         errors=dict(errors or {}),
+        placement="stack",  # on top of the step, which keeps what was typed
     )
 
 
@@ -157,7 +158,7 @@ def _notify(
 
 
 def on_flag_send(turn: Turn) -> list[Reply]:
-    """Escalate at once; Slack pops back to the step, Teams shows the step again."""
+    """Escalate at once, then back to the step beneath, and a receipt."""
     target = _flag_target(turn)
     if isinstance(target, list):
         return target
@@ -193,9 +194,10 @@ def on_flag_send(turn: Turn) -> list[Reply]:
     _notify(turn, rows, flag=flag, audit=op.audit, case=op.case, note=note, owners=by_id)
     log.info("urgent flag: audit=%s flag=%s escalations=%d", op.audit.id, choice, len(rows))
     receipt = _receipt(turn, op, flag, owners, already=choice in before)
-    if turn.interaction.platform == "slack" or op.state.finished:
+    if op.state.finished:
         return [receipt]
-    return [step_reply(turn, op, notice=receipt.context["line"]), receipt]
+    back = step_reply(turn, op, notice=receipt.context["line"])
+    return [replace(back, placement="unstack"), receipt]
 
 
 def _receipt(

@@ -31,6 +31,17 @@ class Interaction:
     # Where to reach this person later, when the platform needs a stored address.
     conversation: dict[str, Any] | None = None
     private: bool = True  # a one-to-one conversation (names may be shown)
+    # The platform shows the first reply in place of the message whose button was
+    # pressed (an Adaptive Card's invoke response); else messages are edited through
+    # the outbox and replies are new messages or dialogs.
+    replaces_pressed: bool = False
+
+
+# Where a dialog step goes relative to the dialog on screen; each adapter decides how.
+# "auto": in place of what was pressed (or opened, from a message); "stack": on top of
+# the dialog, which keeps what was typed (a sub-step); "unstack": back to the dialog
+# beneath, showing this reply where the platform cannot keep the one beneath.
+Placement = Literal["auto", "stack", "unstack"]
 
 
 @dataclass(frozen=True)
@@ -40,3 +51,4 @@ class Reply:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # field key -> message
+    placement: Placement = "auto"

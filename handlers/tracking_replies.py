@@ -2,9 +2,10 @@
 
 A reminder's buttons carry `kind:id|message key`: the record, and the message the
 button sits in. Acting edits that message in place through the outbox (`update_of`),
-showing who did what and when. On Teams the pressed card is replaced by whatever the
-invoke returns, so there the updated card is also returned first, then the receipt;
-on Slack the receipt is the only reply and the outbox edits the message.
+showing who did what and when. Where the platform shows the first reply in place of
+the pressed message (`Interaction.replaces_pressed`), the updated message is also
+returned first, then the receipt; elsewhere the receipt is the only reply and the
+outbox edits the message.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def edit(
     suffix: str,
     trusted: bool = False,
 ) -> list[Reply]:
-    """Edit the message in place; on Teams also return it, to replace the pressed card.
+    """Edit the message in place; also return it where it replaces the pressed one.
 
     A key that came from the pressed button is only honoured when that message was
     sent to the person pressing: nobody edits or reads another's message that way.
@@ -68,16 +69,16 @@ def edit(
         suffix=suffix,
         now=turn.now,
     )
-    if edited is None or turn.interaction.platform != "teams":
+    if edited is None or not turn.interaction.replaces_pressed:
         return []
     template, context = edited
     return [Reply(template, context)]
 
 
 def current(turn: Turn, message_key: str) -> list[Reply]:
-    """The message as last shown, unchanged (Teams' Cancel on a form card)."""
+    """The message as last shown, unchanged (Cancel on a form shown in its place)."""
     shown = latest_shown(turn.session, message_key)
-    if shown is None or turn.interaction.platform != "teams" or shown.person_id != turn.person.id:
+    if shown is None or not turn.interaction.replaces_pressed or shown.person_id != turn.person.id:
         return []
     return [Reply(shown.template, dict(shown.context or {}))]
 

@@ -101,6 +101,7 @@ def _card_interaction(
         dedup_key=activity_key(activity),
         conversation=conversation,
         private=conversation is not None,
+        replaces_pressed=True,
     )
 
 
@@ -126,6 +127,7 @@ def from_message(activity: Any, conversation: dict[str, Any] | None) -> Interact
         dedup_key=activity_key(activity),
         conversation=conversation,
         private=conversation is not None,
+        replaces_pressed=True,
     )
 
 
@@ -148,6 +150,7 @@ def installed(activity: Any, conversation: dict[str, Any] | None) -> Interaction
         dedup_key=activity_key(activity),
         conversation=conversation,
         private=conversation is not None,
+        replaces_pressed=True,
     )
 
 

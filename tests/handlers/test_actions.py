@@ -72,6 +72,7 @@ def press(
         name=name,
         routing_key=key,
         values=values or {},
+        replaces_pressed=platform == "teams",  # as the Teams adapter says of a card press
     )
     with session_scope(engine) as s:
         return dispatch(interaction, session=s, framework=LAMBETH, now=now)

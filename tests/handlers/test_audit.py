@@ -359,7 +359,7 @@ def test_an_urgent_flag_is_escalated_at_once_and_only_once(
         assert form.template == "audit_flag" and form.context["single"]
         assert the_audit(session, camden).answers["answers"]["domains"] == typed, "kept first"
         note = {"flag.note": "No plan since the strategy meeting."}
-        [receipt] = act(
+        [back, receipt] = act(
             session,
             camden,
             now,
@@ -368,6 +368,7 @@ def test_an_urgent_flag_is_escalated_at_once_and_only_once(
             note,
             kind="submission",
         )
+        assert back.template == "audit_step" and back.placement == "unstack"
         assert receipt.template == "urgent_flag_receipt"
         rows = session.exec(select(Escalation)).all()
         assert rows and all(r.kind == "urgent" and r.flag == "safeguarding" for r in rows)
@@ -384,7 +385,7 @@ def test_an_urgent_flag_is_escalated_at_once_and_only_once(
         audit = the_audit(session, camden)
         assert audit.urgent_flags == ["safeguarding"]
         assert "audit.urgent_flag" in session.exec(select(AuditLogEntry.action)).all()
-        [again] = act(
+        [_, again] = act(
             session,
             camden,
             now,

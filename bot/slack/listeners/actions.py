@@ -81,7 +81,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
             for reply in replies:
                 rendered = runtime.render(reply)
                 if rendered.get("type") == "modal":
-                    if view.get("type") == "modal" and reply.context.get("modal") == "push":
+                    if view.get("type") == "modal" and reply.placement == "stack":
                         client.views_push(trigger_id=body.get("trigger_id"), view=rendered)
                     elif view.get("type") == "modal":
                         client.views_update(view_id=view.get("id"), view=rendered)

@@ -76,7 +76,10 @@ def register(app: App, runtime: SlackRuntime) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        rendered = [runtime.render(reply) for reply in replies]
+        # "unstack": the dialog beneath is still on Slack's stack, so closing this modal
+        # (a bare ack) shows it again; the reply is only for platforms without a stack.
+        shown = [r for r in replies if r.placement != "unstack"]
+        rendered = [runtime.render(reply) for reply in shown]
         modal = next((r for r in rendered if r.get("type") == "modal"), None)
         if modal is not None:
             ack(response_action="update", view=modal)
