@@ -32,7 +32,7 @@ from bot.deps import Deps
 from bot.routing import keys_for, verified
 from handlers.interaction import Interaction, Reply
 from storage.db import session_scope, with_retries
-from storage.models import ProcessedEvent
+from storage.processed_events import claim, release, seen
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +40,6 @@ Rendered = dict[str, Any]
 
 ERROR_REPLY = Reply("error", {"message": "Please try again in a minute."})
 PLAIN_ERROR = "Sorry, that didn't work. Please try again in a minute."
-
-
-def claim(*, session: Session, key: str, now: datetime, window: timedelta | None = None) -> bool:
-    """True the first time `key` is seen (or once `window` has passed since it was);
-    False for a retry or a duplicate. Flushed at once, so a concurrent copy fails on the
-    primary key when it commits, and the whole of its turn rolls back."""
-    seen = session.get(ProcessedEvent, key)
-    if seen is None:
-        session.add(ProcessedEvent(event_id=key, received_at=now))
-        session.flush()
-        return True
-    if window is not None and seen.received_at <= now - window:
-        seen.received_at = now
-        session.add(seen)
-        session.flush()
-        return True
-    return False
 
 
 class TurnRunner:
@@ -179,14 +162,7 @@ class TurnRunner:
 
     def release(self, prefix: str) -> None:
         """Give up every claim whose key starts with `prefix` (a modal was closed)."""
-        from sqlmodel import col, delete
-
-        def work(session: Session) -> None:
-            session.exec(
-                delete(ProcessedEvent).where(col(ProcessedEvent.event_id).startswith(prefix))
-            )  # type: ignore[call-overload]
-
-        with_retries(self.deps.engine, work)
+        with_retries(self.deps.engine, lambda s: release(session=s, prefix=prefix))
 
     def known(self, user_id: str) -> bool:
         """Whether an active person already holds this account id on this platform."""
@@ -201,4 +177,4 @@ class TurnRunner:
 
     def _seen(self, key: str) -> bool:
         with session_scope(self.deps.engine) as session:
-            return session.get(ProcessedEvent, key) is not None
+            return seen(session=session, key=key)

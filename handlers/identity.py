@@ -1,7 +1,7 @@
 """Who is this? Matching a chat user to a `Person`.
 
-A person is matched first by the platform's own id (Slack user id, Teams Entra
-object id), which the import may already hold. The first time someone writes from
+A person is matched first by their account id on the platform they wrote from
+(`storage.chat_accounts`), which the import may already hold. The first time someone writes from
 an unmatched account we fall back to their work email (which the adapter fetched
 from the platform) and remember the platform id, so later messages need no email.
 Inactive people are treated as unknown: someone who has left must not see work.
@@ -18,14 +18,12 @@ from sqlmodel import Session, select
 
 from handlers.interaction import Interaction
 from storage.audit_log import record
+from storage.chat_accounts import account_field, address_field, by_account
 from storage.models import Person
 
 
 def _by_platform_id(*, session: Session, platform: str, user_id: str) -> Person | None:
-    column = Person.slack_user_id if platform == "slack" else Person.teams_user_id
-    return session.exec(
-        select(Person).where(column == user_id).order_by(Person.active.desc(), Person.id)  # type: ignore[arg-type,attr-defined]
-    ).first()
+    return by_account(session=session, platform=platform, account_id=user_id)
 
 
 def _by_email(*, session: Session, email: str) -> Person | None:
@@ -65,12 +63,16 @@ def resolve_person(*, session: Session, interaction: Interaction, now: datetime)
 
 
 def _link(*, session: Session, person: Person, interaction: Interaction, now: datetime) -> None:
-    """Store the platform id (and the Teams conversation) on a person matched by email."""
-    field = "slack_user_id" if interaction.platform == "slack" else "teams_user_id"
+    """Store the account id (and the address, where the platform needs one) on a person
+    matched by email."""
+    field = account_field(interaction.platform)
+    if field is None:
+        return
     before = getattr(person, field)
     setattr(person, field, interaction.user_id)
-    if interaction.platform == "teams" and interaction.conversation is not None:
-        person.teams_conversation = interaction.conversation
+    address = address_field(interaction.platform)
+    if address is not None and interaction.conversation is not None:
+        setattr(person, address, interaction.conversation)
     person.updated_at = now
     session.add(person)
     record(
@@ -89,11 +91,12 @@ def _link(*, session: Session, person: Person, interaction: Interaction, now: da
 def _refresh_conversation(
     *, session: Session, person: Person, interaction: Interaction, now: datetime
 ) -> None:
-    """Keep the Teams conversation reference current (its service URL can change)."""
-    if interaction.platform != "teams" or interaction.conversation is None:
+    """Keep a stored address current (a Teams service URL can change)."""
+    address = address_field(interaction.platform)
+    if address is None or interaction.conversation is None:
         return
-    if person.teams_conversation == interaction.conversation:
+    if getattr(person, address) == interaction.conversation:
         return
-    person.teams_conversation = interaction.conversation
+    setattr(person, address, interaction.conversation)
     person.updated_at = now
     session.add(person)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import time
 
 from reminders.jobs import Job, JobContext, JobResult
+from storage.processed_events import prune
 from storage.retention import apply_retention
 
 RUN_AT = time(2, 0)  # quiet hours: nobody is mid-audit, the outbox is idle
@@ -20,12 +21,14 @@ def _run(ctx: JobContext) -> JobResult:
     report = apply_retention(
         session=ctx.session, framework=ctx.framework, now=ctx.now, actor="scheduler"
     )
-    return JobResult(changed=report.changed, notes=tuple(report.lines()))
+    pruned = prune(session=ctx.session, now=ctx.now)
+    notes = (*report.lines(), f"{pruned} once-only request key(s) pruned")
+    return JobResult(changed=report.changed + pruned, notes=notes)
 
 
 RETENTION = Job(
     name="retention",
-    description="Anonymise old audits, delete old sent messages and audit-log rows",
+    description="Anonymise old audits; delete old sent messages, audit-log rows and request keys",
     run=_run,
     at=lambda _fw: RUN_AT,
 )

@@ -1,0 +1,52 @@
+"""Once-only keys of inbound requests: claimed with the request's effects, pruned later.
+
+A key is claimed in the same transaction as everything the request changes, so a
+platform's retry, or a concurrent copy, finds it and does nothing (`bot/turns.py`).
+Retries arrive within minutes and modal holds last seconds, so keys older than
+`KEEP_FOR` are only history; the nightly retention job prunes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, delete, func, select
+
+from storage.models import ProcessedEvent
+
+KEEP_FOR = timedelta(days=7)
+
+
+def claim(*, session: Session, key: str, now: datetime, window: timedelta | None = None) -> bool:
+    """True the first time `key` is seen (or once `window` has passed since it was);
+    False for a retry or a duplicate. Flushed at once, so a concurrent copy fails on the
+    primary key when it commits, and the whole of its turn rolls back."""
+    seen = session.get(ProcessedEvent, key)
+    if seen is None:
+        session.add(ProcessedEvent(event_id=key, received_at=now))
+        session.flush()
+        return True
+    if window is not None and seen.received_at <= now - window:
+        seen.received_at = now
+        session.add(seen)
+        session.flush()
+        return True
+    return False
+
+
+def seen(*, session: Session, key: str) -> bool:
+    return session.get(ProcessedEvent, key) is not None
+
+
+def release(*, session: Session, prefix: str) -> None:
+    """Give up every claim whose key starts with `prefix`."""
+    session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.event_id).startswith(prefix)))  # type: ignore[call-overload]
+
+
+def prune(*, session: Session, now: datetime) -> int:
+    """Delete keys older than `KEEP_FOR`; the number deleted."""
+    old = col(ProcessedEvent.received_at) < now - KEEP_FOR
+    count = int(session.exec(select(func.count()).select_from(ProcessedEvent).where(old)).one())
+    if count:
+        session.exec(delete(ProcessedEvent).where(old))  # type: ignore[call-overload]
+    return count
