@@ -15,7 +15,16 @@ from rich.table import Table
 from bench.common import BenchResult
 
 # Each module has `run() -> list[BenchResult]`.
-BENCHES: list[str] = ["imports", "allocation", "fanout", "summary", "status", "latency", "memory"]
+BENCHES: list[str] = [
+    "imports",
+    "allocation",
+    "fanout",
+    "summary",
+    "status",
+    "floor",
+    "latency",
+    "memory",
+]
 
 
 def main(argv: list[str]) -> int:

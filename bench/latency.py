@@ -24,6 +24,7 @@ server, so absolute figures depend on the machine; the ratios less so.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,14 +58,20 @@ TARGET_RATIO = 1.5
 
 def slack_requests(seeded: Seeded, slack_api_url: str) -> dict[str, Callable[[], Request]]:
     """Request makers for the three Slack kinds (signed at send time)."""
-    bodies = {
-        "slash command": command_body(slack_api_url),
-        "button click": click_body(),
-        "modal submission": submission_body(signed_allocation_key(seeded)),
+    clicks = itertools.count(1)
+    bodies: dict[str, Callable[[], bytes]] = {
+        "slash command": lambda: command_body(slack_api_url),
+        # Each click its own action_ts, as Slack sends them: none is a duplicate.
+        "button click": lambda: click_body(action_ts=f"1700000000.{next(clicks):06d}"),
+        "modal submission": lambda: submission_body(signed_allocation_key(seeded)),
     }
 
-    def maker(body: bytes) -> Callable[[], Request]:
-        return lambda: ("/slack/events", body, slack_headers(body))
+    def maker(body: Callable[[], bytes]) -> Callable[[], Request]:
+        def make() -> Request:
+            content = body()
+            return "/slack/events", content, slack_headers(content)
+
+        return make
 
     return {kind: maker(body) for kind, body in bodies.items()}
 

@@ -282,8 +282,8 @@ def _payload_body(payload: dict[str, Any]) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def click_body() -> bytes:
-    """The *My work* button on the Home tab."""
+def click_body(action_ts: str = "1700000000.000001") -> bytes:
+    """The *My work* button on the Home tab (`action_ts` tells one click from another)."""
     return _payload_body(
         {
             "type": "block_actions",
@@ -293,7 +293,15 @@ def click_body() -> bytes:
             "trigger_id": "1.2.abc",
             "container": {"type": "view", "view_id": "V0VIEW"},
             "view": {"id": "V0VIEW", "type": "home", "callback_id": ""},
-            "actions": [{"action_id": "my", "block_id": "b1", "type": "button", "value": ""}],
+            "actions": [
+                {
+                    "action_id": "my",
+                    "block_id": "b1",
+                    "type": "button",
+                    "value": "",
+                    "action_ts": action_ts,
+                }
+            ],
         }
     )
 
