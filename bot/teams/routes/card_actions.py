@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.teams import activities
-from bot.teams.routes.replies import reply_all, with_email
+from bot.teams.routes.replies import named_safely, reply_all, with_email
 from bot.teams.turn import CARD_CONTENT_TYPE, TurnRunner
 
 
@@ -30,6 +30,7 @@ def register(app: Any, turns: TurnRunner) -> None:
         activity = ctx.activity
         conversation = activities.personal_reference(activity, ctx.conversation_ref)
         interaction = await with_email(ctx, turns, activities.from_execute(activity, conversation))
+        interaction = named_safely(interaction)
         rendered = await turns.run(interaction)
         await reply_all(ctx, rendered[1:])
         return InvokeResponse(status=200, body=invoke_body(rendered[0] if rendered else None))

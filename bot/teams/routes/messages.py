@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from bot.teams import activities
-from bot.teams.routes.replies import reply_all, with_email
+from bot.teams.routes.replies import named_safely, reply_all, with_email
 from bot.teams.turn import TurnRunner
 
 log = logging.getLogger(__name__)
@@ -21,5 +21,5 @@ def register(app: Any, turns: TurnRunner) -> None:
         if interaction is None:
             log.info("teams: message %s has nothing to act on", activity.id)
             return
-        interaction = await with_email(ctx, turns, interaction)
+        interaction = named_safely(await with_email(ctx, turns, interaction))
         await reply_all(ctx, await turns.run(interaction))

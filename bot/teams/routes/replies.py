@@ -1,4 +1,4 @@
-"""What the routes share: finding a newcomer's email, and sending rendered replies."""
+"""What the routes share: finding a newcomer's email, naming what was asked, sending replies."""
 
 from __future__ import annotations
 
@@ -6,10 +6,36 @@ import dataclasses
 import logging
 from typing import Any
 
+from bot.logsafe import UNKNOWN, safe_word
 from bot.teams.turn import Rendered, TurnRunner, message_json
 from handlers.interaction import Interaction
 
 log = logging.getLogger(__name__)
+
+
+def known_words() -> frozenset[str]:
+    """Every command word, button id and form id the handlers answer to."""
+    from handlers import router
+
+    router.load_conversations()
+    return frozenset({*router.COMMANDS, *router.ACTIONS, *router.SUBMISSIONS})
+
+
+def named_safely(interaction: Interaction) -> Interaction:
+    """`interaction` with a name the bot knows, or none: the name is logged downstream.
+
+    A typed first word that is not a command goes back into the text (the router reads
+    a free-text message's first word itself, so the answer is the same), and a button
+    or form id nobody registered becomes "-" (it is refused the same way). What stays
+    in `name` is then always a known word, never an email or a forged log line.
+    """
+    known = known_words()
+    if interaction.name == safe_word(interaction.name, known):
+        return interaction
+    if interaction.kind in {"command", "message"}:
+        text = f"{interaction.name} {interaction.text}".strip()
+        return dataclasses.replace(interaction, name="", text=text)
+    return dataclasses.replace(interaction, name=UNKNOWN)
 
 
 async def with_email(ctx: Any, turns: TurnRunner, interaction: Interaction) -> Interaction:
