@@ -32,5 +32,5 @@ def register(app: Any, turns: TurnRunner) -> None:
         interaction = await with_email(ctx, turns, activities.from_execute(activity, conversation))
         interaction = named_safely(interaction)
         rendered = await turns.run(interaction)
-        await reply_all(ctx, rendered[1:])
+        await reply_all(ctx, rendered[1:], turns)
         return InvokeResponse(status=200, body=invoke_body(rendered[0] if rendered else None))

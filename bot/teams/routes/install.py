@@ -23,7 +23,7 @@ def register(app: Any, turns: TurnRunner) -> None:
         activity = ctx.activity
         conversation = activities.personal_reference(activity, ctx.conversation_ref)
         interaction = await with_email(ctx, turns, activities.installed(activity, conversation))
-        await reply_all(ctx, await turns.run(interaction))
+        await reply_all(ctx, await turns.run(interaction), turns)
 
     @app.on_conversation_update
     async def on_conversation_update(ctx: Any) -> None:

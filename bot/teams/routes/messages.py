@@ -22,4 +22,4 @@ def register(app: Any, turns: TurnRunner) -> None:
             log.info("teams: message %s has nothing to act on", activity.id)
             return
         interaction = named_safely(await with_email(ctx, turns, interaction))
-        await reply_all(ctx, await turns.run(interaction))
+        await reply_all(ctx, await turns.run(interaction), turns)
