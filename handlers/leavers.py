@@ -1,0 +1,207 @@
+"""A leaver's open work, handed on after `import staff --sync` deactivates them.
+
+Nothing of theirs may wait for nobody. Inside the import's transaction:
+
+- each open allocation (a learning conversation, a moderation slot) goes through the
+  same flow as *Can't do this one*: released, the engine proposes a replacement, and
+  every QA lead is asked to *Confirm* it or *Pick another* (handlers/allocation.py and
+  handlers/allocation_lead.py; the buttons are theirs, so this module adds none);
+- each open moderation is re-owned to the QA lead, who moderates or passes it on;
+- each escalation they must answer and each action they own is re-owned to their
+  line manager, or the QA lead when they have none (or theirs has left too);
+
+then each QA lead gets one message listing all of it and who owns what now. Every
+message goes through the outbox with an idempotency key, so running the import again
+(the person is already inactive then) sends nothing more. Logs carry ids only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from handlers.allocation_messages import queue_proposal, tz_of
+from qa.framework import Framework
+from storage.allocation_changes import propose, qa_leads, release
+from storage.allocations import PROPOSED
+from storage.audit_log import record
+from storage.imports.staff_leavers import LeaverWork, OpenItem
+from storage.models import Allocation, Escalation, Moderation, Person, Recommendation
+from storage.outbox import Message, enqueue
+
+log = logging.getLogger(__name__)
+
+ACTOR = "cli:import"
+CATEGORY = "other"  # of DECLINE_REASONS: the engine may offer the case to anyone eligible
+WORDS = "they have left (no longer in the staff list)"
+TEMPLATE = "leaver_handover"
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What became of one leaver's work: for the QA leads' message."""
+
+    leaver: Person
+    heir: Person | None  # who now owns their escalations and actions
+    lines: list[dict[str, Any]]
+
+    def context(self, lead: Person) -> dict[str, Any]:
+        return {
+            "leaver": self.leaver.name,
+            "heir": self.heir.name if self.heir else None,
+            "heir_is_you": self.heir is not None and self.heir.id == lead.id,
+            "heir_is_manager": self.heir is not None
+            and self.heir.id == self.leaver.line_manager_id,
+            "items": self.lines,
+            "proposals": sum(1 for line in self.lines if line["kind"] == "allocation"),
+        }
+
+
+def _heir(session: Session, leaver: Person, leads: list[Person]) -> Person | None:
+    """The leaver's line manager if still active, else the first QA lead."""
+    if leaver.line_manager_id is not None:
+        manager = session.get(Person, leaver.line_manager_id)
+        if manager is not None and manager.active:
+            return manager
+    return leads[0] if leads else None
+
+
+def _line(item: OpenItem, outcome: str) -> dict[str, Any]:
+    return {"kind": item.kind, "reference": item.reference, "what": item.what, "outcome": outcome}
+
+
+def _reown(
+    session: Session,
+    row: Escalation | Recommendation | Moderation,
+    *,
+    field: str,
+    to: Person,
+    record_type: str,
+    now: datetime,
+) -> None:
+    before = getattr(row, field)
+    setattr(row, field, to.id)
+    session.add(row)
+    record(
+        session=session,
+        now=now,
+        action=f"{record_type}.reassigned",
+        record_type=record_type,
+        record_id=row.id or 0,
+        actor=ACTOR,
+        actor_id=None,
+        before={field: before},
+        after={field: to.id, "reason": "leaver"},
+    )
+
+
+def _allocation(
+    session: Session, framework: Framework, item: OpenItem, now: datetime
+) -> tuple[str, int]:
+    """Release and propose, as *Can't do this one* does; (what happened, messages queued)."""
+    row = session.get(Allocation, item.id)
+    if row is None:
+        return "no longer open", 0
+    if row.status == PROPOSED:
+        return "it was proposed to them: use Pick another in that request", 0
+    release(
+        session=session,
+        allocation=row,
+        category=CATEGORY,
+        words=WORDS,
+        now=now,
+        actor=ACTOR,
+        actor_id=None,
+    )
+    proposal = propose(
+        session=session,
+        framework=framework,
+        released=row,
+        category=CATEGORY,
+        now=now,
+        tz=tz_of(now),
+        actor=ACTOR,
+        actor_id=None,
+    )
+    queued = queue_proposal(session, framework, row, proposal, now)
+    if proposal is None:
+        return "nobody eligible is free: I've asked you to pick someone", queued
+    taker = session.get(Person, proposal.person_id)
+    return f"proposed to {taker.name if taker else 'someone'}: confirm it in my message", queued
+
+
+def _hand_on_one(
+    session: Session, framework: Framework, work: LeaverWork, leads: list[Person], now: datetime
+) -> tuple[Handover | None, int]:
+    """(what became of the work, proposal messages queued)."""
+    leaver = session.get(Person, work.person_id)
+    if leaver is None:
+        return None, 0
+    queued = 0
+    heir = _heir(session, leaver, leads)
+    moderator = leads[0] if leads else heir
+    lines: list[dict[str, Any]] = []
+    for item in work.items:
+        if item.kind == "allocation":
+            outcome, asked = _allocation(session, framework, item, now)
+            queued += asked
+        elif item.kind == "moderation":
+            outcome = _reown_item(session, Moderation, item, "moderator_id", moderator, now)
+        elif item.kind == "escalation":
+            outcome = _reown_item(session, Escalation, item, "owner_id", heir, now)
+        else:
+            outcome = _reown_item(session, Recommendation, item, "owner_id", heir, now)
+        lines.append(_line(item, outcome))
+    return Handover(leaver=leaver, heir=heir, lines=lines), queued
+
+
+def _reown_item(
+    session: Session,
+    model: type[Escalation] | type[Recommendation] | type[Moderation],
+    item: OpenItem,
+    field: str,
+    to: Person | None,
+    now: datetime,
+) -> str:
+    found = session.get(model, item.id)
+    row = found if isinstance(found, Escalation | Recommendation | Moderation) else None
+    if row is None:
+        return "no longer open"
+    if to is None:
+        return "nobody to take it on: add a QA lead"
+    record_type = "recommendation" if model is Recommendation else model.__name__.lower()
+    _reown(session, row, field=field, to=to, record_type=record_type, now=now)
+    return f"now {to.name}'s"
+
+
+def hand_on(
+    session: Session, leavers: list[LeaverWork], now: datetime, *, framework: Framework
+) -> int:
+    """Hand on every leaver's open work and tell each QA lead; how many messages were queued.
+
+    Runs in the import's transaction (a `storage.imports.staff_leavers.LeaverHook`),
+    after the leavers were deactivated, so the engine no longer offers them anything.
+    """
+    leads = qa_leads(session=session, framework=framework)
+    queued = 0
+    for work in leavers:
+        handover, asked = _hand_on_one(session, framework, work, leads, now)
+        queued += asked
+        if handover is None:
+            continue
+        for lead in leads:
+            key = f"leaver:{work.person_id}:{lead.id}:{now.date().isoformat()}"
+            message = Message(TEMPLATE, key, handover.context(lead), person_id=lead.id)
+            queued += enqueue(session=session, message=message, now=now)
+        log.info(
+            "leaver %s: %d open item(s) handed on; heir %s; %d QA lead(s) told",
+            work.person_id,
+            len(work.items),
+            handover.heir.id if handover.heir else "-",
+            len(leads),
+        )
+    return queued
