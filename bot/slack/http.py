@@ -22,9 +22,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.context import BoltContext
+from slack_bolt.request.internals import build_context
 from starlette.concurrency import run_in_threadpool
 
-from bot.body_limits import MAX_BODY_BYTES, MAX_DEPTH, too_deep
+from bot.body_limits import MAX_BODY_BYTES, MAX_DEPTH, too_deep, without_lone_surrogates
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,18 @@ def nests_too_deeply(body: bytes) -> bool:
     return any(too_deep(value) for value in fields.get("payload", []))
 
 
+def _replace_lone_surrogates(request: BoltRequest) -> None:
+    """Replace lone surrogates (valid as JSON escapes, not encodable) in the parsed payload.
+
+    Left in, a reply quoting the text fails to encode after the work is done and is
+    lost. The raw body (which Bolt verifies the signature over) stays as it came.
+    """
+    cleaned = without_lone_surrogates(request.body)
+    if cleaned != request.body:
+        request.body = cleaned
+        request.context = build_context(BoltContext({}), cleaned)
+
+
 def _bad_request(problem: str) -> JSONResponse:
     log.warning("slack: rejected a request: %s", problem)
     return JSONResponse({"ok": False, "error": problem}, status_code=400)
@@ -185,6 +199,7 @@ def add_events_route(api: FastAPI, bolt: App, signing_secret: str) -> None:
         problem = payload_problem(bolt_request.body)
         if problem is not None:
             return _bad_request(problem)
+        _replace_lone_surrogates(bolt_request)
         try:
             bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
         except Exception as exc:  # noqa: BLE001 - a payload Bolt cannot handle is a 400

@@ -11,6 +11,7 @@ does not validate is refused before the body is parsed at all; an activity with 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -121,6 +122,39 @@ def test_slack_still_takes_a_payload_nested_as_deep_as_real_ones(
         )
 
     assert answer.status_code == 200
+
+
+def test_a_slack_reply_quoting_a_lone_surrogate_is_delivered(
+    db_url: str, engine: Engine, now: datetime
+) -> None:
+    add_person(engine, now, slack_user_id="U1LEAD")
+    event = {
+        "type": "event_callback",
+        "event_id": "EvSurrogate",
+        "event_time": int(time.time()),
+        "team_id": "T0",
+        "event": {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DU1LEAD",
+            "user": "U1LEAD",
+            "text": "\ud800zzz please",
+            "ts": "1.1",
+        },
+    }
+    body = json.dumps(event).encode()  # the lone surrogate travels as the escape "\ud800"
+    with FakeSlack() as slack, slack_client(db_url, engine, now, slack.url) as client:
+        answer = client.post(
+            "/slack/events",
+            content=body,
+            headers=slack_headers(body, content_type="application/json"),
+        )
+        assert client.app.state.slack_executor.wait_idle(10)
+        sent = slack.calls_to("chat.postMessage")
+
+    assert answer.status_code == 200
+    assert len(sent) == 1  # the help reply, saying what it did not catch
+    assert "\ufffdzzz" in json.dumps(sent[0].params, ensure_ascii=False)
 
 
 # -- Teams -------------------------------------------------------------------------------
