@@ -249,21 +249,36 @@ def _grew_only_by_retry_guards(before: dict[str, int], engine: Engine) -> None:
     assert {**after, "outboxmessage": after["outboxmessage"] - replies} == before
 
 
+def _slack_hostile_case(client: Any, engine: Engine, request: tuple[list[bytes], str]) -> None:
+    bodies, content_type = request
+    before = _without_retry_guard(row_counts(engine))
+    for body in bodies:
+        response = client.post(
+            "/slack/events", content=body, headers=slack_headers(body, content_type=content_type)
+        )
+        assert response.status_code < 500, response.text[:300]
+        assert "Traceback" not in response.text
+    assert client.app.state.slack_executor.wait_idle(10), "listeners still running"
+    _grew_only_by_retry_guards(before, engine)
+
+
+def _teams_hostile_case(client: Any, engine: Engine, bodies: list[bytes]) -> None:
+    before = _without_retry_guard(row_counts(engine))
+    for body in bodies:
+        response = client.post(
+            "/api/messages", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code < 500, response.text[:300]
+        assert "Traceback" not in response.text
+    _grew_only_by_retry_guards(before, engine)
+
+
 @QUICK
 @given(request=hostile_slack_requests())
 def test_slack_answers_hostile_bodies_without_a_5xx_or_a_traceback(
     slack_api: Any, engine: Engine, request: tuple[list[bytes], str]
 ) -> None:
-    bodies, content_type = request
-    before = _without_retry_guard(row_counts(engine))
-    for body in bodies:
-        response = slack_api.post(
-            "/slack/events", content=body, headers=slack_headers(body, content_type=content_type)
-        )
-        assert response.status_code < 500, response.text[:300]
-        assert "Traceback" not in response.text
-    assert slack_api.app.state.slack_executor.wait_idle(10), "listeners still running"
-    _grew_only_by_retry_guards(before, engine)
+    _slack_hostile_case(slack_api, engine, request)
 
 
 @QUICK
@@ -271,12 +286,22 @@ def test_slack_answers_hostile_bodies_without_a_5xx_or_a_traceback(
 def test_teams_answers_hostile_bodies_without_a_5xx_or_a_traceback(
     teams_api: Any, connector: FakeConnector, engine: Engine, data: st.DataObject
 ) -> None:
-    bodies = data.draw(hostile_teams_bodies(connector.url))
-    before = _without_retry_guard(row_counts(engine))
-    for body in bodies:
-        response = teams_api.post(
-            "/api/messages", content=body, headers={"Content-Type": "application/json"}
-        )
-        assert response.status_code < 500, response.text[:300]
-        assert "Traceback" not in response.text
-    _grew_only_by_retry_guards(before, engine)
+    _teams_hostile_case(teams_api, engine, data.draw(hostile_teams_bodies(connector.url)))
+
+
+@pytest.mark.slow
+@SLOW
+@given(request=hostile_slack_requests())
+def test_slack_hostile_bodies_fuzzed_at_length(
+    slack_api: Any, engine: Engine, request: tuple[list[bytes], str]
+) -> None:
+    _slack_hostile_case(slack_api, engine, request)
+
+
+@pytest.mark.slow
+@SLOW
+@given(data=st.data())
+def test_teams_hostile_bodies_fuzzed_at_length(
+    teams_api: Any, connector: FakeConnector, engine: Engine, data: st.DataObject
+) -> None:
+    _teams_hostile_case(teams_api, engine, data.draw(hostile_teams_bodies(connector.url)))
