@@ -6,7 +6,9 @@ Nothing of theirs may wait for nobody. Inside the import's transaction:
   same flow as *Can't do this one*: released, the engine proposes a replacement, and
   every QA lead is asked to *Confirm* it or *Pick another* (handlers/allocation.py and
   handlers/allocation_lead.py; the buttons are theirs, so this module adds none);
-- each open moderation is re-owned to the QA lead, who moderates or passes it on;
+- each open moderation goes to another moderator the moderation engine picks (same
+  rules: role, capacity, nobody too close to the audit, not already on its panel), who
+  is sent the usual request; the QA lead takes it when nobody is free;
 - each escalation they must answer and each action they own is re-owned to their
   line manager, or the QA lead when they have none (or theirs has left too);
 
@@ -22,15 +24,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from handlers.allocation_messages import queue_proposal, tz_of
+from qa.calendar import Month
 from qa.framework import Framework
+from qa.moderation import Selected, assign
 from storage.allocation_changes import propose, qa_leads, release
 from storage.allocations import PROPOSED
 from storage.audit_log import record
 from storage.imports.staff_leavers import LeaverWork, OpenItem
-from storage.models import Allocation, Escalation, Moderation, Person, Recommendation
+from storage.models import Allocation, Audit, Escalation, Moderation, Person, Recommendation
+from storage.moderation_inputs import assignment_history, local_date, moderators, submitted_audits
+from storage.moderation_messages import request_context, request_key
+from storage.moderations import ASSIGNED, OPEN
 from storage.outbox import Message, enqueue
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,7 @@ ACTOR = "cli:import"
 CATEGORY = "other"  # of DECLINE_REASONS: the engine may offer the case to anyone eligible
 WORDS = "they have left (no longer in the staff list)"
 TEMPLATE = "leaver_handover"
+MODERATION_REASON = "its moderator has left"
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,65 @@ def _allocation(
     return f"proposed to {taker.name if taker else 'someone'}: confirm it in my message", queued
 
 
+def _new_moderator(
+    session: Session, framework: Framework, row: Moderation, now: datetime
+) -> Person | None:
+    """Who the moderation engine would give this audit to now, leaving out its panel."""
+    audit = session.get(Audit, row.audit_id)
+    if audit is None or audit.id is None:
+        return None
+    tz = tz_of(now)
+    today = local_date(now, tz)
+    month = Month.of(today)
+    subs = submitted_audits(session=session, audits=[audit], tz=tz)
+    if not subs:
+        return None
+    panel = set(
+        session.exec(
+            select(Moderation.moderator_id)
+            .where(Moderation.audit_id == audit.id)
+            .where(col(Moderation.status).in_(OPEN))
+        ).all()
+    )
+    pool = [
+        m
+        for m in moderators(session=session, framework=framework, month=month, today=today)
+        if m.id not in panel
+    ]
+    result = assign(
+        framework,
+        month,
+        [Selected(audit.id, MODERATION_REASON, "always")],
+        subs,
+        pool,
+        assignment_history(session=session, month=month),
+    )
+    chosen = next(iter(result.assigned), None)
+    return session.get(Person, chosen.moderator_id) if chosen is not None else None
+
+
+def _moderation(
+    session: Session, framework: Framework, item: OpenItem, lead: Person | None, now: datetime
+) -> tuple[str, int]:
+    """Another moderator starts it afresh and is asked as usual; else the QA lead owns it."""
+    row = session.get(Moderation, item.id)
+    if row is None:
+        return "no longer open", 0
+    new = _new_moderator(session, framework, row, now)
+    if new is None:
+        outcome = _reown_item(session, Moderation, item, "moderator_id", lead, now)
+        return outcome + " (no other moderator is free)", 0
+    _reown(session, row, field="moderator_id", to=new, record_type="moderation", now=now)
+    row.status, row.step, row.answers = ASSIGNED, "grades", {}  # their draft was theirs
+    session.add(row)
+    context = request_context(session, framework, row, reason=MODERATION_REASON)
+    key = f"{request_key(row)}:to:{new.id}"
+    message = Message("moderation_request", key, context, person_id=new.id)
+    return f"now {new.name}'s (asked to moderate it)", int(
+        enqueue(session=session, message=message, now=now)
+    )
+
+
 def _hand_on_one(
     session: Session, framework: Framework, work: LeaverWork, leads: list[Person], now: datetime
 ) -> tuple[Handover | None, int]:
@@ -150,7 +217,8 @@ def _hand_on_one(
             outcome, asked = _allocation(session, framework, item, now)
             queued += asked
         elif item.kind == "moderation":
-            outcome = _reown_item(session, Moderation, item, "moderator_id", moderator, now)
+            outcome, asked = _moderation(session, framework, item, moderator, now)
+            queued += asked
         elif item.kind == "escalation":
             outcome = _reown_item(session, Escalation, item, "owner_id", heir, now)
         else:
