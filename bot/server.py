@@ -8,6 +8,7 @@ import uvicorn
 
 from bot.app import build_app
 from bot.deps import Deps
+from bot.logsafe import install as install_safe_logging
 from bot.settings import Settings
 from qa.framework import Framework
 from storage.db import make_engine
@@ -27,13 +28,17 @@ def quiet_libraries(level: str) -> None:
         logging.getLogger(name).setLevel(floor)
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
 def configure_logging(level: str) -> None:
-    """Logs carry ids and outcomes, never names or free text (see docs/data-protection.md)."""
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        force=True,
-    )
+    """Logs carry ids and outcomes, never names or free text (see docs/data-protection.md).
+
+    Every record goes through `bot.logsafe`: one line each, control characters
+    escaped and arguments capped, whichever library logged it.
+    """
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT, force=True)
+    install_safe_logging(LOG_FORMAT)
     quiet_libraries(level)
 
 
@@ -48,5 +53,8 @@ def run_server(settings: Settings, framework: Framework) -> None:
         port=settings.port,
         log_level=settings.log_level.lower(),
         access_log=False,  # request lines can carry ids we prefer not to log at INFO
+        # uvicorn's own loggers propagate to the root handler configure_logging made
+        # safe, instead of getting handlers of their own that would print raw lines.
+        log_config=None,
         timeout_graceful_shutdown=10,
     )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlmodel import Session
 
 from bot.commands.common import (
     console,
@@ -26,6 +28,8 @@ from bot.commands.common import (
     open_database,
 )
 from storage.imports import ImportRejected, ImportResult, import_cases, import_staff
+from storage.imports.staff import StaffImportResult
+from storage.imports.staff_leavers import LeaverWork
 
 app = typer.Typer(
     help="Load people (staff.csv) or cases (cases.csv). All or nothing: a file with any "
@@ -108,14 +112,44 @@ def _print_result(r: ImportResult) -> None:
         _say("What would change (a sample):" if r.dry_run else "What changed (a sample):")
         for change in r.changes:
             _say(f"  {change}")
+    if isinstance(r, StaffImportResult):
+        _print_leavers(r)
     if r.warnings:
         _say(f"{len(r.warnings)} warning(s); these do not stop the import:")
         for w in r.warnings:
             _say(f"  {w}")
 
 
+def _print_leavers(r: StaffImportResult) -> None:
+    """Each open item of each person deactivated, and (after a real sync) who was told."""
+    if not r.leavers:
+        return
+    verb = "would be deactivated" if r.dry_run else "deactivated"
+    _say(f"Open work of the {len(r.leavers)} person(s) {verb}:")
+    for work in r.leavers:
+        _say(f"  {work.email}:")
+        for item in work.items:
+            _say(f"    {item}")
+    if r.dry_run:
+        _say(
+            "Without --dry-run, each allocation is offered to a replacement for the QA lead "
+            "to confirm, and escalations and actions go to the line manager (else the QA lead)."
+        )
+    else:
+        _say(
+            f"Handed on: {r.told} message(s) queued for the QA lead(s), who confirm "
+            "each replacement in chat."
+        )
+
+
 def _run(
-    importer: Callable[..., ImportResult], path: Path, *, dry_run: bool, sync: bool, as_json: bool
+    importer: Callable[..., ImportResult],
+    path: Path,
+    *,
+    dry_run: bool,
+    sync: bool,
+    as_json: bool,
+    **extra: Any,
 ) -> None:
     settings = load_settings()
     framework = load_configured_framework(settings)
@@ -132,6 +166,7 @@ def _run(
             sync=sync,
             dry_run=dry_run,
             progress=progress,
+            **extra,
         )
     except ImportRejected as exc:
         progress.close()
@@ -165,7 +200,15 @@ def staff(
 ) -> None:
     """Load people from staff.csv: email,name,roles,team,service,line_manager_email,
     capacity,slack_user_id,teams_user_id. Teams and services come from it too."""
-    _run(import_staff, path, dry_run=dry_run, sync=sync, as_json=as_json)
+    from handlers.leavers import hand_on
+
+    settings = load_settings()
+    framework = load_configured_framework(settings)
+
+    def on_leavers(session: Session, leavers: list[LeaverWork], at: datetime) -> int:
+        return hand_on(session, leavers, at, framework=framework, tz=settings.tz)
+
+    _run(import_staff, path, dry_run=dry_run, sync=sync, as_json=as_json, on_leavers=on_leavers)
 
 
 @app.command("cases")

@@ -16,16 +16,20 @@ import logging
 import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.context import BoltContext
+from slack_bolt.request.internals import build_context
 from starlette.concurrency import run_in_threadpool
+
+from bot.body_limits import MAX_BODY_BYTES, MAX_DEPTH, too_deep, without_lone_surrogates
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_000_000
 MAX_CLOCK_SKEW_SECONDS = 300  # what Slack documents and Bolt enforces
 
 
@@ -129,6 +133,36 @@ def payload_problem(body: Any) -> str | None:
     return None
 
 
+def nests_too_deeply(body: bytes) -> bool:
+    """JSON (the body, or the `payload=` field of a form) nested deeper than real payloads.
+
+    Judged on the text before Bolt parses it: its JSON parser recurses, and a deep
+    enough body would end in a RecursionError (a 500) instead of a 400. Both readings
+    are checked whatever the content type says, as Bolt itself tries both.
+    """
+    if too_deep(body):
+        return True
+    if b"payload" not in body:
+        return False
+    try:
+        fields = parse_qs(body.decode("utf-8"), max_num_fields=1000)
+    except (UnicodeDecodeError, ValueError):
+        return False  # refused as unparseable next
+    return any(too_deep(value) for value in fields.get("payload", []))
+
+
+def _replace_lone_surrogates(request: BoltRequest) -> None:
+    """Replace lone surrogates (valid as JSON escapes, not encodable) in the parsed payload.
+
+    Left in, a reply quoting the text fails to encode after the work is done and is
+    lost. The raw body (which Bolt verifies the signature over) stays as it came.
+    """
+    cleaned = without_lone_surrogates(request.body)
+    if cleaned != request.body:
+        request.body = cleaned
+        request.context = build_context(BoltContext({}), cleaned)
+
+
 def _bad_request(problem: str) -> JSONResponse:
     log.warning("slack: rejected a request: %s", problem)
     return JSONResponse({"ok": False, "error": problem}, status_code=400)
@@ -145,17 +179,27 @@ def add_events_route(api: FastAPI, bolt: App, signing_secret: str) -> None:
         if not signature_ok(secret, body, request.headers, now=time.time()):
             log.warning("slack: rejected a request with a missing, stale or wrong signature")
             return JSONResponse({"ok": False, "error": "invalid signature"}, status_code=401)
+        if nests_too_deeply(body):
+            return _bad_request(f"the body nests deeper than {MAX_DEPTH} levels")
         try:
             text = body.decode("utf-8")
             headers: dict[str, str | Sequence[str]] = {
                 k: request.headers.getlist(k) for k in request.headers
             }
             bolt_request = BoltRequest(body=text, query=dict(request.query_params), headers=headers)
-        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, LookupError) as exc:
+        except (
+            UnicodeDecodeError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            LookupError,
+            RecursionError,
+        ) as exc:
             return _bad_request(f"the body could not be parsed ({type(exc).__name__})")
         problem = payload_problem(bolt_request.body)
         if problem is not None:
             return _bad_request(problem)
+        _replace_lone_surrogates(bolt_request)
         try:
             bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
         except Exception as exc:  # noqa: BLE001 - a payload Bolt cannot handle is a 400

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 def digest(*parts: str | None) -> str:
     """Stored once-only keys are hashed: a routing key is long, only identity matters."""
-    return hashlib.sha256("\0".join(p or "" for p in parts).encode()).hexdigest()[:32]
+    raw = "\0".join(p or "" for p in parts).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(raw).hexdigest()[:32]
 
 
 MODAL_PREFIX = "slack:open:"

@@ -72,7 +72,8 @@ def activity_key(activity: Any) -> str | None:
     if not activity_id:
         return None
     conversation_id = getattr(getattr(activity, "conversation", None), "id", "") or ""
-    digest = hashlib.sha256(f"{conversation_id}\0{activity_id}".encode()).hexdigest()
+    raw = f"{conversation_id}\0{activity_id}".encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(raw).hexdigest()
     return f"teams:{digest[:32]}"
 
 

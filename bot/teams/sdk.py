@@ -82,7 +82,9 @@ def build_app(api: FastAPI, settings: Settings) -> App:
         "tenant_id": settings.teams_tenant_id,
         "dangerously_allow_unauthenticated_requests": settings.teams_playground,
         "http_server_adapter": StrictFastAPIAdapter(
-            api, auth_required=not settings.teams_playground
+            api,
+            auth_required=not settings.teams_playground,
+            token_validator=_token_validator(settings),
         ),
         "cloud": cloud_for(settings),
         "state": False,
@@ -97,6 +99,21 @@ def build_app(api: FastAPI, settings: Settings) -> App:
     finally:
         os.environ.update(saved)
     return app  # type: ignore[no-any-return]
+
+
+def _token_validator(settings: Settings) -> Any | None:
+    """The SDK's own inbound token validator, for the adapter to check tokens before parsing.
+
+    The same class, app id and cloud the SDK uses after parsing, so both agree on what
+    a valid token is; None in playground mode or without a client id.
+    """
+    if settings.teams_playground or not settings.teams_client_id:
+        return None
+    _import_app_module()  # first, so the package is imported with dotenv loading off
+    with _quiet_sdk():
+        from microsoft_teams.apps.auth import InboundActivityTokenValidator
+
+        return InboundActivityTokenValidator(settings.teams_client_id, cloud=cloud_for(settings))
 
 
 # The SDK falls back to these when an option is unset; our settings are the only source.

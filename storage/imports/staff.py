@@ -3,12 +3,16 @@
 Email is a person's identity, so a re-import updates the person in place when they
 move team, change role or get a new line manager; a team named under a different
 service moves with its history intact. Nothing is deleted: `sync` deactivates the
-people, teams and services the file no longer names. The whole file is checked
-before the one transaction that writes it, so a bad file changes nothing.
+people, teams and services the file no longer names, and lists the open work of each
+person it deactivates (storage/imports/staff_leavers.py); after a real sync the
+caller's `on_leavers` hook hands that work on in the same transaction. The whole
+file is checked before the one transaction that writes it, so a bad file changes
+nothing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +27,25 @@ from storage.imports.csvfile import read_table
 from storage.imports.findings import Findings, ImportRejected
 from storage.imports.org import Org, load_org
 from storage.imports.plan import Diff, ImportResult, State, audit_entries, diff, result
+from storage.imports.staff_leavers import LeaverHook, LeaverWork, open_work
 from storage.imports.staff_rows import STAFF_COLUMNS, STAFF_REQUIRED, CheckedStaff, check_staff
 
 ACTOR = "cli:import"
+
+
+@dataclass(frozen=True)
+class StaffImportResult(ImportResult):
+    """An `ImportResult` that also lists the open work of each person deactivated."""
+
+    leavers: list[LeaverWork] = field(default_factory=list)
+    told: int = 0  # messages queued by the `on_leavers` hook (0 on a dry run)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **super().as_dict(),
+            "leavers": [w.as_dict() for w in self.leavers],
+            "leavers_told": self.told,
+        }
 
 
 def _check_managers(checked: CheckedStaff, org: Org, *, sync: bool, found: Findings) -> None:
@@ -183,11 +203,13 @@ def import_staff(
     dry_run: bool = False,
     progress: Progress | None = None,
     file: str | None = None,
-) -> ImportResult:
+    on_leavers: LeaverHook | None = None,
+) -> StaffImportResult:
     """Check the whole of staff.csv, then write it in one transaction (or, dry, don't).
 
     Raises `ImportRejected` listing every problem when the file cannot be imported;
-    the database is then untouched.
+    the database is then untouched. `on_leavers` runs after a real write, in its
+    transaction, with the open work of the people deactivated (when there is any).
     """
     label = file or (source.name if isinstance(source, Path) else "staff.csv")
     found = Findings(label)
@@ -196,19 +218,24 @@ def import_staff(
     )
     checked = check_staff(table, framework, found, progress)
 
-    def work(session: Session) -> list[Diff]:
+    def work(session: Session) -> tuple[list[Diff], list[LeaverWork], int]:
         org = load_org(session.connection())
         cross = Findings(label)  # fresh on each attempt: with_retries may run this twice
         _check_managers(checked, org, sync=sync, found=cross)
         if found.problems or cross.problems:
             raise ImportRejected(found.problems + cross.problems)
         people, teams, services = _plan(checked, org, sync=sync)
+        leavers = open_work(session, [i for i, _k, _s in people.deactivates])
+        told = 0
         if not dry_run and (people.changed or teams.changed or services.changed):
             _apply(session, org, people, teams, services, now=now, progress=progress)
-        return [people, teams, services]
+            if leavers and on_leavers is not None:
+                session.expire_all()  # the bulk writes bypassed the session's objects
+                told = on_leavers(session, leavers, now)
+        return [people, teams, services], leavers, told
 
-    diffs = with_retries(engine, work)
-    return result(
+    diffs, leavers, told = with_retries(engine, work)
+    base = result(
         kind="staff",
         file=label,
         rows=len(table.rows),
@@ -217,3 +244,5 @@ def import_staff(
         diffs=diffs,
         warnings=found.warnings,
     )
+    values = {f.name: getattr(base, f.name) for f in fields(base)}
+    return StaffImportResult(**values, leavers=leavers, told=told)

@@ -202,3 +202,54 @@ def test_staff_files_fuzzed_at_length(staffed: Engine, now: datetime, source: by
 @given(source=csv_files(case_row, CASE_COLUMNS))
 def test_cases_files_fuzzed_at_length(staffed: Engine, now: datetime, source: bytes) -> None:
     _all_or_nothing(staffed, now, import_cases, "case", source)
+
+
+# -- hostile files: control characters, lone surrogates, duplicates, size ------------------
+
+HOSTILE_CELLS = st.one_of(
+    st.lists(st.integers(0, 0x1F).map(chr), min_size=1, max_size=4).map("".join),
+    st.integers(0xD800, 0xDFFF).map(lambda c: f"a{chr(c)}b"),  # not encodable as UTF-8
+    st.sampled_from(["\u2028", "\x7f", "\ufeff", "\u202e", "Jayden\nSmith"]),
+    st.sampled_from([5000, 70_000]).map(lambda n: "N" * n),
+)
+
+
+@st.composite
+def hostile_files(
+    draw: st.DrawFn,
+    row: Callable[[], st.SearchStrategy[dict[str, str]]],
+    columns: list[str],
+    key: str,
+) -> bytes:
+    """Real columns and rows, with hostile cells, duplicated keys and a row repeated."""
+    rows = draw(st.lists(row(), min_size=1, max_size=5))
+    if draw(st.booleans()):
+        rows.append(dict(rows[0]))  # the same row twice
+    if draw(st.booleans()) and len(rows) > 1:
+        rows[-1] = {**rows[-1], key: rows[0][key]}  # a different row, the same key
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for values in rows:
+        cells = [values.get(c, "") for c in columns]
+        for _ in range(draw(st.integers(0, 2))):
+            cells[draw(st.integers(0, len(cells) - 1))] = draw(HOSTILE_CELLS)
+        writer.writerow(cells)
+    # Lone surrogates are written as the bytes a broken exporter would produce.
+    return out.getvalue().encode("utf-8", "surrogatepass")
+
+
+@QUICK
+@given(source=hostile_files(staff_row, STAFF_COLUMNS, "email"))
+def test_a_hostile_staff_file_is_imported_whole_or_rejected_untouched(
+    staffed: Engine, now: datetime, source: bytes
+) -> None:
+    _all_or_nothing(staffed, now, import_staff, "person", source)
+
+
+@QUICK
+@given(source=hostile_files(case_row, CASE_COLUMNS, "case_reference"))
+def test_a_hostile_cases_file_is_imported_whole_or_rejected_untouched(
+    staffed: Engine, now: datetime, source: bytes
+) -> None:
+    _all_or_nothing(staffed, now, import_cases, "case", source)

@@ -526,3 +526,79 @@ def test_a_bad_file_leaves_the_database_byte_identical(
     problems(engine, write(tmp_path, *bad), now, sync=True)
 
     assert fingerprint(engine, db_url) == before
+
+
+# -- leavers: the open work of each person --sync deactivates ------------------------------
+
+
+def _leaver_world(engine: Engine) -> tuple[Any, Any]:
+    from tests.handlers.allocation_world import seed_world
+    from tests.handlers.leaver_world import seed_leaver
+
+    with Session(engine) as session:
+        world = seed_world(session)
+        extra = seed_leaver(session, world)
+        session.commit()
+    return world, extra
+
+
+def test_a_sync_dry_run_lists_each_open_item_of_a_leaver_and_writes_nothing(
+    engine: Engine, db_url: str, now: datetime
+) -> None:
+    from tests.handlers.leaver_world import STAFF_WITHOUT_SAM
+
+    world, extra = _leaver_world(engine)
+    before = fingerprint(engine, db_url)
+
+    result = run(engine, STAFF_WITHOUT_SAM.encode(), now, sync=True, dry_run=True)
+
+    assert fingerprint(engine, db_url) == before
+    (leaver,) = result.leavers
+    assert leaver.person_id == world.sam and leaver.email == "sam@testshire.gov.uk"
+    listed = {(i.kind, i.id, i.reference) for i in leaver.items}
+    assert listed == {
+        ("allocation", world.allocation, "CASE-1"),
+        ("moderation", extra.moderation, "CASE-2"),
+        ("escalation", extra.escalation, "CASE-3"),
+        ("action", extra.action, "CASE-4"),
+    }
+    as_json = result.as_dict()
+    assert [i["kind"] for i in as_json["leavers"][0]["open"]] == [
+        "allocation",
+        "moderation",
+        "escalation",
+        "action",
+    ]
+    assert as_json["leavers_told"] == 0
+
+
+def test_a_real_sync_lists_the_leavers_work_and_runs_the_hook_in_its_transaction(
+    engine: Engine, now: datetime
+) -> None:
+    from tests.handlers.leaver_world import STAFF_WITHOUT_SAM
+
+    world, _ = _leaver_world(engine)
+    seen: list[tuple[int, bool]] = []
+
+    def hook(session: Session, leavers: list[Any], at: datetime) -> int:
+        sam = session.get(Person, world.sam)
+        assert sam is not None
+        seen.extend((w.person_id, sam.active) for w in leavers)
+        return 7
+
+    result = run(engine, STAFF_WITHOUT_SAM.encode(), now, sync=True, on_leavers=hook)
+
+    assert seen == [(world.sam, False)]  # called once, after Sam was deactivated
+    assert result.told == 7 and len(result.leavers[0].items) == 4
+    assert not people(engine)["sam@testshire.gov.uk"].active
+
+
+def test_a_sync_without_leavers_or_without_open_work_lists_nothing(
+    engine: Engine, tmp_path: Path, now: datetime
+) -> None:
+    run(engine, write(tmp_path, *STAFF), now)
+
+    result = run(engine, write(tmp_path, *STAFF[:2]), now, sync=True, dry_run=True)
+
+    assert result.main.deactivated == 1 and result.leavers == []
+    assert result.as_dict()["leavers"] == []

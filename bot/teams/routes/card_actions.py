@@ -36,5 +36,5 @@ def register(app: Any, turns: TurnRunner) -> None:
         rendered = await turns.run(interaction)
         if rendered is None:  # a resent copy of a press already answered
             return InvokeResponse(status=200, body=invoke_body({"text": ALREADY_DONE}))
-        await reply_all(ctx, rendered[1:])
+        await reply_all(ctx, rendered[1:], turns)
         return InvokeResponse(status=200, body=invoke_body(rendered[0] if rendered else None))

@@ -25,7 +25,7 @@ def register(app: Any, turns: TurnRunner) -> None:
         interaction = await with_email(ctx, turns, activities.installed(activity, conversation))
         rendered = await turns.run(interaction)
         if rendered is not None:  # None: a copy of an activity already answered
-            await reply_all(ctx, rendered)
+            await reply_all(ctx, rendered, turns)
 
     @app.on_conversation_update
     async def on_conversation_update(ctx: Any) -> None:

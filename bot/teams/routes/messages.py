@@ -24,4 +24,4 @@ def register(app: Any, turns: TurnRunner) -> None:
         interaction = await with_email(ctx, turns, interaction)
         rendered = await turns.run(interaction)
         if rendered is not None:  # None: a copy of an activity already answered
-            await reply_all(ctx, rendered)
+            await reply_all(ctx, rendered, turns)
