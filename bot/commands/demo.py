@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from bot.commands.common import console, fail, load_settings, now, open_database
+from demo.authority import DEMO_QA_LEAD_EMAIL, DEMO_QA_LEAD_NAME, generate
+from demo.history import DemoHistory, generate_history
 from qa.calendar import Month
-from qa.demo import DEMO_QA_LEAD_EMAIL, DEMO_QA_LEAD_NAME, generate
-from qa.demo_history import DemoHistory, generate_history
 from qa.framework import FrameworkError, load_framework, preset_names
 from storage.db import session_scope
 from storage.models import Person

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from qa.demo import generate
+from demo.authority import generate
 from qa.framework import Framework, preset
 from reminders.allocations import ALLOCATE_MONTH
 from reminders.schedule import TICK, Ticker

@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from qa.demo_history_answers import Recommendation
-from qa.demo_history_build import AuditRecord, Builder
-from qa.demo_history_days import Days
-from qa.demo_history_rows import HistoryEscalation, HistoryRecommendation
-from qa.demo_history_text import CASELOAD_RESPONSES, ESCALATION_RESPONSES, IMPACT_NOTES
-from qa.demo_history_world import World
+from demo.history_answers import Recommendation
+from demo.history_build import AuditRecord, Builder
+from demo.history_days import Days
+from demo.history_rows import HistoryEscalation, HistoryRecommendation
+from demo.history_text import CASELOAD_RESPONSES, ESCALATION_RESPONSES, IMPACT_NOTES
+from demo.history_world import World
 from qa.grading import EscalationPlan, caseload_approval_requests, escalations_for
 
 REC_ON_TIME, REC_LATE = 0.72, 0.85  # done by the due date; else done late, up to this

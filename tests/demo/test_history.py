@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from demo.authority import DEMO_QA_LEAD_EMAIL, DemoAuthority, generate
+from demo.history import DemoHistory, HistoryAudit, generate_history, history_months
+from demo.history_answers import with_person_ids
+from demo.history_text import prompt_kind
 from qa.calendar import Month
-from qa.demo import DEMO_QA_LEAD_EMAIL, DemoAuthority, generate
-from qa.demo_history import DemoHistory, HistoryAudit, generate_history, history_months
-from qa.demo_history_answers import with_person_ids
-from qa.demo_history_text import prompt_kind
 from qa.dialog import END, Advanced, DialogState, apply
 from qa.forms import build_audit_dialog, result
 from qa.framework import Framework, preset, preset_names

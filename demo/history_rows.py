@@ -50,7 +50,7 @@ class HistoryAudit:
     """An audit: a draft (`step` where it stopped) or submitted, perhaps moderated.
 
     `answers` is the dialog state as `qa.dialog.DialogState.to_json` writes it, with
-    recommendation owners as emails (`qa.demo_history_answers.with_person_ids`).
+    recommendation owners as emails (`demo.history_answers.with_person_ids`).
     """
 
     key: int

@@ -9,7 +9,7 @@ a few not at all (overdue). The demo QA lead's own allocations for the current m
 are left untouched (once they are past due, one of them), so whoever tries the demo
 has an audit to start.
 
-For grades with no re-audit rule, `qa.demo_history_follow_ups` moves a few of each
+For grades with no re-audit rule, `demo.history_follow_ups` moves a few of each
 month's audits to cases last graded so: the board's "is anyone better off" needs
 re-audits.
 """
@@ -21,16 +21,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from demo.authority import DEMO_QA_LEAD_EMAIL
+from demo.history_answers import Recommendation, flat_answers, trail
+from demo.history_days import Days
+from demo.history_follow_ups import follow_ups
+from demo.history_grades import Grader, band, domain_grades, good_keys
+from demo.history_text import RECOMMENDATIONS, Band
+from demo.history_world import World
 from qa.allocation import Allocated, AllocationInputs, PastAudit, allocate
 from qa.allocation_rules import allocation_day
 from qa.calendar import Month
-from qa.demo import DEMO_QA_LEAD_EMAIL
-from qa.demo_history_answers import Recommendation, flat_answers, trail
-from qa.demo_history_days import Days
-from qa.demo_history_follow_ups import follow_ups
-from qa.demo_history_grades import Grader, band, domain_grades, good_keys
-from qa.demo_history_text import RECOMMENDATIONS, Band
-from qa.demo_history_world import World
 from qa.validation import JSON
 
 ALLOCATED, IN_PROGRESS, COMPLETED = "allocated", "in_progress", "completed"
@@ -80,7 +80,7 @@ class AuditRecord:
 
 
 class Builder:
-    """Allocations and audits, month by month (moderation: `qa.demo_history_review`)."""
+    """Allocations and audits, month by month (moderation: `demo.history_review`)."""
 
     def __init__(self, world: World, rng: random.Random, days: Days) -> None:
         self.world = world
