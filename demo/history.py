@@ -32,6 +32,7 @@ from demo.history_actions import Actions
 from demo.history_answers import state_json
 from demo.history_build import AllocationRecord, AuditRecord, Builder
 from demo.history_days import Days
+from demo.history_lead import give_an_action, keep_a_moderation, keep_an_escalation, lead_month
 from demo.history_review import Review
 from demo.history_rows import (
     AuditEvent,
@@ -91,11 +92,15 @@ def generate_history(
     builder = Builder(world, rng, Days(framework, today, tz, rng))
     review = Review(builder)
     covered = history_months(today, months)
+    builder.lead_month = lead_month(builder, covered)
     for i, month in enumerate(covered):
         builder.month(month, i / max(1, len(covered) - 1))
         review.moderate(month)
-    actions = Actions(builder)
+    keep_a_moderation(review)
+    actions = Actions(builder, kept_open=give_an_action(builder))
     actions.run()
+    lead = world.email.get(builder.lead) if builder.lead is not None else None
+    keep_an_escalation(actions, lead)
     return DemoHistory(
         framework=framework.name,
         today=today,
@@ -105,6 +110,7 @@ def generate_history(
         moderations=tuple(review.moderations),
         recommendations=tuple(actions.recommendations),
         escalations=tuple(actions.escalations),
+        lead_month=builder.lead_month.key if builder.lead_month else None,
     )
 
 

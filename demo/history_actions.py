@@ -38,7 +38,7 @@ KEPT_OPEN_DAYS = 90  # anything due longer ago than this was done, if late
 class Actions:
     """Recommendation and escalation rows for the builder's submitted audits."""
 
-    def __init__(self, builder: Builder) -> None:
+    def __init__(self, builder: Builder, kept_open: tuple[int, int] | None = None) -> None:
         self.fw = builder.fw
         self.world: World = builder.world
         self.rng: random.Random = builder.rng
@@ -47,6 +47,7 @@ class Actions:
             (a for a in builder.audits if a.submitted is not None),
             key=lambda a: (a.submitted, a.key),
         )
+        self.kept_open = kept_open  # (audit key, number): the demo QA lead's action
         self.recommendations: list[HistoryRecommendation] = []
         self.escalations: list[HistoryEscalation] = []
 
@@ -78,6 +79,8 @@ class Actions:
     def _recommendation(self, audit: AuditRecord, r: Recommendation) -> None:
         assert audit.submitted is not None
         done = self._done_on(self.days.local(audit.submitted), r.due_on)
+        if (audit.key, r.n) == self.kept_open:
+            done = None  # left for whoever tries the demo
         if done is not None and not self.days.past(done):
             done = None
         completed = max(self.days.at(done), audit.submitted) if done else None

@@ -139,6 +139,9 @@ class DemoHistory:
     moderations: tuple[HistoryModeration, ...]
     recommendations: tuple[HistoryRecommendation, ...]
     escalations: tuple[HistoryEscalation, ...]
+    # The month whose allocations are the demo QA lead's current work (YYYY-MM): today's,
+    # or in a month the framework allocates nothing in, the latest one before it.
+    lead_month: str | None = None
 
     @property
     def submitted(self) -> tuple[HistoryAudit, ...]:

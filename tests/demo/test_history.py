@@ -293,3 +293,37 @@ def test_a_framework_that_flags_no_grade_good_or_better_still_works() -> None:
     h = generate_history(fw.model_copy(update={"grades": grades}), authority("camden"), today=TODAY)
 
     assert h.submitted and {a.overall_grade for a in h.submitted} <= set(fw.grade_keys)
+
+
+# 7 December and 15 August: Camden allocates nothing; 1 January: before the month's
+# allocation day; 29 February of a leap year.
+ANY_MONTH = (date(2026, 12, 7), date(2027, 8, 15), date(2027, 1, 1), date(2028, 2, 29))
+
+
+@pytest.mark.parametrize("today", ANY_MONTH, ids=str)
+def test_the_demo_qa_lead_has_every_flow_to_try_in_any_month(today: date) -> None:
+    fw = preset("camden")
+    h = generate_history(fw, generate(fw, today=today), today=today)
+    lead = DEMO_QA_LEAD_EMAIL
+    audits = {a.key: a for a in h.audits}
+
+    to_start = [a for a in h.allocations if a.person == lead and a.case and a.status == "allocated"]
+    assert to_start and {a.month for a in to_start} == {h.lead_month}
+    assert h.lead_month is not None and Month.parse(h.lead_month).month in (
+        fw.allocation.active_months
+    )
+    moderating = [m for m in h.moderations if m.moderator == lead and m.status == "assigned"]
+    assert moderating
+    assert all(audits[m.audit].auditor != lead for m in moderating)
+    assert all(audits[m.audit].status == "submitted" for m in moderating)
+    assert [r for r in h.recommendations if r.owner == lead and r.status == "open"]
+    assert [e for e in h.escalations if e.owner == lead and e.status == "open"]
+
+
+def test_in_a_month_with_no_allocations_the_lead_works_on_the_months_before() -> None:
+    fw = preset("camden")
+    december = date(2026, 12, 7)
+    h = generate_history(fw, generate(fw, today=december), today=december)
+
+    assert h.lead_month == "2026-11"
+    assert not [a for a in h.allocations if a.month == "2026-12"]
