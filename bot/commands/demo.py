@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import typer
-from rich.panel import Panel
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from bot.commands.common import console, fail, load_settings, now, open_database
-from demo.authority import DEMO_QA_LEAD_EMAIL, DEMO_QA_LEAD_NAME, generate
+from bot.commands.demo_banner import LeadWork, lead_inbox, print_banner, print_work
+from demo.authority import DEMO_QA_LEAD_EMAIL, generate
 from demo.history import DemoHistory, generate_history
 from qa.calendar import Month
-from qa.framework import FrameworkError, load_framework, preset_names
+from qa.framework import Framework, FrameworkError, load_framework, preset_names
 from storage.db import session_scope
 from storage.models import Person
 from storage.seed import seed_demo
@@ -72,26 +73,21 @@ def register(app: typer.Typer) -> None:
                 f"{report.teams} teams, {report.people} people, {report.cases} cases."
             )
             _print_history(past)
+        work = _lead_inbox(engine, framework, settings.tz, current)
+        today = current.astimezone(settings.tz).date()
         if no_serve:
+            print_work(framework, work, today)
             return
-        url = f"http://{settings.host}:{settings.port}/api/messages"
-        console.print(
-            Panel.fit(
-                f"[bold]qa-bot demo[/] ({framework.authority}, {framework.name} framework)\n\n"
-                "To chat with the bot as Microsoft Teams would:\n"
-                f"  1. In another terminal: [cyan]BOT_ENDPOINT={url} npx -y -p "
-                "@microsoft/m365agentsplayground agentsplayground[/]\n"
-                "  2. Open the address it prints and type [cyan]help[/].\n\n"
-                f"You are {DEMO_QA_LEAD_NAME} ({DEMO_QA_LEAD_EMAIL}), the QA lead, "
-                "who can try every flow.\n"
-                "With SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set, Slack works too "
-                "(see the README).\nStop with Ctrl+C.",
-                title="Ready",
-            )
-        )
+        print_banner(framework, work, today, settings)
         from bot.server import run_server
 
         run_server(settings, framework)
+
+
+def _lead_inbox(engine: Engine, framework: Framework, tz: ZoneInfo, current: datetime) -> LeadWork:
+    """Queue what the demo QA lead would have been sent, and read back what she has."""
+    with session_scope(engine) as s:
+        return lead_inbox(session=s, framework=framework, tz=tz, now=current)
 
 
 def _add_history(engine: Engine, history: DemoHistory, current: datetime) -> None:
