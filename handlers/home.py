@@ -244,8 +244,10 @@ def home_context(
     """The App Home: the person's options (as in help) and counts of what is waiting."""
     today = now.date()
     work = open_work(session=session, person_id=person.id or 0, today=today, tz=now.tzinfo)
+    ready = [i.context(today) for i in work.items if i.action][:BUTTON_LIMIT]
     return {
         **help_context(person=person, framework=framework),
+        "buttons": ready,  # the soonest due things one tap away, whatever their kind
         "counts": _counts(work),
         "overdue": sum(1 for i in work.items if i.due_on is not None and i.due_on < today),
         "total": len(work.items),

@@ -68,6 +68,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "home": {
         **_HELP,
         "counts": {"audits": 3, "moderations": 0, "actions": 3, "escalations": 0},
+        "buttons": [*_work(2, "audit", "audit"), *_work(1, "moderation", "moderation")],
         "overdue": 1,
         "total": 6,
     },

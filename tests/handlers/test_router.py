@@ -254,6 +254,12 @@ def test_home_shows_counts_and_options(engine: Engine, now: datetime) -> None:
         "escalations": 0,
     }
     assert reply.context["overdue"] == 2 and reply.context["moderates"] is True
+    # The soonest due things one tap away, whatever their kind (a moderation too).
+    assert [(b["reference"], b["button"]["action"]) for b in reply.context["buttons"]] == [
+        ("CASE-002", "audit.continue"),
+        ("CASE-002", "moderation.open"),
+        ("CASE-001", "audit.start"),
+    ]
 
 
 def test_teams_install_stores_the_conversation_and_welcomes(engine: Engine, now: datetime) -> None:
