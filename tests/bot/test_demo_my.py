@@ -11,6 +11,7 @@ request queued, and last month's board summary in her chat.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import warnings
@@ -34,6 +35,7 @@ from bot.settings import Settings
 from demo.authority import DEMO_QA_LEAD_EMAIL
 from qa.framework import load_framework
 from storage.models import OutboxMessage, Person
+from tests.bot.test_sender import running_clock
 from tests.fakes import connector as teams
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
@@ -250,3 +252,43 @@ def test_the_requests_and_last_months_summary_are_queued_for_her_once(
             "1 learning conversation to start (from November 2026, still due: the camden "
             "framework allocates no learning conversations in December 2026): `my`, then Start"
         ) in output
+
+
+def test_her_requests_and_the_board_summary_reach_her_in_the_playground(
+    db_url: str,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    connector: FakeConnector,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    at = datetime(2026, 12, 7, 10, 30, tzinfo=UTC)
+    build_demo(db_url, engine, monkeypatch, at)
+    with Session(engine) as s:  # Teams only: the Playground's user, and no Slack account
+        lead = s.exec(select(Person).where(Person.email == DEMO_QA_LEAD_EMAIL)).one()
+        lead.slack_user_id = None
+        s.add(lead)
+        s.commit()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        QA_BOT_DATABASE_URL=db_url,
+        QA_BOT_FRAMEWORK="camden",
+        QA_BOT_HOST="127.0.0.1",
+        QA_BOT_TEAMS_PLAYGROUND=True,
+        QA_BOT_ROUTING_SECRET=ROUTING_SECRET,
+        SLACK_BOT_TOKEN=None,
+        SLACK_APP_TOKEN=None,
+        TEAMS_CLIENT_ID=None,
+        TEAMS_CLIENT_SECRET=None,
+    )
+    deps = Deps(settings, load_framework("camden"), engine, clock=running_clock(at))
+    app = build_app(deps, background=False)
+    with TestClient(app) as client:
+        teams_my(client, connector)  # she has written to the bot: her chat is known
+        report = asyncio.run(app.state.sender.drain(timeout=30))
+
+    assert report.failed == 0 and report.delivered >= 3
+    cards = [card for call in connector.messages() for card in call.cards]
+    verbs = {b["verb"] for card in cards for b in teams_buttons(card)}
+    assert {"moderation.open", "escalation.record"} <= verbs
+    assert any("Quality Assurance Board" in json.dumps(card) for card in cards)
