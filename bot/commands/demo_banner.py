@@ -161,8 +161,9 @@ def print_banner(framework: Framework, work: LeadWork, today: date, settings: Se
             f"[bold]qa-bot demo[/] ({framework.authority}, {framework.name} framework)\n\n"
             f"You are {DEMO_QA_LEAD_NAME} ({DEMO_QA_LEAD_EMAIL}), the QA lead. "
             f"Waiting for you:\n{body}\n\n"
-            "With SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set, Slack works too "
-            "(see the README). Stop with Ctrl+C.",
+            "With SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set, Slack works too (see the "
+            "README); run the demo with --slack-user <your member id> to be its QA lead "
+            "there. Stop with Ctrl+C.",
             title="Ready",
         ),
         highlight=False,
