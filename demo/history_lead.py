@@ -11,8 +11,8 @@ without lying about the framework:
   still due (the banner says so);
 - if she has no moderation open, the most recently submitted audit she may moderate by
   the framework's exclusions (not her own, not her team's...) is left for her to
-  moderate instead of being finished by the history's moderator, due when the
-  framework says;
+  moderate instead of being finished by the history's moderator (in a panel, she
+  takes a member's seat), due when the framework says;
 - if she owns no open action, the newest recommendation made at the framework's
   widest level (a service-wide action a QA lead plausibly owns) is hers, still open;
 - if the framework sends her escalations (Camden: Inadequate to the Head of QA) and
@@ -75,17 +75,21 @@ def keep_a_moderation(review: Review) -> bool:
 
 
 def _reopen_for(review: Review, audit: AuditRecord, email: str) -> None:
-    """`audit`'s moderation, not yet done, with the lead as its (chair) moderator."""
+    """`audit`'s moderation, not yet done, with the lead in it: the only moderator, or a
+    panel member in place of one (the chair stays the chair)."""
     assert audit.submitted is not None
-    days = review.days
     rows = [m for m in review.moderations if m.audit == audit.key]
-    first = rows[0]
-    month = Month.parse(first.month)
-    due = due_date(review.fw, month, days.local(audit.submitted))
-    mine = replace(first, moderator=email, is_chair=True, status="assigned", outcome=None,
-                   moderated_grade=None, comments="", due_on=due, completed_at=None)  # fmt: skip
-    review.moderations = [m for m in review.moderations if m.audit != audit.key] + [mine]
-    # Undecided: the audit waits for her decision, as the live product's would.
+    month = Month.parse(rows[0].month)
+    due = due_date(review.fw, month, review.days.local(audit.submitted))
+    swap = next((m for m in rows if m.moderator == email), None)
+    swap = swap or next((m for m in rows if not m.is_chair), rows[0])
+    reopened = [
+        replace(m, moderator=email if m is swap else m.moderator, status="assigned",
+                outcome=None, moderated_grade=None, comments="", due_on=due, completed_at=None)
+        for m in rows
+    ]  # fmt: skip
+    review.moderations = [m for m in review.moderations if m.audit != audit.key] + reopened
+    # Undecided: the audit waits for the moderation, as the live product's would.
     audit.status, audit.final, audit.finalised = "submitted", None, None
     audit.events = [e for e in audit.events if e[0] == "submitted"]
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import random
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -14,7 +16,12 @@ import pytest
 from demo.authority import DEMO_QA_LEAD_EMAIL, DemoAuthority, generate
 from demo.history import DemoHistory, HistoryAudit, generate_history, history_months
 from demo.history_answers import with_person_ids
+from demo.history_build import Builder
+from demo.history_days import Days
+from demo.history_lead import keep_a_moderation, lead_month
+from demo.history_review import Review
 from demo.history_text import prompt_kind
+from demo.history_world import World
 from qa.calendar import Month
 from qa.dialog import END, Advanced, DialogState, apply
 from qa.forms import build_audit_dialog, result
@@ -327,3 +334,36 @@ def test_in_a_month_with_no_allocations_the_lead_works_on_the_months_before() ->
 
     assert h.lead_month == "2026-11"
     assert not [a for a in h.allocations if a.month == "2026-12"]
+
+
+@pytest.mark.parametrize("name", ["camden", "city-of-london"])  # one by one, and a panel
+def test_a_lead_with_every_moderation_done_is_left_one_to_do(name: str) -> None:
+    fw = preset(name)
+    world = World(fw, authority(name))
+    rng = random.Random(5)
+    builder = Builder(world, rng, Days(fw, TODAY, LONDON, rng))
+    review = Review(builder)
+    covered = history_months(TODAY)
+    builder.lead_month = lead_month(builder, covered)
+    for i, month in enumerate(covered):
+        builder.month(month, i / (len(covered) - 1))
+        review.moderate(month)
+    review.moderations = [
+        replace(m, status="completed") if m.moderator == DEMO_QA_LEAD_EMAIL else m
+        for m in review.moderations
+    ]
+
+    assert keep_a_moderation(review)
+
+    [mine] = [
+        m
+        for m in review.moderations
+        if m.moderator == DEMO_QA_LEAD_EMAIL and m.status == "assigned"
+    ]
+    panel = [m for m in review.moderations if m.audit == mine.audit]
+    assert all(m.status == "assigned" and m.outcome is None for m in panel)
+    assert sum(m.is_chair for m in panel) == 1 or not fw.moderation.panel
+    assert len({m.moderator for m in panel}) == len(panel)
+    [audit] = [a for a in builder.audits if a.key == mine.audit]
+    assert audit.status == "submitted" and audit.final is None
+    assert audit.auditor != world.person_id[DEMO_QA_LEAD_EMAIL]
