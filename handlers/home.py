@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -150,8 +150,11 @@ def _audit_items(
     return items, slots
 
 
-def open_work(*, session: Session, person_id: int, today: date, tz: Any = None) -> Work:
-    """Everything not yet finished that belongs to `person_id`, soonest due first."""
+def open_work(*, session: Session, person_id: int, today: date, tz: tzinfo | None = None) -> Work:
+    """Everything not yet finished that belongs to `person_id`, soonest due first.
+
+    `tz` is the authority's zone: an escalation's deadline is an instant, due on its
+    local date there."""
     refs: dict[int, str] = {}
     items, slots = _audit_items(session, person_id, refs)
     moderations = session.exec(
@@ -202,7 +205,7 @@ def open_work(*, session: Session, person_id: int, today: date, tz: Any = None) 
     return Work(tuple(ordered), free)
 
 
-def _escalation_item(e: Escalation, refs: dict[int, str], tz: Any) -> Item:
+def _escalation_item(e: Escalation, refs: dict[int, str], tz: tzinfo | None) -> Item:
     due = (e.deadline.astimezone(tz) if tz is not None else e.deadline).date()
     reference = refs.get(e.case_id) if e.case_id is not None else None
     if e.kind == "urgent":  # answered through the audit dialog's own form
