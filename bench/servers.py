@@ -73,7 +73,7 @@ def seeded_database() -> Seeded:
     """The 1,000-staff Camden demo in a temp SQLite file, built once per process."""
     from sqlmodel import select
 
-    from qa.demo import generate
+    from demo.authority import generate
     from qa.framework import preset
     from storage.db import make_engine, session_scope, upgrade
     from storage.models import Allocation, Case, Person

@@ -1,4 +1,4 @@
-"""Write a generated demo authority (`qa.demo`) into the database.
+"""Write a generated demo authority (`demo.authority`) into the database.
 
 Why a module of its own: the demo, the playground and load tests all start from a
 database holding a whole department, and must be able to run twice without
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, SQLModel, col
 
-from qa.demo import DemoAuthority
+from demo.authority import DemoAuthority
 from qa.framework import Framework
 from storage import models
 from storage.audit_log import record

@@ -1,4 +1,4 @@
-"""Write a demo history (`qa.demo_history`) into the database, in bulk.
+"""Write a demo history (`demo.history`) into the database, in bulk.
 
 Why a module of its own: the demo should open on a year of work (status figures, a
 board summary with trends), and thousands of rows must go in quickly. Rows are
@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session, SQLModel, col
 
-from qa.demo_history import DemoHistory
-from qa.demo_history_answers import with_person_ids
+from demo.history import DemoHistory
+from demo.history_answers import with_person_ids
 from qa.dialog import END
 from storage import models
 from storage.audit_log import record

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import typer
-from rich.panel import Panel
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from bot.commands.common import console, fail, load_settings, now, open_database
+from bot.commands.demo_banner import LeadWork, lead_inbox, print_banner, print_work
+from demo.authority import DEMO_QA_LEAD_EMAIL, generate
+from demo.history import DemoHistory, generate_history
 from qa.calendar import Month
-from qa.demo import DEMO_QA_LEAD_EMAIL, DEMO_QA_LEAD_NAME, generate
-from qa.demo_history import DemoHistory, generate_history
-from qa.framework import FrameworkError, load_framework, preset_names
+from qa.framework import Framework, FrameworkError, load_framework, preset_names
 from storage.db import session_scope
 from storage.models import Person
 from storage.seed import seed_demo
@@ -22,6 +24,7 @@ from storage.seed_history import HistoryReport, has_history, seed_history
 
 # The Microsoft 365 Agents Playground's default user (its `from.id` and `aadObjectId`).
 PLAYGROUND_USER_IDS = ("user-id-0", "00000000-0000-0000-0000-0000000000020")
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +35,11 @@ def register(app: typer.Typer) -> None:
         ),
         reset: bool = typer.Option(False, "--reset", help="Empty the database and build it again."),
         no_serve: bool = typer.Option(False, "--no-serve", help="Build the database, then exit."),
+        slack_user: str | None = typer.Option(
+            None,
+            "--slack-user",
+            help="Your Slack member id (U...): on Slack you are the demo QA lead.",
+        ),
     ) -> None:
         """Build a demo authority in SQLite and serve it on 127.0.0.1 for the Teams Playground."""
         if preset is not None:
@@ -72,26 +80,37 @@ def register(app: typer.Typer) -> None:
                 f"{report.teams} teams, {report.people} people, {report.cases} cases."
             )
             _print_history(past)
+        if slack_user is not None:
+            _be_the_lead_on_slack(engine, slack_user)
+        work = _lead_inbox(engine, framework, settings.tz, current)
+        today = current.astimezone(settings.tz).date()
         if no_serve:
+            print_work(framework, work, today)
             return
-        url = f"http://{settings.host}:{settings.port}/api/messages"
-        console.print(
-            Panel.fit(
-                f"[bold]qa-bot demo[/] ({framework.authority}, {framework.name} framework)\n\n"
-                "To chat with the bot as Microsoft Teams would:\n"
-                f"  1. In another terminal: [cyan]BOT_ENDPOINT={url} npx -y -p "
-                "@microsoft/m365agentsplayground agentsplayground[/]\n"
-                "  2. Open the address it prints and type [cyan]help[/].\n\n"
-                f"You are {DEMO_QA_LEAD_NAME} ({DEMO_QA_LEAD_EMAIL}), the QA lead, "
-                "who can try every flow.\n"
-                "With SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET set, Slack works too "
-                "(see the README).\nStop with Ctrl+C.",
-                title="Ready",
-            )
-        )
+        print_banner(framework, work, today, settings)
         from bot.server import run_server
 
         run_server(settings, framework)
+
+
+def _be_the_lead_on_slack(engine: Engine, slack_user: str) -> None:
+    """Whoever runs the demo with Slack is its QA lead there (her email is made up, so
+    Slack could never find her by it)."""
+    if not SLACK_USER_ID.fullmatch(slack_user):
+        fail(f"--slack-user {slack_user!r} is not a Slack member id (like U0123ABCD)")
+    with session_scope(engine) as s:
+        taken = s.exec(select(Person).where(Person.slack_user_id == slack_user)).all()
+        for other in taken:
+            other.slack_user_id = None
+        s.flush()
+        lead = s.exec(select(Person).where(Person.email == DEMO_QA_LEAD_EMAIL)).one()
+        lead.slack_user_id = slack_user
+
+
+def _lead_inbox(engine: Engine, framework: Framework, tz: ZoneInfo, current: datetime) -> LeadWork:
+    """Queue what the demo QA lead would have been sent, and read back what she has."""
+    with session_scope(engine) as s:
+        return lead_inbox(session=s, framework=framework, tz=tz, now=current)
 
 
 def _add_history(engine: Engine, history: DemoHistory, current: datetime) -> None:

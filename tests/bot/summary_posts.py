@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from qa.demo import generate
+from demo.authority import generate
 from qa.framework import Framework, preset
 from reminders.schedule import Ticker
 from reminders.summary import POST_SUMMARY

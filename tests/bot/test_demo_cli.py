@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
 from bot.commands import demo
+from bot.commands.common import console
+from bot.commands.demo_banner import LeadWork, print_banner
+from bot.settings import Settings
+from demo.authority import DEMO_QA_LEAD_EMAIL
+from qa.framework import preset
 from storage.models import (
     Allocation,
     Audit,
@@ -90,3 +96,46 @@ def test_a_demo_database_built_before_there_was_history_gains_it(
     assert result.exit_code == 0, result.output
     assert "Added 14 months of history (" in " ".join(result.output.split())
     assert count(engine, Audit) > 300
+
+
+def test_a_slack_user_can_be_the_demo_qa_lead(cli: Invoke, engine: Engine) -> None:
+    cli("--reset")
+
+    result = cli("--slack-user", "U0ALEX")
+
+    assert result.exit_code == 0, result.output
+    with Session(engine) as s:
+        lead = s.exec(select(Person).where(Person.email == DEMO_QA_LEAD_EMAIL)).one()
+        assert lead.slack_user_id == "U0ALEX"
+    refused = cli("--slack-user", "alex")
+    assert refused.exit_code == 1 and "not a Slack member id" in refused.output
+
+
+def test_the_demo_says_what_is_waiting_for_its_qa_lead_and_which_command_shows_it(
+    cli: Invoke,
+) -> None:
+    result = cli("--reset")
+
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "Waiting for Alex Morgan (alex.morgan@demo.gov.uk), the QA lead:" in output
+    assert "to start" in output and "`my`, then Start" in output
+    assert "`status`" in output
+
+
+def test_the_playground_command_and_address_are_printed_unwrapped_on_a_narrow_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(_env_file=None, QA_BOT_HOST="127.0.0.1")  # type: ignore[call-arg]
+    monkeypatch.setattr(console, "width", 60)
+    with console.capture() as captured:
+        print_banner(preset("camden"), LeadWork(audits=1), date(2026, 12, 7), settings)
+    lines = captured.get().splitlines()
+
+    command = (
+        "BOT_ENDPOINT=http://127.0.0.1:3978/api/messages npx -y -p "
+        "@microsoft/m365agentsplayground agentsplayground"
+    )
+    assert all(len(line) <= 60 for line in lines if line.startswith("│"))  # the panel wraps
+    assert command in lines  # ... the command does not
+    assert any("http://localhost:56150" in line for line in lines)

@@ -37,17 +37,29 @@ def _items(n: int, **extra: Any) -> list[dict[str, Any]]:
     return [{"reference": f"CASE-{i:06d}", "due_on": "2026-12-17", **extra} for i in range(n)]
 
 
+def _work(n: int, kind: str, what: str, **extra: Any) -> list[dict[str, Any]]:
+    """`my` items (handlers/home.py): a kind, a case, a due date and a button."""
+    button = {"action": f"{kind}.open", "label": "Open", "routing_key": f"{kind}:1"}
+    return [
+        {"kind": kind, "what": what, "overdue": False, "button": button, **item, **extra}
+        for item in _items(n)
+    ]
+
+
 _MY_WORK_FULL: dict[str, Any] = {
     "name": "Sam",
-    "total": 60,
-    "allocations": _items(10, activity="audit", overdue=True, status="allocated"),
-    "allocations_more": 5,
-    "drafts": _items(10, status="returned"),
-    "drafts_more": 5,
-    "moderations": _items(10, overdue=False),
-    "moderations_more": 5,
-    "recommendations": _items(10, overdue=True),
-    "recommendations_more": 5,
+    "total": 15,
+    "items": [
+        *_work(3, "audit", "audit", overdue=True),
+        *_work(1, "audit", "returned"),
+        *_work(2, "moderation", "moderation"),
+        *_work(2, "action", "action", button=None),
+        *_work(1, "escalation", "grade"),
+        *_work(1, "escalation", "urgent", reference=None),
+    ],
+    "more": 5,
+    "counts": {"audits": 4, "moderations": 2, "actions": 2, "escalations": 2},
+    "free_slots": 3,
 }
 
 SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
@@ -55,7 +67,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "welcome": _HELP,
     "home": {
         **_HELP,
-        "counts": {"allocations": 1, "drafts": 2, "moderations": 0, "recommendations": 3},
+        "counts": {"audits": 3, "moderations": 0, "actions": 3, "escalations": 0},
+        "buttons": [*_work(2, "audit", "audit"), *_work(1, "moderation", "moderation")],
         "overdue": 1,
         "total": 6,
     },
@@ -86,9 +99,12 @@ EXTRA_CONTEXTS: dict[str, list[dict[str, Any]]] = {
         {
             "name": "",
             "total": 0,
-            **{k: [] for k in ("allocations", "drafts", "moderations", "recommendations")},
-            **{f"{k}_more": 0 for k in ("allocations", "drafts", "moderations", "recommendations")},
-        }
+            "items": [],
+            "more": 0,
+            "counts": dict.fromkeys(_MY_WORK_FULL["counts"], 0),
+            "free_slots": 0,
+        },
+        {**_MY_WORK_FULL, "total": 0, "items": [], "more": 0, "free_slots": 2},
     ],
 }
 
@@ -307,7 +323,10 @@ _INJECTION_CONTEXTS: dict[str, dict[str, Any]] = {
     "my_work": {
         **_MY_WORK_FULL,
         "name": EVIL,
-        "allocations": _items(2, reference=EVIL, activity=EVIL, overdue=False, status="x"),
+        "items": [
+            {**i, "reference": EVIL, "what": EVIL if i["kind"] == "audit" else i["what"]}
+            for i in _MY_WORK_FULL["items"]
+        ],
     },
 }
 
@@ -359,7 +378,7 @@ def test_unknown_user_without_email_asks_for_the_work_email(renderer: Renderer) 
 
 
 def test_dates_are_written_in_full(renderer: Renderer) -> None:
-    context = {**_MY_WORK_FULL, "allocations": _items(1, activity="audit", overdue=False)}
+    context = {**_MY_WORK_FULL, "items": _work(1, "audit", "audit")}
     out = renderer.render("my_work", context, "text")
     assert "by Thursday 17 December" in out["text"]
 

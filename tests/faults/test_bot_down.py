@@ -26,7 +26,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from bot.composition import jobs
-from qa.demo import generate
+from demo.authority import generate
 from qa.framework import Framework, preset
 from reminders.allocations import ALLOCATE_MONTH
 from reminders.schedule import TICK, Ticker

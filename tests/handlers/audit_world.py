@@ -1,7 +1,7 @@
 """A seeded demo authority with one audit allocated, and answers that fill its form.
 
 Shared by the audit tests (handlers, Slack, Teams): the authority comes from
-`qa.demo.generate` (60 staff, 300 cases) seeded through `storage.seed.seed_demo`, so
+`demo.authority.generate` (60 staff, 300 cases) seeded through `storage.seed.seed_demo`, so
 the dialog runs against a whole department as the demo does. `answers_for` fills a
 step the way a careful auditor would; tests then leave things out on purpose.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from qa.demo import generate
+from demo.authority import generate
 from qa.dialog import Step
 from qa.framework import Framework, load_framework
 from storage.models import Allocation, Case, Person, Team

@@ -309,7 +309,9 @@ def test_my_work_drops_a_released_case_and_shows_a_replacement_only_once_confirm
         decline(session, "U0SAM", w.allocation, reason="absence")
         (sam,) = act(session, "U0SAM", "my", None, kind="command")
         (pat,) = act(session, "U0PAT", "my", None, kind="command")
-        assert sam.context["allocations"] == [] and pat.context["allocations"] == []
+        assert [i for i in sam.context["items"] if i["kind"] == "audit"] == []
+        assert [i for i in pat.context["items"] if i["kind"] == "audit"] == []
         act(session, "U0LEE", "allocation.confirm", f"allocation:{proposal_of(session).id}")
         (pat,) = act(session, "U0PAT", "my", None, kind="command")
-        assert [a["reference"] for a in pat.context["allocations"]] == ["CASE-1"]
+        audits = [i for i in pat.context["items"] if i["kind"] == "audit"]
+        assert [a["reference"] for a in audits] == ["CASE-1"]

@@ -192,15 +192,23 @@ def test_my_lists_open_work_by_case_reference_only(engine: Engine, now: datetime
         [reply] = ask(session, now, kind="message", text="my")
     assert reply.template == "my_work"
     context = reply.context
-    assert context["name"] == "Sam" and context["total"] == 6
-    assert [a["reference"] for a in context["allocations"]] == ["CASE-002", "CASE-001"]
-    assert [a["overdue"] for a in context["allocations"]] == [True, False]
-    assert context["drafts"] == [{"reference": "CASE-002", "status": "returned"}]
-    assert context["moderations"] == [
-        {"reference": "CASE-002", "due_on": "2026-12-10", "overdue": False}
+    # The returned draft of CASE-002 is its allocation, counted once; soonest due first
+    # across kinds: the overdue action, the draft, the moderation, then the rest.
+    assert context["name"] == "Sam" and context["total"] == 5
+    assert context["counts"] == {"audits": 2, "moderations": 1, "actions": 2, "escalations": 0}
+    assert [(i["kind"], i["reference"], i["due_on"]) for i in context["items"]] == [
+        ("audit", "CASE-002", "2026-11-20"),
+        ("action", "CASE-001", "2026-11-30"),
+        ("moderation", "CASE-002", "2026-12-10"),
+        ("audit", "CASE-001", "2026-12-21"),
+        ("action", None, "2027-01-30"),
     ]
-    assert [r["reference"] for r in context["recommendations"]] == ["CASE-001", None]
-    assert context["recommendations"][0]["overdue"] is True
+    assert [i["overdue"] for i in context["items"]] == [True, True, False, False, False]
+    draft, _, moderation, start, _ = context["items"]
+    assert draft["what"] == "returned" and draft["button"]["action"] == "audit.continue"
+    assert moderation["button"]["action"] == "moderation.open"
+    assert moderation["button"]["routing_key"].startswith("moderation:")
+    assert start["button"]["action"] == "audit.start"
     # Free text someone typed (a recommendation's wording) never reaches chat.
     assert "Visit" not in repr(context) and "training" not in repr(context)
 
@@ -222,7 +230,7 @@ def test_my_list_is_capped_and_the_rest_counted(engine: Engine, now: datetime) -
             )
         session.flush()
         [reply] = ask(session, now, name="my")
-    assert len(reply.context["allocations"]) == 10 and reply.context["allocations_more"] == 3
+    assert len(reply.context["items"]) == 10 and reply.context["more"] == 3
 
 
 def test_status_goes_to_the_status_conversation(engine: Engine, now: datetime) -> None:
@@ -244,12 +252,18 @@ def test_home_shows_counts_and_options(engine: Engine, now: datetime) -> None:
         [reply] = ask(session, now, kind="home", name="home")
     assert reply.template == "home"
     assert reply.context["counts"] == {
-        "allocations": 2,
-        "drafts": 1,
+        "audits": 2,
         "moderations": 1,
-        "recommendations": 2,
+        "actions": 2,
+        "escalations": 0,
     }
     assert reply.context["overdue"] == 2 and reply.context["moderates"] is True
+    # The soonest due things one tap away, whatever their kind (a moderation too).
+    assert [(b["reference"], b["button"]["action"]) for b in reply.context["buttons"]] == [
+        ("CASE-002", "audit.continue"),
+        ("CASE-002", "moderation.open"),
+        ("CASE-001", "audit.start"),
+    ]
 
 
 def test_teams_install_stores_the_conversation_and_welcomes(engine: Engine, now: datetime) -> None:

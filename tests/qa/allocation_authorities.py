@@ -3,7 +3,7 @@
 The builder gives the usual shape of a department (director, heads of service,
 service managers, team managers, practitioners, a quality assurance team) using the
 role keys of whatever framework it is given, so the same code builds a Camden, a
-Lambeth or a generated framework's authority. Deliberately independent of `qa.demo`.
+Lambeth or a generated framework's authority. Deliberately independent of `demo.authority`.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from demo.authority import generate
 from qa.calendar import Month
-from qa.demo import generate
 from qa.framework import Framework, preset
 from reminders.allocations import ALLOCATE_MONTH
 from reminders.schedule import Ticker

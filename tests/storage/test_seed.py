@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, SQLModel, col
 
-from qa.demo import DEMO_QA_LEAD_EMAIL, DemoAuthority, generate
+from demo.authority import DEMO_QA_LEAD_EMAIL, DemoAuthority, generate
 from qa.framework import Framework, load_framework
 from storage import models
 from storage.db import session_scope

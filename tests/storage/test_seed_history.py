@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from qa.demo import DemoAuthority, generate
-from qa.demo_history import DemoHistory, generate_history
+from demo.authority import DemoAuthority, generate
+from demo.history import DemoHistory, generate_history
 from qa.framework import Framework, load_framework
 from storage import models
 from storage.db import session_scope

@@ -14,7 +14,7 @@ import random
 from collections.abc import Sequence
 from typing import Literal
 
-from qa.demo_history_text import Band
+from demo.history_text import Band
 from qa.framework import Framework
 
 START_GOOD = 0.55  # share Good or better in the first month of the history

@@ -22,7 +22,7 @@ from qa.allocation_rules import reaudit_allowed_from, reaudit_rule
 from qa.calendar import Month
 
 if TYPE_CHECKING:
-    from qa.demo_history_build import AuditRecord, Builder
+    from demo.history_build import AuditRecord, Builder
 
 FOLLOW_UP = 0.6  # chance a case due a follow-up gets one this month
 SHARE = 4  # at most one in this many of the month's audits

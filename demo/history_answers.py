@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
-from qa.demo_history_text import CHECKLIST_ACTIONS, FEEDBACK_NOTES, Band, evidence_note, narrative
+from demo.history_text import CHECKLIST_ACTIONS, FEEDBACK_NOTES, Band, evidence_note, narrative
 from qa.dialog import END, Dialog, DialogState, Move
 from qa.forms import METHODS
 from qa.framework import Framework

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.demo import (
+from demo.authority import (
     CASE_PREFIX,
     DEMO_QA_LEAD_EMAIL,
     DEMO_QA_LEAD_NAME,

@@ -5,11 +5,12 @@ quotas, review windows, re-audits and dip samples as the framework orders them, 
 peer principle, capacity), and the current month's allocations are what the monthly
 job would have made. What people did with them is drawn at random: most audits are
 submitted on time (more so as the year goes on), a few late, and in the last months
-a few not at all (overdue). The demo QA lead's own allocations for the current month
-are left untouched (once they are past due, one of them), so whoever tries the demo
-has an audit to start.
+a few not at all (overdue). The demo QA lead's own allocations for the latest month
+the framework allocates in (`demo.history_lead.lead_month`: in a month with no
+allocations, the one before) are left untouched (once they are past due, one of
+them), so whoever tries the demo has an audit to start.
 
-For grades with no re-audit rule, `qa.demo_history_follow_ups` moves a few of each
+For grades with no re-audit rule, `demo.history_follow_ups` moves a few of each
 month's audits to cases last graded so: the board's "is anyone better off" needs
 re-audits.
 """
@@ -21,16 +22,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from demo.authority import DEMO_QA_LEAD_EMAIL
+from demo.history_answers import Recommendation, flat_answers, trail
+from demo.history_days import Days
+from demo.history_follow_ups import follow_ups
+from demo.history_grades import Grader, band, domain_grades, good_keys
+from demo.history_text import RECOMMENDATIONS, Band
+from demo.history_world import World
 from qa.allocation import Allocated, AllocationInputs, PastAudit, allocate
 from qa.allocation_rules import allocation_day
 from qa.calendar import Month
-from qa.demo import DEMO_QA_LEAD_EMAIL
-from qa.demo_history_answers import Recommendation, flat_answers, trail
-from qa.demo_history_days import Days
-from qa.demo_history_follow_ups import follow_ups
-from qa.demo_history_grades import Grader, band, domain_grades, good_keys
-from qa.demo_history_text import RECOMMENDATIONS, Band
-from qa.demo_history_world import World
 from qa.validation import JSON
 
 ALLOCATED, IN_PROGRESS, COMPLETED = "allocated", "in_progress", "completed"
@@ -80,7 +81,7 @@ class AuditRecord:
 
 
 class Builder:
-    """Allocations and audits, month by month (moderation: `qa.demo_history_review`)."""
+    """Allocations and audits, month by month (moderation: `demo.history_review`)."""
 
     def __init__(self, world: World, rng: random.Random, days: Days) -> None:
         self.world = world
@@ -95,6 +96,8 @@ class Builder:
         self.bands = {g: band(self.fw, g) for g in self.fw.grade_keys}
         self.grader = Grader(rng, self.fw)
         self.lead_kept = False
+        # The month whose allocations are left for the lead (`demo.history_lead`).
+        self.lead_month: Month | None = None
 
     # -- what the engine is told ------------------------------------------------------
     def latest(self, case_id: int, before: datetime) -> AuditRecord | None:
@@ -152,7 +155,7 @@ class Builder:
             rec.status = COMPLETED if days.past(a.due_on) else ALLOCATED
             return
         # Left for whoever tries the demo: all of them until they are due, then one.
-        lead_now = a.person_id == self.lead and month == Month.of(days.today)
+        lead_now = a.person_id == self.lead and month == self.lead_month
         if lead_now and (not days.past(a.due_on) or not self.lead_kept):
             self.lead_kept = True
             return

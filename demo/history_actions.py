@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from qa.demo_history_answers import Recommendation
-from qa.demo_history_build import AuditRecord, Builder
-from qa.demo_history_days import Days
-from qa.demo_history_rows import HistoryEscalation, HistoryRecommendation
-from qa.demo_history_text import CASELOAD_RESPONSES, ESCALATION_RESPONSES, IMPACT_NOTES
-from qa.demo_history_world import World
+from demo.history_answers import Recommendation
+from demo.history_build import AuditRecord, Builder
+from demo.history_days import Days
+from demo.history_rows import HistoryEscalation, HistoryRecommendation
+from demo.history_text import CASELOAD_RESPONSES, ESCALATION_RESPONSES, IMPACT_NOTES
+from demo.history_world import World
 from qa.grading import EscalationPlan, caseload_approval_requests, escalations_for
 
 REC_ON_TIME, REC_LATE = 0.72, 0.85  # done by the due date; else done late, up to this
@@ -38,7 +38,7 @@ KEPT_OPEN_DAYS = 90  # anything due longer ago than this was done, if late
 class Actions:
     """Recommendation and escalation rows for the builder's submitted audits."""
 
-    def __init__(self, builder: Builder) -> None:
+    def __init__(self, builder: Builder, kept_open: tuple[int, int] | None = None) -> None:
         self.fw = builder.fw
         self.world: World = builder.world
         self.rng: random.Random = builder.rng
@@ -47,6 +47,7 @@ class Actions:
             (a for a in builder.audits if a.submitted is not None),
             key=lambda a: (a.submitted, a.key),
         )
+        self.kept_open = kept_open  # (audit key, number): the demo QA lead's action
         self.recommendations: list[HistoryRecommendation] = []
         self.escalations: list[HistoryEscalation] = []
 
@@ -78,6 +79,8 @@ class Actions:
     def _recommendation(self, audit: AuditRecord, r: Recommendation) -> None:
         assert audit.submitted is not None
         done = self._done_on(self.days.local(audit.submitted), r.due_on)
+        if (audit.key, r.n) == self.kept_open:
+            done = None  # left for whoever tries the demo
         if done is not None and not self.days.past(done):
             done = None
         completed = max(self.days.at(done), audit.submitted) if done else None

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import itertools
+import random
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from demo.authority import DEMO_QA_LEAD_EMAIL, DemoAuthority, generate
+from demo.history import DemoHistory, HistoryAudit, generate_history, history_months
+from demo.history_answers import with_person_ids
+from demo.history_build import Builder
+from demo.history_days import Days
+from demo.history_lead import keep_a_moderation, lead_month
+from demo.history_review import Review
+from demo.history_text import prompt_kind
+from demo.history_world import World
 from qa.calendar import Month
-from qa.demo import DEMO_QA_LEAD_EMAIL, DemoAuthority, generate
-from qa.demo_history import DemoHistory, HistoryAudit, generate_history, history_months
-from qa.demo_history_answers import with_person_ids
-from qa.demo_history_text import prompt_kind
 from qa.dialog import END, Advanced, DialogState, apply
 from qa.forms import build_audit_dialog, result
 from qa.framework import Framework, preset, preset_names
@@ -293,3 +300,70 @@ def test_a_framework_that_flags_no_grade_good_or_better_still_works() -> None:
     h = generate_history(fw.model_copy(update={"grades": grades}), authority("camden"), today=TODAY)
 
     assert h.submitted and {a.overall_grade for a in h.submitted} <= set(fw.grade_keys)
+
+
+# 7 December and 15 August: Camden allocates nothing; 1 January: before the month's
+# allocation day; 29 February of a leap year.
+ANY_MONTH = (date(2026, 12, 7), date(2027, 8, 15), date(2027, 1, 1), date(2028, 2, 29))
+
+
+@pytest.mark.parametrize("today", ANY_MONTH, ids=str)
+def test_the_demo_qa_lead_has_every_flow_to_try_in_any_month(today: date) -> None:
+    fw = preset("camden")
+    h = generate_history(fw, generate(fw, today=today), today=today)
+    lead = DEMO_QA_LEAD_EMAIL
+    audits = {a.key: a for a in h.audits}
+
+    to_start = [a for a in h.allocations if a.person == lead and a.case and a.status == "allocated"]
+    assert to_start and {a.month for a in to_start} == {h.lead_month}
+    assert h.lead_month is not None and Month.parse(h.lead_month).month in (
+        fw.allocation.active_months
+    )
+    moderating = [m for m in h.moderations if m.moderator == lead and m.status == "assigned"]
+    assert moderating
+    assert all(audits[m.audit].auditor != lead for m in moderating)
+    assert all(audits[m.audit].status == "submitted" for m in moderating)
+    assert [r for r in h.recommendations if r.owner == lead and r.status == "open"]
+    assert [e for e in h.escalations if e.owner == lead and e.status == "open"]
+
+
+def test_in_a_month_with_no_allocations_the_lead_works_on_the_months_before() -> None:
+    fw = preset("camden")
+    december = date(2026, 12, 7)
+    h = generate_history(fw, generate(fw, today=december), today=december)
+
+    assert h.lead_month == "2026-11"
+    assert not [a for a in h.allocations if a.month == "2026-12"]
+
+
+@pytest.mark.parametrize("name", ["camden", "city-of-london"])  # one by one, and a panel
+def test_a_lead_with_every_moderation_done_is_left_one_to_do(name: str) -> None:
+    fw = preset(name)
+    world = World(fw, authority(name))
+    rng = random.Random(5)
+    builder = Builder(world, rng, Days(fw, TODAY, LONDON, rng))
+    review = Review(builder)
+    covered = history_months(TODAY)
+    builder.lead_month = lead_month(builder, covered)
+    for i, month in enumerate(covered):
+        builder.month(month, i / (len(covered) - 1))
+        review.moderate(month)
+    review.moderations = [
+        replace(m, status="completed") if m.moderator == DEMO_QA_LEAD_EMAIL else m
+        for m in review.moderations
+    ]
+
+    assert keep_a_moderation(review)
+
+    [mine] = [
+        m
+        for m in review.moderations
+        if m.moderator == DEMO_QA_LEAD_EMAIL and m.status == "assigned"
+    ]
+    panel = [m for m in review.moderations if m.audit == mine.audit]
+    assert all(m.status == "assigned" and m.outcome is None for m in panel)
+    assert sum(m.is_chair for m in panel) == 1 or not fw.moderation.panel
+    assert len({m.moderator for m in panel}) == len(panel)
+    [audit] = [a for a in builder.audits if a.key == mine.audit]
+    assert audit.status == "submitted" and audit.final is None
+    assert audit.auditor != world.person_id[DEMO_QA_LEAD_EMAIL]

@@ -15,8 +15,8 @@ from collections import defaultdict
 from datetime import date
 from functools import cached_property
 
+from demo.authority import DemoAuthority, DemoCase
 from qa.allocation import OpenCase, StaffMember
-from qa.demo import DemoAuthority, DemoCase
 from qa.dialog import Dialog
 from qa.forms import build_audit_dialog
 from qa.framework import Framework

@@ -50,7 +50,7 @@ class HistoryAudit:
     """An audit: a draft (`step` where it stopped) or submitted, perhaps moderated.
 
     `answers` is the dialog state as `qa.dialog.DialogState.to_json` writes it, with
-    recommendation owners as emails (`qa.demo_history_answers.with_person_ids`).
+    recommendation owners as emails (`demo.history_answers.with_person_ids`).
     """
 
     key: int
@@ -139,6 +139,9 @@ class DemoHistory:
     moderations: tuple[HistoryModeration, ...]
     recommendations: tuple[HistoryRecommendation, ...]
     escalations: tuple[HistoryEscalation, ...]
+    # The month whose allocations are the demo QA lead's current work (YYYY-MM): today's,
+    # or in a month the framework allocates nothing in, the latest one before it.
+    lead_month: str | None = None
 
     @property
     def submitted(self) -> tuple[HistoryAudit, ...]:

@@ -19,13 +19,13 @@ import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from demo.history_build import AuditRecord, Builder
+from demo.history_days import Days
+from demo.history_grades import verdict
+from demo.history_rows import HistoryModeration
+from demo.history_text import MODERATION_COMMENTS as COMMENTS
 from qa.allocation_rules import capacity_of
 from qa.calendar import Month
-from qa.demo_history_build import AuditRecord, Builder
-from qa.demo_history_days import Days
-from qa.demo_history_grades import verdict
-from qa.demo_history_rows import HistoryModeration
-from qa.demo_history_text import MODERATION_COMMENTS as COMMENTS
 from qa.moderation import Assigned, PastModeration, SubmittedAudit, assign, select_for_moderation
 
 MODERATED_ON_TIME = 0.88

@@ -9,11 +9,11 @@ rules; then what people did, drawn from a seeded random generator. The grade mix
 improves over the year (Good or better from about 55% to about 75%), re-audits of
 cases below Good mostly move up, ~15% of moderations regrade, ~70% of recommendations
 are done on time, most escalations are answered. Texts come from small phrase banks
-(`qa.demo_history_text`) that name nobody.
+(`demo.history_text`) that name nobody.
 
 Pure: no clock (`today` is given), no I/O, no global random state. The same
 framework, authority, `today` and seed always give the same history. Rows are keyed
-by email, case reference and a local audit number (`qa.demo_history_rows`);
+by email, case reference and a local audit number (`demo.history_rows`);
 `storage.seed_history` writes them.
 
 Where things live: `_world` (people and cases numbered for the engines), `_build`
@@ -27,14 +27,14 @@ import random
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from qa.calendar import Month
-from qa.demo import DemoAuthority
-from qa.demo_history_actions import Actions
-from qa.demo_history_answers import state_json
-from qa.demo_history_build import AllocationRecord, AuditRecord, Builder
-from qa.demo_history_days import Days
-from qa.demo_history_review import Review
-from qa.demo_history_rows import (
+from demo.authority import DemoAuthority
+from demo.history_actions import Actions
+from demo.history_answers import state_json
+from demo.history_build import AllocationRecord, AuditRecord, Builder
+from demo.history_days import Days
+from demo.history_lead import give_an_action, keep_a_moderation, keep_an_escalation, lead_month
+from demo.history_review import Review
+from demo.history_rows import (
     AuditEvent,
     DemoHistory,
     HistoryAllocation,
@@ -43,7 +43,8 @@ from qa.demo_history_rows import (
     HistoryModeration,
     HistoryRecommendation,
 )
-from qa.demo_history_world import World
+from demo.history_world import World
+from qa.calendar import Month
 from qa.framework import Framework
 
 __all__ = [
@@ -91,11 +92,15 @@ def generate_history(
     builder = Builder(world, rng, Days(framework, today, tz, rng))
     review = Review(builder)
     covered = history_months(today, months)
+    builder.lead_month = lead_month(builder, covered)
     for i, month in enumerate(covered):
         builder.month(month, i / max(1, len(covered) - 1))
         review.moderate(month)
-    actions = Actions(builder)
+    keep_a_moderation(review)
+    actions = Actions(builder, kept_open=give_an_action(builder))
     actions.run()
+    lead = world.email.get(builder.lead) if builder.lead is not None else None
+    keep_an_escalation(actions, lead)
     return DemoHistory(
         framework=framework.name,
         today=today,
@@ -105,6 +110,7 @@ def generate_history(
         moderations=tuple(review.moderations),
         recommendations=tuple(actions.recommendations),
         escalations=tuple(actions.escalations),
+        lead_month=builder.lead_month.key if builder.lead_month else None,
     )
 
 
