@@ -13,21 +13,22 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-import handlers.audit  # noqa: F401 - registers the audit dialog
+import handlers.audit  # registers the audit dialog
 import handlers.escalation  # noqa: F401 - registers its hook at import, before any test copies the list
 import handlers.moderation as moderation_handlers
 from bot.app import build_app
 from bot.deps import Deps
 from bot.routing import keys_for
 from handlers import audit_hooks, moderation_hooks
-from storage.models import Audit, Escalation, OutboxMessage, Person
+from qa.framework import Framework
+from storage.models import Audit, Escalation, Moderation, OutboxMessage, Person
 from tests.bot.test_audit_slack import app_for
 from tests.bot.test_moderation_slack import SlackModeration
 from tests.bot.test_moderation_teams import TeamsModeration
@@ -35,6 +36,7 @@ from tests.bot.test_slack_events import all_text
 from tests.bot.test_teams_adapter import make_settings
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
+from tests.handlers import audit_world
 from tests.handlers.audit_world import AAD_AUDITOR
 from tests.handlers.moderation_world import (
     ModerationWorld,
@@ -63,11 +65,20 @@ class PresetChat:
     def deliver(self) -> None:
         self.driver.deliver()
 
+    def moderate(self, row: Moderation, **answers: Any) -> None:
+        """The moderator of `row` presses *Moderate* and answers every step."""
+        self.driver.moderate(row, **answers)
+
     def texts_to(self, person_id: int) -> list[str]:
         """What `person_id` was sent in this platform, one string per message."""
+        with Session(self.engine) as session:
+            person = session.get(Person, person_id)
+            assert person is not None
         if isinstance(self.driver, SlackModeration):
-            return [all_text(m) for m in self.driver.sent_to(slack_id(person_id))]
-        return [str(c.body) for c in self.driver.sent_to(aad_id(person_id))]
+            user = person.slack_user_id or slack_id(person_id)
+            return [all_text(m) for m in self.driver.sent_to(user)]
+        aad = person.teams_user_id or aad_id(person_id)
+        return [str(c.body) for c in self.driver.sent_to(aad)]
 
     def the_audit(self) -> Audit:
         with Session(self.engine) as session:
@@ -119,9 +130,15 @@ def preset_chat(
     now: datetime,
     monkeypatch: pytest.MonkeyPatch,
     reach: Iterable[str] = (),
+    framework: Framework | None = None,
 ) -> Iterator[PresetChat]:
-    """`preset`'s world in `platform`; holders of the `reach` roles can be messaged too."""
+    """`preset`'s world in `platform`; holders of the `reach` roles can be messaged too.
+
+    `framework` replaces the preset as loaded (a test may need, say, Wandsworth's dip
+    sample to include the one audit it submits)."""
     _hooks(monkeypatch)
+    if framework is not None:
+        monkeypatch.setattr(audit_world, "load_framework", lambda _name: framework)
     world = seed_moderation_world(engine, now, preset)
     with Session(engine) as session:
         people = list(session.exec(select(Person)))

@@ -43,7 +43,13 @@ def row(
 DATASET = [
     row(1, 10, CIN, True, "good", "good", {"assessment": True, "safeguarding": True}),
     row(
-        2, 10, CIN, False, "good", "requires_improvement", {"safeguarding": False, "assessment": True}
+        2,
+        10,
+        CIN,
+        False,
+        "good",
+        "requires_improvement",
+        {"safeguarding": False, "assessment": True},
     ),
     row(3, 11, LAC, False, "requires_improvement", "good", {"planning": False}),
     row(4, 11, LAC, True, "inadequate", None, {"planning": True}),  # returned to its author

@@ -93,7 +93,9 @@ def test_camden_front_door_dip_samples_are_not_learning_conversations() -> None:
     assert not [d for d in fw.audit_form.domains if "front" in d.key]
     y = simulate(fw, department(fw), months_from(Month(2025, 1), 12))
     cases = {c.id: c for c in y.authority.cases}
-    areas = Counter(cases[a.case_id].area for p in y.plans.values() for a in p.allocations if a.case_id)
+    areas = Counter(
+        cases[a.case_id].area for p in y.plans.values() for a in p.allocations if a.case_id
+    )
     assert set(areas) <= set(fw.area_keys) and areas
 
 
