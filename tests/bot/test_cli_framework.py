@@ -123,7 +123,7 @@ def test_show_prints_the_preset_verbatim_with_its_comments(name: str) -> None:
     result = runner.invoke(app, ["framework", "show", name])
     assert result.exit_code == 0, result.output
     assert result.stdout == (PRESETS_DIR / f"{name}.yml").read_text(encoding="utf-8")
-    assert "# default: not set by the framework" in result.stdout
+    assert "not in the framework: a default" in result.stdout
 
 
 def test_show_output_is_a_valid_file_to_start_from(tmp_path: Path) -> None:

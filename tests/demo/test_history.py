@@ -82,7 +82,12 @@ def test_a_year_of_work_for_every_preset(name: str) -> None:
     assert len(h.months) == 14 and h.months[-1] == "2026-11"
     assert len(h.submitted) >= 40
     assert {a.status for a in h.audits} >= {"submitted", "final"}
-    assert h.moderations and h.recommendations and h.escalations
+    assert h.moderations and h.recommendations
+    # Escalations only where the framework escalates (Camden and City of London set no
+    # grade escalation: issue 13); urgent flags are raised only now and then.
+    assert bool([e for e in h.escalations if e.kind == "grade"]) == bool(
+        preset(name).escalation.grades
+    )
     assert {a.month for a in h.allocations} >= set(h.months[-6:-1]) & {
         m.key for m in history_months(TODAY) if m.month in preset(name).allocation.active_months
     }
@@ -92,9 +97,11 @@ def test_a_year_of_work_for_every_preset(name: str) -> None:
 def test_good_or_better_rises_over_the_year(name: str) -> None:
     fw, h = preset(name), history(name)
     audits = sorted(h.submitted, key=lambda a: a.submitted_at or datetime.min.replace(tzinfo=UTC))
-    half = len(audits) // 2
+    # The first and last thirds of the year: City of London's 71 reviews fall in two
+    # windows, so halves compare one window with the other on a handful of reviews.
+    third = len(audits) // 3
 
-    first, second = good_share(fw, audits[:half]), good_share(fw, audits[half:])
+    first, second = good_share(fw, audits[:third]), good_share(fw, audits[-third:])
 
     assert 0.45 <= first <= 0.7
     assert second - first >= 0.05
@@ -151,7 +158,7 @@ def test_narrative_sentences_can_be_quoted_to_the_board() -> None:
 def test_narrative_prompts_are_read_for_what_they_ask() -> None:
     kinds = {p.key: prompt_kind(p) for p in preset("wandsworth").audit_form.narrative}
 
-    assert kinds == {"good_practice": "strengths", "improvement": "improve", "better_off": "impact"}
+    assert kinds == {"good_practice": "strengths", "improvement": "improve"}
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -254,6 +261,9 @@ def test_every_worrying_grade_was_escalated_and_most_were_answered(name: str) ->
             assert (a.key, a.overall_grade) in asked
         if a.final_grade in rules:
             assert (a.key, a.final_grade) in asked
+    if not rules:  # the framework escalates no grade (Camden, City of London)
+        assert not asked
+        return
     answered = [e for e in h.escalations if e.status == "responded"]
     assert len(answered) / len(h.escalations) >= 0.8
     assert all(e.responded_at and e.response for e in answered)

@@ -41,15 +41,21 @@ def row(
 
 
 DATASET = [
-    row(1, 10, CIN, True, "good", "good", {"assessment": True, "front_door": True}),
+    row(1, 10, CIN, True, "good", "good", {"assessment": True, "safeguarding": True}),
     row(
-        2, 10, CIN, False, "good", "requires_improvement", {"front_door": False, "assessment": True}
+        2,
+        10,
+        CIN,
+        False,
+        "good",
+        "requires_improvement",
+        {"safeguarding": False, "assessment": True},
     ),
     row(3, 11, LAC, False, "requires_improvement", "good", {"planning": False}),
     row(4, 11, LAC, True, "inadequate", None, {"planning": True}),  # returned to its author
     row(5, 12, None, False, "outstanding", "good", {}),
     # A panel member's view of audit 1: the chair's row above decides, this one does not count.
-    row(1, 10, CIN, False, "good", "inadequate", {"front_door": False}, deciding=False),
+    row(1, 10, CIN, False, "good", "inadequate", {"safeguarding": False}, deciding=False),
 ]
 OPEN = [
     OpenModeration(6, date(2025, 3, 10)),
@@ -64,11 +70,11 @@ def test_calibration_figures_match_the_hand_worked_dataset() -> None:
 
     assert c.agreement_rate == Rate(2, 5)
     assert c.agreement_rate.fraction == pytest.approx(0.4)
-    # Domains in the framework's order: front door, assessment, planning.
+    # Domains in the framework's order: assessment, planning, safeguarding.
     assert list(c.by_domain.items()) == [
-        ("front_door", Rate(1, 2)),
         ("assessment", Rate(2, 2)),
         ("planning", Rate(1, 2)),
+        ("safeguarding", Rate(1, 2)),
     ]
     assert list(c.by_auditor.items()) == [(10, Rate(1, 2)), (11, Rate(1, 2)), (12, Rate(0, 1))]
     assert list(c.by_service.items()) == [

@@ -159,7 +159,7 @@ def test_disagreeing_with_a_domain_grade_needs_the_grade_and_why() -> None:
     outcome = submit(dialog, dialog.start_state(), values)
     assert isinstance(outcome, Invalid)
     assert outcome.errors == {
-        "mod.identity.grade": "Choose the grade you would give for Understanding of identity "
+        "mod.identity.grade": "Choose the grade you would give for Understanding of Identity "
         "and impact on practice",
         "mod.identity.why": "Say why you would grade it differently",
     }
@@ -175,15 +175,15 @@ def test_disagreeing_with_a_domain_grade_needs_the_grade_and_why() -> None:
 
 
 def test_the_overall_step_shows_the_grades_given_and_the_moderators() -> None:
-    fw = preset("wandsworth")
+    fw = preset("lambeth")  # Wandsworth's framework names no domains (issue 13)
     dialog = dialog_for(fw)
     grades = answer(dialog.steps["grades"], mod__planning__agree="no",
                     mod__planning__grade="inadequate")  # fmt: skip
     state = walk_to(dialog, "overall", grades=grades)
     facts = {f.label: f.value for f in view(dialog, state, today=TODAY, known_people=PEOPLE).facts}
     assert facts["Overall grade given"] == "Good"
-    assert facts["Planning and review"] == "Good (you: Inadequate)"
-    assert facts["Assessment"] == "Good"
+    assert facts["Quality of planning"] == "Good (you: Inadequate)"
+    assert facts["Quality of assessment"] == "Good"
 
 
 def test_outcomes_offered_are_the_frameworks() -> None:

@@ -114,11 +114,12 @@ def test_every_setting_in_a_preset_names_its_source(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", PRESETS)
-def test_defaults_are_marked_as_not_set_by_the_framework(name: str) -> None:
+def test_defaults_are_marked_as_not_in_the_framework(name: str) -> None:
+    """Issue 13: a value the framework does not state carries the one visible marker."""
     for line in text_of(name).splitlines():
         comment = line.partition("#")[2]
         if re.search(r"\bdefault\b", comment):
-            assert "default: not set by the framework" in comment, line
+            assert "not in the framework: a default" in comment, line
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -308,19 +309,22 @@ def test_city_of_london_calls_audits_practice_and_impact_reviews() -> None:
     assert preset("city-of-london").vocabulary.audit == "practice and impact review"
 
 
-def test_city_of_london_checklist_is_the_seven_practice_standards() -> None:
+def test_city_of_london_checklist_is_the_seven_practice_standards_and_the_identity_check() -> None:
+    """Issue 13: the template's seven standards as written, then the ethnicity, religion
+    and additional-needs check of "Evidencing Anti-Racist Practice"."""
     checklist = preset("city-of-london").audit_form.checklist
-    assert len(checklist) == 7
-    assert checklist[-1].label == (
-        "There is an up to date (within the last 3 months) chronology on file"
+    assert len(checklist) == 8
+    assert checklist[6].label == (
+        "There is an up to date (within the last 3 months) Chronology on file"
     )
+    assert checklist[7].key == "identity_recorded"
 
 
 def test_city_of_london_grades_five_sections() -> None:
     labels = [d.label for d in preset("city-of-london").audit_form.domains]
     assert labels[0] == "Journey of the Child"
     assert len(labels) == 5
-    assert labels[3] == "Understanding of identity and impact on practice"
+    assert labels[3] == "Understanding of Identity and impact on practice"
 
 
 def test_city_of_london_asks_for_feedback_and_two_levels_of_recommendation() -> None:
