@@ -22,11 +22,10 @@ from sqlmodel import Session, col, select
 
 import handlers.audit  # registers the audit dialog
 import handlers.escalation  # noqa: F401 - registers its hook at import, before any test copies the list
-import handlers.moderation as moderation_handlers
 from bot.app import build_app
+from bot.composition import router
 from bot.deps import Deps
 from bot.routing import keys_for
-from handlers import audit_hooks, moderation_hooks
 from qa.framework import Framework
 from storage.models import Audit, Escalation, Moderation, OutboxMessage, Person
 from tests.bot.test_audit_slack import app_for
@@ -113,13 +112,6 @@ def _reach(engine: Engine, person_ids: Iterable[int]) -> None:
         session.commit()
 
 
-def _hooks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every feature's hooks as registered, moderation's for sure; restored afterwards."""
-    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", list(audit_hooks.AFTER_SUBMIT))
-    monkeypatch.setattr(moderation_hooks, "AFTER_OUTCOME", list(moderation_hooks.AFTER_OUTCOME))
-    moderation_handlers.register()
-
-
 @contextmanager
 def preset_chat(
     platform: Platform,
@@ -136,7 +128,6 @@ def preset_chat(
 
     `framework` replaces the preset as loaded (a test may need, say, Wandsworth's dip
     sample to include the one audit it submits)."""
-    _hooks(monkeypatch)
     if framework is not None:
         monkeypatch.setattr(audit_world, "load_framework", lambda _name: framework)
     world = seed_moderation_world(engine, now, preset)
@@ -146,7 +137,7 @@ def preset_chat(
     _reach(engine, wanted)
     if platform == "slack":
         with FakeSlack() as slack:
-            client, keys = app_for(db_url, engine, slack, now, world.audit)
+            client, keys = app_for(db_url, engine, slack, now, world.audit, routes=router())
             with client:
                 driver = SlackModeration(client, slack, keys, world, engine)
                 yield PresetChat(platform, engine, world, driver)
