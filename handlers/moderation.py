@@ -26,6 +26,8 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from handlers import audit_hooks, moderation_hooks, router
 from handlers.audit_views import confirmed
 from handlers.interaction import Reply
@@ -36,8 +38,13 @@ from handlers.router import Turn
 from qa.dialog import Advanced, DialogClosed, DialogError, Invalid, NeedsConfirmation, apply
 from qa.moderation_dialog import moderation_result
 from qa.validation import Context, draft_value
-from storage.models import Audit, Moderation
-from storage.moderation_messages import assign_and_request, mark_request, queue_outcome
+from storage.models import Audit, Moderation, OutboxMessage
+from storage.moderation_messages import (
+    assign_and_request,
+    mark_request,
+    queue_outcome,
+    request_key,
+)
 from storage.moderation_outcomes import finish
 from storage.moderations import save_state
 
@@ -89,7 +96,17 @@ def on_open(turn: Turn) -> list[Reply]:
         return _done(turn, op)
     if op.moderation.status == "assigned":
         save_state(session=turn.session, moderation=op.moderation, state=op.state)
-    return [step_reply(turn, op)]
+    replies = [step_reply(turn, op)]
+    if turn.interaction.platform == "teams":
+        # Teams replaces the pressed card with the first reply: give the request back as
+        # it was sent, so its Moderate button can resume later, and send the step as a
+        # new card (issue 17: a button must not wipe out the card it was on).
+        sent = turn.session.exec(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == request_key(op.moderation))
+        ).first()
+        if sent is not None:
+            replies.insert(0, Reply("moderation_request", dict(sent.context or {})))
+    return replies
 
 
 def _finish(turn: Turn, op: OpenModeration) -> list[Reply]:
