@@ -13,7 +13,8 @@ top: no `warning` text colour, which is yellow on Teams' white background.
 
 Slack: each block goes through `slack_sdk.models.blocks.Block.parse`, whose models
 know every block and element type and raise on the documented length limits; a
-block type slack_sdk does not know parses to None and fails here.
+block type slack_sdk does not know parses to None and fails here. Modals and the App
+Home also go through slack_sdk's `View`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import microsoft_teams.cards as cards
 from pydantic import BaseModel
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 # Element and action types Teams supports in Adaptive Cards 1.5.
 CARD_TYPES_1_5 = {
@@ -179,3 +181,13 @@ def blocks_problems(blocks: list[dict[str, Any]]) -> list[str]:
         if roundtrip.get("type") != raw.get("type"):
             problems.append(f"block {i}: parsed as {roundtrip.get('type')!r}")
     return problems
+
+
+def view_problems(view: dict[str, Any]) -> list[str]:
+    """A Slack modal or App Home as slack_sdk's View model checks it (title, submit and
+    close lengths, block count, private_metadata size), then each of its blocks."""
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, KeyError, TypeError, ValueError) as exc:
+        return [f"view: {exc}"]
+    return blocks_problems(view.get("blocks", []))

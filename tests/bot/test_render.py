@@ -17,7 +17,7 @@ from microsoft_teams.cards import AdaptiveCard
 
 from bot.render import TEMPLATES_DIR, Renderer, RenderError
 from qa.framework import load_framework
-from tests.bot.card_schema import blocks_problems, card_problems
+from tests.bot.card_schema import blocks_problems, card_problems, view_problems
 from tests.bot.samples import collect
 
 SMALL = Path(__file__).parents[1] / "data" / "framework-small.yml"
@@ -210,7 +210,8 @@ def _check_slack(name: str, out: dict[str, Any]) -> None:
         assert out["text"] and len(out["text"]) <= 4000, f"{name}: fallback text"
         assert len(out["blocks"]) <= 50, f"{name}: more than 50 blocks in a message"
     _check_slack_blocks(out["blocks"], name)
-    problems = blocks_problems(out["blocks"])
+    is_view = out.get("type") in {"modal", "home"}
+    problems = view_problems(out) if is_view else blocks_problems(out["blocks"])
     assert not problems, f"{name}: Block Kit rejects: " + "; ".join(problems[:5])
 
 
@@ -364,6 +365,17 @@ def test_strict_card_check_rejects_what_teams_clients_reject(change: Any, expect
 )
 def test_block_kit_check_rejects_bad_blocks(block: dict[str, Any]) -> None:
     assert blocks_problems([block])
+
+
+def test_block_kit_check_rejects_a_modal_title_over_24_characters() -> None:
+    modal = {
+        "type": "modal",
+        "callback_id": "x",
+        "title": {"type": "plain_text", "text": "A title far longer than Slack allows"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}],
+    }
+    assert view_problems(modal)
+    assert view_problems({**modal, "title": {"type": "plain_text", "text": "Short"}}) == []
 
 
 def test_status_service_rows_are_typed_columns(renderer: Renderer) -> None:
