@@ -149,7 +149,9 @@ def on_start(turn: Turn) -> list[Reply]:
     if parsed is None:
         return Refusal("invalid").reply()
     replies = start_audit(turn, parsed[0])
-    if turn.interaction.platform != "teams" or not replies or replies[0].template != "audit_step":
+    on_prompt = turn.interaction.values.get("card") == "prompt"  # the card it was pressed on
+    started = bool(replies) and replies[0].template == "audit_step"
+    if turn.interaction.platform != "teams" or not on_prompt or not started:
         return replies
     # Teams replaces the pressed card with the first reply: give the month's prompt back
     # (this case now says Carry on, the others keep their buttons) and send the step as

@@ -97,7 +97,7 @@ def on_open(turn: Turn) -> list[Reply]:
     if op.moderation.status == "assigned":
         save_state(session=turn.session, moderation=op.moderation, state=op.state)
     replies = [step_reply(turn, op)]
-    if turn.interaction.platform == "teams":
+    if turn.interaction.platform == "teams" and turn.interaction.values.get("card") == "request":
         # Teams replaces the pressed card with the first reply: give the request back as
         # it was sent, so its Moderate button can resume later, and send the step as a
         # new card (issue 17: a button must not wipe out the card it was on).

@@ -148,7 +148,8 @@ def test_start_on_teams_keeps_the_prompt_and_sends_the_step_as_a_new_card(
     teams_world: tuple[TestClient, World, Any], connector: FakeConnector
 ) -> None:
     client, world, keys = teams_world
-    data = {"action": "audit.start", "routing_key": keys.sign(f"allocation:{world.allocation_id}")}
+    key = keys.sign(f"allocation:{world.allocation_id}")
+    data = {"action": "audit.start", "routing_key": key, "kind": "action", "card": "prompt"}
     activity = teams.execute(
         data, verb="audit.start", service_url=connector.url, aad_object_id=AAD_AUDITOR
     )
@@ -165,3 +166,26 @@ def test_start_on_teams_keeps_the_prompt_and_sends_the_step_as_a_new_card(
     [step] = [m for m in connector.messages() if "About this case" in m.all_text]
     assert world.reference in step.all_text
     assert card_problems(step.cards[0]) == []
+
+
+def test_the_prompt_marks_its_start_buttons_so_teams_keeps_that_card(renderer: Renderer) -> None:
+    from tests.bot.samples.allocation import SAMPLES
+
+    card = renderer.render("allocation_prompt", SAMPLES["allocation_prompt"], "teams")["card"]
+    starts = [
+        a["data"]
+        for a in _actions(card)
+        if a.get("type") == "Action.Execute" and a["data"]["action"] == "audit.start"
+    ]
+    assert starts and all(d["card"] == "prompt" for d in starts)
+
+
+def _actions(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if str(node.get("type", "")).startswith("Action."):
+            yield node
+        for value in node.values():
+            yield from _actions(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _actions(value)

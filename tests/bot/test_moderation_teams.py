@@ -305,7 +305,7 @@ def test_save_for_later_keeps_the_answers_and_carry_on_resumes(chat: TeamsModera
     assert "Saved" in text_of(saved)
     carry_on = find_action(saved, "moderation.open")
     assert carry_on is not None
-    assert inputs(chat.open(carry_on, user))[first] == "no"
+    assert inputs(chat.execute(carry_on, user))[first] == "no"
 
 
 # -- Lambeth: a regrade, with and without its action --------------------------------------
