@@ -26,6 +26,9 @@ from storage.tracking_messages import NOTE_CHARS, parse_route, safe_text
 from storage.tracking_records import add_update
 
 RECEIPT = "rec_receipt"
+# The form is where the person decides the action is done, so it shows the action in
+# full (recommendations and moderation actions are at most 1,000 characters).
+FULL_ACTION_CHARS = 1000
 FORM = "rec_form"
 ITEM = "recommendation"
 FIELDS: dict[str, tuple[Field, ...]] = {
@@ -89,7 +92,7 @@ def rec_form(turn: Turn, rec: Recommendation, form: str, values: dict[str, Any])
             "form": form,
             "reference": reference_of(turn, rec),
             "level": rec.level,
-            "summary": safe_text(rec.action),
+            "summary": safe_text(rec.action, FULL_ACTION_CHARS),
             "due_on": rec.due_on.isoformat(),
             "routing_key": turn.interaction.routing_key or "",
             "values": values,

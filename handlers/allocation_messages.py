@@ -229,14 +229,27 @@ def queue_prompt_refresh(
     session: Session, framework: Framework, released: Allocation, now: datetime
 ) -> int:
     """Edit the prompt that listed `released` in place, so it no longer offers its buttons."""
-    original = _prompt_listing(session, released)
-    if original is None:
+    context = refreshed_prompt_context(session, framework, released)
+    if context is None:
         return 0
+    key = f"allocation-declined:{released.id}"
+    message = Message("allocation_prompt", key, context, person_id=released.person_id)
+    return int(enqueue(session=session, message=message, now=now))
+
+
+def refreshed_prompt_context(
+    session: Session, framework: Framework, allocation: Allocation
+) -> dict[str, Any] | None:
+    """The first prompt that listed `allocation`, as it should read now (each case's
+    current status), with `update_of` naming that prompt; None if there was none."""
+    original = _prompt_listing(session, allocation)
+    if original is None:
+        return None
     ids = [i.get("allocation_id") for i in original.context.get("items", [])]
     rows = [r for r in (session.get(Allocation, i) for i in ids if isinstance(i, int)) if r]
-    person = session.get(Person, released.person_id)
+    person = session.get(Person, allocation.person_id)
     if person is None or not rows:
-        return 0
+        return None
     context = prompt_context(
         session,
         framework,
@@ -245,9 +258,7 @@ def queue_prompt_refresh(
         replacement=bool(original.context.get("replacement")),
     )
     context["update_of"] = original.idempotency_key
-    key = f"allocation-declined:{released.id}"
-    message = Message("allocation_prompt", key, context, person_id=person.id)
-    return int(enqueue(session=session, message=message, now=now))
+    return context
 
 
 def _prompt_listing(session: Session, allocation: Allocation) -> OutboxMessage | None:

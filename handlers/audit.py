@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from handlers.allocation_messages import refreshed_prompt_context
 from handlers.audit_flags import on_flag, on_flag_send, on_respond, on_respond_send
 from handlers.audit_replies import (
     actor,
@@ -145,7 +146,19 @@ def on_start(turn: Turn) -> list[Reply]:
     parsed = parse_key(turn.interaction.routing_key, "allocation")
     if parsed is None:
         return Refusal("invalid").reply()
-    return start_audit(turn, parsed[0])
+    replies = start_audit(turn, parsed[0])
+    on_prompt = turn.interaction.values.get("card") == "prompt"  # the card it was pressed on
+    started = bool(replies) and replies[0].template == "audit_step"
+    if not turn.interaction.replaces_pressed or not on_prompt or not started:
+        return replies
+    # The first reply replaces the pressed message here: give the month's prompt back
+    # (this case now says Carry on, the others keep their buttons) and send the step as
+    # a new card, so Start does not wipe out the rest of the prompt (issue 17).
+    allocation = turn.session.get(Allocation, parsed[0])
+    prompt = (
+        refreshed_prompt_context(turn.session, turn.framework, allocation) if allocation else None
+    )
+    return [Reply("allocation_prompt", prompt), *replies] if prompt else replies
 
 
 def on_continue(turn: Turn) -> list[Reply]:

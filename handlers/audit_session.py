@@ -56,8 +56,10 @@ def parse_key(key: str | None, kind: str) -> tuple[int, str | None] | None:
 
 
 def _label(person: Person, framework: Framework) -> str:
+    """ "Sam Jones (Team manager, Moderator)": every role, so the auditor picks the right
+    Sam and sees who also moderates or leads (issue 17: only the first role showed)."""
     roles = [r.label for r in framework.roles if r.key in (person.roles or [])]
-    return f"{person.name} ({roles[0]})" if roles else person.name
+    return f"{person.name} ({', '.join(roles)})" if roles else person.name
 
 
 def people_for(

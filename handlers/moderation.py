@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import select
+
 from handlers.audit_views import confirmed
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
@@ -33,8 +35,13 @@ from handlers.turn import Turn
 from qa.dialog import Advanced, DialogClosed, DialogError, Invalid, NeedsConfirmation, apply
 from qa.moderation_dialog import moderation_result
 from qa.validation import Context, draft_value
-from storage.models import Audit, Moderation
-from storage.moderation_messages import assign_and_request, mark_request, queue_outcome
+from storage.models import Audit, Moderation, OutboxMessage
+from storage.moderation_messages import (
+    assign_and_request,
+    mark_request,
+    queue_outcome,
+    request_key,
+)
 from storage.moderation_outcomes import finish
 from storage.moderations import save_state
 
@@ -77,7 +84,17 @@ def on_open(turn: Turn) -> list[Reply]:
         return _done(turn, op)
     if op.moderation.status == "assigned":
         save_state(session=turn.session, moderation=op.moderation, state=op.state)
-    return [step_reply(turn, op)]
+    replies = [step_reply(turn, op)]
+    if turn.interaction.replaces_pressed and turn.interaction.values.get("card") == "request":
+        # The first reply replaces the pressed message here: give the request back as
+        # it was sent, so its Moderate button can resume later, and send the step as a
+        # new card (issue 17: a button must not wipe out the card it was on).
+        sent = turn.session.exec(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == request_key(op.moderation))
+        ).first()
+        if sent is not None:
+            replies.insert(0, Reply("moderation_request", dict(sent.context or {})))
+    return replies
 
 
 def _finish(turn: Turn, op: OpenModeration) -> list[Reply]:

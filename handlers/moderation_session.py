@@ -80,7 +80,7 @@ def _people(
     out = {}
     for p in rows:
         roles = [r.label for r in framework.roles if r.key in (p.roles or [])]
-        out[p.id or 0] = f"{p.name} ({roles[0]})" if roles else p.name
+        out[p.id or 0] = f"{p.name} ({', '.join(roles)})" if roles else p.name
     return out
 
 

@@ -249,7 +249,7 @@ def _feedback(p: Prompt) -> tuple[Group, list[Field]]:
             required_if=yes,
             dates="not_future",
             missing="Pick the date of this conversation",
-            summary_label=f"{p.label} When?",
+            summary_label="When",  # follows the prompt itself on the check page
         ),
         Field(
             f"{g}.method",
@@ -259,7 +259,7 @@ def _feedback(p: Prompt) -> tuple[Group, list[Field]]:
             group=g,
             required_if=yes,
             missing="Choose how this conversation happened",
-            summary_label=f"{p.label} How?",
+            summary_label="How",
         ),
         Field(
             f"{g}.note",
@@ -268,7 +268,7 @@ def _feedback(p: Prompt) -> tuple[Group, list[Field]]:
             group=g,
             required=False,
             max_length=500,
-            summary_label=f"{p.label} Note",
+            summary_label="Note",
         ),
     ]
 

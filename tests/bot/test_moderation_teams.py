@@ -137,12 +137,22 @@ class TeamsModeration:
         check_card(cards[-1])
         return cards[-1]
 
+    def open(self, data: dict[str, Any], user: str) -> dict[str, Any]:
+        """Press *Moderate*: the request stays in place (so Moderate can resume later),
+        and the step the moderation is at arrives as a new card."""
+        pressed = self.execute(data, user)
+        assert find_action(pressed, "moderation.step") is None, "the request was replaced"
+        assert find_action(pressed, "moderation.open") == data
+        card = self.sent_to(user)[-1].cards[0]
+        check_card(card)
+        return card
+
     def moderate(self, row: Moderation, **answers: Any) -> dict[str, Any]:
         """Press *Moderate* and answer each card; the card shown in place at the end."""
         user = aad_id(row.moderator_id)
         data = find_action(self.request_for(row), "moderation.open")
         assert data is not None
-        card = self.execute(data, user)
+        card = self.open(data, user)
         with Session(self.engine) as session:
             audit = session.get(Audit, row.audit_id)
             case = session.get(Case, audit.case_id) if audit else None
@@ -277,7 +287,7 @@ def test_save_for_later_keeps_the_answers_and_carry_on_resumes(chat: TeamsModera
     user = aad_id(row.moderator_id)
     data = find_action(chat.request_for(row), "moderation.open")
     assert data is not None
-    card = chat.execute(data, user)
+    card = chat.open(data, user)
     save = find_action(card.get("actions", []), "moderation.save")
     assert save is not None
     first = next(k for k in inputs(card) if k.endswith(".agree"))

@@ -17,6 +17,7 @@ from microsoft_teams.cards import AdaptiveCard
 
 from bot.render import TEMPLATES_DIR, Renderer, RenderError
 from qa.framework import load_framework
+from tests.bot.card_schema import blocks_problems, card_problems, view_problems
 from tests.bot.samples import collect
 
 SMALL = Path(__file__).parents[1] / "data" / "framework-small.yml"
@@ -225,6 +226,9 @@ def _check_slack(name: str, out: dict[str, Any]) -> None:
         assert out["text"] and len(out["text"]) <= 4000, f"{name}: fallback text"
         assert len(out["blocks"]) <= 50, f"{name}: more than 50 blocks in a message"
     _check_slack_blocks(out["blocks"], name)
+    is_view = out.get("type") in {"modal", "home"}
+    problems = view_problems(out) if is_view else blocks_problems(out["blocks"])
+    assert not problems, f"{name}: Block Kit rejects: " + "; ".join(problems[:5])
 
 
 # -- Teams ----------------------------------------------------------------------------
@@ -244,6 +248,7 @@ _CARD_ELEMENTS = {
     "Input.Number",
     "Table",
 }
+_CARD_PARTS = {"AdaptiveCard", "TextRun", "Column", "TableRow", "TableCell"}
 _CARD_ACTIONS = {"Action.Execute", "Action.Submit", "Action.OpenUrl", "Action.ShowCard"}
 
 
@@ -268,7 +273,7 @@ def _walk_card(node: Any, where: str) -> None:
         assert node["facts"], f"{where}: empty FactSet"
         for fact in node["facts"]:
             assert fact["title"] and isinstance(fact["value"], str), where
-    elif isinstance(kind, str) and kind not in {"AdaptiveCard", "TextRun"}:
+    elif isinstance(kind, str) and kind not in _CARD_PARTS:
         assert kind in _CARD_ELEMENTS, f"{where}: unknown element {kind}"
     for key, value in node.items():
         if key != "data":
@@ -282,6 +287,10 @@ def _check_teams(name: str, out: dict[str, Any]) -> None:
     version = tuple(int(p) for p in card["version"].split("."))
     assert version <= (1, 5), f"{name}: Teams supports Adaptive Cards up to 1.5"
     AdaptiveCard.model_validate(card)
+    problems = card_problems(card)
+    assert not problems, f"{name}: a strict Adaptive Cards 1.5 client rejects: " + "; ".join(
+        problems[:5]
+    )
     assert len(json.dumps(card).encode()) < 28 * 1024, f"{name}: card over 28 KB"
     _walk_card(card, name)
 
@@ -310,6 +319,88 @@ def test_help_speaks_the_frameworks_vocabulary(renderer: Renderer, platform: str
     )
     out = Renderer(camden_like).render("help", SAMPLE_CONTEXTS["help"], platform)  # type: ignore[arg-type]
     assert "learning conversations" in json.dumps(out)
+
+
+# -- the strict checks themselves must be able to fail ------------------------------
+
+_GOOD_CARD: dict[str, Any] = {
+    "type": "AdaptiveCard",
+    "version": "1.5",
+    "body": [
+        {
+            "type": "ColumnSet",
+            "columns": [{"type": "Column", "items": [{"type": "TextBlock", "text": "x"}]}],
+        }
+    ],
+}
+
+
+_TEXT = {"type": "TextBlock", "text": "x"}
+
+
+def test_strict_card_check_accepts_a_well_formed_card() -> None:
+    assert card_problems(_GOOD_CARD) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda c: c["body"][0]["columns"][0].pop("type"), 'without "type"'),
+        (lambda c: c["body"][0]["columns"][0]["items"][0].pop("type"), 'without "type"'),
+        (lambda c: c["body"].append({"type": "Chart.Pie"}), "not an Adaptive Cards 1.5 type"),
+        (lambda c: c["body"].append({**_TEXT, "colour": "red"}), "colour"),
+        (lambda c: c["body"].append({**_TEXT, "size": "huge"}), "size"),
+        (lambda c: c["body"].append({**_TEXT, "color": "warning"}), "yellow"),
+        (lambda c: c.update(actions=[{"title": "Go", "data": {}}]), 'without "type"'),
+    ],
+)
+def test_strict_card_check_rejects_what_teams_clients_reject(change: Any, expected: str) -> None:
+    card = json.loads(json.dumps(_GOOD_CARD))
+    change(card)
+    problems = card_problems(card)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "sektion", "text": {"type": "mrkdwn", "text": "x"}},
+        {"type": "header", "text": {"type": "plain_text", "text": "x" * 151}},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "a",
+                    "text": {"type": "plain_text", "text": "x" * 76},
+                },
+            ],
+        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}},
+    ],
+)
+def test_block_kit_check_rejects_bad_blocks(block: dict[str, Any]) -> None:
+    assert blocks_problems([block])
+
+
+def test_block_kit_check_rejects_a_modal_title_over_24_characters() -> None:
+    modal = {
+        "type": "modal",
+        "callback_id": "x",
+        "title": {"type": "plain_text", "text": "A title far longer than Slack allows"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}],
+    }
+    assert view_problems(modal)
+    assert view_problems({**modal, "title": {"type": "plain_text", "text": "Short"}}) == []
+
+
+def test_status_service_rows_are_typed_columns(renderer: Renderer) -> None:
+    """Issue 17: untyped columns blanked the Agents Playground's page."""
+    for context in [SAMPLE_CONTEXTS["status"], *EXTRA_CONTEXTS.get("status", [])]:
+        card = renderer.render("status", context, "teams")["card"]
+        for element in card["body"]:
+            for column in element.get("columns", []):
+                assert column.get("type") == "Column", column
 
 
 # -- injection ------------------------------------------------------------------------
