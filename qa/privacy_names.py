@@ -33,22 +33,28 @@ from importlib import resources
 
 __all__ = ["name_spans"]
 
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as prose, one space apart, for easy reading and editing."""
+    return frozenset(text.split())
+
+
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "master"})
 
 # Forenames that are everyday words: a name only where a sentence does not begin (rule 4).
-_WORDLIKE = frozenset(
+_WORDLIKE = _words(
     """mark jack grace dawn holly jade amber heather hazel carol frank max guy glen jay dean
     robin sally kim will hope joy bill ray rose lily ivy ruby daisy poppy willow violet
     bonnie sonny teddy ben sam terry joe tom billy rita gail jill pat sue rob don art
-    penny""".split()
+    penny"""
 )
 # Forenames that are also places, adjectives or months: only with a surname or title.
-_WEAK = frozenset(
+_WEAK = _words(
     """christian victoria georgia chelsea jordan leigh lynn norman stanley florence harper
-    mason may june april august justin""".split()
+    mason may june april august justin"""
 )
 # Surnames that are everyday words or places: only after a forename or a title.
-_SURNAME_WORDS = frozenset(
+_SURNAME_WORDS = _words(
     """savage winter day long farmer rice ford short archer green hardy dean dale lane bray
     pope steele wade lord noble carpenter skinner birch barber bird white brown black kirk
     bishop rose mills potter butcher fry stone cook ward parsons lamb palmer north frost
@@ -62,18 +68,18 @@ _SURNAME_WORDS = frozenset(
     george henry gordon douglas oliver lewis martin stanley norman vincent russell duncan
     cameron graham craig ross owen allan bruce francis dennis howard lucas barry kelly
     ryan connor bryan jordan lee leonard lawrence gregory alexander bradley daniels
-    giles tyler lambert power""".split()
+    giles tyler lambert power"""
 )
 # Capitalised words never read as a name, whatever follows: sentence openers, grades,
 # months and days, and the words of role titles.
-_NEVER = frozenset(
+_NEVER = _words(
     """the a an this that these those and or but of in on to at by for with from as when if
     then so we he she they it his her their our my your i no not all some each every good
     outstanding inadequate requires improvement head service services team manager
     director assistant social worker officer principal independent reviewing chair lead
     board panel family families child children mum mother dad father carer carers
     january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday""".split()
+    monday tuesday wednesday thursday friday saturday sunday"""
 )
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -133,15 +139,14 @@ def name_spans(text: str) -> Iterator[tuple[int, int]]:
             and text[prev.end() : m.start()].strip() == ""
         )
         starts_sentence = _SENTENCE_END.search(text, 0, m.start()) is not None
-        if after_title or (bare in fore and next_is_surname):
+        paired = after_title or (bare in fore and next_is_surname)
+        paired = paired or (bare in sur and prev_is_forename and bare not in _NEVER - _WEAK)
+        if paired or (bare not in _WEAK and _alone_is_name(bare, fore, sur, starts_sentence)):
             yield m.span()
-        elif bare in sur and prev_is_forename and (bare not in _NEVER or bare in _WEAK):
-            yield m.span()
-        elif bare in _WEAK:
-            continue
-        elif bare in fore and bare not in _WORDLIKE:
-            yield m.span()
-        elif bare in fore and not starts_sentence:
-            yield m.span()
-        elif bare in sur and bare not in _SURNAME_WORDS and not starts_sentence:
-            yield m.span()
+
+
+def _alone_is_name(bare: str, fore: frozenset[str], sur: frozenset[str], starts: bool) -> bool:
+    """Rules 3 to 5: a word read as a name without a title or a partner."""
+    if bare in fore:
+        return bare not in _WORDLIKE or not starts
+    return bare in sur and bare not in _SURNAME_WORDS and not starts
