@@ -296,6 +296,12 @@ class SummarySchedule(_Strict):
     weekly_tracking_weekday: Weekday = "mon"
     quarterly_analysis_roles: list[RoleKey] = Field(default_factory=list)
     quarterly_analysis_months: list[Month] = Field(default_factory=lambda: [1, 4, 7, 10])
+    # -- small-number suppression (issue 17, the board report) --
+    # The widest level at which small counts are shown as "fewer than N": that level
+    # and every narrower one. "team" (the default): team figures are suppressed, the
+    # authority's and each service's are shown, as an internal board needs them;
+    # "service" suppresses service figures too; "authority" suppresses every figure.
+    suppress_from: Literal["authority", "service", "team"] = "team"
 
 
 class CalendarEntry(_Strict):

@@ -122,7 +122,8 @@ def test_the_post_holds_the_per_domain_table_and_aggregates_only(
     assert [r["label"] for r in table["rows"]] == ["Overall grade", "Assessment", "Planning"]
     assert table["columns"][1:5] == ["Outstanding", "Good", "Requires Improvement", "Inadequate"]
     overall = {c["name"]: c["value"] for c in table["rows"][0]["cells"]}
-    assert overall["Outstanding"] == "fewer than 5" and overall["Good or better"] == "8 (67%)"
+    # The authority's own grade mix is shown in full (suppression is for teams).
+    assert overall["Outstanding"] == "2 (17%)" and overall["Good or better"] == "8 (67%)"
     assert context["chart"] == {"month": "2026-03", "as_of": "2026-03-31", "threshold": 5}
     text = json.dumps(context)
     for secret in [*seeded.names, *seeded.references, "CR-778899", "Tallulah"]:
