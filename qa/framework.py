@@ -84,7 +84,7 @@ class _Strict(BaseModel):
 
 
 class Vocabulary(_Strict):
-    """The authority's own words (ux.md: Camden says *learning conversation*)."""
+    """The authority's own words (docs/ux.md: Camden says *learning conversation*)."""
 
     audit: str = "audit"
     audits: str = "audits"
@@ -108,7 +108,7 @@ class Role(_Strict):
 
 
 class Cadence(_Strict):
-    """How often people holding `role` carry out `activity` (domain.md section 3)."""
+    """How often people holding `role` carry out `activity` (docs/domain.md section 3)."""
 
     role: RoleKey
     activity: Activity = "audit"

@@ -2,8 +2,8 @@
 
 Audit answers are shown again in chat (the review step, the author's feedback, the
 monthly summary's narrative), and chat is no place for a child's name, a family's
-address or phone number, a date of birth or an NHS number (docs/domain.md, "What the
-bot never holds"). This check runs on free text only: a date *field* such as a
+address or phone number, a date of birth or an NHS number (docs/domain.md
+section 2). This check runs on free text only: a date *field* such as a
 recommendation's due date is not free text.
 
 It warns; it does not refuse. A person confirms and goes on, because a false alarm

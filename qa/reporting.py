@@ -1,6 +1,6 @@
 """The monthly governance summary: every figure the board sees, from plain rows.
 
-Outcome-based accountability in three questions (domain.md section 7): how much did
+Outcome-based accountability in three questions (docs/domain.md section 7): how much did
 we do (allocations made and completed), how well did we do it (grades per domain,
 moderation), is anyone better off (re-audits that moved to Good or better,
 recommendations, escalations answered in time); then how that compares with last

@@ -1,7 +1,7 @@
 """The summary's chart: the grade mix per domain, and "Good or better" over a year.
 
 One PNG from one figure, drawn with matplotlib's Agg canvas directly (no pyplot: no
-global state, safe in a server thread). Colour is never the only signal (ux.md):
+global state, safe in a server thread). Colour is never the only signal (docs/ux.md):
 every grade has its own hatching, its name is written in the bar where there is
 room, and the legend repeats both. The alt text says in words what the chart shows;
 the report's tables give the same figures.

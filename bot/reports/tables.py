@@ -2,7 +2,7 @@
 
 HTML, Markdown and CSV all read this layout, so the three always carry the same
 figures under the same names, and every figure in the chart is also in a table
-(ux.md: charts carry a table of the same figures). Wording for the board lives here.
+(docs/ux.md: charts carry a table of the same figures). Wording for the board lives here.
 """
 
 from __future__ import annotations

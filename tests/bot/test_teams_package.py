@@ -197,7 +197,7 @@ def test_the_command_with_a_bad_host_writes_nothing(cli_env: Path) -> None:
 def test_the_command_takes_the_host_from_settings_as_the_interface_documents(
     cli_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`qa-bot teams-package --out FILE.zip` (interface.md) works with QA_BOT_PUBLIC_HOST."""
+    """`qa-bot teams-package --out FILE.zip` (docs/interface.md) works with QA_BOT_PUBLIC_HOST."""
     monkeypatch.setenv("TEAMS_CLIENT_ID", BOT_ID)
     out = cli_env / "qa-bot-teams.zip"
     missing = CliRunner().invoke(teams_package_cli, ["--out", str(out)])
