@@ -134,7 +134,9 @@ def summary_post_context(s: Summary, *, channel: str) -> dict[str, Any]:
     """The monthly post to a governance channel: aggregates only."""
     word = s.audits_word
     m, b, r = s.moderation, s.better_off, s.recommendations
-    tables = list(s.how_well)
+    # Services and areas only: team figures, mostly "fewer than 5", are in the
+    # report's appendix (`qa-bot summary --out`), not in the board's channel.
+    tables = [t for t in s.how_well if t.kind != "team"]
     scopes = [
         {"scope": t.scope, "audits": t.audits.text, "good": shared(t.rows[0].good_or_better)}
         for t in tables[1:]

@@ -130,6 +130,17 @@ def test_the_post_holds_the_per_domain_table_and_aggregates_only(
         assert secret not in text
 
 
+def test_the_post_lists_services_and_leaves_teams_to_the_report_s_appendix(
+    engine: Engine, seeded: Seeded
+) -> None:
+    """Issue 17: the board read lines of team figures, most of them 'fewer than 5'."""
+    by_team = framework(group_by=["service", "team", "domain"])
+    ticker(engine, by_team, POST_SUMMARY).run_job(POST_SUMMARY, now=utc(2026, 4, 7, 8, 1))
+    (posted,) = messages(engine)
+    scopes = [s["scope"] for s in posted.context["scopes"]]
+    assert scopes and all(s.startswith("Service: ") for s in scopes), scopes
+
+
 def test_one_message_per_channel_it_is_posted_to(engine: Engine) -> None:
     every = with_channels(framework(), "qa", "sam")
     ticker(engine, every, POST_SUMMARY).run_job(POST_SUMMARY, now=utc(2026, 12, 3, 9, 1))
