@@ -81,6 +81,10 @@ def build_app(deps: Deps, *, background: bool = True) -> FastAPI:
     api.state.deps = deps
     api.state.loops = loops
 
+    from bot.static_pages import mount_static_pages
+
+    mount_static_pages(api, deps.settings)  # the privacy and terms pages the app links to
+
     @api.get("/healthz")
     def healthz() -> JSONResponse:
         ok, body = health(deps, deps.clock())

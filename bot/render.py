@@ -131,7 +131,7 @@ def _as_date(value: Any) -> date | None:
 
 
 def long_date(value: Any, with_year: bool = False) -> str:
-    """ "Thursday 17 December" (ux.md): dates in full, local form."""
+    """ "Thursday 17 December" (docs/ux.md): dates in full, local form."""
     day = _as_date(value)
     if day is None:
         return "" if value is None else str(value)

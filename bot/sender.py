@@ -61,7 +61,7 @@ class Editor(Protocol):
     When a message's context has `update_of` (the idempotency key of an earlier message
     to the same recipient) and that one was sent on this platform, the sender calls
     `update(ref, rendered)` with the stored reference instead of `send`: the message is
-    edited in place (ux.md). A `PermanentFailure` from `update` (the original is gone)
+    edited in place (docs/ux.md). A `PermanentFailure` from `update` (the original is gone)
     falls back to posting it afresh.
     """
 

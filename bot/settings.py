@@ -1,7 +1,7 @@
 """Every setting the bot reads, in one place.
 
 Settings come from the environment or a `.env` file (pydantic-settings). The names
-are part of the operator interface (`interface.md`): keep them stable.
+are part of the operator interface (`docs/interface.md`): keep them stable.
 """
 
 from __future__ import annotations

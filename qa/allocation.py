@@ -5,7 +5,7 @@ same code with plain values built from database rows. Nothing here reads a clock
 file or the database, and the same inputs always give the same plan: ties are broken
 by a hash seeded from the month, never by `random`.
 
-The work is done in the order of the frameworks' priorities (domain.md section 3):
+The work is done in the order of the frameworks' priorities (docs/domain.md section 3):
 1. moderation slots (cadences with activity `moderation`: slots without a case);
 2. dip samples after an audit graded as `dip_sample.after_grades`, for the worker's
    own manager;

@@ -2,7 +2,7 @@
 
 `qa.allocation` decides who audits what by combining these; keeping each rule here
 on its own makes every one readable next to the framework key it comes from
-(domain.md section 3) and testable without building a whole authority.
+(docs/domain.md section 3) and testable without building a whole authority.
 """
 
 from __future__ import annotations

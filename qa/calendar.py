@@ -117,5 +117,5 @@ def nth_working_day(month: Month, n: int, *, bank_holidays: bool = True) -> date
 
 
 def long_date(d: date) -> str:
-    """`14 March 2025`: dates written in full for people (ux.md)."""
+    """`14 March 2025`: dates written in full for people (docs/ux.md)."""
     return f"{d.day} {_stdcal.month_name[d.month]} {d.year}"

@@ -1,4 +1,4 @@
-"""Calibration figures: how far moderators agree with auditors (domain.md section 7).
+"""Calibration figures: how far moderators agree with auditors (docs/domain.md section 7).
 
 For the monthly summary and the QA lead's status: the agreement rate overall, by
 domain, by auditor and by service; how many grades moderators moved up and down; the

@@ -1,6 +1,6 @@
 """The framework's audit form as dialog steps, fields and, at the end, a result.
 
-The audit form is configuration (domain.md section 4), so nothing here names an
+The audit form is configuration (docs/domain.md section 4), so nothing here names an
 authority: the checklist, the graded domains for the case's area, the feedback and
 narrative prompts, the grade scale and the recommendation levels all come from the
 framework. Long lists are split into pages so that no step has more than

@@ -84,7 +84,7 @@ class _Strict(BaseModel):
 
 
 class Vocabulary(_Strict):
-    """The authority's own words (ux.md: Camden says *learning conversation*)."""
+    """The authority's own words (docs/ux.md: Camden says *learning conversation*)."""
 
     audit: str = "audit"
     audits: str = "audits"
@@ -108,7 +108,7 @@ class Role(_Strict):
 
 
 class Cadence(_Strict):
-    """How often people holding `role` carry out `activity` (domain.md section 3)."""
+    """How often people holding `role` carry out `activity` (docs/domain.md section 3)."""
 
     role: RoleKey
     activity: Activity = "audit"
@@ -296,6 +296,12 @@ class SummarySchedule(_Strict):
     weekly_tracking_weekday: Weekday = "mon"
     quarterly_analysis_roles: list[RoleKey] = Field(default_factory=list)
     quarterly_analysis_months: list[Month] = Field(default_factory=lambda: [1, 4, 7, 10])
+    # -- small-number suppression (issue 17, the board report) --
+    # The widest level at which small counts are shown as "fewer than N": that level
+    # and every narrower one. "team" (the default): team figures are suppressed, the
+    # authority's and each service's are shown, as an internal board needs them;
+    # "service" suppresses service figures too; "authority" suppresses every figure.
+    suppress_from: Literal["authority", "service", "team"] = "team"
 
 
 class CalendarEntry(_Strict):

@@ -1,4 +1,4 @@
-"""Which submitted audits are moderated this month, and by whom (domain.md section 5).
+"""Which submitted audits are moderated this month, and by whom (docs/domain.md section 5).
 
 Pure, like `qa.allocation`: the monthly job, a dry run and the tests call the same
 functions with plain values built from database rows, and the same inputs always give

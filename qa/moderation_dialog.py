@@ -1,6 +1,6 @@
 """The moderation dialog: a second look at an audit, on the same state-table engine.
 
-Follows City of London's moderation template (domain.md section 5, 002 Appendix 2):
+Follows City of London's moderation template (docs/domain.md section 5, 002 Appendix 2):
 agree with each domain's grade, and if not, the grade the moderator would give and
 why; the same for the overall grade; agree with the recommendations; the outcome
 (confirm, regrade, return to the author); actions arising. The outcome comes before

@@ -1,12 +1,17 @@
 """Data minimisation: spot personal details typed into free text before they are kept.
 
 Audit answers are shown again in chat (the review step, the author's feedback, the
-monthly summary's narrative), and chat is no place for a child's date of birth, a
-family's phone number or an NHS number (domain.md section 2). This check runs on free
-text only: a date *field* such as a recommendation's due date is not free text.
+monthly summary's narrative), and chat is no place for a child's name, a family's
+address or phone number, a date of birth or an NHS number (docs/domain.md
+section 2). This check runs on free text only: a date *field* such as a
+recommendation's due date is not free text.
 
 It warns; it does not refuse. A person confirms and goes on, because a false alarm
-must never block an audit. Messages name the kind of detail, never the text matched.
+must never block an audit; but a false alarm on ordinary words ("Head of Service",
+"Good", "in May") teaches people to click past the warning, so every rule prefers
+to miss an odd case than to cry wolf. Names are found by `qa.privacy_names`; the
+other kinds by the patterns below. Messages name the kind of detail, never the text.
+Everything runs here, on the server: no text is sent anywhere to be checked.
 """
 
 from __future__ import annotations
@@ -17,14 +22,31 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from qa.privacy_names import name_spans
+
 __all__ = ["Finding", "Kind", "find_sensitive", "is_valid_nhs_number", "warning", "warnings_for"]
 
-Kind = Literal["email", "nhs_number", "date_of_birth", "date", "phone"]
+Kind = Literal[
+    "name", "address", "postcode", "email", "nhs_number", "date_of_birth", "date", "phone"
+]
 
-# When two findings overlap, the first kind here wins (an NHS number is not also a phone).
-_PRIORITY: tuple[Kind, ...] = ("email", "nhs_number", "date_of_birth", "date", "phone")
+# When two findings overlap, the first kind here wins (an NHS number is not also a
+# phone; "12 Acacia Road" is an address, not a name).
+_PRIORITY: tuple[Kind, ...] = (
+    "email",
+    "postcode",
+    "address",
+    "nhs_number",
+    "date_of_birth",
+    "date",
+    "phone",
+    "name",
+)
 
 _DESCRIBE: dict[Kind, str] = {
+    "name": "a name",
+    "address": "an address",
+    "postcode": "a postcode",
     "email": "an email address",
     "nhs_number": "an NHS number",
     "date_of_birth": "a date of birth",
@@ -55,7 +77,38 @@ _PARTIAL_DATE = re.compile(
     r"|\d{1,2}[/.-]\d{4}\b|(?:19|20)\d{2}\b",
     re.IGNORECASE,
 )
+# A full UK postcode in capitals ("NW1 8XY", "SW1A 1AA"): the outward code's letters and
+# digits in the Royal Mail's shapes, an optional space, then digit and two letters.
+# Capitals only: "a1 2nd" in prose is not a postcode.
+_POSTCODE = re.compile(
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]|[A-HK-Y]\d[ABEHMNPRV-Y])"
+    r" ?\d[ABD-HJLNP-UW-Z]{2})\b"
+)
+_STREET = (
+    r"(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Drive|Dr|Way|Court|Ct|Crescent|Cres"
+    r"|Place|Pl|Gardens|Gdns|Grove|Terrace|Square|Sq|Hill|Park|Mews|Walk|Rise|Row|Parade"
+    r"|Estate|House|Mansions|Villas|Green|Vale|View|Yard)"
+)
+# A house number and a street: "12 Acacia Road", "Flat 3, 41b Mill Lane". The street's
+# words are capitalised, so "3 visits in the road" is prose.
+_ADDRESS = re.compile(
+    rf"(?:\b(?:Flat|Apartment|Apt|Unit)\s+\d+[A-Za-z]?,?\s+)?"
+    rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][A-Za-z'’-]+\s+){{1,3}}{_STREET}\b\.?"
+)
 _PHONE = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)(?:[\s\-()]?\d){9,10}(?![\d])")
+
+
+# How a warning lists the kinds: a name first, then as before.
+_ORDER: tuple[Kind, ...] = (
+    "name",
+    "address",
+    "postcode",
+    "email",
+    "nhs_number",
+    "date_of_birth",
+    "date",
+    "phone",
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +173,12 @@ def _phones(text: str) -> Iterable[Finding]:
 def _candidates(text: str) -> Iterable[Finding]:
     for m in _EMAIL.finditer(text):
         yield Finding("email", m.span())
+    for m in _POSTCODE.finditer(text):
+        yield Finding("postcode", m.span())
+    for m in _ADDRESS.finditer(text):
+        yield Finding("address", m.span())
+    for span in name_spans(text):
+        yield Finding("name", span)
     for m in _NHS.finditer(text):
         if is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)):
             yield Finding("nhs_number", m.span())
@@ -142,11 +201,18 @@ def _join(parts: list[str]) -> str:
 
 
 def warning(findings: Iterable[Finding]) -> str:
-    """One sentence naming the kinds found, never the text itself."""
-    kinds = sorted({f.kind for f in findings}, key=_PRIORITY.index)
+    """One sentence naming the kinds found, never the text itself.
+
+    A name gets its own advice first, because the fix is different: people are known
+    in chat by the case reference, not left out altogether.
+    """
+    kinds = sorted({f.kind for f in findings}, key=_ORDER.index)
     if not kinds:
         return ""
     what = _join([_DESCRIBE[k] for k in kinds])
+    if "name" in kinds:
+        rest = "" if kinds == ["name"] else ", and leave personal details in the case record"
+        return f"This looks like {what}: use the case reference instead{rest}."
     return f"This looks like {what}: please leave personal details in the case record."
 
 

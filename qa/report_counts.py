@@ -19,12 +19,20 @@ can point at one child and one worker. The rule, applied the same way everywhere
    difference of the whole percentages as printed, so the page adds up.
 
 Figures that are never displayed (audits *not* moderated, say) are not protected.
+
+**Where.** Suppression belongs where a number could point at a person: a team, a
+worker. The authority's own totals and its services' figures, read by an internal
+board, are not at that risk, and hiding them hid what the board needs (6 of 8 bars
+grey in the chart). So a `Ledger` may be told which figures are *open*
+(`open_keys`): those are always shown in full, never withheld under rule 2, and the
+rules above apply to the rest. Which levels are open is the framework's
+`summary.suppress_from` (`qa.report_figures` decides per figure).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -126,14 +134,19 @@ def change(now: Share, then: Share, period: str) -> Change:
 
 
 def withhold(
-    values: Mapping[K, int], sums: Iterable[tuple[K, Sequence[K]]], threshold: int
+    values: Mapping[K, int],
+    sums: Iterable[tuple[K, Sequence[K]]],
+    threshold: int,
+    is_open: Callable[[K], bool] | None = None,
 ) -> set[K]:
     """The keys to withhold (rule 2) on top of the small ones, given which figures add up.
 
     `sums` lists (total, parts) whose values add up exactly; any that do not are
     ignored (nothing can be worked out from them). Deterministic: ties go to the
-    earlier part.
+    earlier part. Open keys (`is_open`) are never hidden or withheld; where only open
+    figures could be withheld, nothing more is (the policy says those may be known).
     """
+    opened = is_open or (lambda _k: False)
     groups: list[tuple[K, tuple[K, ...]]] = []
     by_key: dict[K, list[int]] = defaultdict(list)
     for total, parts in sums:
@@ -142,7 +155,7 @@ def withhold(
         groups.append((total, tuple(parts)))
         for key in (total, *parts):
             by_key[key].append(len(groups) - 1)
-    hidden = {k for k, v in values.items() if 0 < v < threshold}
+    hidden = {k for k, v in values.items() if 0 < v < threshold and not opened(k)}
     withheld: set[K] = set()
     queue = sorted({g for k in hidden for g in by_key.get(k, ())})
     while queue:
@@ -151,30 +164,34 @@ def withhold(
         terms = (total, *parts)
         if sum(1 for t in terms if t in hidden) != 1:
             continue
-        pick = _second(values, total, parts, hidden)
+        pick = _second(values, total, parts, hidden | {t for t in terms if opened(t)})
+        if pick is None or opened(pick):
+            continue
         hidden.add(pick)
         withheld.add(pick)
         queue.extend(by_key[pick])
     return withheld
 
 
-def _second(values: Mapping[K, int], total: K, parts: tuple[K, ...], hidden: set[K]) -> K:
-    """Which figure to withhold with the one hidden in this sum (see rule 2)."""
-    open_parts = [p for p in parts if p not in hidden]
+def _second(values: Mapping[K, int], total: K, parts: tuple[K, ...], taken: set[K]) -> K | None:
+    """Which figure to withhold with the one hidden in this sum (see rule 2); `taken`
+    are figures already hidden or never to be withheld. None: there is none left."""
+    open_parts = [p for p in parts if p not in taken]
     nonzero = [p for p in open_parts if values[p] > 0]
     if nonzero:
         return min(nonzero, key=lambda p: values[p])  # min keeps the first of equals
-    if total not in hidden:
+    if total not in taken:
         return total
-    return open_parts[0]
+    return open_parts[0] if open_parts else None
 
 
 class Ledger:
     """Collects a report's raw counts and the sums between them, then settles them into
     `Count`s with rule 1 and rule 2 applied across the whole report at once."""
 
-    def __init__(self, threshold: int) -> None:
+    def __init__(self, threshold: int, open_keys: Callable[[Hashable], bool] | None = None) -> None:
         self.threshold = threshold
+        self.is_open = open_keys or (lambda _k: False)
         self.values: dict[Hashable, int] = {}
         self.sums: list[tuple[Hashable, tuple[Hashable, ...]]] = []
         self._withheld: set[Hashable] | None = None
@@ -188,7 +205,9 @@ class Ledger:
     def count(self, key: Hashable) -> Count:
         """The settled count for `key` (settles on first use; add nothing after)."""
         if self._withheld is None:
-            self._withheld = withhold(self.values, self.sums, self.threshold)
+            self._withheld = withhold(self.values, self.sums, self.threshold, self.is_open)
+        if self.is_open(key):
+            return Count(self.values[key], 1)  # shown in full: no count is small below 1
         return Count(self.values[key], self.threshold, key in self._withheld)
 
     def share(self, key: Hashable, base: Hashable) -> Share:

@@ -3,12 +3,20 @@
 A period is a month, or the three months of a quarter for the trend. The same
 function serves the month and every period it is compared with, so "last month" in
 the trend is the figure last month's own summary showed, suppression included.
+
+Small numbers are suppressed from the framework's `summary.suppress_from` level down
+(default: teams); figures above it are open (`qa.report_counts`). A summary of a few
+teams' work only (a manager's weekly figures) is team-level throughout.
+
+"How much" counts two different things, and says so: the audits *completed in* the
+period (whenever they were allocated), and the period's own allocations of audits
+(moderation slots are not audits) with how many of those are done so far.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,6 +42,11 @@ __all__ = [
 # confirmed, or one handed back: "Can't do this one"); and those that mean done.
 NOT_MADE = frozenset({"proposed", "released", "declined", "cancelled", "withdrawn", "swapped"})
 DONE = frozenset({"completed", "done"})
+# Allocation activities that are audits (a moderation slot is counted in moderation).
+AUDIT_ACTIVITIES = frozenset({"audit", "themed_audit", "dip_sample"})
+# How wide each level is: suppression applies from the framework's level down.
+LEVELS = {"authority": 0, "service": 1, "team": 2}
+_SCOPE_LEVEL = {"all": 0, "service": 1, "area": 1, "team": 2}
 
 
 @dataclass(frozen=True)
@@ -133,7 +146,7 @@ def _how_much(ledger: Ledger, rows: Rows, period: Period) -> list[str]:
     done: dict[str, int] = defaultdict(int)
     for m in period.months:
         for al in rows.allocations.get(m, ()):
-            if al.status in NOT_MADE:
+            if al.status in NOT_MADE or al.activity not in AUDIT_ACTIVITIES:
                 continue
             made[al.service] += 1
             done[al.service] += al.status in DONE
@@ -191,16 +204,40 @@ def _recommendations(ledger: Ledger, rows: Rows, period: Period) -> None:
     ledger.add(("recs", "overdue"), overdue)
 
 
+def _level(key: Hashable) -> int:
+    """How narrow a figure is: 0 the authority, 1 a service or an area, 2 a team."""
+    if not isinstance(key, tuple) or not key:
+        return 0
+    if key[0] == "grades" and len(key) > 1 and isinstance(key[1], tuple):
+        return _SCOPE_LEVEL.get(str(key[1][0]), 2)
+    if key[0] == "alloc":
+        return 0 if key[1] is None else 1
+    return 0  # moderation, outcomes, recommendations, escalations: authority-wide
+
+
+def open_figures(framework: Framework, *, teams_only: bool) -> Callable[[Hashable], bool]:
+    """Which figures are shown in full: those wider than `summary.suppress_from`."""
+    start = 0 if teams_only else LEVELS[framework.summary.suppress_from]
+    return lambda key: _level(key) < start
+
+
 def period_figures(
-    framework: Framework, rows: Rows, period: Period, *, threshold: int, detail: bool = True
+    framework: Framework,
+    rows: Rows,
+    period: Period,
+    *,
+    threshold: int,
+    detail: bool = True,
+    teams_only: bool = False,
 ) -> PeriodFigures:
     """Every figure of the summary for `period`, small numbers protected (report_counts).
 
     `detail=False` (a period the month is only compared with) leaves out the
     recommendations, which no trend uses and which take a pass over all of them.
+    `teams_only`: the rows are a few teams' work, so every figure is team-level.
     """
     audits = rows.in_months(period.months)
-    ledger = Ledger(threshold)
+    ledger = Ledger(threshold, open_figures(framework, teams_only=teams_only))
     tally = tally_grades(ledger, framework, audits, key="grades")
     if not audits:  # no scopes were counted: the table of an empty month still has a base
         ledger.add(("grades", ("all",), "audits"), 0)

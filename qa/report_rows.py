@@ -63,11 +63,13 @@ class AuditRow:
 
 @dataclass(frozen=True)
 class AllocationRow:
-    """One allocation of an audit in `month`; `status` as stored (`completed`, ...)."""
+    """One allocation in `month`; `status` as stored (`completed`, ...); `activity` what
+    it is for (`audit`, `themed_audit`, `dip_sample`, `moderation`)."""
 
     month: Month
     service: str
     status: str
+    activity: str = "audit"
 
     def __post_init__(self) -> None:
         if not isinstance(self.month, Month):

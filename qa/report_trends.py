@@ -24,9 +24,10 @@ _NONE = Share(Count(0), Count(0))
 
 @dataclass(frozen=True)
 class Trend:
-    figure: str  # "Good or better: overall grade"
+    figure: str  # "Good or better: overall grade", in the framework's words
     now: Share
     changes: tuple[Change, ...]  # against last month, the quarter before, last year
+    key: str = ""  # stable, whatever the wording: "allocations_completed", "moderated"...
 
 
 @dataclass(frozen=True)
@@ -75,17 +76,25 @@ def _headlines(figures: PeriodFigures, domains: Sequence[tuple[str, str]]) -> li
 
 
 def trends(
-    now: PeriodFigures, others: Sequence[PeriodFigures], domains: Sequence[tuple[str, str]]
+    now: PeriodFigures,
+    others: Sequence[PeriodFigures],
+    domains: Sequence[tuple[str, str]],
+    audits_word: str = "audits",
 ) -> tuple[Trend, ...]:
-    """One line per headline rate; `domains` are (key, label) in the framework's order."""
-    names = [
-        "Allocations completed",
-        "Good or better: overall grade",
-        *(f"Good or better: {label}" for _, label in domains),
-        "Audits moderated",
-        "Moderator agreed with the grade",
-        "Re-audits moved to Good or better",
-        "Escalations answered in time",
+    """One line per headline rate; `domains` are (key, label) in the framework's order.
+
+    Named in the framework's own words (`audits_word`: Camden's "learning
+    conversations"); `Trend.key` stays the same whatever the words.
+    """
+    word = audits_word
+    named = [
+        ("allocations_completed", f"Allocated {word} completed"),
+        ("good_overall", "Good or better: overall grade"),
+        *((f"good_{key}", f"Good or better: {label}") for key, label in domains),
+        ("moderated", f"{word[:1].upper()}{word[1:]} moderated"),
+        ("agreed", "Moderator agreed with the grade"),
+        ("reaudits_good", f"Repeat {word} moved to Good or better"),
+        ("escalations_met", "Escalations answered in time"),
     ]
     then = [_headlines(o, domains) for o in others]
     return tuple(
@@ -93,8 +102,9 @@ def trends(
             name,
             share,
             tuple(change(share, t[i], o.period.label) for t, o in zip(then, others, strict=True)),
+            key,
         )
-        for i, (name, share) in enumerate(zip(names, _headlines(now, domains), strict=True))
+        for i, ((key, name), share) in enumerate(zip(named, _headlines(now, domains), strict=True))
     )
 
 

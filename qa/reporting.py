@@ -1,6 +1,6 @@
 """The monthly governance summary: every figure the board sees, from plain rows.
 
-Outcome-based accountability in three questions (domain.md section 7): how much did
+Outcome-based accountability in three questions (docs/domain.md section 7): how much did
 we do (allocations made and completed), how well did we do it (grades per domain,
 moderation), is anyone better off (re-audits that moved to Good or better,
 recommendations, escalations answered in time); then how that compares with last
@@ -72,6 +72,7 @@ class Summary:
     authority: str
     board: str  # the framework's word for it: "QA Board", "SAM"
     audits_word: str  # "audits", "learning conversations"
+    audit_word: str  # "audit", "learning conversation"
     month: Month
     as_of: date  # the last day counted: the month's last day, or today if sooner
     threshold: int
@@ -86,29 +87,58 @@ class Summary:
     good_or_better_by_month: tuple[MonthPoint, ...]  # the twelve months to `month`
     themes: tuple[PromptThemes, ...]
     notes: tuple[str, ...]  # how to read it: suppression, rounding, anything left out
+    suppressed_from: str = "team"  # "authority", "service", "team": see qa.report_counts
 
     @property
     def title(self) -> str:
         return f"{self.board}: monthly summary for {self.month.name}"
 
 
-def _notes(threshold: int, as_of: date, month: Month, unknown: int) -> tuple[str, ...]:
+_WHERE = {
+    "authority": "every figure",
+    "service": "figures for a service or a team",
+    "team": "figures for a team",
+}
+_OPEN = {
+    "authority": "",
+    "service": " The authority's own totals are shown in full.",
+    "team": (
+        " The authority's and each service's figures are shown in full: they cannot "
+        "point at a child or a worker."
+    ),
+}
+
+
+def _notes(
+    threshold: int,
+    as_of: date,
+    month: Month,
+    unknown: int,
+    *,
+    level: str,
+    audits_word: str,
+    audit_word: str = "audit",
+) -> tuple[str, ...]:
     if threshold > 1:
         small = "1" if threshold == 2 else f"from 1 to {threshold - 1}"
         protect = (
-            f"To protect children and staff, numbers {small} are shown as 'fewer than "
-            f"{threshold}', and 'not shown' marks a figure held back so that a small number "
-            "cannot be worked out from the others. A percentage is shown only when its number "
-            "and its base are shown."
+            f"To protect children and staff, in {_WHERE[level]} numbers {small} are shown "
+            f"as 'fewer than {threshold}', and 'not shown' marks a figure held back so that "
+            "a small number cannot be worked out from the others. A percentage is shown only "
+            f"when its number and its base are shown.{_OPEN[level]}"
         )
     else:
         protect = "Every number is shown: small numbers are not suppressed in this report."
     notes = [
         protect,
+        f"'{audits_word.capitalize()} completed' counts every one finished in {month.name}, "
+        f"whenever it was allocated. 'Allocated for {month.name}' counts that month's "
+        f"allocations of {audits_word} (not moderations), and 'of those, completed' how many "
+        "of them are finished so far, in any month.",
         "Percentages are whole numbers, halves rounded up. Changes are in percentage "
         "points, the difference of the percentages as shown.",
-        "Domain rows count the auditors' domain grades; the overall grade is the grade "
-        "after moderation.",
+        f"Domain rows count the domain grades given in each {audit_word}; the overall "
+        "grade is the grade after moderation.",
     ]
     if as_of < month.last:
         notes.append(f"The month is not over: figures are to {long_date(as_of)}.")
@@ -131,11 +161,14 @@ def summary(
     threshold: int = 5,
     today: date,
     lexicon: Lexicon | None = None,
+    teams_only: bool = False,
 ) -> Summary:
     """The governance summary for `month`, as it stands on `today`.
 
     `audits` and the other rows may span any number of months (the trend needs the
     year before); rows of other months are read only for the comparisons.
+    `teams_only`: the rows are a few teams' work (a manager's figures), so small
+    numbers are suppressed at every level, whatever the framework opens.
     """
     if not isinstance(month, Month):
         raise TypeError(f"month must be a Month, e.g. Month.parse('2026-03'), not {month!r}")
@@ -147,13 +180,25 @@ def summary(
         )
     rows = Rows.index(audits, allocations, recommendations, escalations)
     as_of = min(today, month.last)
-    main = period_figures(framework, rows, Period(month.name, (month,), as_of), threshold=threshold)
+    level = "authority" if teams_only else framework.summary.suppress_from
+    main = period_figures(
+        framework,
+        rows,
+        Period(month.name, (month,), as_of),
+        threshold=threshold,
+        teams_only=teams_only,
+    )
     cache: dict[Month, PeriodFigures] = {month: main}
 
     def figures_for(m: Month) -> PeriodFigures:
         if m not in cache:
             cache[m] = period_figures(
-                framework, rows, month_period(m), threshold=threshold, detail=False
+                framework,
+                rows,
+                month_period(m),
+                threshold=threshold,
+                detail=False,
+                teams_only=teams_only,
             )
         return cache[m]
 
@@ -163,7 +208,14 @@ def summary(
             others.append(figures_for(period.months[0]))
         else:
             others.append(
-                period_figures(framework, rows, period, threshold=threshold, detail=False)
+                period_figures(
+                    framework,
+                    rows,
+                    period,
+                    threshold=threshold,
+                    detail=False,
+                    teams_only=teams_only,
+                )
             )
     domains = [(d.key, d.label) for d in framework.audit_form.domains]
     assert main.better_off.recommendations is not None  # detail=True counts them
@@ -171,6 +223,7 @@ def summary(
         authority=framework.authority,
         board=framework.vocabulary.board,
         audits_word=framework.vocabulary.audits,
+        audit_word=framework.vocabulary.audit,
         month=month,
         as_of=as_of,
         threshold=threshold,
@@ -181,8 +234,17 @@ def summary(
         better_off=main.better_off,
         recommendations=main.better_off.recommendations,
         compared_with=tuple(o.period.label for o in others),
-        trends=trends(main, others, domains),
+        trends=trends(main, others, domains, framework.vocabulary.audits),
         good_or_better_by_month=series(month, figures_for),
         themes=themes(framework, rows.audits.get(month, ()), threshold=threshold, lexicon=lexicon),
-        notes=_notes(threshold, as_of, month, main.unknown_grades),
+        notes=_notes(
+            threshold,
+            as_of,
+            month,
+            main.unknown_grades,
+            level=level,
+            audits_word=framework.vocabulary.audits,
+            audit_word=framework.vocabulary.audit,
+        ),
+        suppressed_from=level,
     )

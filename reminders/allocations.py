@@ -82,7 +82,7 @@ def prompt_items(
 
 
 def queue_prompts(*, session: Session, framework: Framework, month: Month, now: datetime) -> int:
-    """One message per allocated person for the month (ux.md: group, don't flood).
+    """One message per allocated person for the month (docs/ux.md: group, don't flood).
 
     A re-run that tops up a month tells each person only about what is new to them:
     allocations already listed in a message to them are left out, and the new ones

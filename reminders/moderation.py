@@ -107,7 +107,7 @@ def run_reminders(ctx: JobContext) -> JobResult:
 
 MODERATION_ASSIGN = Job(
     "moderation_assign",
-    "Select and assign moderations for submitted audits the dialog did not",
+    "Select and assign moderators for submitted audits not yet assigned",
     run_assign,
 )
 MODERATION_REMINDERS = Job(

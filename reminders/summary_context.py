@@ -29,19 +29,16 @@ from qa.reporting import Summary
 
 MAX_SCOPES = 12  # services, teams and areas listed under the table in a channel post
 MAX_THEMES = 5  # themes listed for each narrative question
+# Trend keys (`qa.report_trends`): the post shows these; the wording is the framework's.
 HEADLINES = (
-    "Allocations completed",
-    "Good or better: overall grade",
-    "Audits moderated",
-    "Moderator agreed with the grade",
-    "Re-audits moved to Good or better",
-    "Escalations answered in time",
+    "allocations_completed",
+    "good_overall",
+    "moderated",
+    "agreed",
+    "reaudits_good",
+    "escalations_met",
 )
-GLANCE = (
-    "Allocations completed",
-    "Good or better: overall grade",
-    "Moderator agreed with the grade",
-)
+GLANCE = ("allocations_completed", "good_overall", "agreed")
 
 
 def display(count: Count, share: Share | None = None) -> str:
@@ -100,8 +97,20 @@ def _themes(found: Sequence[PromptThemes]) -> list[dict[str, Any]]:
     ]
 
 
+_HIDDEN = {
+    "authority": ", and small numbers are not shown",
+    "service": ", and small numbers for services and teams are not shown",
+    "team": ", and small numbers for teams are not shown",
+}
+
+
+def _cap(word: str) -> str:
+    """ "learning conversations" -> "Learning conversations" (str.capitalize lowers the rest)."""
+    return word[:1].upper() + word[1:]
+
+
 def lede(s: Summary) -> str:
-    hidden = ", and small numbers are not shown" if s.threshold > 1 else ""
+    hidden = _HIDDEN.get(s.suppressed_from, _HIDDEN["authority"]) if s.threshold > 1 else ""
     return f"{s.authority}. Aggregates only: no case references or names{hidden}."
 
 
@@ -109,7 +118,7 @@ def glance(s: Summary) -> list[str]:
     """The few lines a board member reads first."""
     lines = [f"{s.how_much.audits.text} {s.audits_word} completed in {s.month.name}."]
     for trend in s.trends:
-        if trend.figure in GLANCE:
+        if trend.key in GLANCE:
             last = trend.changes[0]
             tail = f", {last.text} on {last.period}" if last.points is not None else ""
             lines.append(f"{trend.figure}: {trend.now.text}{tail}.")
@@ -125,7 +134,9 @@ def summary_post_context(s: Summary, *, channel: str) -> dict[str, Any]:
     """The monthly post to a governance channel: aggregates only."""
     word = s.audits_word
     m, b, r = s.moderation, s.better_off, s.recommendations
-    tables = list(s.how_well)
+    # Services and areas only: team figures, mostly "fewer than 5", are in the
+    # report's appendix (`qa-bot summary --out`), not in the board's channel.
+    tables = [t for t in s.how_well if t.kind != "team"]
     scopes = [
         {"scope": t.scope, "audits": t.audits.text, "good": shared(t.rows[0].good_or_better)}
         for t in tables[1:]
@@ -160,9 +171,9 @@ def summary_post_context(s: Summary, *, channel: str) -> dict[str, Any]:
             {"label": "Grade lowered by the moderator", "value": m.lowered.text},
         ],
         "outcomes": [
-            {"label": "Re-audits", "value": b.reaudits.text},
+            {"label": f"Repeat {word} (a case seen before)", "value": b.reaudits.text},
             {
-                "label": "Re-audits of cases graded below Good now Good or better",
+                "label": f"Repeat {word} of cases graded below Good now Good or better",
                 "value": shared(b.moved_to_good),
             },
             {"label": "Recommendations opened", "value": r.opened.text},
@@ -173,7 +184,7 @@ def summary_post_context(s: Summary, *, channel: str) -> dict[str, Any]:
         "trends": [
             {"figure": t.figure, "now": t.now.text, "changes": [_change(c) for c in t.changes]}
             for t in s.trends
-            if t.figure in HEADLINES
+            if t.key in HEADLINES
         ],
         "themes": _themes(s.themes),
         "notes": list(s.notes),
@@ -193,10 +204,10 @@ def weekly_context(s: Summary, *, first_name: str, scope: str) -> dict[str, Any]
         "as_of": s.as_of.isoformat(),
         "audits_word": word,
         "facts": [
-            {"label": f"{word.capitalize()} completed", "value": s.how_much.audits.text},
-            {"label": "Allocations made", "value": allocation.made.text},
+            {"label": f"{_cap(word)} completed", "value": s.how_much.audits.text},
+            {"label": f"{_cap(word)} allocated for {s.month.name}", "value": allocation.made.text},
             {
-                "label": "Allocations completed",
+                "label": "Of those, completed so far",
                 "value": display(allocation.completed, allocation.completion),
             },
             {

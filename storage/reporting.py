@@ -20,7 +20,8 @@ How the tables become rows, and why:
 - A re-audit is an audit of a case audited before: `reaudit_of_grade` is the grade
   that stood for the case's previous audit, however long ago.
 - An allocation counts in its month for its case's service, or, with no case (a
-  moderation), for its person's team's service.
+  moderation), for its person's team's service; it carries its activity, so the
+  summary counts audits allocated apart from moderation slots.
 - Recommendations and escalations carry local dates; cancelled and withdrawn ones do
   not count, nor escalations that only informed someone (nobody was asked to act).
 
@@ -238,20 +239,31 @@ def _allocations(
     person_team = aliased(Team)
     service_id = func.coalesce(col(Case.service_id), col(person_team.service_id))
     query = (
-        sa_select(col(Allocation.month), col(Service.name), col(Allocation.status), func.count())
+        sa_select(
+            col(Allocation.month),
+            col(Service.name),
+            col(Allocation.status),
+            col(Allocation.activity),
+            func.count(),
+        )
         .select_from(Allocation)
         .outerjoin(Case, col(Case.id) == col(Allocation.case_id))
         .outerjoin(Person, col(Person.id) == col(Allocation.person_id))
         .outerjoin(person_team, col(person_team.id) == col(Person.team_id))
         .outerjoin(Service, col(Service.id) == service_id)
         .where(col(Allocation.month).in_([m.key for m in months]))
-        .group_by(col(Allocation.month), col(Service.name), col(Allocation.status))
+        .group_by(
+            col(Allocation.month),
+            col(Service.name),
+            col(Allocation.status),
+            col(Allocation.activity),
+        )
     )
     if teams is not None:
         query = query.where(_team_of(col(Case.team_id), col(Person.team_id)).in_(teams))
     rows = []
-    for month, service, status, count in session.execute(query).all():
-        row = AllocationRow(Month.parse(month), service or "", status)
+    for month, service, status, activity, count in session.execute(query).all():
+        row = AllocationRow(Month.parse(month), service or "", status, activity or "audit")
         rows.extend([row] * int(count))
     return rows
 
@@ -368,4 +380,5 @@ def load_summary(
         threshold=threshold,
         today=today,
         lexicon=lexicon,
+        teams_only=teams is not None,
     )

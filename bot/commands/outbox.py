@@ -108,6 +108,10 @@ def send(
         console.print("See why with [bold]qa-bot outbox failed[/].")
 
 
+# How `bot.sender` words a message to someone with no Slack or Teams account.
+NO_ACCOUNT_PREFIX = "no chat account"
+
+
 @app.command()
 def failed(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 200,
@@ -148,3 +152,12 @@ def failed(
         when = f.at.astimezone(settings.tz).strftime("%a %d %b %Y %H:%M")
         table.add_row(when, f.recipient, f.template, f.reason)
     console.print(table)
+    no_account = sum(f.reason.startswith(NO_ACCOUNT_PREFIX) for f in rows)
+    if no_account:
+        console.print(
+            f"{no_account} of these went to people with no chat account the bot can reach: "
+            "staff not yet on Slack or Teams, or whose email the platform does not know. "
+            "That is expected in the demo, where only the Playground user has a chat "
+            "account. Otherwise add their slack_user_id or teams_user_id to the staff "
+            "file and import it again; their next messages will reach them."
+        )

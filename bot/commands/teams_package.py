@@ -18,13 +18,13 @@ app = typer.Typer(
 
 def _developer_name(settings: Settings) -> str:
     """The authority's name from the framework, cut at a word to fit Teams' 32 characters."""
+    from bot.teams.package import developer_name
+
     try:
         authority = load_framework(settings.framework).authority
     except FrameworkError:
         return "qa-bot"
-    if len(authority) <= 32:
-        return authority
-    return authority[:32].rsplit(" ", 1)[0] or "qa-bot"
+    return developer_name(authority)
 
 
 @app.callback(invoke_without_command=True)

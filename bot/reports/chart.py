@@ -1,7 +1,7 @@
 """The summary's chart: the grade mix per domain, and "Good or better" over a year.
 
 One PNG from one figure, drawn with matplotlib's Agg canvas directly (no pyplot: no
-global state, safe in a server thread). Colour is never the only signal (ux.md):
+global state, safe in a server thread). Colour is never the only signal (docs/ux.md):
 every grade has its own hatching, its name is written in the bar where there is
 room, and the legend repeats both. The alt text says in words what the chart shows;
 the report's tables give the same figures.
@@ -73,7 +73,7 @@ def _grade_mix(ax: Axes, s: Summary) -> None:
     any_hidden = False
     for y, row in enumerate(rows):
         if not row.total.shown or row.total.value == 0:
-            why = "no audits" if row.total.value == 0 else "numbers too small to show"
+            why = f"no {s.audits_word}" if row.total.value == 0 else "numbers too small to show"
             ax.text(1, y, why, va="center", fontsize=9, style="italic")
             continue
         left = 0.0
@@ -102,8 +102,12 @@ def _grade_mix(ax: Axes, s: Summary) -> None:
     ax.set_yticks(range(len(rows)), labels, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Per cent of graded audits")
-    ax.set_title(f"Grade mix per domain, {s.month.name} (all services)", loc="left", fontsize=11)
+    ax.set_xlabel(f"Per cent of graded {s.audits_word}")
+    ax.set_title(
+        textwrap.shorten(f"Grade mix, {s.authority}, {s.month.name}", 90, placeholder="…"),
+        loc="left",
+        fontsize=11,
+    )
     handles = [
         Patch(
             facecolor=_FILLS[i % len(_FILLS)],
@@ -156,7 +160,7 @@ def _trend(ax: Axes, s: Summary) -> None:
 
 def alt_text(s: Summary) -> str:
     """The chart in words: what it shows, the figures, and where the tables are."""
-    parts = [f"Two charts for {s.month.name}, all services."]
+    parts = [f"Two charts for {s.month.name}, {s.authority}, all services."]
     table = s.how_well[0] if s.how_well else None
     if table:
         mix = []

@@ -1,7 +1,7 @@
 """The summary as one self-contained HTML file, fit for board papers.
 
 Self-contained: the CSS is inline and the chart is a `data:` URI, so the file can be
-emailed or attached to board papers and opens anywhere, offline. Accessible (ux.md):
+emailed or attached to board papers and opens anywhere, offline. Accessible (docs/ux.md):
 headings in order, every table with a caption and `<th scope>` headers, the chart
 with alt text and the same figures in tables, colour never the only signal. The
 wording is in `templates/summary.html.j2`; Jinja2 escapes every value.

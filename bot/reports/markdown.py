@@ -53,7 +53,7 @@ def _section(sec: Section) -> list[str]:
     for t in sec.tables:
         lines.extend(_table(t))
     for q in sec.quotes:
-        lines.extend([f"**{escape(q.theme)}: in the auditors' words**", ""])
+        lines.extend([f"**{escape(q.theme)}: in their own words**", ""])
         lines.extend(f"> {escape(e)}\n" for e in q.excerpts)
     return lines
 

@@ -2,7 +2,7 @@
 
 HTML, Markdown and CSV all read this layout, so the three always carry the same
 figures under the same names, and every figure in the chart is also in a table
-(ux.md: charts carry a table of the same figures). Wording for the board lives here.
+(docs/ux.md: charts carry a table of the same figures). Wording for the board lives here.
 """
 
 from __future__ import annotations
@@ -73,9 +73,20 @@ def _change_cells(trend: Trend) -> tuple[Cell, ...]:
     return tuple(cells)
 
 
+_HIDDEN = {
+    "authority": ", and small numbers are not shown",
+    "service": ", and small numbers for services and teams are not shown",
+    "team": ", and small numbers for teams are not shown",
+}
+
+
+def _cap(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
 def lede(s: Summary) -> str:
     """The line under the title: whose figures, to when, and what is left out."""
-    hidden = ", and small numbers are not shown" if s.threshold > 1 else ""
+    hidden = _HIDDEN.get(s.suppressed_from, _HIDDEN["authority"]) if s.threshold > 1 else ""
     return (
         f"{s.authority}. Figures to {long_date(s.as_of)}. Aggregates only: no case "
         f"references or names{hidden}."
@@ -87,11 +98,7 @@ def glance(s: Summary) -> tuple[str, ...]:
     month = s.month.name
     lines = [f"{s.how_much.audits.text} {s.audits_word} completed in {month}."]
     for trend in s.trends:
-        if trend.figure in (
-            "Allocations completed",
-            "Good or better: overall grade",
-            "Moderator agreed with the grade",
-        ):
+        if trend.key in ("allocations_completed", "good_overall", "agreed"):
             last = trend.changes[0]
             tail = f", {last.text} on {last.period}" if last.points is not None else ""
             lines.append(f"{trend.figure}: {trend.now.text}{tail}.")
@@ -119,39 +126,84 @@ def _grade_table(t: GradeTable, grades: tuple[str, ...], month: str, word: str) 
     )
 
 
+def _how_much(s: Summary) -> Section:
+    """Two counts that differ for good reasons, each named for what it counts."""
+    month, word = s.month.name, s.audits_word
+    whole = s.how_much.allocations[0] if s.how_much.allocations else None
+    lines = [
+        f"{s.how_much.audits.text} {word} were completed in {month}, whenever they were allocated."
+    ]
+    if whole is not None:
+        lines.append(
+            f"{whole.made.text} {word} were allocated for {month}; {whole.completed.text} of "
+            f"those are completed so far ({whole.completion.text}). Moderations are counted "
+            "under Moderation, not here."
+        )
+    return Section(
+        "how-much",
+        "How much did we do?",
+        2,
+        tuple(lines),
+        (
+            Table(
+                f"{_cap(word)} allocated for {month}, and how many of those are completed",
+                month,
+                "Service",
+                (f"{_cap(word)} allocated", "Of those, completed", "Completion rate"),
+                tuple(
+                    (a.scope, (_n(a.made), _n(a.completed), _pct(a.completion)))
+                    for a in s.how_much.allocations
+                ),
+                rows_are_scopes=True,
+            ),
+        ),
+    )
+
+
+def _appendix(s: Summary) -> list[Section]:
+    """Team tables, at the back: most of their cells are small, and the board reads the
+    authority and its services first."""
+    teams = [t for t in s.how_well if t.kind == "team"]
+    if not teams:
+        return []
+    note = (
+        f"Grades for each team, {s.month.name}. Team numbers from 1 to {s.threshold - 1} are "
+        f"shown as 'fewer than {s.threshold}', because a team's count can point at a worker."
+        if s.threshold > 1
+        else f"Grades for each team, {s.month.name}."
+    )
+    return [
+        Section(
+            "appendix-teams",
+            "Appendix: team figures",
+            2,
+            (note,),
+            tuple(_grade_table(t, s.grades, s.month.name, s.audits_word) for t in teams),
+        )
+    ]
+
+
 def sections(s: Summary) -> tuple[Section, ...]:
     month = s.month.name
     word = s.audits_word
+    main_tables = [t for t in s.how_well if t.kind != "team"]
     out = [
         Section("at-a-glance", "At a glance", 2, glance(s)),
-        Section(
-            "how-much",
-            "How much did we do?",
-            2,
-            (f"{s.how_much.audits.text} {word} completed in {month}.",),
-            (
-                Table(
-                    f"Allocations made and completed, {month}",
-                    month,
-                    "Service",
-                    ("Allocations made", "Completed", "Completion rate"),
-                    tuple(
-                        (a.scope, (_n(a.made), _n(a.completed), _pct(a.completion)))
-                        for a in s.how_much.allocations
-                    ),
-                    rows_are_scopes=True,
-                ),
-            ),
-        ),
+        _how_much(s),
         Section(
             "how-well",
             "How well did we do it?",
             2,
             (
-                "For each domain, the number and percentage of audits rated at each grade. "
-                "The overall grade is the grade after moderation.",
+                f"For each domain, the number and percentage of {word} rated at each grade. "
+                "The overall grade is the grade after moderation."
+                + (
+                    " Team figures are in the appendix."
+                    if len(main_tables) < len(s.how_well)
+                    else ""
+                ),
             ),
-            tuple(_grade_table(t, s.grades, month, word) for t in s.how_well),
+            tuple(_grade_table(t, s.grades, month, word) for t in main_tables),
         ),
     ]
     m, b, r = s.moderation, s.better_off, s.recommendations
@@ -188,8 +240,11 @@ def sections(s: Summary) -> tuple[Section, ...]:
                     "Figure",
                     ("Value",),
                     (
-                        ("Re-audits", (_n(b.reaudits),)),
-                        ("Re-audits of cases graded below Good", (_n(b.moved_to_good.base),)),
+                        (f"Repeat {word} (a case seen before)", (_n(b.reaudits),)),
+                        (
+                            f"Repeat {word} of cases graded below Good",
+                            (_n(b.moved_to_good.base),),
+                        ),
                         ("Of those, now Good or better", (_share(b.moved_to_good),)),
                         ("Recommendations opened", (_n(r.opened),)),
                         ("Recommendations completed", (_n(r.completed),)),
@@ -266,4 +321,5 @@ def sections(s: Summary) -> tuple[Section, ...]:
             )
         )
     out.append(Section("about", "About these figures", 2, s.notes))
+    out.extend(_appendix(s))
     return tuple(out)

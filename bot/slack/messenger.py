@@ -192,7 +192,7 @@ class SlackMessenger:
         return {"channel": resp.get("channel"), "ts": resp.get("ts"), "edited": True}
 
     def _upload(self, file: dict[str, Any]) -> dict[str, str]:
-        """Steps 1 and 2 of `files_upload_v2` (platform-notes.md): an upload URL, then the
+        """Steps 1 and 2 of `files_upload_v2` (docs/platform-notes.md): an upload URL, then the
         bytes. The file is Slack's but shared nowhere yet; returns its id and title."""
         content: bytes = file["content"]
         resp = self._call(

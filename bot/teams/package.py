@@ -37,6 +37,27 @@ COMMANDS = (
 )
 
 
+DEVELOPER_NAME_LIMIT = 32  # the manifest schema's maxLength for developer.name
+PRIVACY_PATH = "/privacy"  # served by bot.static_pages
+TERMS_PATH = "/terms"
+_TRAILING = " ,;:-–—/&"
+_DANGLING = frozenset({"of", "and", "for", "the", "in", "&"})
+
+
+def developer_name(authority: str, limit: int = DEVELOPER_NAME_LIMIT) -> str:
+    """The authority's name as the manifest's publisher: whole when it fits, else cut at
+    the last whole word within `limit`, without a trailing comma or a dangling "of"
+    ("London Borough of Camden, Children and Learning" -> "London Borough of Camden")."""
+    name = " ".join(authority.split())
+    if len(name) <= limit:
+        return name or "qa-bot"
+    words = name[: limit + 1].split(" ")[:-1]  # the word cut at the limit goes
+    while words and (words[-1].lower() in _DANGLING or not words[-1].strip(_TRAILING)):
+        words.pop()
+    cut = " ".join(words).rstrip(_TRAILING)
+    return cut or name[:limit].rstrip(_TRAILING) or "qa-bot"
+
+
 class PackageError(ValueError):
     """A package option is unusable; the message says which and why."""
 
@@ -93,8 +114,8 @@ def build_manifest(options: PackageOptions) -> dict[str, Any]:
         "developer": {
             "name": options.developer,
             "websiteUrl": base,
-            "privacyUrl": f"{base}/privacy",
-            "termsOfUseUrl": f"{base}/terms",
+            "privacyUrl": f"{base}{PRIVACY_PATH}",
+            "termsOfUseUrl": f"{base}{TERMS_PATH}",
         },
         "name": {"short": options.name, "full": f"{options.name}: case audit assistant"},
         "description": {

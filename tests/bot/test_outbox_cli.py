@@ -108,3 +108,26 @@ def test_failed_with_nothing_failed_says_so(cli: Invoke) -> None:
 
     assert result.exit_code == 0
     assert "Nothing has failed" in result.stdout
+
+
+def test_failed_explains_messages_to_people_with_no_chat_account(
+    cli: Invoke, engine: Engine
+) -> None:
+    """Right after `make demo` most staff have no chat account: say that this is expected."""
+    from sqlmodel import select
+
+    from bot.sender import NO_ACCOUNT
+    from storage.models import OutboxMessage
+    from storage.outbox import mark_failed
+
+    queue_two(engine)
+    with session_scope(engine) as s:
+        for row in s.exec(select(OutboxMessage)).all():
+            assert row.id is not None
+            mark_failed(session=s, message_id=row.id, error=NO_ACCOUNT, platform=None)
+
+    result = cli("failed")
+
+    assert result.exit_code == 0, result.output
+    assert "2 of these went to people with no chat account" in " ".join(result.stdout.split())
+    assert "expected in the demo" in " ".join(result.stdout.split())

@@ -35,6 +35,13 @@ def small() -> Framework:
     return load_framework("tests/data/framework-small.yml")
 
 
+def everywhere(fw: Framework) -> Framework:
+    """Small numbers suppressed at every level, the authority's too (the strictest)."""
+    dumped = fw.model_dump()
+    dumped["summary"]["suppress_from"] = "authority"
+    return Framework.model_validate(dumped)
+
+
 def make(fw: Framework, threshold: int = 5) -> Summary:
     return summary(
         fw,
@@ -91,7 +98,7 @@ def test_the_chart_is_a_png_with_alt_text_in_words(chart: Chart) -> None:
 
 
 def test_the_chart_never_tells_a_hidden_number(small: Framework) -> None:
-    hidden = render_chart(make(small))
+    hidden = render_chart(make(everywhere(small)))
     assert "Outstanding fewer than 5" in hidden.alt_text
     assert "17%" not in hidden.alt_text  # 2 of 12 Outstanding, hidden in the table too
 
@@ -183,7 +190,7 @@ def test_csv_has_one_figure_a_row(open_summary: Summary) -> None:
 
 
 def test_csv_shows_suppressed_figures_as_words(small: Framework) -> None:
-    rows = list(csv.reader(io.StringIO(render_csv(make(small)))))
+    rows = list(csv.reader(io.StringIO(render_csv(make(everywhere(small))))))
     assert ["Overall grade: Outstanding (number)", "All services", "fewer than 5"] in rows
     assert ["Overall grade: Good (number)", "All services", "not shown"] in rows
     assert ["Overall grade: Good (%)", "All services", "not shown"] in rows

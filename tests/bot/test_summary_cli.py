@@ -136,4 +136,5 @@ def test_without_out_or_post_it_prints_the_headlines(cli: Invoke, seeded: Seeded
 
     assert result.exit_code == 0, result.output
     assert "12 audits completed in March 2026." in result.output
-    assert "- Assessment: Graded 12; Outstanding fewer than 5;" in result.output
+    # The authority's grade mix is shown in full; suppression is for team figures.
+    assert "- Assessment: Graded 12; Outstanding 3 (25%);" in result.output

@@ -197,7 +197,7 @@ def test_the_command_with_a_bad_host_writes_nothing(cli_env: Path) -> None:
 def test_the_command_takes_the_host_from_settings_as_the_interface_documents(
     cli_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`qa-bot teams-package --out FILE.zip` (interface.md) works with QA_BOT_PUBLIC_HOST."""
+    """`qa-bot teams-package --out FILE.zip` (docs/interface.md) works with QA_BOT_PUBLIC_HOST."""
     monkeypatch.setenv("TEAMS_CLIENT_ID", BOT_ID)
     out = cli_env / "qa-bot-teams.zip"
     missing = CliRunner().invoke(teams_package_cli, ["--out", str(out)])
@@ -207,3 +207,65 @@ def test_the_command_takes_the_host_from_settings_as_the_interface_documents(
     assert result.exit_code == 0, result.output
     manifest = json.loads(unzip(out.read_bytes())["manifest.json"])
     assert manifest["validDomains"] == ["qa-bot.testshire.gov.uk"]
+
+
+@pytest.mark.parametrize(
+    ("authority", "expected"),
+    [
+        ("London Borough of Camden, Children and Learning", "London Borough of Camden"),
+        ("City of London Corporation, People's Directorate", "City of London Corporation"),
+        ("The Royal Borough of Kensington and Chelsea", "The Royal Borough of Kensington"),
+        ("Testshire County Council", "Testshire County Council"),
+        ("London Borough of Barking and Dagenham", "London Borough of Barking"),
+    ],
+)
+def test_the_developer_name_is_cut_at_a_word_without_a_trailing_comma(
+    authority: str, expected: str
+) -> None:
+    from bot.teams.package import developer_name
+
+    assert developer_name(authority) == expected
+
+
+def test_the_command_names_camden_without_a_trailing_comma(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QA_BOT_FRAMEWORK", "camden")
+    out = cli_env / "qa-bot-teams.zip"
+    args = ["--out", str(out), "--host", "qa-bot.testshire.gov.uk", "--bot-id", BOT_ID]
+
+    result = CliRunner().invoke(teams_package_cli, args)
+
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(unzip(out.read_bytes())["manifest.json"])
+    assert manifest["developer"]["name"] == "London Borough of Camden"
+
+
+def test_the_privacy_and_terms_urls_are_pages_the_bot_serves() -> None:
+    """The manifest's links must not be 404s: the bot serves both paths itself."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    import httpx
+    from fastapi import FastAPI
+
+    from bot.settings import Settings
+    from bot.static_pages import mount_static_pages
+    from bot.teams.package import build_manifest
+
+    developer = build_manifest(OPTIONS)["developer"]
+    api = FastAPI()
+    settings = Settings(_env_file=None, QA_BOT_FRAMEWORK=str(FRAMEWORK))  # type: ignore[call-arg]
+    mount_static_pages(api, settings)
+
+    async def get(path: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
+            return await client.get(path)
+
+    for key, words in (("privacyUrl", "privacy notice"), ("termsOfUseUrl", "terms of use")):
+        page = asyncio.run(get(urlsplit(developer[key]).path))
+        assert page.status_code == 200, key
+        assert page.headers["content-type"].startswith("text/html")
+        assert words in page.text and "Testshire County Council" in page.text
+        assert "case reference" in page.text

@@ -133,3 +133,72 @@ WORDS = _PROSE.split()
 def test_ordinary_audit_sentences_produce_no_findings(sentences: list[list[str]]) -> None:
     text = " ".join(" ".join(words).capitalize() + "." for words in sentences)
     assert find_sensitive(text) == []
+
+
+# Names, addresses and postcodes (issue 17, item 7): the example that got through.
+
+
+def test_the_name_address_and_postcode_that_got_through_are_caught() -> None:
+    text = "Jamie Smith was seen at home, 12 Acacia Road, NW1 8XY, with his mum."
+    found = {(f.kind, text[slice(*f.span)]) for f in find_sensitive(text)}
+    assert found == {
+        ("name", "Jamie"),
+        ("name", "Smith"),
+        ("address", "12 Acacia Road"),
+        ("postcode", "NW1 8XY"),
+    }
+    message = warning(find_sensitive(text))
+    assert message.startswith("This looks like a name, an address and a postcode: use the case")
+    assert "Jamie" not in message and "Acacia" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Jamie said he felt safe at home", "name"),
+        ("Olivia's school reported good attendance", "name"),
+        ("Spoke to Grace about the plan", "name"),
+        ("Met with Mark on Tuesday", "name"),
+        ("Worker visited Will at school", "name"),
+        ("Mrs Begum attended the core group", "name"),
+        ("Dr Okafor is the GP", "name"),
+        ("the Patel family have moved", "name"),
+        ("May Smith attended the meeting", "name"),
+        ("Postcode SW1A 1AA", "postcode"),
+        ("moved to E1 6AN last week", "postcode"),
+        ("lives at 4 Mill Lane now", "address"),
+        ("Flat 3, 41b Harrow Road", "address"),
+        ("new address is 221B Baker Street", "address"),
+    ],
+)
+def test_names_and_addresses_are_found(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Head of Service agreed the grade was Good.",
+        "Will the plan be reviewed? We will check in May.",
+        "May we review this in June with the Team Manager and the IRO?",
+        "Mark the plan as complete once the core group has met.",
+        "Grace and patience were shown by the worker.",
+        "Hope is evident in the plan. Good direct work with the family.",
+        "The family are Christian and attend church weekly.",
+        "Review by the Independent Reviewing Officer; Principal Social Worker oversight.",
+        "Early Help assessment by the Family Support Worker was Outstanding.",
+        "Child Protection Plan; Children in Need plan; Looked After Children review.",
+        "Requires Improvement overall; Inadequate recording of the chronology.",
+        "Visited 3 times in the road outside school; 2 home visits in March.",
+        "Strategy meeting held on Monday; Section 47 within 15 working days.",
+        "A1 and B2 priorities agreed at the Board in August.",
+    ],
+)
+def test_ordinary_words_and_role_titles_are_not_names(text: str) -> None:
+    assert kinds(text) == []
+
+
+def test_a_name_warning_asks_for_the_case_reference() -> None:
+    assert warning(find_sensitive("Spoke to Jamie after school")) == (
+        "This looks like a name: use the case reference instead."
+    )

@@ -44,6 +44,14 @@ def by_team(fw: Framework) -> Framework:
     return Framework.model_validate(dumped)
 
 
+def everywhere(fw: Framework) -> Framework:
+    """The framework with small numbers suppressed at every level, the authority's too:
+    the strictest setting, under which the suppression rules are checked here."""
+    dumped = fw.model_dump()
+    dumped["summary"]["suppress_from"] = "authority"
+    return Framework.model_validate(dumped)
+
+
 def run(fw: Framework, *, threshold: int = 5, today: date = data.TODAY, **kw: Any) -> Summary:
     return summary(
         fw,
@@ -211,7 +219,7 @@ def test_trends_against_last_month_last_quarter_and_last_year(small: Framework) 
     assert [c.text for c in good.changes] == ["up 7 points", "down 8 points", "up 17 points"]
     planning = trend["Good or better: Planning"]  # February 6 of 10; the quarter 15 of 20
     assert [c.text for c in planning.changes] == ["down 10 points", "down 25 points", "no change"]
-    assert [c.text for c in trend["Allocations completed"].changes] == [
+    assert [c.text for c in trend["Allocated audits completed"].changes] == [
         "up 5 points",  # February: 3 of 4, 75%
         "no figures",
         "no figures",
@@ -230,7 +238,7 @@ def test_good_or_better_month_by_month_for_the_chart(small: Framework) -> None:
 
 
 def test_small_numbers_are_fewer_than_five_and_cannot_be_worked_back(small: Framework) -> None:
-    s = run(small)
+    s = run(everywhere(small))
     everyone = table(s, "All services")
     # Outstanding 2, RI 3 and Inadequate 1 are small. Good (6) is withheld too, or
     # Good or better (8) minus Good would give Outstanding.
@@ -256,7 +264,7 @@ def test_small_numbers_are_fewer_than_five_and_cannot_be_worked_back(small: Fram
 
 
 def test_percentages_and_changes_from_hidden_counts_are_hidden(small: Framework) -> None:
-    s = run(small)
+    s = run(everywhere(small))
     assert s.moderation.moderated.text == "not shown"  # 4 moderated
     trend = {t.figure: t for t in s.trends}["Good or better: overall grade"]
     # February: RI 4 of 10 is small, so 60% Good or better would give it away
@@ -264,7 +272,7 @@ def test_percentages_and_changes_from_hidden_counts_are_hidden(small: Framework)
 
 
 def test_the_threshold_is_configurable(small: Framework) -> None:
-    s = run(small, threshold=3)
+    s = run(everywhere(small), threshold=3)
     assert "numbers from 1 to 2 are shown as 'fewer than 3'" in s.notes[0]
     assert run(small, threshold=1).notes[0].startswith("Every number is shown")
     m = s.moderation
@@ -324,10 +332,69 @@ def _sums(s: Summary) -> Iterator[list[Count]]:
 def test_no_sum_ever_has_exactly_one_hidden_figure(
     small: Framework, audits: list[AuditRow]
 ) -> None:
-    s = summary(by_team(small), MARCH, audits, [], [], [], today=data.TODAY)
+    s = summary(everywhere(by_team(small)), MARCH, audits, [], [], [], today=data.TODAY)
     for counts in _sums(s):
         if sum(c.value for c in counts[1:]) == counts[0].value:
             assert sum(not c.shown for c in counts) != 1, [c.text for c in counts]
+
+
+# -- where suppression applies (issue 17: the board could not see its own grade mix) -------
+
+
+def test_the_authority_and_its_services_are_shown_in_full_by_default(small: Framework) -> None:
+    s = run(by_team(small))
+    assert small.summary.suppress_from == "team"
+    everyone = table(s, "All services")
+    # Outstanding 2, Good 6, RI 3, Inadequate 1: an internal board sees the real mix.
+    assert shown(row(everyone, "Overall grade")) == [
+        "12", "2 (17%)", "6 (50%)", "3 (25%)", "1 (8%)", "8 (67%)",
+    ]  # fmt: skip
+    assert all(c.count.shown for t in s.how_well if t.kind != "team" for r in t.rows
+               for c in r.cells)  # fmt: skip
+    assert s.moderation.moderated.text == "33%"  # 4 of 12, authority-wide
+    # Team tables keep "fewer than 5": a team's count can point at a worker.
+    teams = [t for t in s.how_well if t.kind == "team"]
+    assert teams and any(
+        c.count.text == "fewer than 5" for t in teams for r in t.rows for c in r.cells
+    )
+    assert "figures for a team" in s.notes[0] and "shown in full" in s.notes[0]
+
+
+def test_a_summary_of_a_few_teams_suppresses_everywhere(small: Framework) -> None:
+    """A manager's own figures are team-level throughout, whatever the framework opens."""
+    s = run(small, teams_only=True)
+    assert row(table(s, "All services"), "Overall grade").cells[0].count.text == "fewer than 5"
+
+
+def test_suppression_can_start_at_services(small: Framework) -> None:
+    dumped = by_team(small).model_dump()
+    dumped["summary"]["suppress_from"] = "service"
+    s = run(Framework.model_validate(dumped))
+    assert row(table(s, "All services"), "Overall grade").cells[0].count.text == "2"
+    north = row(table(s, "Service: North"), "Overall grade")
+    assert not all(c.count.shown for c in north.cells)
+
+
+@settings(max_examples=60, deadline=None)
+@given(audits=departments())
+def test_no_team_figure_can_be_worked_out_from_the_open_ones(
+    small: Framework, audits: list[AuditRow]
+) -> None:
+    s = summary(by_team(small), MARCH, audits, [], [], [], today=data.TODAY)
+    for counts in _sums(s):
+        adds_up = sum(c.value for c in counts[1:]) == counts[0].value
+        if adds_up and sum(not c.shown for c in counts) == 1:
+            # only a service with a single team: its figures are the service's own
+            assert len(counts) == 2, [c.text for c in counts]
+
+
+def test_allocations_count_audits_not_moderation_slots(small: Framework) -> None:
+    """The board read 'Allocations made 45' beside 18 audits: moderation slots were in it."""
+    slots = [AllocationRow(MARCH, "North", "completed", "moderation")] * 30
+    plain = run(small, threshold=1).how_much.allocations[0]
+    with_slots = run(small, threshold=1, allocations=data.allocations() + slots)
+    assert with_slots.how_much.allocations[0].made.text == plain.made.text == "15"
+    assert any("not moderations" in n for n in with_slots.notes)
 
 
 # -- narrative themes -------------------------------------------------------------------------
@@ -432,3 +499,15 @@ def test_rows_of_other_kinds_are_plain_values() -> None:
     r = RecommendationRow(date(2026, 3, 1), date(2026, 3, 31))
     e = EscalationRow(date(2026, 3, 1), date(2026, 3, 8))
     assert r.completed_on is None and e.responded_on is None
+
+
+def test_the_summary_speaks_the_framework_s_words(small: Framework) -> None:
+    """Camden says "learning conversations": the trends and notes must too."""
+    dumped = small.model_dump()
+    dumped["vocabulary"].update(audit="learning conversation", audits="learning conversations")
+    s = run(Framework.model_validate(dumped), threshold=1)
+    figures = {t.key: t.figure for t in s.trends}
+    assert figures["allocations_completed"] == "Allocated learning conversations completed"
+    assert figures["moderated"] == "Learning conversations moderated"
+    assert figures["reaudits_good"] == "Repeat learning conversations moved to Good or better"
+    assert not [t.figure for t in s.trends if "audit" in t.figure.lower()]

@@ -123,11 +123,23 @@ def test_the_post_holds_the_per_domain_table_and_aggregates_only(
     assert [r["label"] for r in table["rows"]] == ["Overall grade", "Assessment", "Planning"]
     assert table["columns"][1:5] == ["Outstanding", "Good", "Requires Improvement", "Inadequate"]
     overall = {c["name"]: c["value"] for c in table["rows"][0]["cells"]}
-    assert overall["Outstanding"] == "fewer than 5" and overall["Good or better"] == "8 (67%)"
+    # The authority's own grade mix is shown in full (suppression is for teams).
+    assert overall["Outstanding"] == "2 (17%)" and overall["Good or better"] == "8 (67%)"
     assert context["chart"] == {"month": "2026-03", "as_of": "2026-03-31", "threshold": 5}
     text = json.dumps(context)
     for secret in [*seeded.names, *seeded.references, "CR-778899", "Tallulah"]:
         assert secret not in text
+
+
+def test_the_post_lists_services_and_leaves_teams_to_the_report_s_appendix(
+    engine: Engine, seeded: Seeded
+) -> None:
+    """Issue 17: the board read lines of team figures, most of them 'fewer than 5'."""
+    by_team = framework(group_by=["service", "team", "domain"])
+    ticker(engine, by_team, POST_SUMMARY).run_job(POST_SUMMARY, now=utc(2026, 4, 7, 8, 1))
+    (posted,) = messages(engine)
+    scopes = [s["scope"] for s in posted.context["scopes"]]
+    assert scopes and all(s.startswith("Service: ") for s in scopes), scopes
 
 
 def test_one_message_per_channel_it_is_posted_to(engine: Engine) -> None:
