@@ -31,6 +31,19 @@ class Team(SQLModel, table=True):
     active: bool = True
 
 
+# A person's chat accounts: one `<platform>_user_id` column per platform below (and,
+# where a bot needs a stored address to message someone first, `<platform>_conversation`).
+# This is the one place that names the platforms; `storage/chat_accounts.py` reads it.
+# What an account id looks like, for the staff import's checks: (pattern, description).
+CHAT_ACCOUNT_FORMATS: dict[str, tuple[str, str]] = {
+    "slack": (r"^[UW][A-Z0-9]{2,}$", "a Slack user id (like U0123ABCD)"),
+    "teams": (
+        r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+        "a Microsoft Entra object id (a GUID)",
+    ),
+}
+
+
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, index=True)
