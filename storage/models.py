@@ -200,7 +200,7 @@ class OutboxMessage(SQLModel, table=True):
     context: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     channel: str | None = None  # governance channel key, for channel posts
-    platform: str | None = None  # slack / teams, fixed when claimed
+    platform: str | None = None  # the recipient's chat platform, fixed when claimed
     status: str = Field(default="pending", index=True)  # pending/sending/sent/failed
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
