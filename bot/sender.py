@@ -16,6 +16,11 @@ the message back in the queue; PermanentFailure is recorded for a person to see
 (`qa-bot outbox failed`). Different channels are sent concurrently, bounded by a
 semaphore. Database work runs in a small thread pool, off the event loop.
 
+Nothing twice after a crash: a claim its worker never reported back (it died, or the
+answer was lost) is marked `unconfirmed`; the Slack messenger then looks for the
+message in the conversation (every post carries its key in metadata) before sending
+it again. Teams cannot be asked, so there a crash repeats at most what was in flight.
+
 A message whose context names a chart (`chart`: the monthly summary) has it drawn
 when it is sent (`bot.reports.attachments`) and handed to the messenger with the
 rendered message as `rendered["files"]`: PNG bytes never sit in the outbox.
@@ -255,7 +260,7 @@ class OutboxSender:
             outcome = await self._attempt(job, sem)
         except Exception as exc:  # a bug in a messenger or renderer must not stop the loop
             log.exception("outbox: message %s: unexpected error", job.message.id)
-            outcome = Outcome("retry", error=f"unexpected {type(exc).__name__}")
+            outcome = Outcome("retry", error=f"unexpected {type(exc).__name__}", maybe_sent=True)
         if not outcome.recorded and not await self._save(job.message, outcome):
             return
         if outcome.kind == "sent":
@@ -357,7 +362,13 @@ class OutboxSender:
                     error = exc.reason
                     if not error.lower().startswith(platform):
                         error = f"{platform}: {error}"
-                    return Outcome("retry", platform=platform, error=error, delay=exc.after)
+                    return Outcome(
+                        "retry",
+                        platform=platform,
+                        error=error,
+                        delay=exc.after,
+                        maybe_sent=exc.maybe_sent,
+                    )
                 except PermanentFailure as exc:
                     reasons.append(f"{platform}: {exc.reason}" if len(targets) > 1 else exc.reason)
                     continue
