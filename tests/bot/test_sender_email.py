@@ -1,0 +1,255 @@
+"""Email when chat cannot deliver: the outbox sender falls back to SMTP, once.
+
+The month's allocation is queued by the real job; Sam cannot be reached in chat (on
+Slack: no Slack account with his email; on Teams: he blocked the app, 403). The app's
+own sender (built by `build_app`, so the wiring is what `serve` runs) drains the
+outbox once: Sam's allocation arrives by email at a local SMTP server that requires
+STARTTLS and a login, with his case reference and a link to the chat; draining again
+sends nothing more. Without SMTP settings the message is recorded failed, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from bot.app import build_app
+from bot.deps import Deps
+from bot.sender import EMAIL_UNCERTAIN
+from bot.settings import Settings
+from qa.calendar import Month
+from qa.framework import load_framework
+from reminders.allocations import allocate_month
+from storage.db import session_scope
+from storage.models import OutboxMessage, Person
+from storage.outbox import FAILED, SENT, reached_by_email
+from tests.fakes.connector import FakeConnector, blocked_by_user
+from tests.fakes.mail_server import MailServer
+from tests.fakes.slack_api import FakeSlack
+from tests.handlers.allocation_world import MONTH, NOW, World, seed_world
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+FRAMEWORK_PATH = Path(__file__).parents[1] / "data" / "framework-small.yml"
+FRAMEWORK = load_framework(str(FRAMEWORK_PATH))
+SAM = "sam@testshire.gov.uk"
+
+
+@pytest.fixture
+def mail(tmp_path: Path) -> Iterator[MailServer]:
+    with MailServer(tmp_path) as server:
+        yield server
+
+
+def allocate(engine: Engine, chat: dict[str, dict[str, Any]]) -> World:
+    with Session(engine) as session:
+        world = seed_world(session, chat=chat)
+        allocate_month(
+            session=session,
+            framework=FRAMEWORK,
+            month=Month.parse(MONTH),
+            now=NOW,
+            tz=ZoneInfo("Europe/London"),
+            actor="scheduler",
+        )
+        session.commit()
+    return world
+
+
+def slack_settings(db_url: str, slack: FakeSlack, **extra: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        QA_BOT_DATABASE_URL=db_url,
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET="test-signing-secret",
+        SLACK_API_URL=slack.url,
+        **extra,
+    )
+
+
+def teams_settings(db_url: str, **extra: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        QA_BOT_DATABASE_URL=db_url,
+        QA_BOT_HOST="127.0.0.1",
+        QA_BOT_TEAMS_PLAYGROUND=True,
+        **extra,
+    )
+
+
+def drain(settings: Settings, engine: Engine) -> Any:
+    """One outbox cycle of the sender `serve` would run."""
+    deps = Deps(settings=settings, framework=FRAMEWORK, engine=engine, clock=lambda: NOW)
+    with TestClient(build_app(deps, background=False)) as client:
+        sender = client.app.state.sender  # type: ignore[attr-defined]
+        return asyncio.run(sender.drain(until_empty=False, timeout=15))
+
+
+def prompt_of(engine: Engine, person_id: int) -> OutboxMessage:
+    with Session(engine) as s:
+        row = s.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.person_id == person_id)
+            .where(OutboxMessage.template == "allocation_prompt")
+        ).one()
+        return row
+
+
+def assert_sams_allocation(mail: MailServer, link: str) -> None:
+    [email] = mail.to(SAM)
+    body = email.get_content()
+    assert email["From"] == "qa-bot@testshire.gov.uk"
+    assert "CASE-1" in body and "due by" in body
+    assert link in body
+    assert email["Subject"].startswith("Your ")
+    assert email["Message-ID"].startswith("<qa-bot.")
+    assert mail.messages[0].user == MailServer.username  # it logged in (after STARTTLS)
+
+
+def test_slack_a_person_slack_does_not_know_gets_their_allocation_by_email_once(
+    db_url: str, engine: Engine, mail: MailServer
+) -> None:
+    chat = {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {"slack_user_id": "U0PAT"}}
+    world = allocate(engine, chat)
+    with FakeSlack() as slack:  # it knows no one with Sam's email
+        settings = slack_settings(db_url, slack, **mail.settings())
+
+        report = drain(settings, engine)
+
+        assert report.failed == 0 and report.remaining == 0, report
+        assert slack.calls_to("users.lookupByEmail")  # chat was tried first
+        assert_sams_allocation(mail, "https://slack.com/app_redirect?app=A0APP&team=T0TEAM")
+        row = prompt_of(engine, world.sam)
+        assert (row.status, row.platform) == (SENT, "email")
+        assert row.fallback_reason and "Slack has no user" in row.fallback_reason
+        with Session(engine) as s:
+            assert reached_by_email(session=s) == [(world.sam, row.fallback_reason)]
+
+        again = drain(settings, engine)  # the next cycle, and a restart, send nothing more
+
+        assert again.delivered == 0
+        assert len(mail.to(SAM)) == 1
+        assert "U0PAT" in {p.channel for p in slack.posts()}  # Pat still got his in Slack
+
+
+def test_teams_a_person_who_blocked_the_app_gets_their_allocation_by_email_once(
+    db_url: str, engine: Engine, mail: MailServer
+) -> None:
+    with FakeConnector() as connector:
+
+        def on_teams(name: str) -> dict[str, Any]:
+            reference = {"serviceUrl": connector.url, "conversation": {"id": f"a:chat-{name}"}}
+            return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
+
+        world = allocate(engine, {n: on_teams(n) for n in ("lee", "sam", "pat")})
+        connector.fail_conversation("a:chat-sam", blocked_by_user())
+        link = "https://teams.microsoft.com/l/app/qa-bot"
+        settings = teams_settings(db_url, QA_BOT_EMAIL_CHAT_LINK=link, **mail.settings())
+
+        report = drain(settings, engine)
+
+        assert report.failed == 0 and report.remaining == 0, report
+        assert [c.conversation_id for c in connector.calls_to("send")].count("a:chat-sam") == 1
+        assert_sams_allocation(mail, link)
+        row = prompt_of(engine, world.sam)
+        assert (row.status, row.platform) == (SENT, "email")
+        assert "403" in (row.fallback_reason or "")
+
+        drain(settings, engine)
+
+        assert len(mail.to(SAM)) == 1
+
+
+def test_without_smtp_settings_nothing_changes_the_message_is_recorded_failed(
+    db_url: str, engine: Engine, mail: MailServer
+) -> None:
+    world = allocate(engine, {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {}})
+    with FakeSlack() as slack:
+        report = drain(slack_settings(db_url, slack), engine)
+
+    assert report.failed >= 1
+    row = prompt_of(engine, world.sam)
+    assert row.status == FAILED and "Slack has no user" in (row.last_error or "")
+    assert row.email_started_at is None
+    assert mail.messages == []
+
+
+def test_a_person_with_no_chat_account_at_all_is_emailed(
+    db_url: str, engine: Engine, mail: MailServer
+) -> None:
+    """Teams only, and Sam has neither a Teams id nor a stored chat (no Graph)."""
+    with FakeConnector() as connector:
+        reference = {"serviceUrl": connector.url, "conversation": {"id": "a:chat-lee"}}
+        world = allocate(engine, {"lee": {"teams_conversation": reference}, "sam": {}, "pat": {}})
+
+        report = drain(teams_settings(db_url, **mail.settings()), engine)
+
+    assert report.remaining == 0
+    assert len(mail.to(SAM)) == 1
+    assert prompt_of(engine, world.sam).fallback_reason.startswith("no chat account")  # type: ignore[union-attr]
+
+
+def test_a_mail_server_busy_for_a_moment_is_tried_again_and_sends_once(
+    db_url: str, engine: Engine, mail: MailServer
+) -> None:
+    chat = {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {"slack_user_id": "U0PAT"}}
+    world = allocate(engine, chat)
+    mail.fail_next("DATA", "451 4.3.0 try again later")
+    with FakeSlack() as slack:
+        settings = slack_settings(db_url, slack, **mail.settings())
+        first = drain(settings, engine)
+        row = prompt_of(engine, world.sam)
+        assert first.retried >= 1 and row.email_started_at is None  # it certainly did not go
+        with session_scope(engine) as s:  # its retry comes due
+            s.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .values(next_attempt_at=NOW)
+            )
+        drain(settings, engine)
+
+    assert len(mail.to(SAM)) == 1
+    assert prompt_of(engine, world.sam).status == SENT
+
+
+def test_an_email_handed_over_before_a_crash_is_never_sent_again(
+    db_url: str, engine: Engine, mail: MailServer, now: datetime
+) -> None:
+    """The process died while the mail server had the message: it may have arrived."""
+    world = allocate(engine, {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {}})
+    with session_scope(engine) as s:
+        s.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.person_id) == world.sam)
+            .values(email_started_at=NOW, fallback_reason="Slack has no user")
+        )
+    with FakeSlack() as slack:
+        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+
+    assert mail.to(SAM) == []
+    row = prompt_of(engine, world.sam)
+    assert row.status == FAILED and row.last_error == EMAIL_UNCERTAIN
+
+
+def test_a_person_without_an_email_address_is_recorded_failed(
+    db_url: str, engine: Engine, mail: MailServer
+) -> None:
+    world = allocate(engine, {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {}})
+    with session_scope(engine) as s:
+        s.execute(update(Person).where(col(Person.id) == world.sam).values(email=""))
+    with FakeSlack() as slack:
+        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+
+    assert mail.to(SAM) == []
+    assert prompt_of(engine, world.sam).status == FAILED
