@@ -180,8 +180,12 @@ class FakeSlack:
         fault_rates: dict[str, float] | None = None,
         seed: int = 1,
         fault_retry_after: int = 1,
+        post_delay: float = 0.0,
     ) -> None:
         self.state = FakeSlackState()
+        # Seconds between accepting a post and answering: a slow network, so that a
+        # process killed meanwhile leaves posts Slack has but the bot never heard of.
+        self.post_delay = post_delay
         self.limits = limits
         self.fault_rates = dict(fault_rates or {})
         self.fault_retry_after = fault_retry_after
@@ -481,6 +485,8 @@ class FakeSlack:
                 with fake.state.lock:
                     fake.state.calls.append(Call(method, params, time.monotonic()))
                 status, body, headers = fake.answer(method, params)
+                if fake.post_delay and method == "chat.postMessage" and status == 200:
+                    time.sleep(fake.post_delay)
                 self._reply(status, body, headers)
 
             do_GET = do_POST
