@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,8 @@ from handlers.status_scope import (
 )
 from qa.calendar import Month
 from qa.framework import Framework
+from storage.models import Person
+from storage.outbox import reached_by_email
 from storage.status import Counts, Directory, counts_by_team, directory
 from storage.status_overdue import overdue_items
 
@@ -51,6 +53,8 @@ ASKED_LIMIT = 40  # characters of what someone typed that we echo back
 # "Today" and "this month" are local dates. The adapters pass `now` in the authority's
 # zone (QA_BOT_TIMEZONE); this default only serves a caller that passes UTC.
 LOCAL_TZ = ZoneInfo("Europe/London")
+EMAIL_LIMIT = 10  # people listed as reached by email
+EMAIL_WINDOW = timedelta(days=31)  # emailed this recently: their chat is still not fixed
 
 
 def _zone(turn: Turn) -> ZoneInfo:
@@ -163,6 +167,18 @@ def _parent(target: Target, org: Directory) -> Target | None:
     return None
 
 
+def _by_email(turn: Turn) -> list[dict[str, str]]:
+    """Who chat could not reach lately, so their work went by email, and why (for the
+    whole-authority view: a QA lead puts their chat account right)."""
+    found = reached_by_email(session=turn.session, since=turn.now - EMAIL_WINDOW)
+    out = []
+    for person_id, reason in found[:EMAIL_LIMIT]:
+        person = turn.session.get(Person, person_id)
+        if person is not None:
+            out.append({"name": person.name, "reason": reason})
+    return out
+
+
 def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> list[Reply]:
     """The compact status for `target`, which the caller has checked `viewer` may see."""
     level, ident = target
@@ -197,6 +213,7 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
                 "overdue_total": total.past_due,
                 "overdue_key": f"overdue:{target_key(target)}",
                 "back": back,
+                "by_email": _by_email(turn) if level == "all" else [],
             },
         )
     ]

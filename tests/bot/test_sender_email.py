@@ -253,3 +253,72 @@ def test_a_person_without_an_email_address_is_recorded_failed(
 
     assert mail.to(SAM) == []
     assert prompt_of(engine, world.sam).status == FAILED
+
+
+# -- the QA lead's status says who is reached by email, and why -------------------------
+
+
+def test_slack_the_qa_leads_status_lists_who_is_reached_by_email_and_why(
+    db_url: str, engine: Engine, mail: MailServer
+) -> None:
+    from tests.bot.test_slack_events import all_text, dm, post_event, settle
+
+    chat = {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {"slack_user_id": "U0PAT"}}
+    allocate(engine, chat)
+    with FakeSlack() as slack:
+        settings = slack_settings(db_url, slack, **mail.settings())
+        deps = Deps(settings=settings, framework=FRAMEWORK, engine=engine, clock=lambda: NOW)
+        with TestClient(build_app(deps, background=False)) as client:
+            sender = client.app.state.sender  # type: ignore[attr-defined]
+            asyncio.run(sender.drain(until_empty=False, timeout=15))
+            assert len(mail.to(SAM)) == 1
+            before = len(slack.calls_to("chat.postMessage"))
+
+            response = post_event(client, dm("U0LEE", "status"), event_id="EvStatus1")
+            settle(client)
+            asyncio.run(sender.drain(until_empty=False, timeout=15))  # if it went by outbox
+
+        assert response.status_code == 200
+        replies = [all_text(c.params) for c in slack.calls_to("chat.postMessage")[before:]]
+        status = next(t for t in replies if "Status for" in t)
+        assert "Reached by email" in status and "Sam Jones" in status
+        assert "Slack has no user" in status
+        assert "Pat Smith" not in status.split("Reached by email")[1]
+
+
+def test_teams_the_qa_leads_status_lists_who_is_reached_by_email_and_why(
+    db_url: str, engine: Engine, mail: MailServer
+) -> None:
+    from tests.fakes import connector as teams
+
+    with FakeConnector() as connector:
+
+        def on_teams(name: str) -> dict[str, Any]:
+            reference = {"serviceUrl": connector.url, "conversation": {"id": f"a:chat-{name}"}}
+            return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
+
+        allocate(engine, {n: on_teams(n) for n in ("lee", "sam", "pat")})
+        connector.fail_conversation("a:chat-sam", blocked_by_user())
+        settings = teams_settings(db_url, **mail.settings())
+        deps = Deps(settings=settings, framework=FRAMEWORK, engine=engine, clock=lambda: NOW)
+        with TestClient(build_app(deps, background=False)) as client:
+            sender = client.app.state.sender  # type: ignore[attr-defined]
+            asyncio.run(sender.drain(until_empty=False, timeout=15))
+            assert len(mail.to(SAM)) == 1
+            before = len(connector.messages())
+
+            answer = client.post(
+                "/api/messages",
+                json=teams.message(
+                    "status",
+                    service_url=connector.url,
+                    aad_object_id="aad-lee",
+                    conversation_id="a:chat-lee",
+                ),
+            )
+            asyncio.run(sender.drain(until_empty=False, timeout=15))  # if it went by outbox
+
+        assert answer.status_code in (200, 201, 202)
+        texts = [c.all_text for c in connector.messages()[before:]]
+        status = next(t for t in texts if "Reached by email" in t)
+        assert "Sam Jones" in status and "403" in status
