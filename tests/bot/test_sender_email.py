@@ -34,7 +34,7 @@ from storage.models import OutboxMessage, Person
 from storage.outbox import FAILED, SENT, reached_by_email
 from tests.fakes.connector import FakeConnector, blocked_by_user
 from tests.fakes.mail_server import MailServer
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, Fault
 from tests.handlers.allocation_world import MONTH, NOW, World, seed_world
 
 with warnings.catch_warnings():
@@ -322,3 +322,113 @@ def test_teams_the_qa_leads_status_lists_who_is_reached_by_email_and_why(
         texts = [c.all_text for c in connector.messages()[before:]]
         status = next(t for t in texts if "Reached by email" in t)
         assert "Sam Jones" in status and "403" in status
+
+
+# -- Teams: unreachable only after the install attempt -----------------------------------
+
+
+def _graph_messenger(engine: Engine, now: datetime, chat: str) -> tuple[Any, Any, Any, Person]:
+    """Sam, whose stored chat `chat` is on the fake connector, with Graph configured."""
+    from tests.bot.test_teams_graph import USER, FakeGraph, messenger
+
+    graph = FakeGraph(client_secret="s3cret")
+    connector = FakeConnector()
+    graph.add_user(USER, SAM)
+    with session_scope(engine) as s:
+        person = Person(
+            email=SAM,
+            name="Sam",
+            teams_user_id=USER,
+            teams_conversation={"serviceUrl": connector.url, "conversation": {"id": chat}},
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(person)
+        s.flush()
+        s.expunge(person)
+    return graph, connector, messenger(engine, graph, connector), person
+
+
+def _send(m: Any, person: Person, now: datetime) -> dict[str, Any]:
+    from bot.messenger import Recipient
+
+    message = OutboxMessage(
+        id=7, idempotency_key="k7", template="notice", next_attempt_at=now, created_at=now
+    )
+    rendered = {"text": "Hi", "card": {"type": "AdaptiveCard", "version": "1.5", "body": []}}
+    result: dict[str, Any] = asyncio.run(m.send(message, Recipient(person=person), rendered))
+    return result
+
+
+def test_teams_a_stored_chat_that_refuses_is_found_again_by_installing_the_app(
+    engine: Engine, now: datetime
+) -> None:
+    graph, connector, m, person = _graph_messenger(engine, now, "a:old-chat")
+    with graph, connector:
+        connector.fail_conversation("a:old-chat", blocked_by_user())
+
+        ref = _send(m, person, now)
+
+        assert ref["conversation_id"] == graph.chat_id(person.teams_user_id or "")
+        assert graph.calls_to("install")
+    with Session(engine) as s:
+        stored = s.get(Person, person.id)
+        assert stored is not None and stored.teams_conversation is not None
+        assert stored.teams_conversation["conversation"]["id"] == ref["conversation_id"]
+
+
+def test_teams_a_person_still_refusing_after_the_install_attempt_is_unreachable(
+    engine: Engine, now: datetime
+) -> None:
+    from bot.messenger import PermanentFailure
+
+    graph, connector, m, person = _graph_messenger(engine, now, "a:old-chat")
+    with graph, connector:
+        connector.fail_conversation("a:old-chat", blocked_by_user())
+        connector.fail_conversation(graph.chat_id(person.teams_user_id or ""), blocked_by_user())
+
+        with pytest.raises(PermanentFailure) as failure:
+            _send(m, person, now)
+        assert failure.value.unreachable and "403" in failure.value.reason
+        with pytest.raises(PermanentFailure):  # the next message does not reinstall again
+            _send(m, person, now)
+        assert len(graph.calls_to("install")) == 1
+
+
+def test_teams_graph_refusing_us_is_a_configuration_problem_not_an_unreachable_person(
+    engine: Engine, now: datetime
+) -> None:
+    from bot.messenger import PermanentFailure
+    from tests.fakes.graph import GraphFault
+
+    graph, connector, m, person = _graph_messenger(engine, now, "a:old-chat")
+    with graph, connector:
+        connector.fail_conversation("a:old-chat", blocked_by_user())
+        graph.fail_next("install", GraphFault(status=403, retry_after=None, code="Forbidden"))
+
+        with pytest.raises(PermanentFailure) as failure:
+            _send(m, person, now)
+        assert not failure.value.unreachable
+
+
+def test_slack_a_governance_channel_slack_cannot_find_is_never_emailed(
+    engine: Engine, now: datetime, mail: MailServer
+) -> None:
+    """Only people are emailed: a channel's failure is recorded for a person to fix."""
+    from bot.sender import OutboxSender
+    from bot.slack.messenger import SlackMessenger
+    from storage.outbox import Message, enqueue
+
+    board = FRAMEWORK.governance[0].key
+    with session_scope(engine) as s:
+        enqueue(session=s, message=Message("notice", "board-1", {"text": "hi"}, channel=board),
+                now=now)  # fmt: skip
+    with FakeSlack() as slack:
+        slack.fail_next("chat.postMessage", Fault(error="channel_not_found"))
+        settings = Settings(_env_file=None, SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url,  # type: ignore[call-arg]
+                            **mail.settings())  # fmt: skip
+        deps = Deps(settings=settings, framework=FRAMEWORK, engine=engine, clock=lambda: now)
+        sender = OutboxSender(deps, [SlackMessenger.from_settings(settings, engine=engine)])
+        report = asyncio.run(sender.drain(until_empty=False, timeout=10))
+
+    assert report.failed == 1 and mail.messages == []
