@@ -432,3 +432,41 @@ def test_slack_a_governance_channel_slack_cannot_find_is_never_emailed(
         report = asyncio.run(sender.drain(until_empty=False, timeout=10))
 
     assert report.failed == 1 and mail.messages == []
+
+
+# -- the settings -----------------------------------------------------------------------
+
+
+def test_email_is_off_without_an_smtp_host_as_in_the_demo() -> None:
+    from bot.email.mailer import SmtpMailer
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert not settings.email_enabled and SmtpMailer.from_settings(settings) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [
+        ({"QA_BOT_SMTP_HOST": "mail.council.gov.uk"}, "QA_BOT_SMTP_FROM"),
+        (
+            {"QA_BOT_SMTP_HOST": "mail.council.gov.uk", "QA_BOT_SMTP_FROM": "qa@c.gov.uk",
+             "QA_BOT_SMTP_USERNAME": "qa"},
+            "QA_BOT_SMTP_PASSWORD",
+        ),
+        (
+            {"QA_BOT_SMTP_HOST": "mail.council.gov.uk", "QA_BOT_SMTP_FROM": "qa@c.gov.uk",
+             "QA_BOT_SMTP_USERNAME": "qa", "QA_BOT_SMTP_PASSWORD": "pw",
+             "QA_BOT_SMTP_STARTTLS": False},
+            "in clear",
+        ),
+    ],
+)  # fmt: skip
+def test_incomplete_or_unsafe_email_settings_are_refused_with_what_to_fix(
+    values: dict[str, Any], says: str
+) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    assert says in str(refused.value)
+    assert "pw" not in str(refused.value).replace("QA_BOT_SMTP_PASSWORD", "")
