@@ -470,3 +470,28 @@ def test_incomplete_or_unsafe_email_settings_are_refused_with_what_to_fix(
         Settings(_env_file=None, **values)  # type: ignore[call-arg]
     assert says in str(refused.value)
     assert "pw" not in str(refused.value).replace("QA_BOT_SMTP_PASSWORD", "")
+
+
+def test_the_outbox_emailed_command_lists_who_is_reached_by_email(
+    db_url: str, engine: Engine, mail: MailServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from bot.commands.outbox import app
+
+    chat = {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {"slack_user_id": "U0PAT"}}
+    allocate(engine, chat)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    env = {"QA_BOT_DATABASE_URL": db_url, "QA_BOT_FRAMEWORK": str(FRAMEWORK_PATH)}
+    nobody = CliRunner().invoke(app, ["emailed"], env=env)
+    assert nobody.exit_code == 0 and "Nobody" in nobody.output
+    with FakeSlack() as slack:
+        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+
+    listed = CliRunner().invoke(app, ["emailed", "--json"], env=env)
+
+    assert listed.exit_code == 0, listed.output
+    [row] = json.loads(listed.output)
+    assert row["recipient"] == SAM and "Slack has no user" in row["reason"]
