@@ -495,3 +495,44 @@ def test_the_outbox_emailed_command_lists_who_is_reached_by_email(
     assert listed.exit_code == 0, listed.output
     [row] = json.loads(listed.output)
     assert row["recipient"] == SAM and "Slack has no user" in row["reason"]
+
+
+@pytest.mark.parametrize("code", ["account_inactive", "channel_not_found", "user_not_found"])
+def test_slack_a_dm_slack_refuses_for_the_person_goes_by_email(
+    db_url: str, engine: Engine, mail: MailServer, code: str
+) -> None:
+    """Sam has a Slack id, but Slack says the DM cannot reach him."""
+    chat = {"lee": {"slack_user_id": "U0LEE"}, "sam": {"slack_user_id": "U0SAM"}, "pat": {}}
+    world = allocate(engine, chat)
+    with FakeSlack() as slack:
+
+        def refuse_sam(method: str, params: dict[str, Any]) -> Any:
+            if method == "chat.postMessage" and params.get("channel") == "U0SAM":
+                return 200, {"ok": False, "error": code}, {}
+            return None
+
+        slack.state.interceptor = refuse_sam
+        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+
+    assert len(mail.to(SAM)) == 1
+    assert prompt_of(engine, world.sam).platform == "email"
+
+
+def test_slack_a_template_problem_is_not_a_reason_to_email(
+    db_url: str, engine: Engine, mail: MailServer
+) -> None:
+    """Slack refusing the message itself (a template fault) is ours to fix, not the person's."""
+    chat = {"lee": {"slack_user_id": "U0LEE"}, "sam": {"slack_user_id": "U0SAM"}, "pat": {}}
+    world = allocate(engine, chat)
+    with FakeSlack() as slack:
+
+        def refuse_blocks(method: str, params: dict[str, Any]) -> Any:
+            if method == "chat.postMessage" and params.get("channel") == "U0SAM":
+                return 200, {"ok": False, "error": "invalid_blocks"}, {}
+            return None
+
+        slack.state.interceptor = refuse_blocks
+        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+
+    assert mail.to(SAM) == []
+    assert prompt_of(engine, world.sam).status == FAILED
