@@ -210,6 +210,13 @@ class OutboxMessage(SQLModel, table=True):
     platform_ref: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=utc_column())
     created_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    # An earlier attempt may have reached the platform (its worker died, or the answer
+    # was lost): look in the conversation before sending it again (bot/sender.py).
+    unconfirmed: bool = False
+    # Chat could not reach the person, so it went by email: why, and when the mail
+    # server was handed it (never handed over twice, even after a crash).
+    fallback_reason: str | None = None
+    email_started_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class AuditLogEntry(SQLModel, table=True):
