@@ -215,7 +215,13 @@ class Engine:
                 self.per_worker[case.worker_id] += 1
 
     def add(
-        self, pid: int, case: OpenCase | None, activity: str, reason: str, basis: Basis
+        self,
+        pid: int,
+        case: OpenCase | None,
+        activity: str,
+        reason: str,
+        basis: Basis,
+        slot: int | None = None,
     ) -> Allocated:
         a = Allocated(
             pid,
@@ -225,6 +231,7 @@ class Engine:
             reason,
             basis,
             case.area if case else None,
+            slot,
         )
         self._count(a)
         self.new.append(a)
@@ -282,7 +289,7 @@ class Engine:
                 continue
             for i in range(self.slots[(pid, "moderation")], c.count):
                 reason = f"{rules.cadence_phrase(self.fw, c)} (slot {i + 1} of {c.count})"
-                self.add(pid, None, "moderation", reason, "moderation")
+                self.add(pid, None, "moderation", reason, "moderation", slot=i + 1)
 
     def dip_samples(self) -> None:
         ds = self.fw.dip_sample

@@ -8,7 +8,8 @@ of the same month add nothing.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -134,19 +135,44 @@ def _activity_of(session: Session, audit: Audit) -> str:
     return alloc.activity if alloc else "audit"
 
 
+def unstored(*, session: Session, plan: AllocationPlan) -> AllocationPlan:
+    """The plan less anything already stored for its month: exactly what `save_plan` writes.
+
+    The dry run lists this and the real run stores it, so the two never disagree. A
+    case allocation is stored once per (person, case, activity); caseless slots are
+    numbered, and slot N is new only while the person holds fewer than N live slots of
+    that activity (a moderation slot carries no case, so four of them differ by nothing
+    else, and counting is the only way to keep all four and to add none on a re-run).
+    """
+    rows = session.exec(select(Allocation).where(Allocation.month == plan.month.key)).all()
+    existing = {(r.person_id, r.case_id, r.activity) for r in rows if r.case_id is not None}
+    slots: Counter[tuple[int, str]] = Counter(
+        (r.person_id, r.activity)
+        for r in rows
+        if r.case_id is None and r.status in (*LIVE, PROPOSED)
+    )
+    keep: list[Allocated] = []
+    for a in plan.allocations:
+        if a.case_id is None:
+            held = slots[(a.person_id, a.activity)]
+            if held >= (a.slot if a.slot is not None else held + 1):
+                continue
+            slots[(a.person_id, a.activity)] += 1
+        else:
+            key = (a.person_id, a.case_id, a.activity)
+            if key in existing:
+                continue
+            existing.add(key)
+        keep.append(a)
+    return replace(plan, allocations=tuple(keep))
+
+
 def save_plan(
     *, session: Session, plan: AllocationPlan, now: datetime, actor: str
 ) -> list[Allocation]:
-    """Write the plan's allocations that are not stored yet; return the new rows."""
-    existing = {
-        (r.person_id, r.case_id, r.activity)
-        for r in session.exec(select(Allocation).where(Allocation.month == plan.month.key))
-    }
+    """Write the plan's allocations that are not stored yet (`unstored`); return the new rows."""
     rows = []
-    for a in plan.allocations:
-        if (a.person_id, a.case_id, a.activity) in existing:
-            continue
-        existing.add((a.person_id, a.case_id, a.activity))
+    for a in unstored(session=session, plan=plan).allocations:
         row = Allocation(
             month=plan.month.key,
             person_id=a.person_id,
