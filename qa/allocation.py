@@ -73,6 +73,7 @@ def allocate(inputs: AllocationInputs) -> AllocationPlan:
     engine.reaudits_due()
     engine.quotas()
     engine.cadence_fill()
+    engine.capacity_fill()
     return engine.plan()
 
 

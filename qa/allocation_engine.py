@@ -74,8 +74,10 @@ class Engine:
             if self.capacity[s.id] > 0 and not rules.mostly_absent(fw, month, s.absences)
         }
         self.cadences = self._due_cadences()
+        self.capacity_pool = self.holders(fw.allocation.capacity_roles)
         self.cadence_pool = sorted(
-            p for p in self.available if any(a in self.cadences[p] for a in FILL_ACTIVITIES)
+            {p for p in self.available if any(a in self.cadences[p] for a in FILL_ACTIVITIES)}
+            | set(self.capacity_pool)
         )
         self.load: Counter[int] = Counter()  # case allocations, dip samples excepted
         self.slots: Counter[tuple[int, str]] = Counter()
@@ -518,6 +520,32 @@ class Engine:
                 None,
                 n,
             )
+
+    def capacity_fill(self) -> None:
+        """Holders of `allocation.capacity_roles` take cases up to their spare capacity.
+
+        Last, so cadences, re-audits and quotas come first; a role with capacity and
+        no cadence (Camden's QA officer, who "has capacity to undertake more") would
+        otherwise never be given anything.
+        """
+        cursor = Cursor(len(self.ranked))
+        active = sorted(self.capacity_pool, key=lambda p: mix(self.seed, p))
+        roles = set(self.fw.allocation.capacity_roles)
+        while active:
+            still = []
+            for pid in active:
+                if not self.can_take_audit(pid):
+                    continue
+                case = self._best_case_for(pid, cursor)
+                if case is None:
+                    continue
+                role = next(r for r in self.fw.role_keys if r in roles & set(self.staff[pid].roles))
+                label = self.fw.role(role).label
+                n, audits = self.capacity[pid], self.fw.vocabulary.audits
+                reason = f"{label}: capacity for {n} {audits} a month; {self.history_note(case.id)}"
+                self.add(pid, case, "audit", reason, "capacity")
+                still.append(pid)
+            active = still
 
     def _best_case_for(self, pid: int, cursor: Cursor) -> OpenCase | None:
         i = cursor.find(0)

@@ -15,7 +15,7 @@ from typing import Literal
 from qa.calendar import Month
 from qa.framework import Framework
 
-Basis = Literal["moderation", "dip_sample", "reaudit", "quota", "cadence", ""]
+Basis = Literal["moderation", "dip_sample", "reaudit", "quota", "cadence", "capacity", ""]
 
 
 @dataclass(frozen=True)

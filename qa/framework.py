@@ -171,6 +171,10 @@ class AllocationPolicy(_Strict):
     max_cases_per_worker: int = Field(default=1, ge=1)
     no_reaudit_months: int = Field(default=6, ge=0)
     peer_principle: bool = True
+    # Roles that take audits up to their capacity though no cadence names them (Camden
+    # QAF 5.2.2: the QA officer "has capacity to undertake more"). Empty: only cadences,
+    # quotas and review windows give people work, as before this key existed.
+    capacity_roles: list[RoleKey] = Field(default_factory=list)
 
 
 class ChecklistItem(_Strict):
@@ -223,6 +227,13 @@ class ModerationPolicy(_Strict):
     )
     moderator_roles: list[RoleKey] = Field(default_factory=list)
     capacity_per_month: int = Field(default=4, ge=0)
+    # Camden QAF 5.2.2: "a selection" of Good and RI "to fill the slots": when true, the
+    # sample grades are moderated while this month's moderators have slots free, in
+    # submission order, instead of by `sample_share`. False keeps the fixed share.
+    fill_slots: bool = False
+    # Camden QAF 5.2.2: Heads of Service moderate for "understanding ... the work across
+    # their services": a moderator in the case's own service is chosen first when free.
+    prefer_own_service: bool = False
     due_working_days: int = Field(default=10, ge=1)
     exclusions: list[ModerationExclusion] = Field(default_factory=_default_exclusions)
     outcomes: list[ModerationOutcome] = Field(default_factory=_all_outcomes, min_length=1)

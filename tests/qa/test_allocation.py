@@ -513,3 +513,27 @@ def test_allocated_rows_from_storage_need_no_basis(small):
     plan = allocate(inputs(small, a))
     rows = tuple(replace(x, basis="", area=None) for x in plan.allocations)
     assert allocate(inputs(small, a, already=rows)).allocations == ()
+
+
+def test_camden_qa_officer_with_capacity_and_no_cadence_gets_work(small):
+    """Camden QAF 5.2.2: the QA officer "has capacity to undertake more" but no cadence."""
+    fw = tweak(
+        small,
+        roles=[*small.model_dump()["roles"], {"key": "qa_officer", "label": "QA officer"}],
+    )
+    a = dept(fw)
+    officer = len(a.staff) + 1
+    a = replace(
+        a,
+        staff=(
+            *a.staff,
+            StaffMember(officer, "qao@example.gov.uk", ("qa_officer",), "QA", None, 2, 3),
+        ),
+    )
+    assert given_to(allocate(inputs(fw, a)).allocations, officer) == [], "off by default"
+    plan = allocate(inputs(tweak(fw, capacity_roles=["qa_officer"]), a))
+    mine = given_to(plan.allocations, officer)
+    assert len(mine) == 3 and all(x.activity == "audit" and x.case_id for x in mine)
+    assert mine[0].reason.startswith("QA officer: capacity for 3 audits a month")
+    others = [x.case_id for x in plan.allocations if x.person_id != officer]
+    assert not set(others) & {x.case_id for x in mine}, "no case given twice"
