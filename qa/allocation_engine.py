@@ -131,12 +131,35 @@ class Engine:
         )
 
     def eligible(self, pid: int, case: OpenCase) -> bool:
-        """Never one's own case or a line-managed one; with the peer principle, no own team."""
+        """Never one's own case; as configured, no line-managed one and no own team's."""
         w = case.worker_id
-        if w is not None and (w == pid or pid in self.chain(w)):
+        if w is not None and w == pid:
+            return False
+        if self.fw.allocation.exclude_line_managed and w is not None and pid in self.chain(w):
             return False
         team = self.staff[pid].team if pid in self.staff else None
         return not (self.peer and team is not None and team == case.team)
+
+    def bounds(self, pid: int) -> list[Cadence]:
+        """The person's due case cadences if every one is bound to areas or services.
+
+        Empty when any of them is unbound (or none is due): then any case will do.
+        """
+        due = [c for a, c in self.cadences.get(pid, {}).items() if a in FILL_ACTIVITIES]
+        if not due or any(c.areas is None and c.services is None for c in due):
+            return []
+        return due
+
+    def fits(self, pid: int, case: OpenCase) -> bool:
+        """Eligible, and inside the areas or services the person's cadence names."""
+        if not self.eligible(pid, case):
+            return False
+        bounds = self.bounds(pid)
+        return not bounds or any(
+            (c.areas is None or case.area in c.areas)
+            and (c.services is None or case.service in c.services)
+            for c in bounds
+        )
 
     def worker_ok(self, case: OpenCase) -> bool:
         w = case.worker_id
@@ -268,7 +291,7 @@ class Engine:
             if fresh != key:
                 heapq.heappush(heap, (fresh, pid))
                 continue
-            if pid in exclude or not self.eligible(pid, case):
+            if pid in exclude or not self.fits(pid, case):
                 stash.append((key, pid))
                 continue
             chosen = pid
@@ -553,7 +576,7 @@ class Engine:
             case = self.cases[self.ranked[i]]
             if case.id in self.taken or not self.worker_ok(case):
                 cursor.remove(i)  # permanent: taken stays taken, counts only grow
-            elif self.eligible(pid, case):
+            elif self.fits(pid, case):
                 return case
             i = cursor.find(i + 1)
         return None

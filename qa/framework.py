@@ -114,6 +114,11 @@ class Cadence(_Strict):
     activity: Activity = "audit"
     count: int = Field(default=1, ge=1)
     every_months: int = Field(default=1, ge=1, le=12)
+    # Lambeth QAF: "one audit ... of a case in a particular area of planning" (IROs
+    # audit looked-after cases, CP chairs child-protection cases). None: any case.
+    areas: list[AreaKey] | None = None
+    # Service names as the staff import writes them. None: any service.
+    services: list[str] | None = None
 
 
 class Area(_Strict):
@@ -171,6 +176,10 @@ class AllocationPolicy(_Strict):
     max_cases_per_worker: int = Field(default=1, ge=1)
     no_reaudit_months: int = Field(default=6, ge=0)
     peer_principle: bool = True
+    # Nobody audits a case whose worker they line-manage, directly or up the chain.
+    # A framework may turn this off (a team manager auditing their own team's work);
+    # one's own case is never one's to audit, whatever this says.
+    exclude_line_managed: bool = True
     # Roles that take audits up to their capacity though no cadence names them (Camden
     # QAF 5.2.2: the QA officer "has capacity to undertake more"). Empty: only cadences,
     # quotas and review windows give people work, as before this key existed.
