@@ -267,6 +267,11 @@ class EscalationPolicy(_Strict):
     overdue_actions_roles: list[RoleKey] = Field(default_factory=list)
     overdue_actions_weekday: Weekday = "mon"
     case_review_weekly_until_good: bool = False
+    # Where the moderator gives the grade (Lambeth: the practice assurance lead "give[s]
+    # an overall grading"), a regrade withdraws the requests made for the grade it
+    # replaced, telling their owners why; the new grade's requests follow as usual.
+    # False: a regrade only adds the new grade's requests (the earlier ones stand).
+    follow_final_grade: bool = False
 
 
 class Reaudit(_Strict):

@@ -356,3 +356,26 @@ def re_escalation(
         )
         for person, roles in owners.items()
     )
+
+
+def withdrawal_notice(
+    framework: Framework, *, reference: str, old: str, new: str, again: bool
+) -> str:
+    """What the owner of a withdrawn request reads: what changed, and what it means.
+
+    `again`: whether the new grade makes requests of its own (then they follow).
+    """
+    vocab = framework.vocabulary
+    was, now_ = framework.grade(old).label, framework.grade(new).label
+    worse = grade_rank(framework, new) > grade_rank(framework, old)
+    moved = "down" if worse else "up"
+    then = (
+        f"The {now_} grade asks for remedial action of its own: that request follows."
+        if again
+        else f"The {now_} grade asks for no remedial action, so nothing more is needed."
+    )
+    return (
+        f"Case {reference}: the {vocab.moderation} regraded the {vocab.audit} {moved} from "
+        f"{was} to {now_}, so the request for remedial action on the {was} grade is "
+        f"withdrawn. {then}"
+    )

@@ -22,14 +22,18 @@ from qa.grading import (
     caseload_approval_requests,
     escalations_for,
     urgent_escalations,
+    withdrawal_notice,
 )
+from qa.tracking_types import CLOSED_STATUSES
 from storage.models import Allocation, Audit, Case, Escalation
+from storage.outbox import Message, enqueue
 from storage.tracking import GRADED, Directory
 from storage.tracking_records import already_escalated, save_plans
 
 log = logging.getLogger(__name__)
 
 DIP_SAMPLE = "dip_sample"
+WITHDRAWN = "withdrawn"  # a regrade made the request obsolete (closed, never chased)
 
 
 def graded_at(audit: Audit) -> datetime | None:
@@ -171,6 +175,55 @@ def _caseload_requests(
     return save_plans(session=session, plans=plans, now=now)
 
 
+def withdraw_superseded(
+    *, session: Session, framework: Framework, audit: Audit, now: datetime
+) -> list[Escalation]:
+    """Withdraw the open grade requests a regrade made obsolete, telling each owner why.
+
+    Only where the framework's escalation follows the final grade, and only once a
+    moderator has given one that differs from the request's grade. Idempotent: a
+    withdrawn request is closed, and its notice has a key of its own.
+    """
+    final = audit.final_grade
+    if not framework.escalation.follow_final_grade or final not in framework.grade_keys:
+        return []
+    stale = [
+        r
+        for r in session.exec(
+            select(Escalation)
+            .where(Escalation.kind == "grade")
+            .where(Escalation.audit_id == audit.id)
+            .order_by(col(Escalation.id))
+        )
+        if r.grade != final and r.grade in framework.grade_keys and r.status not in CLOSED_STATUSES
+    ]
+    if not stale:
+        return []
+    case = session.get(Case, audit.case_id)
+    again = any(g.grade == final for g in framework.escalation.grades)
+    for row in stale:
+        old = row.grade or ""
+        row.status = WITHDRAWN
+        row.response = f"withdrawn: regraded from {old} to {final}"
+        row.responded_at = now
+        session.add(row)
+        text = withdrawal_notice(
+            framework, reference=case.reference if case else "", old=old, new=final, again=again
+        )
+        enqueue(
+            session=session,
+            message=Message(
+                "notice",
+                f"escalation-withdrawn:{row.id}",
+                {"text": text},
+                person_id=row.owner_id,
+            ),
+            now=now,
+        )
+    log.info("audit %s: %d grade request(s) withdrawn after a regrade", audit.id, len(stale))
+    return stale
+
+
 def escalate_audit(
     *,
     session: Session,
@@ -180,7 +233,12 @@ def escalate_audit(
     now: datetime,
     tz: ZoneInfo,
 ) -> list[Escalation]:
-    """Every request a graded audit calls for that is not stored yet: the new rows."""
+    """Every request a graded audit calls for that is not stored yet: the new rows.
+
+    A regrade first withdraws the requests of the grade it replaced, where the
+    framework's escalation follows the final grade (`withdraw_superseded`).
+    """
+    withdraw_superseded(session=session, framework=framework, audit=audit, now=now)
     rows = []
     for flag in flag_keys(audit):
         rows += raise_urgent(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -380,3 +381,51 @@ def test_closing_the_modal_keeps_what_was_typed(chat: SlackModeration) -> None:
     [block] = [b for b in again["blocks"] if b.get("block_id") == field]
     assert block["element"]["initial_option"]["value"] == "no"
     assert moderations(chat.engine)[0].status == "in_progress"
+
+
+def _follow_final_grade(world: ModerationWorld, engine: Engine) -> ModerationWorld:
+    """Lambeth with `escalation.follow_final_grade`, and everyone reachable in Slack."""
+    fw = world.framework
+    fw = fw.model_copy(
+        update={"escalation": fw.escalation.model_copy(update={"follow_final_grade": True})}
+    )
+    with Session(engine) as session:
+        for p in session.exec(select(Person).where(col(Person.slack_user_id).is_(None))):
+            p.slack_user_id = slack_id(p.id or 0)
+            session.add(p)
+        session.commit()
+    return replace(world, audit=replace(world.audit, framework=fw))
+
+
+@pytest.fixture
+def following(
+    db_url: str, engine: Engine, slack: FakeSlack, now: datetime
+) -> Iterator[SlackModeration]:
+    world = _follow_final_grade(seed_moderation_world(engine, now, "lambeth"), engine)
+    client, keys = app_for(db_url, engine, slack, now, world.audit)
+    with client:
+        yield SlackModeration(client, slack, keys, world, engine)
+
+
+def test_lambeth_escalation_follows_the_moderators_final_grade(
+    following: SlackModeration,
+) -> None:
+    """Lambeth QAF 4: the moderator "give[s] an overall grading"; a regrade up withdraws
+    the Inadequate's request, and those asked hear why."""
+    chat = following
+    chat.submit_audit("inadequate")
+    with Session(chat.engine) as session:
+        asked = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+    assert asked and {e.grade for e in asked} == {"inadequate"}
+    [row] = moderations(chat.engine)
+    body = chat.moderate(row, grade="good", outcome="regraded")
+    assert "response_action" not in body
+    with Session(chat.engine) as session:
+        after = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+    assert {(e.grade, e.status) for e in after} == {("inadequate", "withdrawn")}
+    chat.deliver()
+    for e in after:
+        told = [m for m in chat.sent_to(slack_id(e.owner_id)) if "withdrawn" in m["text"]]
+        assert len(told) == 1
+        assert "regraded the audit up from Inadequate to Good" in all_text(told[0])
+        assert "nothing more is needed" in all_text(told[0])

@@ -381,3 +381,16 @@ def test_a_stored_escalation_rebuilds_its_key_from_its_columns() -> None:
         assert (
             escalation_key(plan.kind, plan.audit_id, plan.grade or "", plan.owner_id, 0) == plan.key
         )
+
+
+def test_a_withdrawn_request_says_what_changed_and_what_follows() -> None:
+    from qa.grading import withdrawal_notice
+
+    fw = preset("lambeth")
+    down = withdrawal_notice(
+        fw, reference="LAM-1", old="requires_improvement", new="inadequate", again=True
+    )
+    assert down.startswith("Case LAM-1: the moderation regraded the audit down from ")
+    assert "Requires Improvement grade is withdrawn" in down and "that request follows" in down
+    up = withdrawal_notice(fw, reference="LAM-1", old="inadequate", new="good", again=False)
+    assert "up from Inadequate to Good" in up and "nothing more is needed" in up
