@@ -379,3 +379,91 @@ def withdrawal_notice(
         f"{was} to {now_}, so the request for remedial action on the {was} grade is "
         f"withdrawn. {then}"
     )
+
+
+# -- the relevant holder of a role, through the line-management chain ----------------
+
+
+def nearest_in_chain(
+    chain: Sequence[int], roles_of: Mapping[int, Sequence[str]]
+) -> dict[str, tuple[int, ...]]:
+    """Role -> the nearest person up `chain` (worker, their manager, ...) holding it.
+
+    "The relevant Assistant Director" of a case is the one its worker reports to
+    through their managers, wherever the AD's own team is listed (most councils list
+    ADs in a directorate team, outside the services they run).
+    """
+    out: dict[str, tuple[int, ...]] = {}
+    for person in chain:
+        for role in roles_of.get(person, ()):
+            out.setdefault(role, (person,))
+    return out
+
+
+def escalated_roles(framework: Framework) -> dict[str, list[str]]:
+    """Role -> the grades that escalate to it (first request or re-escalation)."""
+    out: dict[str, list[str]] = {}
+    for rule in framework.escalation.grades:
+        for role in [*rule.roles, *rule.re_escalate_to]:
+            out.setdefault(role, [])
+            if rule.grade not in out[role]:
+                out[role].append(rule.grade)
+    return out
+
+
+@dataclass(frozen=True)
+class StaffFacts:
+    """What the escalation check needs of one active person."""
+
+    id: int
+    roles: tuple[str, ...]
+    service: str | None
+    line_manager_id: int | None
+
+
+def unreached_roles(
+    framework: Framework, staff: Sequence[StaffFacts], services: Sequence[str]
+) -> list[str]:
+    """Warnings: roles the framework escalates to that some service's cases cannot reach.
+
+    A role nobody holds is never reached. The Assistant Director is the service's own:
+    one whose team is in the service, or who manages someone in it (up the line); a
+    service with neither has its escalations reach the other roles only. Other roles
+    are found across the authority when the service has none, so they never warn here.
+    """
+    by_id = {s.id: s for s in staff}
+    warnings = []
+    for role, grades in escalated_roles(framework).items():
+        label = framework.role(role).label if role in framework.role_keys else role
+        what = " and ".join(framework.grade(g).label for g in grades if g in framework.grade_keys)
+        holders = {s.id for s in staff if role in s.roles}
+        if not holders:
+            warnings.append(
+                f"nobody holds the role '{label}', which the framework escalates {what} "
+                "audits to; those requests go to the other roles named, or the QA lead"
+            )
+            continue
+        if role != SERVICE_AD_ROLE:
+            continue
+        for service in services:
+            reached = any(by_id[h].service == service for h in holders) or any(
+                holders & set(_chain(by_id, s.id)) for s in staff if s.service == service
+            )
+            if not reached:
+                warnings.append(
+                    f"service '{service}' has no {label} (none in its teams, none up its "
+                    f"line management), so {what} escalations of its cases reach no {label}"
+                )
+    return warnings
+
+
+def _chain(by_id: Mapping[int, StaffFacts], person: int) -> list[int]:
+    """The person's managers, nearest first (loops cut)."""
+    out: list[int] = []
+    seen = {person}
+    boss = by_id[person].line_manager_id if person in by_id else None
+    while boss is not None and boss not in seen and boss in by_id:
+        out.append(boss)
+        seen.add(boss)
+        boss = by_id[boss].line_manager_id
+    return out

@@ -18,14 +18,18 @@ from sqlmodel import Session, col, select
 
 from qa.framework import Framework
 from qa.grading import (
+    SERVICE_AD_ROLE,
     EscalationPlan,
+    StaffFacts,
     caseload_approval_requests,
     escalations_for,
+    nearest_in_chain,
+    unreached_roles,
     urgent_escalations,
     withdrawal_notice,
 )
 from qa.tracking_types import CLOSED_STATUSES
-from storage.models import Allocation, Audit, Case, Escalation
+from storage.models import Allocation, Audit, Case, Escalation, Person, Service, Team
 from storage.outbox import Message, enqueue
 from storage.tracking import GRADED, Directory
 from storage.tracking_records import already_escalated, save_plans
@@ -60,6 +64,47 @@ def flag_keys(audit: Audit) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def for_case(
+    staff: Directory, case: Case | None
+) -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
+    """(the case's Assistant Director(s), role -> its holders) for one case's requests.
+
+    Each role's holder is first sought up the case's line-management chain (its
+    worker's team manager, ... up to the role); only a role nobody in the chain
+    holds falls back to the team, the service, or the authority (`Directory`). The AD
+    likewise falls back to one whose team sits in the case's service.
+    """
+    holders = staff.holders_for_case(case)
+    ads = staff.service_ads(case.service_id if case else None)
+    if case is None or case.worker_id is None:
+        return ads, holders
+    managers = staff.line_managers()
+    chain = [case.worker_id]
+    while (boss := managers.get(chain[-1])) is not None and boss not in chain:
+        chain.append(boss)
+    # The worker is never asked to act on their own case: their managers only.
+    above = [p for p in chain[1:] if p in staff.people]
+    near = nearest_in_chain(above, {p: tuple(staff.people[p].roles) for p in above})
+    holders.update(near)
+    return near.get(SERVICE_AD_ROLE, ads), holders
+
+
+def escalation_warnings(*, session: Session, framework: Framework) -> list[str]:
+    """`unreached_roles` for the active staff: for `import staff` and `framework check`."""
+    services = {s.id: s.name for s in session.exec(select(Service).where(col(Service.active)))}
+    team_service = {t.id: t.service_id for t in session.exec(select(Team))}
+    staff = [
+        StaffFacts(
+            id=p.id or 0,
+            roles=tuple(p.roles or []),
+            service=services.get(team_service.get(p.team_id)) if p.team_id else None,
+            line_manager_id=p.line_manager_id,
+        )
+        for p in session.exec(select(Person).where(col(Person.active)))
+    ]
+    return unreached_roles(framework, staff, sorted(services.values()))
+
+
 def raise_urgent(
     *,
     session: Session,
@@ -75,13 +120,13 @@ def raise_urgent(
         return []
     if already_escalated(session=session, kind="urgent", audit_id=audit.id or 0, subject=flag):
         return []
-    case = session.get(Case, audit.case_id)
+    ads, holders = for_case(staff, session.get(Case, audit.case_id))
     plans = urgent_escalations(
         framework,
         flag,
         audit_id=audit.id or 0,
-        service_ad_ids=staff.service_ads(case.service_id if case else None),
-        role_holders=staff.holders_for_case(case),
+        service_ad_ids=ads,
+        role_holders=holders,
         now=now,
         case_id=audit.case_id,
     )
@@ -101,13 +146,13 @@ def _grade_requests(
         return []
     if already_escalated(session=session, kind="grade", audit_id=audit.id or 0, subject=grade):
         return []
-    case = session.get(Case, audit.case_id)
+    ads, holders = for_case(staff, session.get(Case, audit.case_id))
     plans = escalations_for(
         framework,
         grade=grade,
         audit_id=audit.id or 0,
-        service_ad_ids=staff.service_ads(case.service_id if case else None),
-        role_holders=staff.holders_for_case(case),
+        service_ad_ids=ads,
+        role_holders=holders,
         now=graded_at(audit) or now,
         tz=tz,
         case_id=audit.case_id,
@@ -161,13 +206,13 @@ def _caseload_requests(
         session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject=subject
     ):
         return []
-    trigger_case = session.get(Case, trigger.case_id)
+    ads, holders = for_case(staff, session.get(Case, trigger.case_id))
     plans: tuple[EscalationPlan, ...] = caseload_approval_requests(
         framework,
         audit_id=trigger.id or 0,
         dip_sample_grades=grades,
-        role_holders=staff.holders_for_case(trigger_case),
-        service_ad_ids=staff.service_ads(trigger_case.service_id if trigger_case else None),
+        role_holders=holders,
+        service_ad_ids=ads,
         now=graded_at(audit) or now,
         tz=tz,
     )

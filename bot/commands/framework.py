@@ -60,6 +60,14 @@ def check(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON, for scripts.")
     ] = False,
+    with_staff: Annotated[
+        bool,
+        typer.Option(
+            "--with-staff",
+            help="Also read the staff in QA_BOT_DATABASE_URL and warn about services "
+            "that nobody in a role the framework escalates to would hear about.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a framework file: every problem, with its line and a fix."""
     name = display_name(source)
@@ -79,12 +87,32 @@ def check(
         _err(f"✗ {name}: {_plural(count, 'problems')}; {fix} and check again")
         raise typer.Exit(1) from None
     counts = _counts(fw)
+    warnings = _staff_warnings(fw) if with_staff else []
     if as_json:
-        result = {"file": name, "valid": True, "problems": [], "counts": counts}
+        result = {
+            "file": name, "valid": True, "problems": [], "counts": counts, "warnings": warnings,
+        }  # fmt: skip
         typer.echo(json.dumps(result, indent=2))
         return
     shown = ", ".join(_plural(n, what) for what, n in counts.items())
     typer.echo(f"✓ {name}: valid ({shown})")
+    for warning in warnings:
+        typer.echo(f"Warning: {warning}")
+
+
+def _staff_warnings(fw: Framework) -> list[str]:
+    """The configured database's staff against the framework's escalation roles."""
+    from sqlmodel import Session
+
+    from bot.commands.common import load_settings, open_database
+    from storage.escalations import escalation_warnings
+
+    engine = open_database(load_settings())
+    try:
+        with Session(engine) as session:
+            return escalation_warnings(session=session, framework=fw)
+    finally:
+        engine.dispose()
 
 
 @app.command()

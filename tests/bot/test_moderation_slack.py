@@ -27,6 +27,7 @@ import handlers.audit  # noqa: F401 - registers the audit dialog
 import handlers.moderation as moderation_handlers
 from bot.routing import RoutingKeys
 from handlers import audit_hooks, moderation_hooks
+from handlers.escalation import escalate_after_submit
 from handlers.moderation_session import dialog_for
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
@@ -383,11 +384,11 @@ def test_closing_the_modal_keeps_what_was_typed(chat: SlackModeration) -> None:
     assert moderations(chat.engine)[0].status == "in_progress"
 
 
-def _follow_final_grade(world: ModerationWorld, engine: Engine) -> ModerationWorld:
-    """Lambeth with `escalation.follow_final_grade`, and everyone reachable in Slack."""
+def _reachable(world: ModerationWorld, engine: Engine, follow: bool) -> ModerationWorld:
+    """Everyone reachable in Slack; `follow`: with `escalation.follow_final_grade`."""
     fw = world.framework
     fw = fw.model_copy(
-        update={"escalation": fw.escalation.model_copy(update={"follow_final_grade": True})}
+        update={"escalation": fw.escalation.model_copy(update={"follow_final_grade": follow})}
     )
     with Session(engine) as session:
         for p in session.exec(select(Person).where(col(Person.slack_user_id).is_(None))):
@@ -398,21 +399,28 @@ def _follow_final_grade(world: ModerationWorld, engine: Engine) -> ModerationWor
 
 
 @pytest.fixture
-def following(
-    db_url: str, engine: Engine, slack: FakeSlack, now: datetime
+def lambeth(
+    request: pytest.FixtureRequest, db_url: str, engine: Engine, slack: FakeSlack, now: datetime
 ) -> Iterator[SlackModeration]:
-    world = _follow_final_grade(seed_moderation_world(engine, now, "lambeth"), engine)
+    """Lambeth, everyone in Slack; param `follow` turns `follow_final_grade` on."""
+    follow = getattr(request, "param", "") == "follow"
+    # The escalation hook registers itself when its module is first imported, which may
+    # have happened inside an earlier test's patched hook list: make sure it is here.
+    if escalate_after_submit not in audit_hooks.AFTER_SUBMIT:
+        audit_hooks.AFTER_SUBMIT.append(escalate_after_submit)
+    world = _reachable(seed_moderation_world(engine, now, "lambeth"), engine, follow)
     client, keys = app_for(db_url, engine, slack, now, world.audit)
     with client:
         yield SlackModeration(client, slack, keys, world, engine)
 
 
+@pytest.mark.parametrize("lambeth", ["follow"], indirect=True)
 def test_lambeth_escalation_follows_the_moderators_final_grade(
-    following: SlackModeration,
+    lambeth: SlackModeration,
 ) -> None:
     """Lambeth QAF 4: the moderator "give[s] an overall grading"; a regrade up withdraws
     the Inadequate's request, and those asked hear why."""
-    chat = following
+    chat = lambeth
     chat.submit_audit("inadequate")
     with Session(chat.engine) as session:
         asked = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
@@ -429,3 +437,30 @@ def test_lambeth_escalation_follows_the_moderators_final_grade(
         assert len(told) == 1
         assert "regraded the audit up from Inadequate to Good" in all_text(told[0])
         assert "nothing more is needed" in all_text(told[0])
+
+
+def test_lambeth_inadequate_reaches_the_relevant_assistant_director(
+    lambeth: SlackModeration,
+) -> None:
+    """Lambeth QAF 4: escalated "to the Director ... and the relevant Assistant Director".
+
+    The demo lists its Assistant Directors in a directorate team, outside every service:
+    the AD is found up the case worker's line management, not by where their team sits.
+    """
+    chat = lambeth
+    chat.submit_audit("inadequate")
+    with Session(chat.engine) as session:
+        case = session.get(Case, chat.world.audit.case_id)
+        assert case is not None and case.worker_id is not None
+        people = {p.id: p for p in session.exec(select(Person))}
+        chain, boss = [], people[case.worker_id].line_manager_id
+        while boss is not None and boss not in chain:
+            chain.append(boss)
+            boss = people[boss].line_manager_id
+        [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
+        asked = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+    owners = {e.owner_id for e in asked}
+    assert ad in owners, "the relevant Assistant Director is asked"
+    assert any("director" in people[o].roles for o in owners), "and the Director"
+    chat.deliver()
+    assert [m for m in chat.sent_to(slack_id(ad)) if chat.world.audit.reference in all_text(m)]

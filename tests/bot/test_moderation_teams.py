@@ -27,6 +27,7 @@ from bot.app import build_app
 from bot.deps import Deps
 from bot.routing import RoutingKeys, keys_for
 from handlers import audit_hooks, moderation_hooks
+from handlers.escalation import escalate_after_submit
 from handlers.moderation_session import dialog_for
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from tests.bot.test_audit_teams import TeamsAudit, check_card, elements, inputs, text_of
@@ -360,6 +361,10 @@ def following(
     db_url: str, engine: Engine, now: datetime, connector: FakeConnector
 ) -> Iterator[TeamsModeration]:
     """Lambeth with `escalation.follow_final_grade`; everyone reachable in Teams."""
+    # The escalation hook registers itself when its module is first imported, which may
+    # have happened inside an earlier test's patched hook list: make sure it is here.
+    if escalate_after_submit not in audit_hooks.AFTER_SUBMIT:
+        audit_hooks.AFTER_SUBMIT.append(escalate_after_submit)
     world = seed_moderation_world(engine, now, "lambeth")
     with Session(engine) as session:
         for p in session.exec(select(Person)):
@@ -399,3 +404,26 @@ def test_lambeth_escalation_follows_the_moderators_final_grade(
         told = [c for c in chat.sent_to(str(aad[e.owner_id])) if "withdrawn" in c.all_text]
         assert len(told) == 1
         assert "regraded the audit up from Inadequate to Good" in told[0].all_text
+
+
+def test_lambeth_inadequate_reaches_the_relevant_assistant_director(
+    following: TeamsModeration,
+) -> None:
+    """Lambeth QAF 4: escalated "to the Director ... and the relevant Assistant Director",
+    found up the case worker's line management (the demo's ADs sit in a directorate team)."""
+    chat = following
+    chat.submit_audit("inadequate")
+    with Session(chat.engine) as session:
+        case = session.get(Case, chat.world.audit.case_id)
+        assert case is not None and case.worker_id is not None
+        people = {p.id: p for p in session.exec(select(Person))}
+        chain, boss = [], people[case.worker_id].line_manager_id
+        while boss is not None and boss not in chain:
+            chain.append(boss)
+            boss = people[boss].line_manager_id
+        [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
+        owners = {e.owner_id for e in session.exec(select(Escalation))}
+    assert ad in owners
+    chat.deliver()
+    aad = str(people[ad].teams_user_id)
+    assert [c for c in chat.sent_to(aad) if chat.world.audit.reference in c.all_text]
