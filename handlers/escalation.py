@@ -4,7 +4,8 @@ Registered in `handlers.audit_hooks.AFTER_SUBMIT`, so it runs in the submitting 
 transaction. An Inadequate or Requires Improvement grade asks the framework's roles
 (the Director, the service's Assistant Director...) for remedial action by the
 framework's deadline; an urgent flag asks for a response at once; a dip sample that
-finds the same concerns asks the approver for an audit of the worker's whole caseload.
+finds the same concerns asks the approver for an audit of the worker's whole caseload,
+or (`dip_sample.caseload: allocate`) allocates that caseload to the dip-sampler at once.
 Idempotent: a re-submitted audit makes no second request (the `audit_escalations`
 job makes the same requests for anything this hook missed).
 """
@@ -14,11 +15,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from handlers.allocation_messages import prompt_context
 from handlers.audit_hooks import AFTER_SUBMIT
 from handlers.router import Turn
 from storage.escalation_messages import send_requests
-from storage.escalations import escalate_audit
-from storage.models import Audit
+from storage.escalations import allocate_caseload, escalate_audit
+from storage.models import Allocation, Audit, Person
+from storage.outbox import Message, enqueue
 from storage.tracking import directory
 
 # Adapters pass `now` in the authority's zone; a bare UTC `now` (tests, the CLI) is
@@ -51,6 +54,22 @@ def escalate_after_submit(turn: Turn, audit: Audit) -> None:
         tz=tz,
         now=turn.now,
     )
+    caseload = allocate_caseload(
+        session=turn.session, framework=turn.framework, audit=audit, now=turn.now, tz=tz
+    )
+    if caseload:
+        queue_caseload_prompt(turn, caseload)
+
+
+def queue_caseload_prompt(turn: Turn, rows: list[Allocation]) -> bool:
+    """The dip-sampler's one prompt listing the whole caseload just allocated to them."""
+    person = turn.session.get(Person, rows[0].person_id)
+    if person is None or not person.active:
+        return False
+    context = prompt_context(turn.session, turn.framework, person, rows)
+    key = f"allocation-caseload:{min(r.id or 0 for r in rows)}"
+    message = Message("allocation_prompt", key, context, person_id=person.id)
+    return enqueue(session=turn.session, message=message, now=turn.now)
 
 
 if escalate_after_submit not in AFTER_SUBMIT:

@@ -284,6 +284,11 @@ class DipSample(_Strict):
     cases: int = Field(default=3, ge=1)
     by_role: RoleKey
     whole_caseload_approver: RoleKey
+    # What the same concerns found again lead to. `approval` (as before): the approver
+    # is asked whether to audit the whole caseload. `allocate` (Wandsworth QAF 33: "If
+    # the same concerns are found the social worker's case load is audited"): every
+    # open case of the worker is allocated at once to the dip-sampler, nobody asked.
+    caseload: Literal["approval", "allocate"] = "approval"
 
 
 class ReminderPolicy(_Strict):

@@ -248,6 +248,26 @@ def urgent_escalations(
     )
 
 
+def concerns_found(
+    framework: Framework, dip_sample_grades: Sequence[str], same_concerns: bool | None = None
+) -> str | None:
+    """Whether dip samples found the same concerns: None if not, else the worst grade
+    among them that is in `dip_sample.after_grades` ("" when only the sampler said so).
+
+    The dip-sampler's own answer (`same_concerns`) decides when given; otherwise one
+    dip sample graded in `after_grades` is enough (a child at risk does not wait).
+    """
+    policy = framework.dip_sample
+    if policy is None:
+        return None
+    for g in dip_sample_grades:
+        grade_rank(framework, g)
+    concerns = [g for g in dip_sample_grades if g in policy.after_grades]
+    if not (same_concerns if same_concerns is not None else bool(concerns)):
+        return None
+    return max(concerns, key=lambda g: grade_rank(framework, g)) if concerns else ""
+
+
 def caseload_approval_requests(
     framework: Framework,
     *,
@@ -270,14 +290,10 @@ def caseload_approval_requests(
     dip sample later does not ask again.
     """
     policy = framework.dip_sample
-    if policy is None:
+    found = concerns_found(framework, dip_sample_grades, same_concerns)
+    if policy is None or found is None:
         return ()
-    for g in dip_sample_grades:
-        grade_rank(framework, g)
-    concerns = [g for g in dip_sample_grades if g in policy.after_grades]
-    if not (same_concerns if same_concerns is not None else bool(concerns)):
-        return ()
-    worst = max(concerns, key=lambda g: grade_rank(framework, g)) if concerns else None
+    worst = found or None
     owners = _owners(
         [policy.whole_caseload_approver], role_holders=role_holders, service_ad_ids=service_ad_ids
     )

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from qa.allocation import Allocated, AllocationInputs, AllocationPlan, OpenCase, PastAudit
 from qa.allocation import StaffMember as StaffRow
-from qa.calendar import Month
+from qa.allocation_rules import uses_bank_holidays
+from qa.calendar import Month, working_days_after
 from qa.framework import Framework
 from storage.audit_log import record
 from storage.models import Absence, Allocation, Audit, Case, Person, Service, Team
@@ -207,3 +208,56 @@ def month_allocations(*, session: Session, month: Month) -> list[Allocation]:
             select(Allocation).where(Allocation.month == month.key).order_by(col(Allocation.id))
         )
     )
+
+
+def allocate_whole_caseload(
+    *,
+    session: Session,
+    framework: Framework,
+    worker_id: int,
+    auditor_id: int,
+    audited: set[int],
+    reason: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Allocation]:
+    """Allocate the worker's open cases to `auditor_id` now, bar those already taken.
+
+    Taken: `audited` (the audit that started it and its dip samples), allocated to
+    anyone this month, or open from an earlier month. Stored in the current month,
+    due `allocation.due_working_days` working days from today.
+    """
+    today = now.astimezone(tz).date()
+    month = Month.of(today)
+    taken = set(audited) | {
+        r.case_id
+        for r in session.exec(
+            select(Allocation).where(col(Allocation.status).in_([ALLOCATED, IN_PROGRESS, PROPOSED]))
+        )
+        if r.case_id is not None and r.activity != "moderation"
+    }
+    taken |= {
+        r.case_id
+        for r in session.exec(select(Allocation).where(Allocation.month == month.key))
+        if r.case_id is not None and r.status in LIVE
+    }
+    due = working_days_after(
+        today, framework.allocation.due_working_days, bank_holidays=uses_bank_holidays(framework)
+    )
+    cases = session.exec(
+        select(Case)
+        .where(Case.worker_id == worker_id)
+        .where(col(Case.active))
+        .where(Case.status == "open")
+        .order_by(col(Case.id))
+    ).all()
+    plan = AllocationPlan(
+        month,
+        tuple(
+            Allocated(auditor_id, c.id, "audit", due, reason, "capacity", c.area)
+            for c in cases
+            if c.id is not None and c.id not in taken and c.worker_id != auditor_id
+        ),
+        (),
+    )
+    return save_plan(session=session, plan=plan, now=now, actor="dip_sample")

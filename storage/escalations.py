@@ -22,6 +22,9 @@ from qa.grading import (
     EscalationPlan,
     StaffFacts,
     caseload_approval_requests,
+    concerns_found,
+    end_of_day,
+    escalation_key,
     escalations_for,
     nearest_in_chain,
     unreached_roles,
@@ -29,9 +32,10 @@ from qa.grading import (
     withdrawal_notice,
 )
 from qa.tracking_types import CLOSED_STATUSES
+from storage.allocations import allocate_whole_caseload
 from storage.models import Allocation, Audit, Case, Escalation, Person, Service, Team
 from storage.outbox import Message, enqueue
-from storage.tracking import GRADED, Directory
+from storage.tracking import DONE, GRADED, Directory
 from storage.tracking_records import already_escalated, save_plans
 
 log = logging.getLogger(__name__)
@@ -170,25 +174,21 @@ def _worker_audits(session: Session, worker_id: int) -> list[Audit]:
     return [a for when, a in sorted((d for d in dated if d[0]), key=lambda d: (d[0], d[1].id))]
 
 
-def _caseload_requests(
-    session: Session,
-    framework: Framework,
-    audit: Audit,
-    staff: Directory,
-    now: datetime,
-    tz: ZoneInfo,
-) -> list[Escalation]:
-    """A dip sample that finds the same concerns asks approval to audit the caseload."""
+def _caseload_trigger(
+    session: Session, framework: Framework, audit: Audit
+) -> tuple[Audit, str, list[Audit]] | None:
+    """(the audit that started the dip sample, the worst concern, the dip samples) when
+    `audit`, a dip sample, found the same concerns again; None otherwise."""
     policy = framework.dip_sample
     case = session.get(Case, audit.case_id)
     if policy is None or case is None or case.worker_id is None:
-        return []
+        return None
     if activity_of(session, audit) != DIP_SAMPLE:
-        return []
+        return None
     history = _worker_audits(session, case.worker_id)
     ids = [a.id for a in history]
     if audit.id not in ids:
-        return []
+        return None
     before = history[: ids.index(audit.id) + 1]
     triggers = [
         a
@@ -197,27 +197,107 @@ def _caseload_requests(
         and (a.final_grade or a.overall_grade) in policy.after_grades
     ]
     if not triggers:
-        return []
+        return None
     trigger = triggers[-1]
     dips = [a for a in before[before.index(trigger) + 1 :] if activity_of(session, a) == DIP_SAMPLE]
     grades = [g for a in dips if (g := a.final_grade or a.overall_grade) in framework.grade_keys]
-    subject = "caseload"
+    found = concerns_found(framework, grades)
+    return None if found is None else (trigger, found, dips)
+
+
+def _caseload_requests(
+    session: Session,
+    framework: Framework,
+    audit: Audit,
+    staff: Directory,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Escalation]:
+    """A dip sample that finds the same concerns asks approval to audit the caseload
+    (where the framework's `dip_sample.caseload` is `approval`)."""
+    policy = framework.dip_sample
+    if policy is None or policy.caseload != "approval":
+        return []
+    found = _caseload_trigger(session, framework, audit)
+    if found is None:
+        return []
+    trigger, worst, _ = found
     if already_escalated(
-        session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject=subject
+        session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject="caseload"
     ):
         return []
     ads, holders = for_case(staff, session.get(Case, trigger.case_id))
     plans: tuple[EscalationPlan, ...] = caseload_approval_requests(
         framework,
         audit_id=trigger.id or 0,
-        dip_sample_grades=grades,
+        dip_sample_grades=[worst] if worst else [],
         role_holders=holders,
         service_ad_ids=ads,
         now=graded_at(audit) or now,
         tz=tz,
+        same_concerns=True,
     )
     plans = tuple(replace(p, case_id=trigger.case_id) for p in plans)
     return save_plans(session=session, plans=plans, now=now)
+
+
+def allocate_caseload(
+    *, session: Session, framework: Framework, audit: Audit, now: datetime, tz: ZoneInfo
+) -> list[Allocation]:
+    """Wandsworth QAF 33: the same concerns found again, the worker's caseload is audited.
+
+    Where `dip_sample.caseload` is `allocate`, every open case of the worker not
+    already allocated this month goes at once to the dip-sampler (the author of
+    `audit`), due `allocation.due_working_days` working days from today: nobody is
+    asked to approve it, and there is no "Not now". Once per trigger: a closed record
+    (kind `dip_sample`, subject `caseload`) marks it done, for the hook and the job.
+    """
+    policy = framework.dip_sample
+    if policy is None or policy.caseload != "allocate":
+        return []
+    found = _caseload_trigger(session, framework, audit)
+    if found is None:
+        return []
+    trigger, worst, dips = found
+    if already_escalated(
+        session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject="caseload"
+    ):
+        return []
+    case = session.get(Case, trigger.case_id)
+    worker = case.worker_id if case else None
+    if case is None or worker is None:
+        return []
+    rows = allocate_whole_caseload(
+        session=session,
+        framework=framework,
+        worker_id=worker,
+        auditor_id=audit.auditor_id,
+        audited={trigger.case_id, *(d.case_id for d in dips)},
+        reason=(
+            f"Whole-caseload audit: dip samples after case {case.reference} found the same concerns"
+        ),
+        now=now,
+        tz=tz,
+    )
+    deadline = end_of_day(now.astimezone(tz).date(), tz)
+    plan = EscalationPlan(
+        owner_id=audit.auditor_id,
+        kind="dip_sample",
+        audit_id=trigger.id or 0,
+        deadline=deadline,
+        roles_reason=(policy.by_role,),
+        key=escalation_key("dip_sample", trigger.id or 0, "caseload", audit.auditor_id, 0),
+        grade=worst or None,
+        case_id=trigger.case_id,
+        responds=False,
+    )
+    for marker in save_plans(session=session, plans=[plan], now=now):
+        marker.status = DONE
+        marker.response = f"whole caseload allocated: {len(rows)} case(s)"
+        marker.responded_at = now
+        session.add(marker)
+    log.info("audit %s: whole caseload allocated (%d cases)", trigger.id, len(rows))
+    return rows
 
 
 def withdraw_superseded(
