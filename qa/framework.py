@@ -271,7 +271,7 @@ class EscalationPolicy(_Strict):
     # an overall grading"), a regrade withdraws the requests made for the grade it
     # replaced, telling their owners why; the new grade's requests follow as usual.
     # False: a regrade only adds the new grade's requests (the earlier ones stand).
-    follow_final_grade: bool = False
+    regrade_withdraws: bool = False
 
 
 class Reaudit(_Strict):

@@ -310,7 +310,7 @@ def withdraw_superseded(
     withdrawn request is closed, and its notice has a key of its own.
     """
     final = audit.final_grade
-    if not framework.escalation.follow_final_grade or final not in framework.grade_keys:
+    if not framework.escalation.regrade_withdraws or final not in framework.grade_keys:
         return []
     stale = [
         r

@@ -385,10 +385,10 @@ def test_closing_the_modal_keeps_what_was_typed(chat: SlackModeration) -> None:
 
 
 def _reachable(world: ModerationWorld, engine: Engine, follow: bool) -> ModerationWorld:
-    """Everyone reachable in Slack; `follow`: with `escalation.follow_final_grade`."""
+    """Everyone reachable in Slack; `follow`: with `escalation.regrade_withdraws`."""
     fw = world.framework
     fw = fw.model_copy(
-        update={"escalation": fw.escalation.model_copy(update={"follow_final_grade": follow})}
+        update={"escalation": fw.escalation.model_copy(update={"regrade_withdraws": follow})}
     )
     with Session(engine) as session:
         for p in session.exec(select(Person).where(col(Person.slack_user_id).is_(None))):
@@ -402,7 +402,7 @@ def _reachable(world: ModerationWorld, engine: Engine, follow: bool) -> Moderati
 def lambeth(
     request: pytest.FixtureRequest, db_url: str, engine: Engine, slack: FakeSlack, now: datetime
 ) -> Iterator[SlackModeration]:
-    """Lambeth, everyone in Slack; param `follow` turns `follow_final_grade` on."""
+    """Lambeth, everyone in Slack; param `follow` turns `regrade_withdraws` on."""
     follow = getattr(request, "param", "") == "follow"
     # The escalation hook registers itself when its module is first imported, which may
     # have happened inside an earlier test's patched hook list: make sure it is here.

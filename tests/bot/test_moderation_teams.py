@@ -360,7 +360,7 @@ def test_a_panel_records_each_view_and_the_chair_decides(chat: TeamsModeration) 
 def following(
     db_url: str, engine: Engine, now: datetime, connector: FakeConnector
 ) -> Iterator[TeamsModeration]:
-    """Lambeth with `escalation.follow_final_grade`; everyone reachable in Teams."""
+    """Lambeth with `escalation.regrade_withdraws`; everyone reachable in Teams."""
     # The escalation hook registers itself when its module is first imported, which may
     # have happened inside an earlier test's patched hook list: make sure it is here.
     if escalate_after_submit not in audit_hooks.AFTER_SUBMIT:
@@ -377,7 +377,7 @@ def following(
     connect_teams(engine, connector.url)
     fw = world.framework
     fw = fw.model_copy(
-        update={"escalation": fw.escalation.model_copy(update={"follow_final_grade": True})}
+        update={"escalation": fw.escalation.model_copy(update={"regrade_withdraws": True})}
     )
     world = replace(world, audit=replace(world.audit, framework=fw))
     settings = make_settings(db_url, QA_BOT_FRAMEWORK="lambeth")
