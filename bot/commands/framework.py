@@ -2,8 +2,9 @@
 
 `check` is what a QA lead runs after editing their file: it prints every problem at
 once, each with its line and a fix, so one edit-and-check round is enough. `show`
-prints a preset exactly as shipped, comments included, because the comments say
-which rule comes from where and which values are only defaults.
+prints a preset as shipped, comments included, because the comments say which rule
+comes from where and which values are only defaults; the one change is quotes around
+plain values such as `Yes` and `No` that YAML 1.1 tools would read as true and false.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from qa.framework import (
     load_framework,
     preset_names,
 )
+from qa.framework_checks import quote_for_yaml11
 
 app = typer.Typer(
     help="Check a framework file, or print a preset to start your own from.",
@@ -125,7 +127,7 @@ def show(
         _err("Presets: " + ", ".join(preset_names()))
         raise typer.Exit(1)
     text = (PRESETS_DIR / f"{preset}.yml").read_text(encoding="utf-8")
-    typer.echo(text, nl=False)
+    typer.echo(quote_for_yaml11(text), nl=False)
 
 
 @app.command(name="list")
