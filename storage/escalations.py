@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from qa.forms import SAME_CONCERNS
 from qa.framework import Framework
 from qa.grading import (
     SERVICE_AD_ROLE,
@@ -201,8 +202,20 @@ def _caseload_trigger(
     trigger = triggers[-1]
     dips = [a for a in before[before.index(trigger) + 1 :] if activity_of(session, a) == DIP_SAMPLE]
     grades = [g for a in dips if (g := a.final_grade or a.overall_grade) in framework.grade_keys]
-    found = concerns_found(framework, grades)
+    said = [a for a in (_said_same_concerns(d) for d in dips) if a is not None]
+    # The dip-sampler's answer decides where the dialog asked it; a yes is enough.
+    found = concerns_found(framework, grades, (True in said) if said else None)
     return None if found is None else (trigger, found, dips)
+
+
+def _said_same_concerns(audit: Audit) -> bool | None:
+    """The dip-sampler's answer to "are the same concerns present?", if they gave one."""
+    steps = (audit.answers or {}).get("answers")
+    for answers in steps.values() if isinstance(steps, dict) else ():
+        value = answers.get(SAME_CONCERNS) if isinstance(answers, dict) else None
+        if value in ("yes", "no"):
+            return value == "yes"
+    return None
 
 
 def _caseload_requests(
