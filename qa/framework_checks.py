@@ -445,7 +445,7 @@ def _consistency(data: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
         yield from _review_windows(windows)
     cadences = data.get("cadences")
     if isinstance(cadences, list):
-        yield from _cadences(data, cadences)
+        yield from _cadences(cadences)
     grades = data.get("grades")
     if (
         isinstance(grades, list)
@@ -484,33 +484,13 @@ def _review_windows(windows: list[dict[str, Any]]) -> Iterator[tuple[Loc, str]]:
             )
 
 
-def _cadences(data: dict[str, Any], cadences: list[Any]) -> Iterator[tuple[Loc, str]]:
+def _cadences(cadences: list[Any]) -> Iterator[tuple[Loc, str]]:
     """Cadences the engine could not carry out: refused, not accepted and ignored."""
-    moderation = data.get("moderation")
-    moderators = moderation.get("moderator_roles") if isinstance(moderation, dict) else None
-    roles = {r.get("key") for r in data.get("roles") or [] if isinstance(r, dict)}
-    if isinstance(moderators, list) and not set(moderators) <= roles:
-        moderators = None  # a name not defined: reported as such, not twice over
     for i, c in enumerate(cadences):
-        if not isinstance(c, dict):
-            continue
-        if c.get("activity") == "dip_sample":
+        if isinstance(c, dict) and c.get("activity") == "dip_sample":
             yield (
                 ("cadences", i, "activity"),
                 "a cadence cannot carry out dip samples: they follow a worrying grade, not "
                 "the calendar; set them in the dip_sample section (after_grades, cases, "
                 "by_role) and remove this cadence",
-            )
-        role = c.get("role")
-        if (
-            c.get("activity") == "moderation"
-            and isinstance(role, str)
-            and role in roles
-            and isinstance(moderators, list)
-            and role not in moderators
-        ):
-            yield (
-                ("cadences", i, "role"),
-                f"'{role}' has a moderation cadence but is not in moderation.moderator_roles, "
-                "so no moderation would ever be sent to them; add it there",
             )
