@@ -313,6 +313,38 @@ def allocate_caseload(
     return rows
 
 
+def approved_caseload(
+    *, session: Session, framework: Framework, row: Escalation, now: datetime, tz: ZoneInfo
+) -> list[Allocation]:
+    """The approver said yes: the worker's caseload goes at once to the last dip-sampler.
+
+    `row` is the approved `dip_sample` request (its audit the one that started the
+    dip sample). The audit that started it and the dip samples are not audited again.
+    """
+    trigger = session.get(Audit, row.audit_id) if row.audit_id is not None else None
+    case = session.get(Case, trigger.case_id) if trigger is not None else None
+    if trigger is None or case is None or case.worker_id is None:
+        return []
+    history = _worker_audits(session, case.worker_id)
+    after = history[history.index(trigger) + 1 :] if trigger in history else []
+    dips = [a for a in after if activity_of(session, a) == DIP_SAMPLE]
+    if not dips:
+        return []
+    return allocate_whole_caseload(
+        session=session,
+        framework=framework,
+        worker_id=case.worker_id,
+        auditor_id=dips[-1].auditor_id,
+        audited={trigger.case_id, *(d.case_id for d in dips)},
+        reason=(
+            f"Whole-caseload audit, approved: dip samples after case {case.reference} "
+            "found the same concerns"
+        ),
+        now=now,
+        tz=tz,
+    )
+
+
 def withdraw_superseded(
     *, session: Session, framework: Framework, audit: Audit, now: datetime
 ) -> list[Escalation]:

@@ -3,7 +3,7 @@ what is edited in place, who is told. The endpoints are covered in tests/bot."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -348,6 +348,36 @@ def test_a_whole_caseload_decision_is_recorded(engine: Engine, world: World) -> 
     assert receipt.context["what"] == "approved_caseload"
     [stored] = escalations(engine)
     assert stored.status == "approved" and stored.response == "approve: Agreed at the QA meeting"
+
+
+def test_an_approved_whole_caseload_is_allocated_at_once_to_the_dip_sampler(
+    engine: Engine, world: World
+) -> None:
+    """Approved, the caseload is audited now: allocated to the dip-sampler, who is told."""
+    from storage.models import Allocation, Case
+
+    trigger = add_audit(engine, case=world.case, auditor=world.auditor, grade="inadequate",
+                        when=NOW)  # fmt: skip
+    add_audit(engine, case=world.other_case, auditor=world.manager, grade="inadequate",
+              when=NOW + timedelta(days=1), activity="dip_sample")  # fmt: skip
+    with session_scope(engine) as s:
+        s.add(Case(reference="CIN-0003", service_id=1, team_id=1, worker_id=world.worker,
+                   area="cin_cp", opened_on=date(2026, 1, 5)))  # fmt: skip
+        row = Escalation(kind="dip_sample", audit_id=trigger, case_id=world.case,
+                         owner_id=world.lead, deadline=at(2026, 12, 15, 23),
+                         created_at=NOW)  # fmt: skip
+        s.add(row)
+        s.flush()
+        route = f"escalation:{row.id}|escalation:dip_sample:{trigger}:caseload:{world.lead}:0"
+    values = {"decision": "approve"}
+    for _ in range(2):  # pressed twice: one effect
+        press(engine, "ULEAD", "escalation.record", route, kind="submission", values=values)
+    with session_scope(engine) as s:
+        rows = s.exec(select(Allocation).where(Allocation.activity == "audit")).all()
+        refs = {c.id: c.reference for c in s.exec(select(Case))}
+    assert [(refs[r.case_id or 0], r.person_id) for r in rows] == [("CIN-0003", world.manager)]
+    [prompt] = messages(engine, "allocation_prompt", person=world.manager)
+    assert [i["reference"] for i in prompt.context["items"]] == ["CIN-0003"]
 
 
 def test_a_button_naming_someone_elses_message_neither_shows_nor_edits_it(
