@@ -81,10 +81,20 @@ def people_for(
     return {p.id: _label(p, framework) for p in rows if p.id is not None}
 
 
-def dialog_for(*, session: Session, case: Case, framework: Framework) -> tuple[Dialog, str]:
+def dialog_for(
+    *, session: Session, case: Case, framework: Framework, audit: Audit | None = None
+) -> tuple[Dialog, str]:
     team = session.get(Team, case.team_id)
     name = team.name if team is not None else ""
-    dialog = build_audit_dialog(framework, case.area, case_reference=case.reference, team=name)
+    allocation = (
+        session.get(Allocation, audit.allocation_id)
+        if audit is not None and audit.allocation_id is not None
+        else None
+    )
+    dip = allocation is not None and allocation.activity == "dip_sample"
+    dialog = build_audit_dialog(
+        framework, case.area, case_reference=case.reference, team=name, dip_sample=dip
+    )
     return dialog, name
 
 
@@ -104,7 +114,7 @@ def open_audit(
     case = session.get(Case, audit.case_id)
     if case is None:
         return Refusal("invalid")
-    dialog, team = dialog_for(session=session, case=case, framework=framework)
+    dialog, team = dialog_for(session=session, case=case, framework=framework, audit=audit)
     try:
         state = load_state(audit)
     except DialogError:

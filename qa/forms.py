@@ -356,10 +356,33 @@ def _review_facts(dialog: Dialog, state: DialogState, ctx: Context) -> tuple[Fac
     return (*summary(dialog, state, ctx), *flags)
 
 
+SAME_CONCERNS = "dip.same_concerns"  # the dip-sampler's answer (Wandsworth QAF 33)
+
+
+def _same_concerns() -> Field:
+    return Field(
+        SAME_CONCERNS,
+        "Are the same concerns present as in the audit that started this dip sample?",
+        "choice",
+        (Option("yes", "Yes, the same concerns"), Option("no", "No")),
+        missing="Say whether the same concerns are present",
+    )
+
+
 def build_audit_dialog(
-    framework: Framework, area: str, *, case_reference: str = "", team: str = ""
+    framework: Framework,
+    area: str,
+    *,
+    case_reference: str = "",
+    team: str = "",
+    dip_sample: bool = False,
 ) -> Dialog:
-    """The audit dialog for a case in `area`: the state table, built from the form."""
+    """The audit dialog for a case in `area`: the state table, built from the form.
+
+    A dip sample (`dip_sample`, where the framework has one) also asks, with the
+    overall grade, whether the same concerns are present: that answer, not the grade
+    alone, decides whether the worker's whole caseload is audited.
+    """
     if area not in framework.area_keys:
         known = ", ".join(framework.area_keys)
         raise DialogError(f"area '{area}' is not in the framework (areas: {known})")
@@ -399,7 +422,9 @@ def build_audit_dialog(
             "overall",
             "Overall grade",
             (steps[0].key,),
-            fields=(overall,),
+            fields=(overall, _same_concerns())
+            if dip_sample and framework.dip_sample
+            else (overall,),
             facts=_grade_facts(framework, area),
             intro="Weigh the grades you gave each domain, shown here.",
         ),
