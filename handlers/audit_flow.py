@@ -1,24 +1,42 @@
-"""What the audit handlers share: keeping a draft, and the replies they answer with.
+"""The audit as a dialog flow: how the controller opens, keeps, shows and submits it.
 
-Kept apart from `handlers.audit` (the step handlers) and `handlers.audit_flags` (the
-urgent flags) because both answer with the same step screen and keep drafts the
-same way. "Never lose an answer": whatever a person has typed on a step is kept
-whenever it reaches us, be it Next, Back, Save, closing the modal or raising a flag.
+The controller (`handlers.dialog_controller`) does the stepping, drafts and refusals
+for every dialog; this is what is particular to an audit: the record is the audit
+row (`storage.audits`), a draft whose allocation has closed is refused, a step is
+`handlers.audit_views.step_context` with the audit's keys, and submitting stores the
+result, runs the after-submit hooks (escalation, moderation) and says thank you.
+Kept apart from `handlers.audit` (start and edit) so the urgent flags
+(`handlers.audit_flags`) can keep drafts and answer with steps the same way.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from handlers.audit_session import OpenAudit
+from handlers.audit_session import AUDIT, OpenAudit, open_audit, refused
 from handlers.audit_views import step_context
+from handlers.dialog_controller import DialogFlow
+from handlers.dialog_session import Refusal
 from handlers.interaction import Reply
 from handlers.turn import Turn
-from qa.dialog import DialogState, view
+from qa.dialog import StepView
+from qa.forms import result
 from qa.framework import Framework
-from qa.validation import Context, draft_value
-from storage.audits import is_editing, moderation_started, save_state
+from storage.audits import (
+    DRAFT,
+    OPEN_ALLOCATION,
+    is_editing,
+    moderation_started,
+    save_state,
+    submit,
+)
+from storage.models import Allocation
+
+log = logging.getLogger(__name__)
+
+MOVED_ON = "That step was already saved, so here is where your {audit} is now."
 
 
 def actor(turn: Turn) -> str:
@@ -26,58 +44,42 @@ def actor(turn: Turn) -> str:
     return turn.person.email
 
 
-def keep_draft(turn: Turn, op: OpenAudit, step: str | None, values: Mapping[str, Any]) -> None:
-    """Save what is typed on the current step without checking or moving it on.
+def _open(turn: Turn, audit_id: int) -> OpenAudit | Refusal:
+    return open_audit(
+        session=turn.session, audit_id=audit_id, person=turn.person, framework=turn.framework
+    )
 
-    Only when the values are for the step the audit is at and carry at least one of
-    its fields (a button with no inputs must not blank a step).
-    """
-    state = op.state
-    if step != state.step or state.finished:
-        return
-    fields = op.dialog.step(step).fields
-    if not any(f.key in values for f in fields):
-        return
-    ctx = Context(today=turn.today, known_people=op.people)
-    drafted = {f.key: draft_value(f, values.get(f.key), ctx) for f in fields}
-    answers = {k: v for k, v in drafted.items() if v is not None}
-    op.state = state.with_answers(step, answers)
+
+def _persist(turn: Turn, op: OpenAudit) -> None:
     save_state(session=turn.session, audit=op.audit, state=op.state, now=turn.now)
 
 
-def save(turn: Turn, op: OpenAudit, state: DialogState) -> None:
-    op.state = state
-    save_state(session=turn.session, audit=op.audit, state=state, now=turn.now)
+def _closed_draft(turn: Turn, op: OpenAudit) -> Refusal | None:
+    """A draft whose allocation was released or closed cannot be picked up again."""
+    allocation = turn.session.get(Allocation, op.audit.allocation_id or 0)
+    if op.audit.status == DRAFT and allocation and allocation.status not in OPEN_ALLOCATION:
+        return refused("closed")
+    return None
 
 
-def step_reply(
+def _step_context(
     turn: Turn,
     op: OpenAudit,
-    *,
-    errors: Mapping[str, str] | None = None,
-    warnings: Mapping[str, str] | None = None,
-    notice: str = "",
-) -> Reply:
-    """The current step. Errors on its fields become Slack's inline errors; an error
-    about something not on the screen is shown on its first field (or as a note)."""
-    sv = view(op.dialog, op.state, today=turn.today, known_people=op.people)
-    keys = [f.key for f in sv.fields]
-    field_errors = {k: v for k, v in (errors or {}).items() if k in keys}
-    stray = [v for k, v in (errors or {}).items() if k not in keys]
-    if stray and keys:
-        first = keys[0]
-        field_errors[first] = " ".join([field_errors.get(first, ""), *stray]).strip()
-    context = step_context(
+    sv: StepView,
+    errors: Mapping[str, str] | None,
+    warnings: Mapping[str, str] | None,
+    notice: str,
+) -> dict[str, Any]:
+    return step_context(
         op.dialog,
         sv,
         audit_id=op.audit.id or 0,
         reference=op.case.reference,
-        errors=field_errors if keys else errors,
+        errors=errors,
         warnings=warnings,
         notice=notice,
         editing=is_editing(op.audit),
     )
-    return Reply("audit_step", context, errors=field_errors)
 
 
 def submitted_context(
@@ -105,3 +107,52 @@ def submitted_context(
         "can_edit": not moderation_started(session=turn.session, audit_id=audit.id or 0),
         "audit_key": f"audit:{audit.id}",
     }
+
+
+def submitted(turn: Turn, op: OpenAudit, *, just_now: bool, recommendations: int = -1) -> Reply:
+    if recommendations < 0:
+        recommendations = len(result(op.state, turn.framework).recommendations)
+    return Reply(
+        "audit_submitted",
+        submitted_context(turn, op, recommendations=recommendations, just_now=just_now),
+    )
+
+
+def _finished(turn: Turn, op: OpenAudit) -> list[Reply]:
+    return [submitted(turn, op, just_now=False)]
+
+
+def _submit(turn: Turn, op: OpenAudit) -> list[Reply]:
+    finished = result(op.state, turn.framework)
+    rows = submit(
+        session=turn.session,
+        audit=op.audit,
+        state=op.state,
+        result=finished,
+        now=turn.now,
+        actor=actor(turn),
+    )
+    log.info("audit submitted: audit=%s recommendations=%d", op.audit.id, len(rows))
+    turn.hooks.audit_submitted(turn, op.audit)
+    return [submitted(turn, op, just_now=True, recommendations=len(rows))]
+
+
+def _saved(turn: Turn, op: OpenAudit) -> Reply:
+    title = op.dialog.step(op.state.step).title if not op.state.finished else ""
+    return Reply(
+        "audit_saved",
+        {"reference": op.case.reference, "step": title, "audit_key": f"audit:{op.audit.id}"},
+    )
+
+
+FLOW: DialogFlow[OpenAudit] = DialogFlow(
+    name=AUDIT,
+    open=_open,
+    persist=_persist,
+    step_context=_step_context,
+    finished=_finished,
+    submit=_submit,
+    saved=_saved,
+    moved_on=lambda turn: MOVED_ON.format(audit=turn.framework.vocabulary.audit),
+    on_resume=_closed_draft,
+)

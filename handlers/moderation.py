@@ -14,6 +14,9 @@ kept as drafts, errors come back by field. The same `Interaction`s arrive here:
 - `moderation.save` (Teams) and `moderation.step.closed` (Slack closed the modal):
   keep what is typed as a draft.
 
+All of that is the one dialog controller's (`handlers.dialog_controller`); `FLOW`
+here says what is particular to a moderation.
+
 Only the assigned moderator (or panel member) gets any of this; everyone else a
 polite refusal. When the deciding submission arrives, the outcome is applied
 (`storage.moderation_outcomes`), the author is told, the request is edited to say it
@@ -24,19 +27,18 @@ from __future__ import annotations
 
 import logging
 
-from handlers.audit_views import confirmed
 from handlers.conversation import Conversation
+from handlers.dialog_controller import DialogFlow
+from handlers.dialog_session import Refusal
 from handlers.interaction import Reply
-from handlers.moderation_session import OpenModeration, Refusal, open_moderation, parse_key
-from handlers.moderation_views import receipt, step_reply
+from handlers.moderation_session import MODERATION, OpenModeration, open_moderation
+from handlers.moderation_views import flow_step_context, receipt
 from handlers.turn import Turn
-from qa.dialog import Advanced, DialogClosed, DialogError, Invalid, NeedsConfirmation, apply
 from qa.moderation_dialog import moderation_result
-from qa.validation import Context, draft_value
 from storage.models import Audit, Moderation
 from storage.moderation_messages import assign_and_request, mark_request, queue_outcome
 from storage.moderation_outcomes import finish
-from storage.moderations import save_state
+from storage.moderations import ASSIGNED, save_state
 
 log = logging.getLogger(__name__)
 
@@ -52,32 +54,12 @@ def _open(turn: Turn, moderation_id: int) -> OpenModeration | Refusal:
     )
 
 
-def _target(turn: Turn, *, with_step: bool) -> tuple[OpenModeration, str | None] | list[Reply]:
-    parsed = parse_key(turn.interaction.routing_key)
-    if parsed is None or (with_step and parsed[1] is None):
-        return Refusal("invalid").reply()
-    op = _open(turn, parsed[0])
-    if isinstance(op, Refusal):
-        log.info("moderation refused: moderation=%s person=%s", parsed[0], turn.person.id)
-        return op.reply()
-    return op, parsed[1]
+def _persist(turn: Turn, op: OpenModeration) -> None:
+    save_state(session=turn.session, moderation=op.moderation, state=op.state)
 
 
 def _done(turn: Turn, op: OpenModeration) -> list[Reply]:
     return [receipt(turn, op, decided=False, just_now=False)]
-
-
-def on_open(turn: Turn) -> list[Reply]:
-    """*Moderate*: the dialog at the step it is at (its receipt, once submitted)."""
-    target = _target(turn, with_step=False)
-    if isinstance(target, list):
-        return target
-    op, _ = target
-    if op.state.finished:
-        return _done(turn, op)
-    if op.moderation.status == "assigned":
-        save_state(session=turn.session, moderation=op.moderation, state=op.state)
-    return [step_reply(turn, op)]
 
 
 def _finish(turn: Turn, op: OpenModeration) -> list[Reply]:
@@ -120,98 +102,24 @@ def _finish(turn: Turn, op: OpenModeration) -> list[Reply]:
     return [receipt(turn, op, decided=decision.decided, just_now=True)]
 
 
-def on_step(turn: Turn) -> list[Reply]:
-    """A step's form: on, back to it with errors or warnings, or (review) submit."""
-    target = _target(turn, with_step=True)
-    if isinstance(target, list):
-        return target
-    op, step = target
-    assert step is not None
-    values = turn.interaction.values
-    try:
-        outcome = apply(
-            op.dialog,
-            op.state,
-            step,
-            values,
-            today=turn.now.date(),
-            known_people=op.people,
-            confirm_sensitive=confirmed(values),
-        )
-    except DialogClosed:
-        return _done(turn, op)
-    except DialogError:
-        return [step_reply(turn, op, notice=MOVED_ON)]
-    op.state = outcome.state
-    save_state(session=turn.session, moderation=op.moderation, state=op.state)
-    if isinstance(outcome, Invalid):
-        return [step_reply(turn, op, errors=outcome.errors)]
-    if isinstance(outcome, NeedsConfirmation):
-        return [step_reply(turn, op, warnings=outcome.warnings)]
-    assert isinstance(outcome, Advanced)
-    if outcome.state.finished:
-        return _finish(turn, op)
-    return [step_reply(turn, op)]
+def _resumed(turn: Turn, op: OpenModeration) -> Refusal | None:
+    """Opening an assigned moderation starts the work (its status moves on)."""
+    if not op.state.finished and op.moderation.status == ASSIGNED:
+        _persist(turn, op)
+    return None
 
 
-def on_back(turn: Turn) -> list[Reply]:
-    """Back a step, keeping what was typed on this one (unchecked)."""
-    target = _target(turn, with_step=True)
-    if isinstance(target, list):
-        return target
-    op, step = target
-    assert step is not None
-    if op.state.finished:
-        return _done(turn, op)
-    try:
-        outcome = apply(
-            op.dialog,
-            op.state,
-            step,
-            turn.interaction.values,
-            today=turn.now.date(),
-            known_people=op.people,
-            action="back",
-        )
-    except DialogError:
-        return [step_reply(turn, op)]
-    op.state = outcome.state
-    save_state(session=turn.session, moderation=op.moderation, state=op.state)
-    return [step_reply(turn, op)]
-
-
-def _keep_draft(turn: Turn, op: OpenModeration, step: str | None) -> None:
-    """Save what is typed on the current step, unchecked (never blank a step)."""
-    state, values = op.state, turn.interaction.values
-    if step != state.step or state.finished:
-        return
-    fields = op.dialog.step(step).fields
-    if not any(f.key in values for f in fields):
-        return
-    ctx = Context(today=turn.now.date(), known_people=op.people)
-    drafted = {f.key: draft_value(f, values.get(f.key), ctx) for f in fields}
-    op.state = state.with_answers(step, {k: v for k, v in drafted.items() if v is not None})
-    save_state(session=turn.session, moderation=op.moderation, state=op.state)
-
-
-def on_save(turn: Turn) -> list[Reply]:
-    """Save and stop for now (Teams): *Moderate* on the request picks it up again."""
-    target = _target(turn, with_step=True)
-    if isinstance(target, list):
-        return target
-    op, step = target
-    _keep_draft(turn, op, step)
-    return [receipt(turn, op, decided=False, just_now=False, saved=True)]
-
-
-def on_closed(turn: Turn) -> list[Reply]:
-    """Slack: the modal was closed. Keep what was typed; say nothing."""
-    target = _target(turn, with_step=True)
-    if isinstance(target, list):
-        return []
-    op, step = target
-    _keep_draft(turn, op, step)
-    return []
+FLOW: DialogFlow[OpenModeration] = DialogFlow(
+    name=MODERATION,
+    open=_open,
+    persist=_persist,
+    step_context=flow_step_context,
+    finished=_done,
+    submit=_finish,
+    saved=lambda turn, op: receipt(turn, op, decided=False, just_now=False, saved=True),
+    moved_on=lambda _turn: MOVED_ON,
+    on_resume=_resumed,
+)
 
 
 # -- hooks --------------------------------------------------------------------------
@@ -238,17 +146,12 @@ def escalate_final_grade(turn: Turn, audit: Audit, moderation: Moderation) -> No
     escalate_after_submit(turn, audit)
 
 
+_ACTIONS, _SUBMISSIONS = FLOW.routes(open_action="moderation.open")
+
 CONVERSATION = Conversation(
     name="moderation",
-    actions={
-        "moderation.open": on_open,
-        "moderation.back": on_back,
-        "moderation.save": on_save,
-    },
-    submissions={
-        "moderation.step": on_step,
-        "moderation.step.closed": on_closed,
-    },
+    actions=_ACTIONS,
+    submissions=_SUBMISSIONS,
     after_submit=(moderate_after_submit,),
     after_outcome=(escalate_final_grade,),
 )

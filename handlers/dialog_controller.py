@@ -1,0 +1,257 @@
+"""One dialog controller: open, show a step, check it, keep a draft, go back, resume,
+submit, refuse; each dialog in chat is a `DialogFlow` run by it.
+
+A dialog is a state table (`qa.dialog`) whose state lives in a database row, never
+only in a Slack modal or a Teams card. Whatever the dialog (an audit, a moderation,
+and the observations, themed audits and calibration cases to come), people meet it
+the same way, and the same `Interaction`s arrive, named after the flow:
+
+- `<name>.step` (form, `<name>:<id>:<step>`): check the step's answers and move on,
+  or answer with errors by field, or with privacy warnings to confirm; the last step
+  submits;
+- `<name>.back` (button, with what is typed): keep the answers and go back a step;
+- `<name>.save` (Teams) and `<name>.step.closed` (Slack closed the modal): keep what
+  is typed as a draft ("never lose an answer");
+- opening it (a button naming `<name>:<id>`) shows the step it is at, or its receipt
+  once it is finished.
+
+What differs between dialogs is a `DialogFlow`: how to open (and authorise) its
+record, how to keep its state, how a step and a receipt read, what submitting does.
+A new dialog is a flow plus its templates (`<name>_step`, `<name>_refused`...).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from handlers.audit_views import confirmed
+from handlers.dialog_session import OpenDialog, Refusal, parse_key
+from handlers.interaction import Reply
+from handlers.turn import Handler, Turn
+from qa.dialog import (
+    Advanced,
+    DialogClosed,
+    DialogError,
+    DialogState,
+    Invalid,
+    NeedsConfirmation,
+    StepView,
+    apply,
+    view,
+)
+from qa.validation import Context, draft_value
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=OpenDialog)
+
+StepContext = Callable[
+    [Turn, R, StepView, Mapping[str, str] | None, Mapping[str, str] | None, str],
+    dict[str, Any],
+]
+
+
+@dataclass(frozen=True)
+class DialogFlow(Generic[R]):
+    """One dialog in chat, as the controller needs it.
+
+    - `name`: the routing-key kind and the prefix of its action ids and templates;
+    - `open(turn, id)`: the record if this person may work on it, else a `Refusal`;
+    - `persist(turn, op)`: keep `op.state` in its row (a draft);
+    - `step_context(turn, op, view, errors, warnings, notice)`: the `<name>_step`
+      template's context for the step `view` shows;
+    - `finished(turn, op)`: the answer to anything sent to a finished dialog (its
+      receipt);
+    - `submit(turn, op)`: what the last step does, once it passes;
+    - `saved(turn, op)`: the answer to *Save for later*;
+    - `moved_on(turn)`: the note shown when a step arrives that is no longer open;
+    - `on_resume(turn, op)`: what opening it at its step checks or records first (a
+      refusal, or None to go on).
+    """
+
+    name: str
+    open: Callable[[Turn, int], R | Refusal]
+    persist: Callable[[Turn, R], None]
+    step_context: StepContext[R]
+    finished: Callable[[Turn, R], list[Reply]]
+    submit: Callable[[Turn, R], list[Reply]]
+    saved: Callable[[Turn, R], Reply]
+    moved_on: Callable[[Turn], str]
+    on_resume: Callable[[Turn, R], Refusal | None] = lambda _turn, _op: None
+
+    def refuse(self, reason: str) -> list[Reply]:
+        return Refusal(self.name, reason).reply()
+
+    # -- opening --------------------------------------------------------------------
+
+    def target(self, turn: Turn, *, with_step: bool) -> tuple[R, str | None] | list[Reply]:
+        """The record the routing key names, opened for this person (and its step),
+        or the refusal to answer with."""
+        parsed = parse_key(turn.interaction.routing_key, self.name)
+        if parsed is None or (with_step and parsed[1] is None):
+            return self.refuse("invalid")
+        op = self.open(turn, parsed[0])
+        if isinstance(op, Refusal):
+            log.info(
+                "%s refused: id=%s person=%s reason=%s",
+                self.name,
+                parsed[0],
+                turn.person.id,
+                op.reason,
+            )
+            return op.reply()
+        return op, parsed[1]
+
+    def resume(self, turn: Turn, op: R, *, notice: str = "") -> list[Reply]:
+        """The dialog at the step it is at, or its receipt once finished."""
+        refusal = self.on_resume(turn, op)
+        if refusal is not None:
+            return refusal.reply()
+        if op.state.finished:
+            return self.finished(turn, op)
+        return [self.step_reply(turn, op, notice=notice)]
+
+    # -- the current step -------------------------------------------------------------
+
+    def step_reply(
+        self,
+        turn: Turn,
+        op: R,
+        *,
+        errors: Mapping[str, str] | None = None,
+        warnings: Mapping[str, str] | None = None,
+        notice: str = "",
+    ) -> Reply:
+        """The current step. Errors on its fields become Slack's inline errors; an error
+        about something not on the screen is shown on its first field (or as a note)."""
+        sv = view(op.dialog, op.state, today=turn.today, known_people=op.people)
+        keys = [f.key for f in sv.fields]
+        field_errors = {k: v for k, v in (errors or {}).items() if k in keys}
+        stray = [v for k, v in (errors or {}).items() if k not in keys]
+        if stray and keys:
+            first = keys[0]
+            field_errors[first] = " ".join([field_errors.get(first, ""), *stray]).strip()
+        shown = field_errors if keys else errors
+        context = self.step_context(turn, op, sv, shown, warnings, notice)
+        return Reply(f"{self.name}_step", context, errors=field_errors)
+
+    def save(self, turn: Turn, op: R, state: DialogState) -> None:
+        op.state = state
+        self.persist(turn, op)
+
+    def keep_draft(self, turn: Turn, op: R, step: str | None, values: Mapping[str, Any]) -> None:
+        """Save what is typed on the current step without checking or moving it on.
+
+        Only when the values are for the step the dialog is at and carry at least one
+        of its fields (a button with no inputs must not blank a step).
+        """
+        state = op.state
+        if step != state.step or state.finished:
+            return
+        fields = op.dialog.step(step).fields
+        if not any(f.key in values for f in fields):
+            return
+        ctx = Context(today=turn.today, known_people=op.people)
+        drafted = {f.key: draft_value(f, values.get(f.key), ctx) for f in fields}
+        answers = {k: v for k, v in drafted.items() if v is not None}
+        self.save(turn, op, state.with_answers(step, answers))
+
+    # -- the handlers -------------------------------------------------------------------
+
+    def on_open(self, turn: Turn) -> list[Reply]:
+        """Open at the step it is at (its receipt, once submitted)."""
+        target = self.target(turn, with_step=False)
+        if isinstance(target, list):
+            return target
+        return self.resume(turn, target[0])
+
+    def on_step(self, turn: Turn) -> list[Reply]:
+        """A step's form: on, back to it with errors or warnings, or (last step) submit."""
+        target = self.target(turn, with_step=True)
+        if isinstance(target, list):
+            return target
+        op, step = target
+        assert step is not None
+        values = turn.interaction.values
+        try:
+            outcome = apply(
+                op.dialog,
+                op.state,
+                step,
+                values,
+                today=turn.today,
+                known_people=op.people,
+                confirm_sensitive=confirmed(values),
+            )
+        except DialogClosed:
+            return self.finished(turn, op)
+        except DialogError:
+            return [self.step_reply(turn, op, notice=self.moved_on(turn))]
+        self.save(turn, op, outcome.state)
+        if isinstance(outcome, Invalid):
+            return [self.step_reply(turn, op, errors=outcome.errors)]
+        if isinstance(outcome, NeedsConfirmation):
+            return [self.step_reply(turn, op, warnings=outcome.warnings)]
+        assert isinstance(outcome, Advanced)
+        if outcome.state.finished:
+            return self.submit(turn, op)
+        return [self.step_reply(turn, op)]
+
+    def on_back(self, turn: Turn) -> list[Reply]:
+        """Back a step, keeping what was typed on this one (unchecked)."""
+        target = self.target(turn, with_step=True)
+        if isinstance(target, list):
+            return target
+        op, step = target
+        assert step is not None
+        if op.state.finished:
+            return self.finished(turn, op)
+        try:
+            outcome = apply(
+                op.dialog,
+                op.state,
+                step,
+                turn.interaction.values,
+                today=turn.today,
+                known_people=op.people,
+                action="back",
+            )
+        except DialogError:
+            return [self.step_reply(turn, op)]
+        self.save(turn, op, outcome.state)
+        return [self.step_reply(turn, op)]
+
+    def on_save(self, turn: Turn) -> list[Reply]:
+        """Save and stop for now (Teams): what is typed is kept; opening it again picks
+        it up."""
+        target = self.target(turn, with_step=True)
+        if isinstance(target, list):
+            return target
+        op, step = target
+        self.keep_draft(turn, op, step, turn.interaction.values)
+        return [self.saved(turn, op)]
+
+    def on_closed(self, turn: Turn) -> list[Reply]:
+        """Slack: the modal was closed. Keep what was typed; say nothing."""
+        target = self.target(turn, with_step=True)
+        if isinstance(target, list):
+            return []
+        op, step = target
+        self.keep_draft(turn, op, step, turn.interaction.values)
+        return []
+
+    def routes(self, *, open_action: str) -> tuple[dict[str, Handler], dict[str, Handler]]:
+        """(actions, submissions) this flow answers, for its `Conversation`."""
+        actions: dict[str, Handler] = {
+            open_action: self.on_open,
+            f"{self.name}.back": self.on_back,
+            f"{self.name}.save": self.on_save,
+        }
+        submissions: dict[str, Handler] = {
+            f"{self.name}.step": self.on_step,
+            f"{self.name}.step.closed": self.on_closed,
+        }
+        return actions, submissions
