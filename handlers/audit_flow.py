@@ -12,12 +12,11 @@ Kept apart from `handlers.audit` (start and edit) so the urgent flags
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from handlers.audit_session import AUDIT, OpenAudit, open_audit, refused
 from handlers.audit_views import step_context
-from handlers.dialog_controller import DialogFlow
+from handlers.dialog_controller import DialogFlow, StepNotes
 from handlers.dialog_session import Refusal
 from handlers.interaction import Reply
 from handlers.turn import Turn
@@ -36,50 +35,10 @@ from storage.models import Allocation
 
 log = logging.getLogger(__name__)
 
-MOVED_ON = "That step was already saved, so here is where your {audit} is now."
-
 
 def actor(turn: Turn) -> str:
     """Who acted, for the audit log (the staff member's work email)."""
     return turn.person.email
-
-
-def _open(turn: Turn, audit_id: int) -> OpenAudit | Refusal:
-    return open_audit(
-        session=turn.session, audit_id=audit_id, person=turn.person, framework=turn.framework
-    )
-
-
-def _persist(turn: Turn, op: OpenAudit) -> None:
-    save_state(session=turn.session, audit=op.audit, state=op.state, now=turn.now)
-
-
-def _closed_draft(turn: Turn, op: OpenAudit) -> Refusal | None:
-    """A draft whose allocation was released or closed cannot be picked up again."""
-    allocation = turn.session.get(Allocation, op.audit.allocation_id or 0)
-    if op.audit.status == DRAFT and allocation and allocation.status not in OPEN_ALLOCATION:
-        return refused("closed")
-    return None
-
-
-def _step_context(
-    turn: Turn,
-    op: OpenAudit,
-    sv: StepView,
-    errors: Mapping[str, str] | None,
-    warnings: Mapping[str, str] | None,
-    notice: str,
-) -> dict[str, Any]:
-    return step_context(
-        op.dialog,
-        sv,
-        audit_id=op.audit.id or 0,
-        reference=op.case.reference,
-        errors=errors,
-        warnings=warnings,
-        notice=notice,
-        editing=is_editing(op.audit),
-    )
 
 
 def submitted_context(
@@ -118,41 +77,63 @@ def submitted(turn: Turn, op: OpenAudit, *, just_now: bool, recommendations: int
     )
 
 
-def _finished(turn: Turn, op: OpenAudit) -> list[Reply]:
-    return [submitted(turn, op, just_now=False)]
+class AuditFlow(DialogFlow[OpenAudit]):
+    """The audit of one allocated case, by its auditor."""
+
+    name = AUDIT
+
+    def open(self, turn: Turn, record_id: int) -> OpenAudit | Refusal:
+        return open_audit(
+            session=turn.session, audit_id=record_id, person=turn.person, framework=turn.framework
+        )
+
+    def persist(self, turn: Turn, op: OpenAudit) -> None:
+        save_state(session=turn.session, audit=op.audit, state=op.state, now=turn.now)
+
+    def on_resume(self, turn: Turn, op: OpenAudit) -> Refusal | None:
+        """A draft whose allocation was released or closed cannot be picked up again."""
+        allocation = turn.session.get(Allocation, op.audit.allocation_id or 0)
+        if op.audit.status == DRAFT and allocation and allocation.status not in OPEN_ALLOCATION:
+            return refused("closed")
+        return None
+
+    def step_context(
+        self, turn: Turn, op: OpenAudit, sv: StepView, notes: StepNotes
+    ) -> dict[str, Any]:
+        editing = is_editing(op.audit)
+        ref = op.case.reference
+        return step_context(
+            op.dialog, sv, audit_id=op.audit.id or 0, reference=ref, editing=editing, **vars(notes)
+        )
+
+    def moved_on_notice(self, turn: Turn) -> str:
+        return self.moved_on.format(dialog=turn.framework.vocabulary.audit)
+
+    def finished(self, turn: Turn, op: OpenAudit) -> list[Reply]:
+        return [submitted(turn, op, just_now=False)]
+
+    def submit(self, turn: Turn, op: OpenAudit) -> list[Reply]:
+        """Store the result and its recommendations, then the after-submit hooks."""
+        rows = submit(
+            session=turn.session,
+            audit=op.audit,
+            state=op.state,
+            result=result(op.state, turn.framework),
+            now=turn.now,
+            actor=actor(turn),
+        )
+        log.info("audit submitted: audit=%s recommendations=%d", op.audit.id, len(rows))
+        turn.hooks.audit_submitted(turn, op.audit)
+        return [submitted(turn, op, just_now=True, recommendations=len(rows))]
+
+    def saved(self, turn: Turn, op: OpenAudit) -> Reply:
+        title = op.dialog.step(op.state.step).title if not op.state.finished else ""
+        context = {
+            "reference": op.case.reference,
+            "step": title,
+            "audit_key": f"audit:{op.audit.id}",
+        }
+        return Reply("audit_saved", context)
 
 
-def _submit(turn: Turn, op: OpenAudit) -> list[Reply]:
-    finished = result(op.state, turn.framework)
-    rows = submit(
-        session=turn.session,
-        audit=op.audit,
-        state=op.state,
-        result=finished,
-        now=turn.now,
-        actor=actor(turn),
-    )
-    log.info("audit submitted: audit=%s recommendations=%d", op.audit.id, len(rows))
-    turn.hooks.audit_submitted(turn, op.audit)
-    return [submitted(turn, op, just_now=True, recommendations=len(rows))]
-
-
-def _saved(turn: Turn, op: OpenAudit) -> Reply:
-    title = op.dialog.step(op.state.step).title if not op.state.finished else ""
-    return Reply(
-        "audit_saved",
-        {"reference": op.case.reference, "step": title, "audit_key": f"audit:{op.audit.id}"},
-    )
-
-
-FLOW: DialogFlow[OpenAudit] = DialogFlow(
-    name=AUDIT,
-    open=_open,
-    persist=_persist,
-    step_context=_step_context,
-    finished=_finished,
-    submit=_submit,
-    saved=_saved,
-    moved_on=lambda turn: MOVED_ON.format(audit=turn.framework.vocabulary.audit),
-    on_resume=_closed_draft,
-)
+FLOW = AuditFlow()

@@ -8,11 +8,12 @@ may open, continue, edit or submit the audit; anyone else gets a polite refusal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlmodel import Session
 
-from handlers.dialog_session import Refusal, pick_people
-from qa.dialog import Dialog, DialogError, DialogState
+from handlers.dialog_session import OpenDialog, Refusal, pick_people
+from qa.dialog import Dialog, DialogError
 from qa.forms import build_audit_dialog
 from qa.framework import Framework
 from storage.audits import load_state
@@ -21,21 +22,16 @@ from storage.models import Allocation, Audit, Case, Person, Team
 AUDIT = "audit"  # the flow's name: routing keys, action ids, templates
 
 
-def refused(reason: str) -> Refusal:
-    """invalid / not_yours / closed / moderated / not_an_audit, worded by `audit_refused`."""
-    return Refusal(AUDIT, reason)
+# invalid / not_yours / closed / moderated / not_an_audit, worded by `audit_refused`
+refused = partial(Refusal, AUDIT)
 
 
 @dataclass
-class OpenAudit:
-    """An audit the person may work on, with its dialog and the people they may pick."""
+class OpenAudit(OpenDialog):
+    """An audit the person may work on, and the name of its case's team."""
 
     audit: Audit
-    case: Case
     team: str
-    dialog: Dialog
-    state: DialogState
-    people: dict[int, str]
 
 
 def dialog_for(*, session: Session, case: Case, framework: Framework) -> tuple[Dialog, str]:
@@ -71,4 +67,4 @@ def open_audit(
     people = pick_people(
         session=session, framework=framework, case=case, always=[person.id], state=state
     )
-    return OpenAudit(audit, case, team, dialog, state, people)
+    return OpenAudit(case=case, dialog=dialog, state=state, people=people, audit=audit, team=team)

@@ -23,9 +23,10 @@ A new dialog is a flow plus its templates (`<name>_step`, `<name>_refused`...).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from handlers.audit_views import confirmed
 from handlers.dialog_session import OpenDialog, Refusal, parse_key
@@ -38,6 +39,7 @@ from qa.dialog import (
     DialogState,
     Invalid,
     NeedsConfirmation,
+    Outcome,
     StepView,
     apply,
     view,
@@ -48,39 +50,60 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=OpenDialog)
 
-StepContext = Callable[
-    [Turn, R, StepView, Mapping[str, str] | None, Mapping[str, str] | None, str],
-    dict[str, Any],
-]
-
 
 @dataclass(frozen=True)
-class DialogFlow(Generic[R]):
-    """One dialog in chat, as the controller needs it.
+class StepNotes:
+    """What the controller has to say on a step: errors by field, privacy warnings to
+    confirm, and a notice above it."""
 
-    - `name`: the routing-key kind and the prefix of its action ids and templates;
-    - `open(turn, id)`: the record if this person may work on it, else a `Refusal`;
-    - `persist(turn, op)`: keep `op.state` in its row (a draft);
-    - `step_context(turn, op, view, errors, warnings, notice)`: the `<name>_step`
-      template's context for the step `view` shows;
-    - `finished(turn, op)`: the answer to anything sent to a finished dialog (its
-      receipt);
-    - `submit(turn, op)`: what the last step does, once it passes;
-    - `saved(turn, op)`: the answer to *Save for later*;
-    - `moved_on(turn)`: the note shown when a step arrives that is no longer open;
-    - `on_resume(turn, op)`: what opening it at its step checks or records first (a
-      refusal, or None to go on).
+    errors: Mapping[str, str] | None = None
+    warnings: Mapping[str, str] | None = None
+    notice: str = ""
+
+
+class DialogFlow(ABC, Generic[R]):
+    """One dialog in chat: what is particular to it, the controller doing the rest.
+
+    `name` is the routing-key kind and the prefix of its action ids and templates
+    (`<name>.step`, `<name>_step`, `<name>_refused`). A flow says how to open (and
+    authorise) its record, keep its state, show a step, answer once finished, submit,
+    answer *Save for later*, and what to check or record when it is opened again.
     """
 
-    name: str
-    open: Callable[[Turn, int], R | Refusal]
-    persist: Callable[[Turn, R], None]
-    step_context: StepContext[R]
-    finished: Callable[[Turn, R], list[Reply]]
-    submit: Callable[[Turn, R], list[Reply]]
-    saved: Callable[[Turn, R], Reply]
-    moved_on: Callable[[Turn], str]
-    on_resume: Callable[[Turn, R], Refusal | None] = lambda _turn, _op: None
+    name: ClassVar[str]
+    moved_on: ClassVar[str] = "That step was already saved, so here is where your {dialog} is now."
+
+    @abstractmethod
+    def open(self, turn: Turn, record_id: int) -> R | Refusal:
+        """The record if this person may work on it, else why not."""
+
+    @abstractmethod
+    def persist(self, turn: Turn, op: R) -> None:
+        """Keep `op.state` in its row (a draft)."""
+
+    @abstractmethod
+    def step_context(self, turn: Turn, op: R, sv: StepView, notes: StepNotes) -> dict[str, Any]:
+        """The `<name>_step` template's context for the step `sv` shows."""
+
+    @abstractmethod
+    def finished(self, turn: Turn, op: R) -> list[Reply]:
+        """The answer to anything sent to a finished dialog (its receipt)."""
+
+    @abstractmethod
+    def submit(self, turn: Turn, op: R) -> list[Reply]:
+        """What the last step does, once it passes."""
+
+    @abstractmethod
+    def saved(self, turn: Turn, op: R) -> Reply:
+        """The answer to *Save for later*."""
+
+    def on_resume(self, turn: Turn, op: R) -> Refusal | None:
+        """What opening it at its step checks or records first: a refusal, or None."""
+        return None
+
+    def moved_on_notice(self, turn: Turn) -> str:
+        """Shown when a step arrives that is no longer open (sent twice, or stale)."""
+        return self.moved_on.format(dialog=self.name)
 
     def refuse(self, reason: str) -> list[Reply]:
         return Refusal(self.name, reason).reply()
@@ -134,8 +157,8 @@ class DialogFlow(Generic[R]):
         if stray and keys:
             first = keys[0]
             field_errors[first] = " ".join([field_errors.get(first, ""), *stray]).strip()
-        shown = field_errors if keys else errors
-        context = self.step_context(turn, op, sv, shown, warnings, notice)
+        notes = StepNotes(field_errors if keys else errors, warnings, notice)
+        context = self.step_context(turn, op, sv, notes)
         return Reply(f"{self.name}_step", context, errors=field_errors)
 
     def save(self, turn: Turn, op: R, state: DialogState) -> None:
@@ -159,6 +182,13 @@ class DialogFlow(Generic[R]):
         answers = {k: v for k, v in drafted.items() if v is not None}
         self.save(turn, op, state.with_answers(step, answers))
 
+    def _apply(self, turn: Turn, op: R, step: str, **how: Any) -> Outcome:
+        """Submit `step` with what this interaction carries (`how`: back, confirmed)."""
+        values = turn.interaction.values
+        return apply(
+            op.dialog, op.state, step, values, today=turn.today, known_people=op.people, **how
+        )
+
     # -- the handlers -------------------------------------------------------------------
 
     def on_open(self, turn: Turn) -> list[Reply]:
@@ -177,19 +207,11 @@ class DialogFlow(Generic[R]):
         assert step is not None
         values = turn.interaction.values
         try:
-            outcome = apply(
-                op.dialog,
-                op.state,
-                step,
-                values,
-                today=turn.today,
-                known_people=op.people,
-                confirm_sensitive=confirmed(values),
-            )
+            outcome = self._apply(turn, op, step, confirm_sensitive=confirmed(values))
         except DialogClosed:
             return self.finished(turn, op)
         except DialogError:
-            return [self.step_reply(turn, op, notice=self.moved_on(turn))]
+            return [self.step_reply(turn, op, notice=self.moved_on_notice(turn))]
         self.save(turn, op, outcome.state)
         if isinstance(outcome, Invalid):
             return [self.step_reply(turn, op, errors=outcome.errors)]
@@ -210,37 +232,31 @@ class DialogFlow(Generic[R]):
         if op.state.finished:
             return self.finished(turn, op)
         try:
-            outcome = apply(
-                op.dialog,
-                op.state,
-                step,
-                turn.interaction.values,
-                today=turn.today,
-                known_people=op.people,
-                action="back",
-            )
+            outcome = self._apply(turn, op, step, action="back")
         except DialogError:
             return [self.step_reply(turn, op)]
         self.save(turn, op, outcome.state)
         return [self.step_reply(turn, op)]
 
-    def on_save(self, turn: Turn) -> list[Reply]:
-        """Save and stop for now (Teams): what is typed is kept; opening it again picks
-        it up."""
+    def _keep_typed(self, turn: Turn) -> R | list[Reply]:
+        """Keep what is typed on the step the form names; the record, or the refusal."""
         target = self.target(turn, with_step=True)
         if isinstance(target, list):
             return target
         op, step = target
         self.keep_draft(turn, op, step, turn.interaction.values)
-        return [self.saved(turn, op)]
+        return op
+
+    def on_save(self, turn: Turn) -> list[Reply]:
+        """Save and stop for now (Teams): what is typed is kept; opening it again picks
+        it up."""
+        kept = self._keep_typed(turn)
+        return kept if isinstance(kept, list) else [self.saved(turn, kept)]
 
     def on_closed(self, turn: Turn) -> list[Reply]:
-        """Slack: the modal was closed. Keep what was typed; say nothing."""
-        target = self.target(turn, with_step=True)
-        if isinstance(target, list):
-            return []
-        op, step = target
-        self.keep_draft(turn, op, step, turn.interaction.values)
+        """Slack: the modal was closed. Keep what was typed; say nothing (not even a
+        refusal: nobody is looking)."""
+        self._keep_typed(turn)
         return []
 
     def routes(self, *, open_action: str) -> tuple[dict[str, Handler], dict[str, Handler]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlmodel import Session
 
@@ -39,11 +38,11 @@ class Refusal:
         return [Reply(f"{self.dialog}_refused", {"reason": self.reason})]
 
 
-class OpenDialog(Protocol):
-    """A record opened for the person who may work on it: what the controller needs.
-
-    `state` is replaced as the dialog moves; the flow persists it.
-    """
+@dataclass
+class OpenDialog:
+    """A record opened for the person who may work on it: what the controller needs
+    (each flow's record adds its rows). `state` is replaced as the dialog moves; the
+    flow persists it; `people` are whom its pickers offer."""
 
     case: Case
     dialog: Dialog

@@ -26,14 +26,16 @@ is done, and the `AFTER_OUTCOME` hooks run (a regrade's escalation).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from handlers.conversation import Conversation
-from handlers.dialog_controller import DialogFlow
+from handlers.dialog_controller import DialogFlow, StepNotes
 from handlers.dialog_session import Refusal
 from handlers.interaction import Reply
 from handlers.moderation_session import MODERATION, OpenModeration, open_moderation
-from handlers.moderation_views import flow_step_context, receipt
+from handlers.moderation_views import moderation_step_context, panel_note, receipt
 from handlers.turn import Turn
+from qa.dialog import StepView
 from qa.moderation_dialog import moderation_result
 from storage.models import Audit, Moderation
 from storage.moderation_messages import assign_and_request, mark_request, queue_outcome
@@ -42,84 +44,90 @@ from storage.moderations import ASSIGNED, save_state
 
 log = logging.getLogger(__name__)
 
-MOVED_ON = "That step was already saved, so here is where your moderation is now."
 
+class ModerationFlow(DialogFlow[OpenModeration]):
+    """One moderator's (or panel member's) moderation of one audit."""
 
-def _open(turn: Turn, moderation_id: int) -> OpenModeration | Refusal:
-    return open_moderation(
-        session=turn.session,
-        moderation_id=moderation_id,
-        person=turn.person,
-        framework=turn.framework,
-    )
+    name = MODERATION
 
-
-def _persist(turn: Turn, op: OpenModeration) -> None:
-    save_state(session=turn.session, moderation=op.moderation, state=op.state)
-
-
-def _done(turn: Turn, op: OpenModeration) -> list[Reply]:
-    return [receipt(turn, op, decided=False, just_now=False)]
-
-
-def _finish(turn: Turn, op: OpenModeration) -> list[Reply]:
-    session, framework = turn.session, turn.framework
-    audit, moderation = op.audit, op.moderation
-    result = moderation_result(op.state, framework, overall_grade=audit.overall_grade or "")
-    decision = finish(
-        session=session,
-        moderation=moderation,
-        audit=audit,
-        state=op.state,
-        result=result,
-        now=turn.now,
-        actor=turn.person.email,
-    )
-    log.info(
-        "moderation submitted: moderation=%s audit=%s decided=%s",
-        moderation.id,
-        audit.id,
-        decision.decided,
-    )
-    mark_request(
-        session=session, framework=framework, moderation=moderation, state="done", now=turn.now
-    )
-    for row in decision.withdrawn:
-        mark_request(
-            session=session, framework=framework, moderation=row, state="withdrawn", now=turn.now
+    def open(self, turn: Turn, record_id: int) -> OpenModeration | Refusal:
+        return open_moderation(
+            session=turn.session,
+            moderation_id=record_id,
+            person=turn.person,
+            framework=turn.framework,
         )
-    if decision.decided:
-        queue_outcome(
+
+    def persist(self, turn: Turn, op: OpenModeration) -> None:
+        save_state(session=turn.session, moderation=op.moderation, state=op.state)
+
+    def on_resume(self, turn: Turn, op: OpenModeration) -> Refusal | None:
+        """Opening an assigned moderation starts the work (its status moves on)."""
+        if not op.state.finished and op.moderation.status == ASSIGNED:
+            self.persist(turn, op)
+        return None
+
+    def step_context(
+        self, turn: Turn, op: OpenModeration, sv: StepView, notes: StepNotes
+    ) -> dict[str, Any]:
+        """The step, with the panel's note after any other."""
+        notice = " ".join(n for n in (notes.notice, panel_note(turn, op)) if n)
+        return moderation_step_context(
+            op.dialog,
+            sv,
+            moderation_id=op.moderation.id or 0,
+            reference=op.case.reference,
+            round_no=op.round,
+            errors=notes.errors,
+            warnings=notes.warnings,
+            notice=notice,
+        )
+
+    def finished(self, turn: Turn, op: OpenModeration) -> list[Reply]:
+        return [receipt(turn, op, decided=False, just_now=False)]
+
+    def saved(self, turn: Turn, op: OpenModeration) -> Reply:
+        return receipt(turn, op, decided=False, just_now=False, saved=True)
+
+    def submit(self, turn: Turn, op: OpenModeration) -> list[Reply]:
+        """Apply the outcome when this submission decides; edit the requests; tell."""
+        session, framework = turn.session, turn.framework
+        audit, moderation = op.audit, op.moderation
+        result = moderation_result(op.state, framework, overall_grade=audit.overall_grade or "")
+        decision = finish(
             session=session,
-            framework=framework,
-            audit=audit,
             moderation=moderation,
+            audit=audit,
+            state=op.state,
             result=result,
-            round_no=decision.round,
             now=turn.now,
+            actor=turn.person.email,
         )
-        turn.hooks.moderation_decided(turn, audit, moderation)
-    return [receipt(turn, op, decided=decision.decided, just_now=True)]
+        log.info(
+            "moderation submitted: moderation=%s audit=%s decided=%s",
+            moderation.id,
+            audit.id,
+            decision.decided,
+        )
+        for row, state in [(moderation, "done"), *((w, "withdrawn") for w in decision.withdrawn)]:
+            mark_request(
+                session=session, framework=framework, moderation=row, state=state, now=turn.now
+            )
+        if decision.decided:
+            queue_outcome(
+                session=session,
+                framework=framework,
+                audit=audit,
+                moderation=moderation,
+                result=result,
+                round_no=decision.round,
+                now=turn.now,
+            )
+            turn.hooks.moderation_decided(turn, audit, moderation)
+        return [receipt(turn, op, decided=decision.decided, just_now=True)]
 
 
-def _resumed(turn: Turn, op: OpenModeration) -> Refusal | None:
-    """Opening an assigned moderation starts the work (its status moves on)."""
-    if not op.state.finished and op.moderation.status == ASSIGNED:
-        _persist(turn, op)
-    return None
-
-
-FLOW: DialogFlow[OpenModeration] = DialogFlow(
-    name=MODERATION,
-    open=_open,
-    persist=_persist,
-    step_context=flow_step_context,
-    finished=_done,
-    submit=_finish,
-    saved=lambda turn, op: receipt(turn, op, decided=False, just_now=False, saved=True),
-    moved_on=lambda _turn: MOVED_ON,
-    on_resume=_resumed,
-)
+FLOW = ModerationFlow()
 
 
 # -- hooks --------------------------------------------------------------------------

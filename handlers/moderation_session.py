@@ -10,11 +10,12 @@ is no longer waiting for it (the chair decided, the audit was returned) is close
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlmodel import Session
 
-from handlers.dialog_session import Refusal, pick_people
-from qa.dialog import Dialog, DialogError, DialogState
+from handlers.dialog_session import OpenDialog, Refusal, pick_people
+from qa.dialog import Dialog, DialogError
 from qa.framework import Framework
 from qa.moderation_dialog import build_moderation_dialog
 from storage.audits import SUBMITTED
@@ -24,21 +25,15 @@ from storage.moderations import OPEN, WITHDRAWN, current_round, load_state
 MODERATION = "moderation"  # the flow's name: routing keys, action ids, templates
 
 
-def refused(reason: str) -> Refusal:
-    """invalid / not_yours / closed, worded by `moderation_refused`."""
-    return Refusal(MODERATION, reason)
+refused = partial(Refusal, MODERATION)  # invalid / not_yours / closed
 
 
 @dataclass
-class OpenModeration:
-    """A moderation the person may work on, with its dialog and the people they may pick."""
+class OpenModeration(OpenDialog):
+    """A moderation the person may work on, its audit, and the round's rows (a panel)."""
 
     moderation: Moderation
     audit: Audit
-    case: Case
-    dialog: Dialog
-    state: DialogState
-    people: dict[int, str]
     round: int
     rows: list[Moderation]
 
@@ -83,4 +78,4 @@ def open_moderation(
         state=state,
     )
     round_no, rows = current_round(session=session, audit=audit)
-    return OpenModeration(moderation, audit, case, dialog, state, people, round_no, rows)
+    return OpenModeration(case, dialog, state, people, moderation, audit, round_no, rows)

@@ -83,27 +83,6 @@ def moderation_step_context(
     return context
 
 
-def flow_step_context(
-    turn: Turn,
-    op: OpenModeration,
-    sv: StepView,
-    errors: Mapping[str, str] | None,
-    warnings: Mapping[str, str] | None,
-    notice: str,
-) -> dict[str, Any]:
-    """The step the controller shows, with the panel's note after any other."""
-    return moderation_step_context(
-        op.dialog,
-        sv,
-        moderation_id=op.moderation.id or 0,
-        reference=op.case.reference,
-        round_no=op.round,
-        errors=errors,
-        warnings=warnings,
-        notice=" ".join(n for n in (notice, panel_note(turn, op)) if n),
-    )
-
-
 def receipt(
     turn: Turn, op: OpenModeration, *, decided: bool, just_now: bool, saved: bool = False
 ) -> Reply:
