@@ -198,27 +198,23 @@ def _fixed(name: str) -> Callable[[Field], str]:
     return lambda _: name
 
 
+def _one_of(key: str, missing: str) -> Kind:
+    """A pick of one option: radio buttons when there are few, a list when many."""
+    return Kind(
+        key=key,
+        missing=missing,
+        clean=_clean_one,
+        describe=_describe_one,
+        inputs=("radio", "select"),
+        input_for=_radio_or_select,
+        prefill="option",
+        with_options=True,
+    )
+
+
 _LISTED = (
-    Kind(
-        key="choice",
-        missing="Choose an answer for {label}",
-        clean=_clean_one,
-        describe=_describe_one,
-        inputs=("radio", "select"),
-        input_for=_radio_or_select,
-        prefill="option",
-        with_options=True,
-    ),
-    Kind(
-        key="grade",
-        missing="Choose a grade for {label}",
-        clean=_clean_one,
-        describe=_describe_one,
-        inputs=("radio", "select"),
-        input_for=_radio_or_select,
-        prefill="option",
-        with_options=True,
-    ),
+    _one_of("choice", "Choose an answer for {label}"),
+    _one_of("grade", "Choose a grade for {label}"),
     Kind(
         key="multi",
         missing="Choose at least one answer for {label}",
