@@ -42,14 +42,6 @@ RESPONSE_MAX = 3000
 KIND_KEY, NOTE_KEY, RESPONSE_KEY = "flag.kind", "flag.note", "urgent.response"
 
 
-def _flag_target(turn: Turn) -> tuple[OpenAudit, str] | list[Reply]:
-    target = FLOW.target(turn, with_step=True)
-    if isinstance(target, list):
-        return target
-    op, step = target
-    return op, step or ""
-
-
 def _flag_form(
     turn: Turn,
     op: OpenAudit,
@@ -92,7 +84,7 @@ def _flag_form(
 
 def on_flag(turn: Turn) -> list[Reply]:
     """The flag button on a step: keep what is typed, show the flag form."""
-    target = _flag_target(turn)
+    target = FLOW.at_step(turn)
     if isinstance(target, list):
         return target
     op, step = target
@@ -156,7 +148,7 @@ def _notify(
 
 def on_flag_send(turn: Turn) -> list[Reply]:
     """Escalate at once, then back to the step beneath, and a receipt."""
-    target = _flag_target(turn)
+    target = FLOW.at_step(turn)
     if isinstance(target, list):
         return target
     op, step = target

@@ -128,6 +128,14 @@ class DialogFlow(ABC, Generic[R]):
             return op.reply()
         return op, parsed[1]
 
+    def at_step(self, turn: Turn) -> tuple[R, str] | list[Reply]:
+        """The record and the step a step's button or form names, or the refusal."""
+        target = self.target(turn, with_step=True)
+        if isinstance(target, list):
+            return target
+        op, step = target
+        return op, step or ""
+
     def resume(self, turn: Turn, op: R, *, notice: str = "") -> list[Reply]:
         """The dialog at the step it is at, or its receipt once finished."""
         refusal = self.on_resume(turn, op)
@@ -200,11 +208,10 @@ class DialogFlow(ABC, Generic[R]):
 
     def on_step(self, turn: Turn) -> list[Reply]:
         """A step's form: on, back to it with errors or warnings, or (last step) submit."""
-        target = self.target(turn, with_step=True)
+        target = self.at_step(turn)
         if isinstance(target, list):
             return target
         op, step = target
-        assert step is not None
         values = turn.interaction.values
         try:
             outcome = self._apply(turn, op, step, confirm_sensitive=confirmed(values))
@@ -224,11 +231,10 @@ class DialogFlow(ABC, Generic[R]):
 
     def on_back(self, turn: Turn) -> list[Reply]:
         """Back a step, keeping what was typed on this one (unchecked)."""
-        target = self.target(turn, with_step=True)
+        target = self.at_step(turn)
         if isinstance(target, list):
             return target
         op, step = target
-        assert step is not None
         if op.state.finished:
             return self.finished(turn, op)
         try:
@@ -240,7 +246,7 @@ class DialogFlow(ABC, Generic[R]):
 
     def _keep_typed(self, turn: Turn) -> R | list[Reply]:
         """Keep what is typed on the step the form names; the record, or the refusal."""
-        target = self.target(turn, with_step=True)
+        target = self.at_step(turn)
         if isinstance(target, list):
             return target
         op, step = target
