@@ -22,13 +22,14 @@ from sqlmodel import Session
 from handlers.conversation import Conversation
 from handlers.dialog_controller import DialogFlow, StepNotes
 from handlers.dialog_session import OpenDialog, Refusal, parse_key
-from handlers.interaction import Interaction, Reply
+from handlers.interaction import Reply
 from handlers.router import Router, unknown_user
 from handlers.turn import Turn
 from qa.dialog import END, Dialog, DialogState, Step, StepView
 from qa.validation import Field
 from storage.models import Case
 from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER, World, seed_world
+from tests.handlers.dialog_acting import slack_press
 
 LONDON = ZoneInfo("Europe/London")
 NOTE = Dialog(
@@ -119,14 +120,7 @@ def _send(
         fallback=lambda turn, _word: unknown_user(turn.interaction),
     )
     kind = "submission" if name in submissions else "action"
-    interaction = Interaction(
-        platform="slack",
-        user_id=user,
-        kind=kind,  # type: ignore[arg-type]
-        name=name,
-        routing_key=key,
-        values=values or {},
-    )
+    interaction = slack_press(name, key, values, kind=kind, user=user)
     with Session(engine) as session:
         return router.dispatch(
             interaction, session=session, framework=world.framework, now=now, tz=LONDON
