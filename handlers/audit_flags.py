@@ -22,8 +22,7 @@ from typing import Any
 
 from handlers.audit_flow import FLOW, actor
 from handlers.audit_session import OpenAudit, refused
-from handlers.audit_views import CONFIRM_KEY, confirmed
-from handlers.dialog_session import parse_key
+from handlers.dialog_session import CONFIRM_KEY, confirmed, parse_key
 from handlers.help import first_name, role_labels
 from handlers.interaction import Reply
 from handlers.turn import Turn

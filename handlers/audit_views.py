@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from handlers.dialog_session import CONFIRM_KEY
 from qa.dialog import Dialog, Fact, StepView
 from qa.field_kinds import kind_of
 from qa.validation import JSON, Field, Option
@@ -26,7 +27,6 @@ FACT_CHARS = 2400  # characters in one Slack section (limit 3000, with markup)
 VALUE_CHARS = 280  # one answer on the review screen
 FACTS_CHARS = 12000  # every fact on one screen: keeps a Teams card well under 28 KB
 TEXT_MAX = 3000  # Slack plain_text_input max_length
-CONFIRM_KEY = "audit.confirm"  # the "keep what I wrote" tick box after a privacy warning
 
 
 def _clip(text: str, limit: int) -> str:
@@ -198,11 +198,3 @@ def step_context(
         "step_key": f"audit:{audit_id}:{sv.key}",
         "errors": {},
     }
-
-
-def confirmed(values: Mapping[str, Any]) -> bool:
-    """Whether the "keep what I wrote" box was ticked (Slack: a list; Teams: "yes")."""
-    raw = values.get(CONFIRM_KEY)
-    if isinstance(raw, list):
-        return "yes" in raw
-    return raw in ("yes", "true", True)

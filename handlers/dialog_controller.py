@@ -28,8 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from handlers.audit_views import confirmed
-from handlers.dialog_session import OpenDialog, Refusal, parse_key
+from handlers.dialog_session import OpenDialog, Refusal, confirmed, parse_key
 from handlers.interaction import Reply
 from handlers.turn import Handler, Turn
 from qa.dialog import (

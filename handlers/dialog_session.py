@@ -12,8 +12,9 @@ by the `<dialog>_refused` template from its reason key (invalid / not_yours / cl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -23,6 +24,7 @@ from qa.framework import Framework
 from storage.audit_people import owner_candidates
 from storage.models import Case
 
+CONFIRM_KEY = "audit.confirm"  # the "keep what I wrote" tick box after a privacy warning
 _KEY = re.compile(r"^([a-z]+):(\d+)(?::(\w{1,60}))?$")
 
 
@@ -48,6 +50,14 @@ class OpenDialog:
     dialog: Dialog
     state: DialogState
     people: dict[int, str]
+
+
+def confirmed(values: Mapping[str, Any]) -> bool:
+    """Whether the "keep what I wrote" box was ticked (Slack: a list; Teams: "yes")."""
+    raw = values.get(CONFIRM_KEY)
+    if isinstance(raw, list):
+        return "yes" in raw
+    return raw in ("yes", "true", True)
 
 
 def parse_key(key: str | None, kind: str) -> tuple[int, str | None] | None:
