@@ -29,6 +29,7 @@ __all__ = [
     "FeedbackAnswer",
     "RecommendationDraft",
     "build_audit_dialog",
+    "follow_up_fields",
     "grade_options",
     "result",
     "review_period",
@@ -141,50 +142,57 @@ def _more_chooser(step: str, field: str, more: str, after: str) -> Callable[[Dia
     return lambda s: more if s.answers.get(step, {}).get(field) == "yes" else after
 
 
-def _recommendation(framework: Framework, n: int) -> tuple[Group, list[Field]]:
-    levels = framework.audit_form.recommendation_levels
-    g = f"rec.{n}"
+def follow_up_fields(framework: Framework, group: str, title: str) -> list[Field]:
+    """What must happen, who owns it and by when: a recommendation and a moderation's
+    action arising ask it the same way (`<group>.action`, `.owner`, `.due`)."""
     bank = framework.reminders.bank_holidays == "england_and_wales"
-    fields = [
+    return [
         Field(
-            f"{g}.action",
+            f"{group}.action",
             "Action",
             "text",
-            group=g,
+            group=group,
             max_length=500,
             multiline=True,
             missing="Say what needs to happen",
-            summary_label=f"Recommendation {n}",
+            summary_label=title,
         ),
         Field(
-            f"{g}.impact",
-            "Intended impact",
-            "text",
-            group=g,
-            max_length=500,
-            missing="Say what difference this should make for the child or family",
-            summary_label=f"Recommendation {n}: intended impact",
-        ),
-        Field(
-            f"{g}.owner",
+            f"{group}.owner",
             "Owner",
             "person",
-            group=g,
+            group=group,
             missing="Choose who will do this",
-            summary_label=f"Recommendation {n}: owner",
+            summary_label=f"{title}: owner",
         ),
         Field(
-            f"{g}.due",
+            f"{group}.due",
             "Due date",
             "date",
-            group=g,
+            group=group,
             dates="future_working_day",
             bank_holidays=bank,
             max_months_ahead=DUE_WITHIN_MONTHS,
             missing="Pick a due date",
-            summary_label=f"Recommendation {n}: due",
+            summary_label=f"{title}: due",
         ),
     ]
+
+
+def _recommendation(framework: Framework, n: int) -> tuple[Group, list[Field]]:
+    levels = framework.audit_form.recommendation_levels
+    g = f"rec.{n}"
+    fields = follow_up_fields(framework, g, f"Recommendation {n}")
+    impact = Field(
+        f"{g}.impact",
+        "Intended impact",
+        "text",
+        group=g,
+        max_length=500,
+        missing="Say what difference this should make for the child or family",
+        summary_label=f"Recommendation {n}: intended impact",
+    )
+    fields.insert(1, impact)
     if len(levels) > 1:
         opts = tuple(Option(lv, lv.replace("_", " ").capitalize()) for lv in levels)
         fields.insert(

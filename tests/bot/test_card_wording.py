@@ -25,7 +25,7 @@ from bot.deps import Deps
 from bot.render import Renderer
 from bot.routing import keys_for
 from handlers.allocation_messages import queue_new_prompt
-from handlers.audit_session import people_for
+from handlers.dialog_session import pick_people
 from handlers.turn import Hooks
 from qa.dialog import DialogState
 from qa.framework import load_framework
@@ -109,11 +109,11 @@ def test_the_owner_picker_shows_every_role_of_a_person(engine: Engine, now: date
         session.commit()
         labels = {r.key: r.label for r in CAMDEN.roles}
         expected = ", ".join(labels[k] for k in labels if k in auditor.roles)
-        people = people_for(
+        people = pick_people(
             session=session,
-            case=case,
-            auditor=auditor,
             framework=CAMDEN,
+            case=case,
+            always=[auditor.id],
             state=DialogState(dialog="audit", step="context"),
         )
     assert people[world.auditor_id] == f"{auditor.name} ({expected})"
