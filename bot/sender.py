@@ -318,15 +318,15 @@ class OutboxSender:
         channel = channels.get(msg.channel or "")
         if channel is None:
             return f"channel {msg.channel!r} is not in the framework file's governance list"
-        ids = {"slack": channel.slack_channel, "teams": channel.teams_conversation}
         targets: list[tuple[Messenger, Recipient]] = []
         for m in self.messengers:
-            r = Recipient(channel_key=channel.key, channel_id=ids.get(m.platform))
+            r = Recipient(channel_key=channel.key, channel_id=channel.address(m.platform))
             if r.channel_id and m.can_reach(r):
                 targets.append((m, r))
+        platforms = ", ".join(m.platform for m in self.messengers) or "the chat platform"
         return targets or (
-            f"no chat channel for {channel.key!r}: set its slack_channel or "
-            "teams_conversation in the framework file"
+            f"no chat channel for {channel.key!r}: set its addresses ({platforms}) "
+            "in the framework file"
         )
 
     async def _attempt(self, job: Job, sem: asyncio.Semaphore) -> Outcome:

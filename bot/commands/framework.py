@@ -19,6 +19,7 @@ from qa.framework import (
     Framework,
     FrameworkError,
     display_name,
+    legacy_warnings,
     load_framework,
     preset_names,
 )
@@ -89,7 +90,8 @@ def check(
         _err(f"✗ {name}: {_plural(count, 'problems')}; {fix} and check again")
         raise typer.Exit(1) from None
     counts = _counts(fw)
-    warnings = _staff_warnings(fw) if with_staff else []
+    warnings = [str(p) for p in legacy_warnings(source)]
+    warnings += _staff_warnings(fw) if with_staff else []
     if as_json:
         result = {
             "file": name, "valid": True, "problems": [], "counts": counts, "warnings": warnings,
