@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from handlers.allocation_messages import queue_proposal
+from messages.moderation import request_context, request_key
 from qa.calendar import Month
 from qa.framework import Framework
 from qa.moderation import Selected, assign
@@ -37,7 +38,6 @@ from storage.audit_log import record
 from storage.imports.staff_leavers import LeaverWork, OpenItem
 from storage.models import Allocation, Audit, Escalation, Moderation, Person, Recommendation
 from storage.moderation_inputs import assignment_history, local_date, moderators, submitted_audits
-from storage.moderation_messages import request_context, request_key
 from storage.moderations import ASSIGNED, OPEN
 from storage.outbox import Message, enqueue
 

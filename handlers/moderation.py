@@ -2,7 +2,7 @@
 
 A submitted audit is considered for moderation at once (an after-submit hook, here)
 and again by the `moderation_assign` job; each moderator the framework's rules pick
-gets one message per audit (`storage.moderation_messages`). *Moderate* opens City of
+gets one message per audit (`messages.moderation`). *Moderate* opens City of
 London's moderation template as a dialog on the audit's machinery: Slack shows each
 step as a modal updated in place, Teams as a card replaced in place, answers are
 kept as drafts, errors come back by field. The same `Interaction`s arrive here:
@@ -37,15 +37,15 @@ from handlers.interaction import Reply
 from handlers.moderation_session import MODERATION, OpenModeration, open_moderation
 from handlers.moderation_views import moderation_step_context, panel_note, receipt
 from handlers.turn import Turn
-from qa.dialog import StepView
-from qa.moderation_dialog import moderation_result
-from storage.models import Audit, Moderation, OutboxMessage
-from storage.moderation_messages import (
+from messages.moderation import (
     assign_and_request,
     mark_request,
     queue_outcome,
     request_key,
 )
+from qa.dialog import StepView
+from qa.moderation_dialog import moderation_result
+from storage.models import Audit, Moderation, OutboxMessage
 from storage.moderation_outcomes import finish
 from storage.moderations import ASSIGNED, save_state
 

@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from messages.moderation import assign_and_request, queue_reminder
 from qa.calendar import Month
 from qa.framework import ReminderPolicy
 from qa.send_window import in_send_window, to_local, working_days_before
 from reminders.jobs import Job, JobContext, JobResult
 from storage.audits import SUBMITTED
 from storage.models import Audit, Moderation
-from storage.moderation_messages import assign_and_request, queue_reminder
 from storage.moderations import OPEN, recently_submitted
 
 

@@ -15,6 +15,8 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from messages.escalations import send_requests
+from messages.tracking_dues import message_for, snapshot
 from qa.calendar import Month
 from qa.grading import re_escalation
 from qa.tracking import (
@@ -29,8 +31,6 @@ from qa.tracking import (
 from qa.tracking_types import ASSIGNMENT_NOTICE_WINDOW
 from reminders.allocations import queue_prompts
 from reminders.jobs import Job, JobContext, JobResult
-from reminders.tracking_dues import message_for, snapshot
-from storage.escalation_messages import send_requests
 from storage.escalations import allocate_caseload, escalate_audit, graded_at
 from storage.models import Audit, Case, Escalation
 from storage.outbox import enqueue
