@@ -29,9 +29,9 @@ from sqlmodel import Session, col, select
 
 from handlers.allocation_messages import queue_proposal
 from messages.moderation import request_context, request_key
-from qa.calendar import Month
 from qa.framework import Framework
 from qa.moderation import Selected, assign
+from qa.working_days import Month
 from storage.allocation_changes import propose, qa_leads, release
 from storage.allocations import PROPOSED
 from storage.audit_log import record

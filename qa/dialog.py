@@ -138,9 +138,6 @@ class Dialog:
     def start_state(self) -> DialogState:
         return DialogState(dialog=self.name, step=self.start)
 
-    def field_keys(self, step: str) -> set[str]:
-        return {f.key for f in self.step(step).fields}
-
     def mermaid(self) -> str:
         """The table as a Mermaid flowchart, for the docs (as conversationbot.py has)."""
         lines = ["flowchart TD"]

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from qa.calendar import add_months, is_bank_holiday, long_date
+from qa.working_days import add_months, is_bank_holiday, long_date
 
 if TYPE_CHECKING:
     from qa.validation import Context, Field

@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from qa.calendar import add_months, long_date
 from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
 from qa.framework import Domain, Framework, Prompt
 from qa.validation import JSON, Context, Field, Group, Option
+from qa.working_days import add_months, long_date
 
 __all__ = [
     "MAX_INPUTS",

@@ -25,9 +25,9 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from qa.calendar import Month
 from qa.framework import CalendarEntry, FollowUpWindow, Framework, ReminderPolicy
 from qa.send_window import in_send_window, is_policy_working_day, to_local
+from qa.working_days import Month
 
 # How far into the month a missed reminder is still worth sending.
 CATCH_UP_DAYS = 7

@@ -37,9 +37,9 @@ from messages.summary import (
     weekly_context,
 )
 from qa.allocation_rules import uses_bank_holidays
-from qa.calendar import Month, is_working_day, nth_working_day
 from qa.framework import Framework
 from qa.reporting import Summary
+from qa.working_days import Month, is_working_day, nth_working_day
 from reminders.jobs import Job, JobContext, JobResult
 from reminders.timing import local_instant
 from storage.models import Person, Service, Team

@@ -17,7 +17,6 @@ from sqlmodel import col, select
 
 from messages.escalations import send_requests
 from messages.tracking_dues import message_for, snapshot
-from qa.calendar import Month
 from qa.grading import re_escalation
 from qa.tracking import (
     Due,
@@ -29,6 +28,7 @@ from qa.tracking import (
     weekly_overdue_escalations,
 )
 from qa.tracking_types import ASSIGNMENT_NOTICE_WINDOW
+from qa.working_days import Month
 from reminders.allocations import queue_prompts
 from reminders.jobs import Job, JobContext, JobResult
 from storage.escalations import allocate_caseload, escalate_audit, graded_at

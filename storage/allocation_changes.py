@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from qa.allocation import Allocated, replacement_for
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 from storage.allocation_choices import (
     REASON_PHRASE,
     as_allocated,

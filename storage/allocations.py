@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 from qa.allocation import Allocated, AllocationInputs, AllocationPlan, OpenCase, PastAudit
 from qa.allocation import StaffMember as StaffRow
 from qa.allocation_rules import uses_bank_holidays
-from qa.calendar import Month, working_days_after
 from qa.framework import Framework
+from qa.working_days import Month, working_days_after
 from storage.audit_log import record
 from storage.models import Absence, Allocation, Audit, Case, Person, Service, Team
 
@@ -200,14 +200,6 @@ def save_plan(
                    "activity": row.activity, "due_on": row.due_on.isoformat()},
         )  # fmt: skip
     return rows
-
-
-def month_allocations(*, session: Session, month: Month) -> list[Allocation]:
-    return list(
-        session.exec(
-            select(Allocation).where(Allocation.month == month.key).order_by(col(Allocation.id))
-        )
-    )
 
 
 def allocate_whole_caseload(

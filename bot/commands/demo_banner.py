@@ -25,8 +25,8 @@ from handlers.home import FINISHED_ALLOCATION, open_work
 from messages.demo_requests import Requests, queue_open_requests
 from messages.summary import summary_post_context
 from qa.allocation_rules import allocation_day
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 from reminders.summary import channels_for, small_number_threshold
 from storage.audits import AUDIT_ACTIVITIES
 from storage.models import Allocation, Person

@@ -24,8 +24,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.reports.chart import render_chart
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 from storage.reporting import load_summary
 
 __all__ = ["ChartFiles", "OutFile"]
