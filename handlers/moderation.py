@@ -3,15 +3,15 @@
 A submitted audit is considered for moderation at once (an after-submit hook, here)
 and again by the `moderation_assign` job; each moderator the framework's rules pick
 gets one message per audit (`messages.moderation`). *Moderate* opens City of
-London's moderation template as a dialog on the audit's machinery: Slack shows each
-step as a modal updated in place, Teams as a card replaced in place, answers are
+London's moderation template as a dialog on the audit's machinery: each step is a
+modal dialog updated in place or a card replaced in place, answers are
 kept as drafts, errors come back by field. The same `Interaction`s arrive here:
 
 - `moderation.open` (button, `moderation:<id>`): open at the step it is at;
 - `moderation.step` (form, `moderation:<id>:<step>`): check and move on; the review
   step submits;
 - `moderation.back` (button): back a step, keeping what is typed;
-- `moderation.save` (Teams) and `moderation.step.closed` (Slack closed the modal):
+- `moderation.save` (a card's *Save*) and `moderation.step.closed` (a modal closed):
   keep what is typed as a draft.
 
 All of that is the one dialog controller's (`handlers.dialog_controller`); `FLOW`

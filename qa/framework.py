@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from qa.chat_platforms import LEGACY_ADDRESS_KEYS
 from qa.framework_checks import (
     REF_PREFIX,
     AreaKey,
@@ -304,11 +305,6 @@ class ReminderPolicy(_Strict):
     snooze_days: int = Field(default=1, ge=1)
 
 
-# The two keys a governance channel had before `addresses`, and the platform each
-# named. Files written then still load; `framework check` says what to write instead.
-LEGACY_ADDRESS_KEYS: dict[str, str] = {"slack_channel": "slack", "teams_conversation": "teams"}
-
-
 class GovernanceChannel(_Strict):
     """A governance board's channel: where its summaries are posted.
 
@@ -324,7 +320,8 @@ class GovernanceChannel(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _legacy_addresses(cls, data: object) -> object:
-        """Fold the old per-platform keys into `addresses` (old files keep loading)."""
+        """Fold the old per-platform keys into `addresses`: files written before it
+        still load; `legacy_warnings` tells `framework check` what to write instead."""
         if not isinstance(data, dict) or not LEGACY_ADDRESS_KEYS.keys() & data.keys():
             return data
         data = dict(data)
