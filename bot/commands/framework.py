@@ -106,17 +106,11 @@ def check(
 
 def _staff_warnings(fw: Framework) -> list[str]:
     """The configured database's staff against the framework's escalation roles."""
-    from sqlmodel import Session
-
-    from bot.commands.common import load_settings, open_database
+    from bot.commands.common import database_session, load_settings
     from storage.escalations import escalation_warnings
 
-    engine = open_database(load_settings())
-    try:
-        with Session(engine) as session:
-            return escalation_warnings(session=session, framework=fw)
-    finally:
-        engine.dispose()
+    with database_session(load_settings()) as session:
+        return escalation_warnings(session=session, framework=fw)
 
 
 @app.command()
