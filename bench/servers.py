@@ -58,8 +58,8 @@ class Seeded:
 
 
 def _sign_key(key: str) -> str:
-    """A routing key signed as `bot.routing.RoutingKeys` signs it, with the bench secret."""
-    from bot.routing import RoutingKeys
+    """A routing key signed as `bot.routing_keys.RoutingKeys` signs it, with the bench secret."""
+    from bot.routing_keys import RoutingKeys
 
     return RoutingKeys(ROUTING_SECRET).sign(key)
 

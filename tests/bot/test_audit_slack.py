@@ -27,7 +27,7 @@ import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
 from bot.app import build_app
 from bot.composition import router
 from bot.deps import Deps
-from bot.routing import RoutingKeys, keys_for
+from bot.routing_keys import RoutingKeys, keys_for
 from bot.settings import Settings
 from handlers.router import Router
 from handlers.turn import Hooks

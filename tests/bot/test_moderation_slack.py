@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the audit dialog
 from bot.composition import router
-from bot.routing import RoutingKeys
+from bot.routing_keys import RoutingKeys
 from handlers.moderation_session import dialog_for
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
