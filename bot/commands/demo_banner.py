@@ -44,6 +44,7 @@ class LeadWork:
     moderations: int = 0
     actions: int = 0
     escalations: int = 0
+    escalation_buttons: tuple[str, ...] = ()  # what answers them: "Respond", ...
     audit_months: tuple[str, ...] = ()  # YYYY-MM of her learning conversations to start
     summary_month: str | None = None  # the board summary sent to her chat
     requests: Requests = field(default_factory=Requests)
@@ -85,6 +86,9 @@ def lead_inbox(*, session: Session, framework: Framework, tz: ZoneInfo, now: dat
         moderations=work.count("moderation"),
         actions=work.count("action"),
         escalations=work.count("escalation"),
+        escalation_buttons=tuple(
+            dict.fromkeys(i.label for i in work.items if i.kind == "escalation" and i.label)
+        ),
         audit_months=tuple(sorted(months)),
         summary_month=last.key,
         requests=requests,
@@ -127,9 +131,10 @@ def waiting_lines(framework: Framework, work: LeadWork, today: date) -> list[str
     if work.actions:
         lines.append(f"{_n(work.actions, 'action', 'actions')} you own: `my`")
     if work.escalations:
+        buttons = " or ".join(work.escalation_buttons) or "Record remedial action"
         lines.append(
             f"{_n(work.escalations, 'escalation', 'escalations')} to answer, its request in "
-            "your chat: `my`, then Record remedial action"
+            f"your chat: `my`, then {buttons}"
         )
     else:
         lines.append(f"no escalation: the {framework.name} framework sends none to the QA lead")
