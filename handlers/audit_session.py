@@ -97,6 +97,8 @@ def open_audit(
         return Refusal("invalid")
     if audit.auditor_id != person.id:
         return Refusal("not_yours")
+    if audit.status == "withdrawn":  # its allocation was declined: never resumed
+        return Refusal("closed")
     if audit.allocation_id is not None:
         allocation = session.get(Allocation, audit.allocation_id)
         if allocation is not None and allocation.person_id != person.id:
