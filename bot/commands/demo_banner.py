@@ -174,7 +174,11 @@ def print_banner(framework: Framework, work: LeadWork, today: date, settings: Se
         highlight=False,
     )
     console.print("To chat with the bot as Microsoft Teams would, run in another terminal:")
-    command = f"BOT_ENDPOINT={url} npx -y -p @microsoft/m365agentsplayground agentsplayground"
+    # The README's command, word for word, with the Playground's documented `-e` and
+    # `-p` (given only BOT_ENDPOINT, its start-up log shows no endpoint configured).
+    command = (
+        f"npx -y -p @microsoft/m365agentsplayground agentsplayground -e {url} -p {PLAYGROUND_PORT}"
+    )
     console.print(command, soft_wrap=True, highlight=False, markup=False)
     console.print(
         f"then open the address it prints (by default http://localhost:{PLAYGROUND_PORT}) "
