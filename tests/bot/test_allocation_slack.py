@@ -30,9 +30,9 @@ from bot.settings import Settings
 from qa.calendar import Month
 from qa.framework import load_framework
 from reminders.allocations import allocate_month
-from storage.models import Allocation, Audit, OutboxMessage
+from storage.models import Allocation, Audit, OutboxMessage, Person
 from tests.bot.test_render import EVIL
-from tests.fakes.slack_api import Call, FakeSlack
+from tests.fakes.slack_api import Call, FakeSlack, new_trigger_id
 from tests.handlers.allocation_world import MONTH, NOW, World, seed_world
 
 with warnings.catch_warnings():
@@ -117,7 +117,7 @@ def click(api: TestClient, user: str, action_id: str, value: str) -> httpx.Respo
             "user": {"id": user},
             "team": {"id": "T0TEAM"},
             "api_app_id": "A0APP",
-            "trigger_id": "1.2.abc",
+            "trigger_id": new_trigger_id(),
             "channel": {"id": f"D{user}"},
             "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
             "actions": [
@@ -139,7 +139,7 @@ def submit(
             "team": {"id": "T0TEAM"},
             "user": {"id": user},
             "api_app_id": "A0APP",
-            "trigger_id": "1.2.def",
+            "trigger_id": new_trigger_id(),
             "view": {
                 "id": "V0VIEW",
                 "type": "modal",
@@ -408,3 +408,29 @@ def test_a_started_case_can_still_be_declined_and_its_draft_is_withdrawn(
     assert ("allocation.decline", "CASE-1") not in buttons(edit)
     ask = posted_to(slack, "U0LEE")[-1]
     assert "Sam Jones can't do CASE-1" in text(ask)
+
+
+def test_a_head_of_service_is_told_all_four_moderation_slots_once(
+    api: TestClient, slack: FakeSlack, engine: Engine
+) -> None:
+    """Issue 17 item 4: four slots stored and told, and a re-run adds and sends nothing."""
+    with Session(engine) as session:
+        seed_world(session)
+        session.add(
+            Person(
+                email="hana@testshire.gov.uk", name="Hana Head", roles=["head_of_service"],
+                slack_user_id="U0HANA", created_at=NOW, updated_at=NOW,
+            )
+        )  # fmt: skip
+        for _ in range(2):
+            allocate_month(
+                session=session, framework=FRAMEWORK, month=Month.parse(MONTH), now=NOW,
+                tz=ZoneInfo("Europe/London"), actor="scheduler",
+            )  # fmt: skip
+        session.commit()
+    deliver(api)
+    (prompt,) = posted_to(slack, "U0HANA")
+    assert "4 moderations this month" in text(prompt)
+    with Session(engine) as session:
+        slots = session.exec(select(Allocation).where(Allocation.activity == "moderation")).all()
+    assert len(slots) == 4
