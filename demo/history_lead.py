@@ -15,9 +15,11 @@ without lying about the framework:
   takes a member's seat), due when the framework says;
 - if she owns no open action, the newest recommendation made at the framework's
   widest level (a service-wide action a QA lead plausibly owns) is hers, still open;
-- if the framework sends her escalations (Camden: Inadequate to the Head of QA) and
-  every one was answered, her latest is left open. A framework that never escalates to
-  the QA lead leaves her none, and `lead_escalations` says so.
+- if the framework escalates grades to her and every one was answered, her latest is
+  left open. A framework that escalates no grade to the QA lead (Camden sets no grade
+  escalation) leaves her none here; the demo then raises an urgent flag that the
+  framework does send her, as it starts (`storage.seed_urgent`), and if there is none
+  of those either the banner says she has no escalation.
 
 Pure, like the rest of the history: decisions are made on the builder's records
 before they are frozen into rows.

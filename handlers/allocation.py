@@ -8,6 +8,11 @@ submit the allocation is released, the engine proposes a replacement, the QA lea
 are asked to confirm it (handlers/allocation_lead.py), the prompt is edited in place,
 and the person gets a one-line receipt.
 
+A case already started can still be declined while its audit is a draft (someone who
+opens it and finds a conflict of interest needs the button most): the draft is then
+withdrawn with the allocation (`storage.allocation_changes.release`), so its reminders
+stop and whoever takes the case starts afresh. A submitted audit is not handed on.
+
 Only the allocated person may decline; anyone else is refused politely and nothing
 changes. The words typed are checked for personal details (a warning to confirm, not a
 refusal) and are shown to the QA lead only. Logs carry ids, never what was typed.
@@ -30,8 +35,7 @@ from handlers.conversation import Conversation
 from handlers.interaction import Reply
 from handlers.turn import Turn
 from qa.privacy import warnings_for
-from storage.allocation_changes import DECLINE_REASONS, propose, release
-from storage.allocations import ALLOCATED
+from storage.allocation_changes import DECLINE_REASONS, declinable, propose, release
 from storage.models import Allocation
 
 log = logging.getLogger(__name__)
@@ -57,7 +61,7 @@ def own_allocation(turn: Turn) -> tuple[Allocation | None, list[Reply]]:
         return None, refused("not_yours")
     if row.case_id is None:
         return None, refused("invalid")  # a moderation slot has no case to decline
-    if row.status != ALLOCATED:
+    if not declinable(session=turn.session, allocation=row):
         context = decline_context(turn.session, turn.framework, row)
         return None, refused("not_open", reference=context["reference"], status=row.status)
     return row, []

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from handlers.help import first_name
 from qa.framework import Framework
 from qa.working_days import Month, long_date
-from storage.allocation_changes import decline_parts, qa_leads
+from storage.allocation_changes import declinable, decline_parts, qa_leads
 from storage.models import Allocation, Case, OutboxMessage, Person, Team
 from storage.outbox import Message, enqueue
 
@@ -63,6 +63,8 @@ def prompt_item(session: Session, framework: Framework, row: Allocation) -> dict
         "reason": row.reason,
         "routing_key": routing_key(row.id),
         "status": row.status,
+        # "Can't do this one" stays after Start, while the audit is a draft (issue 17).
+        "declinable": declinable(session=session, allocation=row),
     }
 
 
@@ -115,6 +117,7 @@ def decline_context(
         "activity": row.activity,
         "due_on": row.due_on.isoformat(),
         "routing_key": routing_key(row.id),
+        "started": row.status == "in_progress",  # its draft is withdrawn with it
         "reason": reason,
         "details": details,
         "warning": warning,

@@ -60,6 +60,8 @@ def open_audit(
         return refused("invalid")
     if audit.auditor_id != person.id:
         return refused("not_yours")
+    if audit.status == "withdrawn":  # its allocation was declined: never resumed
+        return refused("closed")
     if audit.allocation_id is not None:
         allocation = session.get(Allocation, audit.allocation_id)
         if allocation is not None and allocation.person_id != person.id:

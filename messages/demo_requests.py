@@ -24,6 +24,7 @@ from qa.framework import Framework
 from storage.models import Escalation, Moderation
 from storage.moderations import OPEN as OPEN_MODERATION
 from storage.outbox import enqueue
+from storage.seed_urgent import flag_for_lead
 from storage.tracking import OPEN as OPEN_ESCALATION
 from storage.tracking import directory, key_of
 
@@ -39,7 +40,8 @@ class Requests:
 def queue_open_requests(
     *, session: Session, framework: Framework, person_id: int, now: datetime, tz: ZoneInfo
 ) -> Requests:
-    """Queue a request for each of `person_id`'s open moderations and escalations."""
+    """Queue a request for each of `person_id`'s open moderations and escalations
+    (with an urgent flag for her if she has none to answer: `storage.seed_urgent`)."""
     moderations = session.exec(
         select(Moderation)
         .where(Moderation.moderator_id == person_id)
@@ -64,4 +66,7 @@ def queue_open_requests(
             staff=staff, tz=tz, now=now,
         )  # fmt: skip
         escalated += enqueue(session=session, message=message, now=now)
+    escalated += flag_for_lead(
+        session=session, framework=framework, person_id=person_id, now=now, tz=tz
+    )
     return Requests(moderations=asked, escalations=escalated)

@@ -1,6 +1,8 @@
 """ "Can't do this one" in the database: release, propose a replacement, settle it.
 
 An allocation someone cannot do is `released` (kept for the record, with the reason);
+if they had started it, its draft audit is `withdrawn` with it (kept, never resumed,
+no more draft reminders), since whoever takes the case starts afresh;
 the engine's replacement is stored as a `proposed` allocation until a QA lead
 confirms it (or picks another), when it becomes `allocated`. The link from a proposal
 to the allocation it replaces lives in the audit log (`allocation.proposed`, whose
@@ -28,9 +30,10 @@ from storage.allocation_choices import (
     month_inputs,
     taken_pairs,
 )
-from storage.allocations import ALLOCATED, PROPOSED, RELEASED, allocation_row
+from storage.allocations import ALLOCATED, IN_PROGRESS, PROPOSED, RELEASED, allocation_row
 from storage.audit_log import record
-from storage.models import Allocation, AuditLogEntry, Person
+from storage.audits import DRAFT, audit_for_allocation
+from storage.models import Allocation, Audit, AuditLogEntry, Person
 
 DECLINE_REASONS = ("absence", "conflict", "case_closed", "other")
 # Which way round a replacement goes: an absent person cannot take another case; a
@@ -38,6 +41,21 @@ DECLINE_REASONS = ("absence", "conflict", "case_closed", "other")
 KEEP: dict[str, Literal["person", "case"] | None] = {"absence": "case", "case_closed": "person"}
 PROPOSED_ACTION = "allocation.proposed"
 SETTLED_ACTIONS = ("allocation.confirmed", "allocation.picked")
+WITHDRAWN = "withdrawn"  # a draft audit whose allocation was released
+
+
+def declinable(*, session: Session, allocation: Allocation) -> bool:
+    """Can its person still say "Can't do this one"? Before they start, and after they
+    start while the audit is only a draft: a submitted audit (even one returned by
+    moderation) is theirs to finish, not to hand on."""
+    if allocation.case_id is None:
+        return False
+    if allocation.status == ALLOCATED:
+        return True
+    if allocation.status != IN_PROGRESS or allocation.id is None:
+        return False
+    audit = audit_for_allocation(session=session, allocation_id=allocation.id)
+    return audit is None or audit.status == DRAFT
 
 
 def decline_parts(decline_reason: str | None) -> tuple[str, str]:
@@ -58,6 +76,10 @@ def release(
 ) -> None:
     """The person cannot do it: keep the row as `released`, with why."""
     before = allocation.status
+    if before == IN_PROGRESS and allocation.id is not None:
+        draft = audit_for_allocation(session=session, allocation_id=allocation.id)
+        if draft is not None and draft.status == DRAFT:
+            _withdraw(session, draft, category, now, actor, actor_id)
     allocation.status = RELEASED
     allocation.decline_reason = f"{category}: {words}" if words else category
     allocation.updated_at = now
@@ -73,6 +95,27 @@ def release(
         actor_id=actor_id,
         before={"status": before},
         after={"status": RELEASED, "reason": category},
+    )
+
+
+def _withdraw(
+    session: Session, audit: Audit, category: str, now: datetime, actor: str, actor_id: int | None
+) -> None:
+    """The draft of a released allocation: kept as `withdrawn`, so it is never resumed or
+    reminded of, and the audit log says why (the category only, never the words)."""
+    audit.status = WITHDRAWN
+    audit.updated_at = now
+    session.add(audit)
+    record(
+        session=session,
+        now=now,
+        action="audit.withdrawn",
+        record_type="audit",
+        record_id=audit.id or 0,
+        actor=actor,
+        actor_id=actor_id,
+        before={"status": DRAFT},
+        after={"status": WITHDRAWN, "reason": category, "allocation_id": audit.allocation_id},
     )
 
 

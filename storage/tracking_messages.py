@@ -1,8 +1,11 @@
 """The messages about tracked items: what each reminder, digest and request shows.
 
 Contexts carry case references, levels, dates and role labels, never a child's name:
-recommendation and response text is written by staff and may name a child, so only
-its first words are shown, and only when `qa.privacy.find_sensitive` finds nothing.
+recommendation and response text is written by staff and may name a child, so it is
+shown only when `qa.privacy.find_sensitive` finds nothing. An action is shown in full
+(up to `ACTION_CHARS`, as on the *Done* form): cut at 60 characters ("set measu...")
+nobody could tell which action a reminder meant. Each template keeps within its
+platform's own limits (a Slack section's 3,000 characters).
 Every item a person can act on carries a routing key naming the record *and* the
 message it sits in (`rec:12|overdue-digest:5:2026-12-01`), so an action can edit that
 very message in place (`edit_in_place`, through the outbox's `update_of`).
@@ -24,7 +27,7 @@ from storage.models import Escalation, OutboxMessage, Recommendation
 from storage.outbox import Message, enqueue
 from storage.tracking import INFORMED
 
-SUMMARY_CHARS = 60
+ACTION_CHARS = 1000  # an action as written (the Done form shows as much)
 NOTE_CHARS = 280
 DIGEST_LIMIT = 10
 ROUTE_SEPARATOR = "|"
@@ -33,7 +36,7 @@ ROUTE_SEPARATOR = "|"
 # -- small pieces ------------------------------------------------------------------
 
 
-def safe_text(text: str | None, limit: int = SUMMARY_CHARS) -> str:
+def safe_text(text: str | None, limit: int = ACTION_CHARS) -> str:
     """The first `limit` characters of staff-written text; "" when it holds personal details."""
     flat = " ".join((text or "").split())
     if not flat or find_sensitive(flat):

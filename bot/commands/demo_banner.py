@@ -44,6 +44,7 @@ class LeadWork:
     moderations: int = 0
     actions: int = 0
     escalations: int = 0
+    escalation_buttons: tuple[str, ...] = ()  # what answers them: "Respond", ...
     audit_months: tuple[str, ...] = ()  # YYYY-MM of her learning conversations to start
     summary_month: str | None = None  # the board summary sent to her chat
     requests: Requests = field(default_factory=Requests)
@@ -85,6 +86,9 @@ def lead_inbox(*, session: Session, framework: Framework, tz: ZoneInfo, now: dat
         moderations=work.count("moderation"),
         actions=work.count("action"),
         escalations=work.count("escalation"),
+        escalation_buttons=tuple(
+            dict.fromkeys(i.label for i in work.items if i.kind == "escalation" and i.label)
+        ),
         audit_months=tuple(sorted(months)),
         summary_month=last.key,
         requests=requests,
@@ -127,9 +131,10 @@ def waiting_lines(framework: Framework, work: LeadWork, today: date) -> list[str
     if work.actions:
         lines.append(f"{_n(work.actions, 'action', 'actions')} you own: `my`")
     if work.escalations:
+        buttons = " or ".join(work.escalation_buttons) or "Record remedial action"
         lines.append(
             f"{_n(work.escalations, 'escalation', 'escalations')} to answer, its request in "
-            "your chat: `my`, then Record remedial action"
+            f"your chat: `my`, then {buttons}"
         )
     else:
         lines.append(f"no escalation: the {framework.name} framework sends none to the QA lead")
@@ -169,7 +174,11 @@ def print_banner(framework: Framework, work: LeadWork, today: date, settings: Se
         highlight=False,
     )
     console.print("To chat with the bot as Microsoft Teams would, run in another terminal:")
-    command = f"BOT_ENDPOINT={url} npx -y -p @microsoft/m365agentsplayground agentsplayground"
+    # The README's command, word for word, with the Playground's documented `-e` and
+    # `-p` (given only BOT_ENDPOINT, its start-up log shows no endpoint configured).
+    command = (
+        f"npx -y -p @microsoft/m365agentsplayground agentsplayground -e {url} -p {PLAYGROUND_PORT}"
+    )
     console.print(command, soft_wrap=True, highlight=False, markup=False)
     console.print(
         f"then open the address it prints (by default http://localhost:{PLAYGROUND_PORT}) "

@@ -382,6 +382,34 @@ def test_the_persons_own_words_reach_only_the_qa_lead_and_cannot_format_or_ping(
     assert all("evil.example" not in text(c) for c in others)
 
 
+def test_a_started_case_can_still_be_declined_and_its_draft_is_withdrawn(
+    api: TestClient, slack: FakeSlack, engine: Engine, world: World
+) -> None:
+    deliver(api)
+    (prompt,) = posted_to(slack, "U0SAM")
+    click(api, "U0SAM", "audit.start", buttons(prompt)[("audit.start", "CASE-1")])
+    assert "audit.step" in json.dumps(opened_view(slack))  # started: the draft exists
+    assert allocation(engine, world.allocation).status == "in_progress"
+
+    # The prompt still offers "Can't do this one" for the started case (issue 17).
+    click(api, "U0SAM", "allocation.decline", buttons(prompt)[("allocation.decline", "CASE-1")])
+    form = opened_view(slack)
+    assert form["callback_id"] == "allocation.decline"
+    assert "The draft you started will be withdrawn" in json.dumps(form)
+    answer = submit(api, "U0SAM", form, {"reason": _radio("conflict"), "details": _text(None)})
+    assert answer.status_code == 200 and not answer.content
+
+    assert allocation(engine, world.allocation).status == "released"
+    with Session(engine) as session:
+        (audit,) = session.exec(select(Audit)).all()
+        assert audit.status == "withdrawn"
+    deliver(api)
+    (edit,) = posted_to(slack, prompt.params["channel"], "chat.update")
+    assert ("allocation.decline", "CASE-1") not in buttons(edit)
+    ask = posted_to(slack, "U0LEE")[-1]
+    assert "Sam Jones can't do CASE-1" in text(ask)
+
+
 def test_a_head_of_service_is_told_all_four_moderation_slots_once(
     api: TestClient, slack: FakeSlack, engine: Engine
 ) -> None:

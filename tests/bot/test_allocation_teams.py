@@ -321,6 +321,35 @@ def test_the_persons_own_words_reach_only_the_qa_lead_and_cannot_format(
     assert all("evil.example" not in text_of(c.cards) for c in others)
 
 
+def test_cant_do_this_one_stays_after_start_and_withdraws_the_draft(
+    client: TestClient, connector: FakeConnector, engine: Engine, world: World
+) -> None:
+    deliver(client)
+    (prompt,) = sent_to(connector, "sam")
+    start = actions(prompt.cards)["audit.start@CASE-1"]
+
+    # Start gives the prompt back in place (the step follows as its own card): the
+    # started case says Carry on and keeps its "Can't do this one" (issue 17).
+    kept = press(client, connector, "sam", start)
+    assert status(engine, world.allocation) == "in_progress"
+    assert "Carry on" in text_of(kept)
+    decline = actions(kept)["allocation.decline@CASE-1"]
+
+    form = press(client, connector, "sam", decline)
+    assert "The draft you started will be withdrawn" in text_of(form)
+    receipt = press(client, connector, "sam", actions(form)["allocation.decline@"],
+                    reason="conflict", details="")  # fmt: skip
+    assert "I've let the QA lead know about CASE-1" in text_of(receipt)
+    assert status(engine, world.allocation) == "released"
+    with Session(engine) as session:
+        (audit,) = session.exec(select(Audit)).all()
+        assert audit.status == "withdrawn"
+
+    deliver(client)
+    ask = sent_to(connector, "lee")[-1]
+    assert "Sam Jones can't do CASE-1" in text_of(ask.cards)
+
+
 def test_a_head_of_service_is_told_all_four_moderation_slots_once(
     client: TestClient, connector: FakeConnector, engine: Engine
 ) -> None:

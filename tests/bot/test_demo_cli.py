@@ -132,10 +132,13 @@ def test_the_playground_command_and_address_are_printed_unwrapped_on_a_narrow_te
         print_banner(preset("camden"), LeadWork(audits=1), date(2026, 12, 7), settings)
     lines = captured.get().splitlines()
 
-    command = (
-        "BOT_ENDPOINT=http://127.0.0.1:3978/api/messages npx -y -p "
-        "@microsoft/m365agentsplayground agentsplayground"
+    command = (  # as the README shows it
+        "npx -y -p @microsoft/m365agentsplayground agentsplayground "
+        "-e http://127.0.0.1:3978/api/messages -p 56150"
     )
     assert all(len(line) <= 60 for line in lines if line.startswith("│"))  # the panel wraps
     assert command in lines  # ... the command does not
     assert any("http://localhost:56150" in line for line in lines)
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert command in readme and "http://localhost:56150" in readme
+    assert "--slack-user" in readme

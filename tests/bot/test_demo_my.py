@@ -7,6 +7,10 @@ Camden allocates nothing; 1 January, before the month's allocation day; 29 Febru
 a leap year), she has a learning conversation to start, a moderation to do with its
 request queued and a button to open it, an action, an escalation to answer with its
 request queued, and last month's board summary in her chat.
+
+Camden escalates no grade (its framework sets none), so her escalation is the one
+the preset does route to her: its urgent safeguarding flag, told to the Head of QA
+and answered with *Respond* (`urgent.respond`).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from bot.deps import Deps
 from bot.settings import Settings
 from demo.authority import DEMO_QA_LEAD_EMAIL
 from qa.framework import load_framework
-from storage.models import OutboxMessage, Person
+from storage.models import Audit, Escalation, OutboxMessage, Person
 from tests.bot.test_sender import running_clock
 from tests.fakes import connector as teams
 from tests.fakes.connector import FakeConnector
@@ -46,6 +50,7 @@ with warnings.catch_warnings():
 
 SIGNING_SECRET = "demo-test-signing-secret"
 ROUTING_SECRET = "demo-test-routing-secret"
+ANSWER = "urgent.respond"  # Camden's escalation to the QA lead: an urgent flag
 PLAYGROUND_USER = demo.PLAYGROUND_USER_IDS[1]
 SLACK_USER = "U0ALEX"
 # 7 Dec and 15 Aug: Camden allocates nothing; 1 Jan: before the allocation day; 29 Feb.
@@ -201,10 +206,10 @@ def test_my_shows_every_flow_with_its_button_on_teams_and_slack(
     card = teams_my(client, connector)
 
     buttons = teams_buttons(card)
-    assert {"audit.start", "moderation.open", "escalation.record"} <= {b["verb"] for b in buttons}
+    assert {"audit.start", "moderation.open", ANSWER} <= {b["verb"] for b in buttons}
     texts = item_texts(card)
     for words in ("Learning conversation to start", "Moderation to do", "Action you own",
-                  "Escalation"):  # fmt: skip
+                  "Urgent flag to answer"):  # fmt: skip
         assert any(words in t for t in texts), (words, texts)
     assert "No case yet" not in json.dumps(card)
     # The moderation opens from `my`: the dialog's first step comes back in place.
@@ -216,11 +221,19 @@ def test_my_shows_every_flow_with_its_button_on_teams_and_slack(
     answer = client.post("/api/messages", json=activity)
     assert answer.status_code == 200
     assert "moderation.step" in json.dumps(answer.json())
+    # So does the escalation: its response form.
+    [respond] = [b for b in buttons if b["verb"] == ANSWER][:1]
+    activity = teams.execute(
+        respond["data"], verb=ANSWER, service_url=connector.url, aad_object_id=PLAYGROUND_USER
+    )
+    answer = client.post("/api/messages", json=activity)
+    assert answer.status_code == 200
+    assert "urgent.respond.send" in json.dumps(answer.json())
 
     reply = slack_my(client)
 
     actions = [b["accessory"]["action_id"] for b in reply["blocks"] if "accessory" in b]
-    assert {"audit.start", "moderation.open", "escalation.record"} <= set(actions)
+    assert {"audit.start", "moderation.open", ANSWER} <= set(actions)
     assert "Action you own" in json.dumps(reply) and "No case yet" not in json.dumps(reply)
 
 
@@ -235,16 +248,28 @@ def test_the_requests_and_last_months_summary_are_queued_for_her_once(
     with Session(engine) as s:
         lead = s.exec(select(Person).where(Person.email == DEMO_QA_LEAD_EMAIL)).one()
         queued = s.exec(select(OutboxMessage).where(OutboxMessage.person_id == lead.id)).all()
+        urgent = s.exec(
+            select(Escalation)
+            .where(Escalation.owner_id == lead.id)
+            .where(Escalation.kind == "urgent")
+        ).all()
+        flagged = s.get(Audit, urgent[0].audit_id) if urgent else None
+    # One urgent flag (Camden's safeguarding flag, told to the Head of QA), raised once
+    # on someone else's learning conversation, as its dialog would have.
+    assert [(e.flag, e.status) for e in urgent] == [("safeguarding", "open")]
+    assert flagged is not None and flagged.urgent_flags == ["safeguarding"]
+    assert flagged.auditor_id != lead.id
     templates = [m.template for m in queued]
     assert len({m.idempotency_key for m in queued}) == len(queued)
     assert templates.count("moderation_request") >= 1
-    assert templates.count("escalation_request") >= 1
+    assert templates.count("urgent_flag") >= 1
     requests = [m for m in queued if m.template == "moderation_request"]
     assert all(m.context["routing_key"].startswith("moderation:") for m in requests)
     assert templates.count("summary_post") == 1
     # The banner's lines say which command shows each flow.
     assert "to start" in output and "`my`, then Open moderation" in output
-    assert "Record remedial action" in output and "summary" in output
+    assert "escalation to answer, its request in your chat: `my`, then Respond" in output
+    assert "summary" in output
     if at.month in (8, 12):
         assert "framework allocates no learning conversations in" in output
     if at.date() == date(2026, 12, 7):
@@ -290,5 +315,5 @@ def test_her_requests_and_the_board_summary_reach_her_in_the_playground(
     assert report.failed == 0 and report.delivered >= 3
     cards = [card for call in connector.messages() for card in call.cards]
     verbs = {b["verb"] for card in cards for b in teams_buttons(card)}
-    assert {"moderation.open", "escalation.record"} <= verbs
+    assert {"moderation.open", ANSWER} <= verbs
     assert any("Quality Assurance Board" in json.dumps(card) for card in cards)

@@ -334,7 +334,11 @@ def test_the_demo_qa_lead_has_every_flow_to_try_in_any_month(today: date) -> Non
     assert all(audits[m.audit].auditor != lead for m in moderating)
     assert all(audits[m.audit].status == "submitted" for m in moderating)
     assert [r for r in h.recommendations if r.owner == lead and r.status == "open"]
-    assert [e for e in h.escalations if e.owner == lead and e.status == "open"]
+    # Camden escalates no grade, so the history has no escalation for her to answer; the
+    # demo raises its urgent flag as it starts (`storage.seed_urgent`, checked end to
+    # end in tests/bot/test_demo_my.py). Nothing is made up here.
+    assert not fw.escalation.grades
+    assert not [e for e in h.escalations if e.owner == lead]
 
 
 def test_in_a_month_with_no_allocations_the_lead_works_on_the_months_before() -> None:

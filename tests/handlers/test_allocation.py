@@ -7,18 +7,22 @@ proposed and allocated, what the audit log says, and what is queued for whom.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from handlers.allocation_messages import prompt_context
 from handlers.interaction import Interaction, Kind, Reply
 from qa.working_days import Month
 from reminders.allocations import queue_prompts
-from storage.models import Allocation, AuditLogEntry, OutboxMessage
+from reminders.drafts import DRAFT_REMINDERS
+from reminders.schedule import Ticker
+from storage.models import Allocation, Audit, AuditLogEntry, OutboxMessage, Person
 from tests.dispatching import dispatch
-from tests.handlers.allocation_world import MONTH, NOW, World, allocate, seed_world
+from tests.handlers.allocation_world import DUE, MONTH, NOW, World, allocate, seed_world
 from tests.handlers.helpers import small_framework
 
 FRAMEWORK = small_framework()
@@ -315,3 +319,90 @@ def test_my_work_drops_a_released_case_and_shows_a_replacement_only_once_confirm
         (pat,) = act(session, "U0PAT", "my", None, kind="command")
         audits = [i for i in pat.context["items"] if i["kind"] == "audit"]
         assert [a["reference"] for a in audits] == ["CASE-1"]
+
+
+# -- after Start (issue 17) ---------------------------------------------------------------
+
+
+def start(session: Session, user: str, allocation_id: int) -> Audit:
+    (step,) = act(session, user, "audit.start", f"allocation:{allocation_id}")
+    assert step.template == "audit_step"
+    (audit,) = session.exec(select(Audit).where(Audit.allocation_id == allocation_id)).all()
+    return audit
+
+
+def audit_log(session: Session, audit_id: int) -> list[tuple[str, Any]]:
+    rows = session.exec(
+        select(AuditLogEntry)
+        .where(AuditLogEntry.record_type == "audit")
+        .where(AuditLogEntry.record_id == str(audit_id))
+        .order_by(col(AuditLogEntry.id))
+    )
+    return [(r.action, r.after) for r in rows]
+
+
+def test_a_started_case_can_still_be_declined_and_its_draft_is_withdrawn(engine: Engine) -> None:
+    session, w = world(engine)
+    with session:
+        allocate(session, NOW, w.sam, w.cases["CASE-4"])
+        queue_prompts(session=session, framework=FRAMEWORK, month=Month.parse(MONTH), now=NOW)
+        audit = start(session, "U0SAM", w.allocation)
+        session.commit()
+
+        (form,) = act(session, "U0SAM", "allocation.decline", f"allocation:{w.allocation}")
+        assert form.template == "allocation_decline" and form.context["started"] is True
+        (reply,) = decline(session, "U0SAM", w.allocation, reason="conflict")
+        session.commit()
+
+        assert reply.template == "allocation_released"
+        released = session.get(Allocation, w.allocation)
+        assert released is not None and released.status == "released"
+        session.refresh(audit)
+        assert audit.status == "withdrawn"
+        assert audit_log(session, audit.id or 0)[-1] == (
+            "audit.withdrawn",
+            {"status": "withdrawn", "reason": "conflict", "allocation_id": w.allocation},
+        )
+        # The QA lead gets the usual replacement proposal; the prompt is edited in place.
+        queued = outbox(session)
+        assert queued[f"allocation-proposal:{w.allocation}:{w.lead}"].person_id == w.lead
+        edit = queued[f"allocation-declined:{w.allocation}"]
+        items = {i["reference"]: i for i in edit.context["items"]}
+        assert items["CASE-1"]["status"] == "released" and not items["CASE-1"]["declinable"]
+        assert items["CASE-4"]["declinable"]
+        # The withdrawn draft cannot be carried on, from the prompt or from the draft.
+        (again,) = act(session, "U0SAM", "audit.start", f"allocation:{w.allocation}")
+        (resumed,) = act(session, "U0SAM", "audit.continue", f"audit:{audit.id}")
+        assert again.template == resumed.template == "audit_refused"
+        assert again.context["reason"] == resumed.context["reason"] == "closed"
+
+    # No draft reminder for it, even on its due day.
+    due_day = datetime(DUE.year, DUE.month, DUE.day, 10, 0, tzinfo=UTC)
+    Ticker(engine=engine, framework=FRAMEWORK, tz=ZoneInfo("Europe/London"), jobs={}).run_job(
+        DRAFT_REMINDERS, now=due_day
+    )
+    with Session(engine) as s:
+        keys = [m.idempotency_key for m in s.exec(select(OutboxMessage))]
+    assert not [k for k in keys if k.startswith("draft-reminder:")]
+
+
+def test_the_prompt_keeps_cant_do_this_one_after_start_while_the_audit_is_a_draft(
+    engine: Engine,
+) -> None:
+    session, w = world(engine)
+    with session:
+        audit = start(session, "U0SAM", w.allocation)
+        row = session.get(Allocation, w.allocation)
+        assert row is not None and row.status == "in_progress"
+        context = prompt_context(session, FRAMEWORK, session.get(Person, w.sam), [row])  # type: ignore[arg-type]
+        assert context["items"][0]["declinable"] is True
+        # Submitted (or returned by moderation): theirs to finish, no longer to hand on.
+        for status in ("submitted", "returned"):
+            audit.status = status
+            session.add(audit)
+            session.flush()
+            (reply,) = decline(session, "U0SAM", w.allocation, reason="conflict")
+            assert reply.context["why"] == "not_open"
+            context = prompt_context(session, FRAMEWORK, session.get(Person, w.sam), [row])  # type: ignore[arg-type]
+            assert context["items"][0]["declinable"] is False
+        assert session.get(Allocation, w.allocation).status == "in_progress"  # type: ignore[union-attr]

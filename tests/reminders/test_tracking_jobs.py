@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
+from bot.render import Renderer
 from qa.framework import preset
 from qa.grading import end_of_day
 from reminders.qa_calendar import QA_CALENDAR
@@ -276,6 +278,34 @@ def test_action_text_with_personal_details_is_never_shown(engine: Engine) -> Non
     [sent] = messages(engine, "rec_reminder")
     assert sent.context["item"]["summary"] == ""
     assert "07700" not in str(sent.context)
+
+
+LONG_ACTION = (
+    "Set measurable goals in the plan for school attendance and health checks, "
+    "review them at each core group with the family and the school nurse, and record "
+    "on the file how each goal was met or why not, before the next review conference"
+)
+
+
+def test_a_long_action_is_shown_in_full_on_its_reminder_and_digest(engine: Engine) -> None:
+    """Cut at 60 characters ("set measu...") nobody could tell which action was meant."""
+    w = build_world(engine)
+    add_recommendation(
+        engine, owner=w.worker, due=date(2026, 12, 17), created=SUBMITTED, case=w.case,
+        action=LONG_ACTION,
+    )  # fmt: skip
+    t = ticker(engine)
+    t.run_job(REMINDERS, now=SUBMITTED)
+    t.run_job(OVERDUE_DIGESTS, now=at(2026, 12, 21, 10))
+    [reminder] = messages(engine, "rec_reminder")
+    [digest] = messages(engine, "rec_digest", person=w.worker)
+    assert reminder.context["item"]["summary"] == LONG_ACTION
+    assert [i["summary"] for i in digest.context["items"]] == [LONG_ACTION]
+    renderer = Renderer(preset("camden"))
+    for message in (reminder, digest):
+        for platform in ("slack", "teams"):
+            shown = json.dumps(renderer.render(message.template, message.context, platform))
+            assert LONG_ACTION in shown, (message.template, platform)
 
 
 def test_overdue_actions_make_one_digest_a_day_never_on_a_bank_holiday(engine: Engine) -> None:

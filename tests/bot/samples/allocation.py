@@ -123,6 +123,15 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
                 item(3, status="completed"),
             ],
         },
+        # Started, still a draft: Carry on, and Can't do this one stays (issue 17).
+        {
+            **PROMPT,
+            "items": [
+                item(1, status="in_progress", declinable=True),
+                item(2, status="in_progress", declinable=False),
+                item(3, declinable=True),
+            ],
+        },
         # Everything released.
         {**PROMPT, "items": [item(1, status="released")], "update_of": "allocation-prompt:1:x"},
     ],
@@ -146,6 +155,7 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
         | {"warning": "This looks like a phone number: please leave personal details out."},
         {**DECLINE, "reason": "other", "details": "", "errors": {"details": "Say why."}},
         {**DECLINE, "reason": "absence", "details": "x" * 500, "errors": {"reason": "Choose."}},
+        {**DECLINE, "started": True},  # a started case: its draft is withdrawn with it
     ],
     "allocation_released": [{"reference": "CASE-000001", "told": False}],
     "allocation_replacement": [

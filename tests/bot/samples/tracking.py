@@ -136,7 +136,16 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
         },
         {"stage": "due_soon", "first_name": "Sam", "days": 1, "item": rec(summary="")},
     ],
-    "rec_digest": [{"first_name": "", "items": [rec(overdue=True)], "more": 0, "total": 1}],
+    "rec_digest": [
+        {"first_name": "", "items": [rec(overdue=True)], "more": 0, "total": 1},
+        # Ten actions written at the full length shown (storage.tracking_messages.ACTION_CHARS).
+        {
+            "first_name": "Sam",
+            "items": [rec(i, summary="Agree a plan " * 76) for i in range(10)],
+            "more": 5,
+            "total": 15,
+        },
+    ],
     "rec_weekly_escalation": [
         {"first_name": "", "items": [rec(owner="", summary="")], "more": 0, "total": 1}
     ],
