@@ -125,8 +125,8 @@ def test_camden_18_25_cohort_is_audited_for_the_six_principles() -> None:
 
 def test_camden_cp_chairs_and_iros_are_not_given_unbound_cadences() -> None:
     """7: CP chairs and IROs monitor CP work and CLA care planning through learning
-    conversations; the framework gives no frequency, and binding them to their area needs
-    area-bound cadences, so the preset allocates them nothing rather than any case."""
+    conversations; the framework gives no frequency, so the preset allocates them
+    nothing rather than invent one."""
     fw = preset("camden")
     assert {"cp_chair", "iro"} <= set(fw.role_keys)
     assert not [c for c in fw.cadences if c.role in {"cp_chair", "iro"}]
