@@ -58,8 +58,12 @@ class Review:
             if a.submitted is not None and Month.of(days.local(a.submitted)) == month
         }
         subs = [self._submitted(a) for a in audits.values()]
-        selected = select_for_moderation(self.fw, month, subs, self.past)
-        assignment = assign(self.fw, month, selected, subs, world.moderators(), self.past)
+        people = world.moderators()
+        # Where the framework fills the moderators' slots (Camden), the month's slots are
+        # what the selection fills, as the live bot does (storage/moderations.py).
+        slots = sum(m.capacity_left for m in people)
+        selected = select_for_moderation(self.fw, month, subs, self.past, free_slots=slots)
+        assignment = assign(self.fw, month, selected, subs, people, self.past)
         groups: dict[int, list[Assigned]] = defaultdict(list)
         for row in assignment.assigned:
             groups[row.audit_id].append(row)

@@ -195,12 +195,16 @@ def test_an_inadequate_audit_goes_to_a_head_of_service_who_is_not_too_close(
     assert context["routing_key"] == f"moderation:{row.id}"
 
 
-def test_a_good_audit_outside_the_sample_is_not_moderated(
+def test_a_good_audit_fills_a_free_moderation_slot(
     engine: Engine, now: datetime, camden: ModerationWorld
 ) -> None:
-    submit_audit(engine, camden, now, "good")  # audit 1 in December 2026: not in the 25%
-    assert moderations(engine) == []
-    assert the_audit(engine, camden).status == "submitted"
+    """Camden QAF 5.2.2: "a selection" of Good ones fills the moderators' slots (the old
+    preset's 25% share left this one, audit 1 in December 2026, unmoderated)."""
+    submit_audit(engine, camden, now, "good")
+    [row] = moderations(engine)
+    assert row.moderator_id not in {camden.audit.auditor_id, camden.line_manager_id}
+    [request] = queued(engine, "moderation_request")
+    assert "to fill this month's moderation slots" in request.context["reason"]
 
 
 def test_the_hook_run_again_makes_no_second_moderation(

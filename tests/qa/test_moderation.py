@@ -86,11 +86,20 @@ def by_audit(assigned: tuple[Assigned, ...]) -> dict[int, list[Assigned]]:
     return out
 
 
+def camden_by_share() -> Framework:
+    """Camden as it was before `fill_slots`: a 25% share of Good and RI.
+
+    The shipped preset now fills the moderators' slots (QAF 5.2.2); the share sampling
+    these tests pin down is still the engine's rule for files without `fill_slots`.
+    """
+    return with_moderation(preset("camden"), fill_slots=False, sample_share=0.25)
+
+
 # -- selection ---------------------------------------------------------------------
 
 
 def test_camden_outstanding_and_inadequate_always_selected() -> None:
-    fw = preset("camden")
+    fw = camden_by_share()
     audits = [audit(i, GRADES[i % 4]) for i in range(1, 4001)]
     selected = {s.audit_id: s for s in select_for_moderation(fw, MARCH, audits)}
 
@@ -111,7 +120,7 @@ def test_camden_outstanding_and_inadequate_always_selected() -> None:
 
 
 def test_selection_is_reproducible_for_the_month() -> None:
-    fw = preset("camden")
+    fw = camden_by_share()
     audits = [audit(i, GRADES[i % 4]) for i in range(1, 201)]
     first = select_for_moderation(fw, MARCH, audits)
 
@@ -424,7 +433,7 @@ def test_camden_sample_grades_fill_the_moderators_slots():
     # no slots free: only the grades that are always moderated
     assert picked(select_for_moderation(fw, MARCH, audits, free_slots=0)) == {1, 2}
     # without the key the fixed share decides, as before
-    share = with_moderation(fw, fill_slots=False)
+    share = with_moderation(fw, fill_slots=False, sample_share=0.25)
     by_share = select_for_moderation(share, MARCH, audits, free_slots=6)
     assert picked(by_share) == picked(select_for_moderation(share, MARCH, audits))
     assert all(s.basis == "always" or "sample of" in s.reason for s in by_share)

@@ -14,6 +14,9 @@ from sqlalchemy import Engine
 
 from qa.framework import preset
 from qa.grading import escalations_for
+from qa.working_days import Month
+from tests.handlers.moderation_world import moderations
+from tests.qa.allocation_authorities import department, months_from, simulate
 from tests.qa.preset_chat import PLATFORMS, Platform, preset_chat
 from tests.qa.preset_year import reminders_over_a_year
 
@@ -127,3 +130,58 @@ def test_lambeth_weekly_review_until_good_is_on() -> None:
     """4: PRIMs "at weekly intervals until practice and decision making is evaluated as
     'Good' or better"."""
     assert preset("lambeth").escalation.case_review_weekly_until_good is True
+
+
+def test_lambeth_reviewing_officers_audit_their_own_area_of_planning() -> None:
+    """4: each auditor completes "one audit of a case in a particular area of planning
+    every month": over a year, IROs are allocated only looked-after cases, CP chairs and
+    CIN reviewing officers only child-in-need and protection ones; the other roles' are
+    not bound (the old preset drew every role's case from every area)."""
+    fw = preset("lambeth")
+    y = simulate(fw, department(fw), months_from(Month(2025, 4), 12))
+    cases = {c.id: c for c in y.authority.cases}
+    staff = {s.id: s for s in y.authority.staff}
+    areas: dict[str, set[str]] = {}
+    for plan in y.plans.values():
+        for a in plan.allocations:
+            if a.case_id is not None and a.activity == "audit":
+                for role in staff[a.person_id].roles:
+                    areas.setdefault(role, set()).add(cases[a.case_id].area)
+    assert areas["iro"] == {"cla_permanency"}
+    assert areas["cp_chair"] == {"cin_cp"}
+    assert areas["cin_reviewing_officer"] == {"cin_cp"}
+    assert len(areas["team_manager"]) > 1, "team managers are not bound to one area"
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_lambeth_a_regrade_withdraws_the_escalation_in_chat(
+    platform: Platform,
+    db_url: str,
+    engine: Engine,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """4: the practice assurance lead will "give an overall grading": an Inadequate
+    audit regraded Good by the moderator withdraws the Director's and the AD's requests,
+    and each is told why (the old preset left them standing)."""
+    with preset_chat(
+        platform,
+        "lambeth",
+        db_url=db_url,
+        engine=engine,
+        now=now,
+        monkeypatch=monkeypatch,
+        reach=["director", "assistant_director"],
+    ) as chat:
+        chat.submit_audit("inadequate")
+        asked = chat.escalations()
+        assert asked and {e.grade for e in asked} == {"inadequate"}
+        [row] = moderations(engine)
+        chat.moderate(row, grade="good", outcome="regraded")
+        after = chat.escalations()
+        assert {(e.grade, e.status) for e in after} == {("inadequate", "withdrawn")}
+        chat.deliver()
+        for e in after:
+            told = [t for t in chat.texts_to(e.owner_id) if "withdrawn" in t]
+            assert len(told) == 1, e.owner_id
+            assert "regraded the audit up from Inadequate to Good" in told[0]

@@ -6,18 +6,41 @@ escalation rules, the allocation engine over a year, or a moderation in Slack an
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
-from qa.forms import build_audit_dialog
-from qa.framework import preset
+from bot.app import build_app
+from bot.composition import router
+from bot.deps import Deps
+from bot.routing_keys import keys_for
+from qa.forms import SAME_CONCERNS, build_audit_dialog
+from qa.framework import load_framework, preset
 from qa.grading import escalations_for
 from qa.working_days import Month
-from tests.handlers.moderation_world import moderations
+from storage.models import Allocation, Escalation, OutboxMessage, Person
+from tests.bot.test_audit_slack import SlackAudit, app_for
+from tests.bot.test_audit_teams import TeamsAudit
+from tests.bot.test_teams_adapter import make_settings
+from tests.fakes.connector import FakeConnector
+from tests.fakes.slack_api import FakeSlack
+from tests.handlers.audit_world import (
+    AAD_AUDITOR,
+    SLACK_AUDITOR,
+    World,
+    make_dip_sample,
+    seed_world,
+)
+from tests.handlers.moderation_world import connect_teams, moderations
 from tests.qa.allocation_authorities import department, months_from, simulate
 from tests.qa.preset_chat import PLATFORMS, Platform, preset_chat
 
@@ -111,3 +134,100 @@ def test_wandsworth_feedback_if_their_findings_or_grades_are_amended(
         assert [m.person_id for m in told] == ([chat.world.audit.auditor_id] if amended else [])
         heard = [t for t in chat.texts_to(chat.world.audit.auditor_id) if "regraded" in t]
         assert bool(heard) == amended
+
+
+def _dip_sample_world(engine: Engine, now: datetime) -> World:
+    """The shipped preset's world with its allocation made a dip sample (33)."""
+    world = make_dip_sample(engine, seed_world(engine, now, NAME), now)
+    return replace(world, framework=load_framework(NAME))  # as shipped, not overridden
+
+
+def _answer_same_concerns(step: str, values: dict[str, Any]) -> dict[str, Any]:
+    if step == "overall":
+        values = {
+            k: ("requires_improvement" if k == "overall.grade" else v) for k, v in values.items()
+        }
+        values[SAME_CONCERNS] = "yes"
+    return values
+
+
+def _caseload(engine: Engine, world: World) -> tuple[list[Allocation], list[OutboxMessage]]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Allocation)
+            .where(Allocation.person_id == world.auditor_id)
+            .where(Allocation.activity == "audit")
+        ).all()
+        prompts = session.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.idempotency_key).startswith("allocation-caseload:")
+            )
+        ).all()
+        return list(rows), list(prompts)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_wandsworth_the_same_concerns_found_again_audit_the_caseload_at_once(
+    platform: Platform, db_url: str, engine: Engine, now: datetime
+) -> None:
+    """33: "If the same concerns are found the social worker's case load is audited": the
+    team manager's dip sample answers yes to the same concerns, and the worker's other
+    open cases are allocated to them at once, one prompt, no "Not now", nobody asked to
+    approve (the old preset asked the Head of Safeguarding Standards first)."""
+    world = _dip_sample_world(engine, now)
+    assert world.framework.dip_sample is not None
+    assert world.framework.dip_sample.caseload == "allocate"
+    dialog = build_audit_dialog(
+        world.framework, world.area, case_reference=world.reference, dip_sample=True
+    )
+    if platform == "slack":
+        with FakeSlack() as slack:
+            client, keys = app_for(db_url, engine, slack, now, world, routes=router())
+            with client:
+                sa = SlackAudit(client, slack, keys, world)
+                sa.dialog = dialog
+                sa.open()
+                while sa.step() != "review":
+                    body = sa.submit(_answer_same_concerns(sa.step(), sa.answer("good")))
+                    assert body.get("response_action") == "update", body
+                sa.submit({})
+                report = asyncio.run(client.app.state.sender.drain(timeout=10))
+                assert report.remaining == 0, report
+                sent = [
+                    json.dumps(c.params)
+                    for c in slack.calls_to("chat.postMessage")
+                    if c.params.get("channel") in (SLACK_AUDITOR, f"D{SLACK_AUDITOR}")
+                ]
+    else:
+        with FakeConnector() as connector:
+            connect_teams(engine, connector.url)
+            with Session(engine) as session:
+                auditor = session.get(Person, world.auditor_id)
+                assert auditor is not None
+                auditor.teams_conversation = {
+                    "serviceUrl": connector.url,
+                    "conversation": {"id": f"a:chat-{AAD_AUDITOR}"},
+                }
+                session.add(auditor)
+                session.commit()
+            settings = make_settings(db_url, QA_BOT_FRAMEWORK=NAME)
+            deps = Deps(settings, world.framework, engine, clock=lambda: now, router=router())
+            with TestClient(build_app(deps, background=False)) as client:
+                ta = TeamsAudit(client, connector, keys_for(settings), world)
+                ta.dialog = dialog
+                ta.start()
+                while ta.step() != "review":
+                    ta.press("audit.step", _answer_same_concerns(ta.step(), ta.answer()))
+                ta.press("audit.step", {})
+                report = asyncio.run(client.app.state.sender.drain(timeout=10))
+                assert report.remaining == 0, report
+                # Teams: the bot opens the auditor's personal chat to send the prompt.
+                sent = [json.dumps(c.body) for c in connector.messages()]
+    rows, prompts = _caseload(engine, world)
+    assert rows and all("Whole-caseload audit" in r.reason for r in rows)
+    assert [p.person_id for p in prompts] == [world.auditor_id]
+    told = [t for t in sent if "Whole-caseload audit" in t]
+    assert len(told) == 1 and "Not now" not in told[0]
+    with Session(engine) as session:
+        asks = session.exec(select(Escalation).where(Escalation.kind == "dip_sample")).all()
+    assert all(e.status == "done" for e in asks), "nobody asked to approve"

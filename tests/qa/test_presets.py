@@ -197,10 +197,12 @@ def test_camden_heads_of_service_do_four_moderations_a_month() -> None:
 
 
 def test_camden_moderates_all_outstanding_and_inadequate_and_a_sample_of_the_rest() -> None:
+    """5.2.2: "a selection" of Good and RI fills the moderators' slots; no fixed share."""
     moderation = preset("camden").moderation
     assert moderation.always_grades == ["outstanding", "inadequate"]
     assert moderation.sample_grades == ["good", "requires_improvement"]
-    assert 0 < moderation.sample_share < 1
+    assert moderation.fill_slots is True
+    assert not re.search(r"^\s*sample_share:", text_of("camden"), re.MULTILINE), "unused"
     assert "head_of_service" in moderation.moderator_roles
 
 
@@ -397,10 +399,12 @@ def test_wandsworth_dip_samples_three_more_cases_after_ri_or_inadequate() -> Non
     assert (dip.cases, dip.by_role) == (3, "team_manager")
 
 
-def test_wandsworth_whole_caseload_audit_is_approved_by_the_qa_lead() -> None:
+def test_wandsworth_whole_caseload_audit_is_allocated_without_approval() -> None:
+    """Para 33: "If the same concerns are found the social worker's case load is
+    audited": allocated at once; the approver the schema needs is unused."""
     fw = preset("wandsworth")
     assert fw.dip_sample is not None
-    assert fw.dip_sample.whole_caseload_approver == fw.qa_lead_role == "head_of_safeguarding"
+    assert fw.dip_sample.caseload == "allocate"
 
 
 def test_wandsworth_moderates_by_dip_sample_and_tells_auditors_when_regraded() -> None:

@@ -133,7 +133,14 @@ def test_escalation_owners_are_reminded_before_the_deadline_then_it_goes_up_the_
 def test_dip_sample_finding_the_same_concerns_asks_to_audit_the_whole_caseload(
     engine: Engine,
 ) -> None:
+    """With `dip_sample.caseload: approval` the approver is asked. (The Wandsworth preset
+    now allocates at once, QAF 33; this keeps the approval mode in view.)"""
     wandsworth = preset("wandsworth")
+    ds = wandsworth.dip_sample
+    assert ds is not None
+    wandsworth = wandsworth.model_copy(
+        update={"dip_sample": ds.model_copy(update={"caseload": "approval"})}
+    )
     w = build_world(engine)
     with session_scope(engine) as s:  # Wandsworth's approver of whole-caseload audits
         lead = s.get(Person, w.lead)
