@@ -39,8 +39,8 @@ from bot.deps import Deps
 from bot.routing import keys_for, verified
 from handlers.interaction import Interaction, Reply
 from handlers.router import is_unknown_user
-from storage.db import session_scope, with_retries
-from storage.processed_events import claim, release, seen
+from storage.db import read_scope, with_retries
+from storage.processed_events import claim, held, release, seen
 
 log = logging.getLogger(__name__)
 
@@ -233,9 +233,15 @@ class TurnRunner:
             return False  # a concurrent click claimed it first
 
     def release(self, prefix: str) -> None:
-        """Give up every claim whose key starts with `prefix` (a modal was closed)."""
+        """Give up every claim whose key starts with `prefix` (a modal was closed).
+
+        Looked for first in a read, which waits for no writer: most submissions have
+        no hold to give up (their modal was not opened by a held click)."""
+        with read_scope(self.deps.engine) as session:
+            if not held(session=session, prefix=prefix):
+                return
         with_retries(self.deps.engine, lambda s: release(session=s, prefix=prefix))
 
     def _seen(self, key: str) -> bool:
-        with session_scope(self.deps.engine) as session:
+        with read_scope(self.deps.engine) as session:
             return seen(session=session, key=key)

@@ -62,6 +62,7 @@ def make_engine(url: str) -> Engine:
 
 
 _HOLDS_LOCK = "qa_bot_holds_writer_lock"
+READ_ONLY = "qa_bot_read_only"
 
 
 def _queue_writers(engine: Engine) -> None:
@@ -103,6 +104,9 @@ def _queue_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # a snapshot read: WAL lets it run beside a writer
+            return
         lock.acquire()
         conn.connection.info[_HOLDS_LOCK] = True
         try:
@@ -122,6 +126,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads. On SQLite it begins a plain (deferred)
+    transaction, a consistent snapshot that neither waits for the writer nor makes
+    writers wait. It must not write: a write would not queue with the others (see
+    `_queue_writers`). Elsewhere it is `session_scope`."""
+    with session_scope(engine.execution_options(**{READ_ONLY: True})) as session:
+        yield session
 
 
 def _is_transient(exc: BaseException) -> bool:

@@ -9,6 +9,7 @@ Retries arrive within minutes and modal holds last seconds, so keys older than
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, delete, func, select
 
@@ -43,6 +44,22 @@ def seen(*, session: Session, key: str) -> bool:
 _TOP = "\U0010ffff"
 
 
+def _starting_with(session: Session, prefix: str) -> list[Any]:
+    key = col(ProcessedEvent.event_id)
+    where = [key.startswith(prefix)]
+    if session.get_bind().dialect.name == "sqlite":
+        where += [key >= prefix, key < prefix + _TOP]
+    return where
+
+
+def held(*, session: Session, prefix: str) -> bool:
+    """Whether any claim starts with `prefix` (a read, so a release can be skipped)."""
+    found = session.exec(
+        select(ProcessedEvent.event_id).where(*_starting_with(session, prefix)).limit(1)
+    ).first()
+    return found is not None
+
+
 def release(*, session: Session, prefix: str) -> None:
     """Give up every claim whose key starts with `prefix`.
 
@@ -51,11 +68,7 @@ def release(*, session: Session, prefix: str) -> None:
     to the few in question, and the LIKE stays, so the range only narrows. Elsewhere a
     collation need not order by bytes, so only the LIKE is used.
     """
-    key = col(ProcessedEvent.event_id)
-    where = [key.startswith(prefix)]
-    if session.get_bind().dialect.name == "sqlite":
-        where += [key >= prefix, key < prefix + _TOP]
-    session.exec(delete(ProcessedEvent).where(*where))  # type: ignore[call-overload]
+    session.exec(delete(ProcessedEvent).where(*_starting_with(session, prefix)))  # type: ignore[call-overload]
 
 
 def prune(*, session: Session, now: datetime) -> int:
