@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, func, select
 
 from storage.models import ProcessedEvent
@@ -21,7 +23,13 @@ KEEP_FOR = timedelta(days=7)
 def claim(*, session: Session, key: str, now: datetime, window: timedelta | None = None) -> bool:
     """True the first time `key` is seen (or once `window` has passed since it was);
     False for a retry or a duplicate. Flushed at once, so a concurrent copy fails on the
-    primary key when it commits, and the whole of its turn rolls back."""
+    primary key when it commits, and the whole of its turn rolls back.
+
+    Without a window it is one statement (`INSERT ... ON CONFLICT DO NOTHING`), not a
+    read then a write: every click and activity pays it. A concurrent copy then waits
+    on the row and inserts nothing instead of failing at commit."""
+    if window is None:
+        return _insert_new(session, key, now)
     seen = session.get(ProcessedEvent, key)
     if seen is None:
         session.add(ProcessedEvent(event_id=key, received_at=now))
@@ -33,6 +41,18 @@ def claim(*, session: Session, key: str, now: datetime, window: timedelta | None
         session.flush()
         return True
     return False
+
+
+def _insert_new(session: Session, key: str, now: datetime) -> bool:
+    """Insert the key unless it is there; whether it was inserted (SQLite, PostgreSQL)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    insert: Any = sqlite_insert if sqlite else postgresql_insert
+    statement = (
+        insert(ProcessedEvent)
+        .values(event_id=key, received_at=now)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+    return session.connection().execute(statement).rowcount == 1
 
 
 def seen(*, session: Session, key: str) -> bool:
