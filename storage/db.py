@@ -27,6 +27,7 @@ from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 T = TypeVar("T")
+BUSY_TIMEOUT_SECONDS = 30
 
 
 def make_engine(url: str) -> Engine:
@@ -35,7 +36,7 @@ def make_engine(url: str) -> Engine:
         in_memory = url in {"sqlite://", "sqlite:///:memory:"}
         # hide_parameters: an error message must never carry what someone typed into a log.
         kwargs: dict[str, Any] = {
-            "connect_args": {"check_same_thread": False, "timeout": 30},
+            "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
             "hide_parameters": True,
         }
         if in_memory:
@@ -49,7 +50,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             if not in_memory:
                 cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
@@ -107,8 +108,10 @@ def _queue_writers(engine: Engine) -> None:
         if conn.get_execution_options().get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")  # a snapshot read: WAL lets it run beside a writer
             return
-        lock.acquire()
-        conn.connection.info[_HOLDS_LOCK] = True
+        # Bounded like SQLite's own busy timeout: a thread that waits on another while
+        # holding a transaction fails as it always did, instead of hanging for good.
+        if lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            conn.connection.info[_HOLDS_LOCK] = True
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
