@@ -57,9 +57,18 @@ def _merge(conversations: Iterable[Conversation], attr: str) -> Mapping[str, V]:
     return MappingProxyType(table)
 
 
+UNKNOWN_USER = "unknown_user"
+
+
 def unknown_user(interaction: Interaction) -> list[Reply]:
-    """The only answer an unmatched or inactive account ever gets."""
-    return [Reply("unknown_user", {"email": interaction.email})]
+    """The only answer an unmatched or inactive account ever gets (it writes nothing, so
+    the turn runner may roll it back, look the email up and ask again)."""
+    return [Reply(UNKNOWN_USER, {"email": interaction.email})]
+
+
+def is_unknown_user(replies: list[Reply] | None) -> bool:
+    """Whether `replies` is the unknown-account answer."""
+    return replies is not None and len(replies) > 0 and replies[0].template == UNKNOWN_USER
 
 
 def parse_command(interaction: Interaction, commands: Iterable[str]) -> tuple[str, str]:

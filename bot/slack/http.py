@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -151,12 +152,20 @@ def nests_too_deeply(body: bytes) -> bool:
     return any(too_deep(value) for value in fields.get("payload", []))
 
 
-def _replace_lone_surrogates(request: BoltRequest) -> None:
+# The start of a JSON escape in U+D000..U+DFFF (lone surrogates lie there), literal or
+# percent-encoded in a form body, in any case: a body without one cannot carry a lone
+# surrogate (decoded UTF-8 never does), so its payload need not be walked.
+_SURROGATE_ESCAPE = re.compile(rb"(?:\\|%5c)(?:u|%75)(?:d|%64|%44)", re.IGNORECASE)
+
+
+def _replace_lone_surrogates(request: BoltRequest, raw: bytes) -> None:
     """Replace lone surrogates (valid as JSON escapes, not encodable) in the parsed payload.
 
     Left in, a reply quoting the text fails to encode after the work is done and is
     lost. The raw body (which Bolt verifies the signature over) stays as it came.
     """
+    if not _SURROGATE_ESCAPE.search(raw):
+        return
     cleaned = without_lone_surrogates(request.body)
     if cleaned != request.body:
         request.body = cleaned
@@ -199,7 +208,7 @@ def add_events_route(api: FastAPI, bolt: App, signing_secret: str) -> None:
         problem = payload_problem(bolt_request.body)
         if problem is not None:
             return _bad_request(problem)
-        _replace_lone_surrogates(bolt_request)
+        _replace_lone_surrogates(bolt_request, body)
         try:
             bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
         except Exception as exc:  # noqa: BLE001 - a payload Bolt cannot handle is a 400

@@ -2,9 +2,10 @@
 
 Listeners stay small (ack, translate, delegate). The turn itself (once-only claims,
 one transaction, the polite error, the render fallback, the log line) is the shared
-`bot.turns.TurnRunner`; what is Slack's own lives here: the email is fetched only when
-the user is not yet matched, and Web API calls made after the acknowledgement never
-escape into Bolt.
+`bot.turns.TurnRunner`; what is Slack's own lives here: the email (`users.info`) is
+fetched only when the turn finds the user not yet matched (the runner asks within its
+own transaction, so a known user costs no extra one), and Web API calls made after the
+acknowledgement never escape into Bolt.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.slack.emails import EmailCache
-from bot.turns import TurnRunner
-from handlers.identity import known_person_id
+from bot.turns import EmailLookup, TurnRunner
 from handlers.interaction import Interaction, Kind, Reply
-from storage.db import with_retries
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +56,14 @@ def plain_message(text: str) -> dict[str, Any]:
     return {"text": text, "blocks": []}
 
 
+@dataclass(frozen=True)
+class SlackInteraction:
+    """An interaction from Slack and the `users.info` look-up of its user's email."""
+
+    interaction: Interaction
+    email: EmailLookup
+
+
 @dataclass
 class SlackRuntime:
     deps: Deps
@@ -72,14 +79,6 @@ class SlackRuntime:
     def now(self) -> datetime:
         return self.turns.now()
 
-    def email_for(self, client: WebClient, user_id: str) -> str | None:
-        """The user's email, fetched only when no active person holds this Slack id."""
-        known = with_retries(
-            self.deps.engine,
-            lambda s: known_person_id(session=s, platform="slack", user_id=user_id),
-        )
-        return None if known is not None else self.emails.get(client, user_id)
-
     def interaction(
         self,
         client: WebClient,
@@ -93,26 +92,27 @@ class SlackRuntime:
         dedup_key: str | None = None,
         dedup_window: timedelta | None = None,
         private: bool = True,
-    ) -> Interaction:
-        return Interaction(
+    ) -> SlackInteraction:
+        """The interaction, and how to look up the user's email should the turn need it."""
+        interaction = Interaction(
             platform="slack",
             user_id=user_id,
             kind=kind,
             name=name,
             text=text,
-            email=self.email_for(client, user_id),
             values=values or {},
             routing_key=routing_key,
             dedup_key=dedup_key,
             dedup_window=dedup_window,
             private=private,
         )
+        return SlackInteraction(interaction, lambda: self.emails.get(client, user_id))
 
-    def handle(self, interaction: Interaction) -> list[Reply] | None:
-        return self.turns.handle(interaction)
+    def handle(self, interaction: SlackInteraction) -> list[Reply] | None:
+        return self.turns.handle(interaction.interaction, email=interaction.email)
 
-    def safe_handle(self, interaction: Interaction) -> list[Reply] | None:
-        return self.turns.safe_handle(interaction)
+    def safe_handle(self, interaction: SlackInteraction) -> list[Reply] | None:
+        return self.turns.safe_handle(interaction.interaction, email=interaction.email)
 
     def render(self, reply: Reply) -> dict[str, Any]:
         return self.turns.render(reply)

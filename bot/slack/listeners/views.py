@@ -75,10 +75,10 @@ def register(app: App, runtime: SlackRuntime) -> None:
         if replies is None:  # a copy of a submission already answered
             ack()
             return
-        release_modals(runtime, user_id)
         errors = {k: v for reply in replies for k, v in reply.errors.items()}
         if errors:
             ack(response_action="errors", errors=errors)
+            release_modals(runtime, user_id)  # after the ack: Slack waits for nothing else
             return
         # "unstack": the dialog beneath is still on Slack's stack, so closing this modal
         # (a bare ack) shows it again; the reply is only for platforms without a stack.
@@ -89,6 +89,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
             ack(response_action="update", view=modal)
         else:
             ack()
+        release_modals(runtime, user_id)
         with runtime.delivering("submission reply"):
             for message in (r for r in rendered if "type" not in r):
                 client.chat_postMessage(channel=user_id, **message_args(message))

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from bot.teams import activities
-from bot.teams.routes.replies import reply_all, with_email
+from bot.teams.routes.replies import reply_all, roster_email
 from bot.turns import TurnRunner
 
 log = logging.getLogger(__name__)
@@ -22,8 +22,8 @@ def register(app: Any, turns: TurnRunner) -> None:
     async def on_install(ctx: Any) -> None:
         activity = ctx.activity
         conversation = activities.personal_reference(activity, ctx.conversation_ref)
-        interaction = await with_email(ctx, turns, activities.installed(activity, conversation))
-        rendered = await turns.run(interaction)
+        interaction = activities.installed(activity, conversation)
+        rendered = await turns.run(interaction, email=roster_email(ctx))
         if rendered is not None:  # None: a copy of an activity already answered
             await reply_all(ctx, rendered, turns)
 

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from bot.teams import activities
-from bot.teams.routes.replies import reply_all, with_email
+from bot.teams.routes.replies import reply_all, roster_email
 from bot.turns import TurnRunner
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,6 @@ def register(app: Any, turns: TurnRunner) -> None:
         if interaction is None:
             log.info("teams: message %s has nothing to act on", activity.id)
             return
-        interaction = await with_email(ctx, turns, interaction)
-        rendered = await turns.run(interaction)
+        rendered = await turns.run(interaction, email=roster_email(ctx))
         if rendered is not None:  # None: a copy of an activity already answered
             await reply_all(ctx, rendered, turns)

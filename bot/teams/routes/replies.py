@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import logging
 from typing import Any
@@ -12,36 +11,36 @@ from sqlmodel import Session
 
 from bot.body_limits import without_lone_surrogates
 from bot.teams.turn import message_json
-from bot.turns import Rendered, TurnRunner
-from handlers.interaction import Interaction
+from bot.turns import AsyncEmailLookup, Rendered, TurnRunner
 from storage.db import with_retries
 
 log = logging.getLogger(__name__)
 
 
-async def with_email(ctx: Any, turns: TurnRunner, interaction: Interaction) -> Interaction:
-    """Add the person's email when Teams did not send it and we do not know their Teams id.
+def roster_email(ctx: Any) -> AsyncEmailLookup:
+    """How to find the person's email when we do not know their Teams id yet.
 
     People are imported by email; the first time someone writes, only the roster
     (`GET /v3/conversations/{id}/members/{member}`) can tell us which person they are.
-    Later turns find them by the Teams id the handlers stored.
+    The turn runner calls this only when the account is not linked (later turns find
+    them by the Teams id the handlers stored), so known people cost no roster call.
     """
-    if interaction.email or await turns.is_known(interaction.user_id):
-        return interaction
-    activity = ctx.activity
-    try:
-        member = await ctx.api.conversations.get_member_by_id(
-            activity.conversation.id, activity.from_.id
-        )
-    except Exception as exc:  # noqa: BLE001 - the roster is a convenience; handlers cope
-        log.info(
-            "teams: roster lookup failed for user %s: %s", interaction.user_id, type(exc).__name__
-        )
-        return interaction
-    email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
-    if not email or "@" not in str(email):
-        return interaction
-    return dataclasses.replace(interaction, email=str(email).strip().lower())
+
+    async def lookup() -> str | None:
+        activity = ctx.activity
+        try:
+            member = await ctx.api.conversations.get_member_by_id(
+                activity.conversation.id, activity.from_.id
+            )
+        except Exception as exc:  # noqa: BLE001 - the roster is a convenience; handlers cope
+            log.info("teams: roster lookup failed: %s", type(exc).__name__)
+            return None
+        email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
+        if not email or "@" not in str(email):
+            return None
+        return str(email).strip().lower()
+
+    return lookup
 
 
 async def reply_all(ctx: Any, rendered: list[Rendered], turns: TurnRunner | None = None) -> None:
