@@ -24,6 +24,7 @@ BENCHES: list[str] = [
     "floor",
     "latency",
     "memory",
+    "crash",
 ]
 
 
