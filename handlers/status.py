@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
+from handlers.status_agreement import agreement_block, auditors_view
 from handlers.status_scope import (
     ALL,
     Level,
@@ -163,6 +164,7 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
         tz=turn.tz,
         team_ids=_scope_teams(target, org),
     )
+    team_ids = _scope_teams(target, org)
     total = sum(by_team.values(), Counts())
     rows = _rows(level, ident, by_team, org)
     parent = _parent(target, org)
@@ -184,6 +186,7 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
                 "overdue_total": total.past_due,
                 "overdue_key": f"overdue:{target_key(target)}",
                 "back": back,
+                "agreement": agreement_block(turn, target, team_ids, org),
             },
         )
     ]
@@ -280,5 +283,6 @@ CONVERSATION = Conversation(
         "status.service": _drill("service"),
         "status.team": _drill("team"),
         "status.overdue": _drill("all", overdue=True),
+        "status.auditors": auditors_view,
     },
 )

@@ -1,0 +1,169 @@
+"""The pairs of grades agreement is worked out from: one plain row per moderated audit.
+
+`qa.agreement` is pure; this reads the moderations finished in a span of months (by
+the local date they finished, in the authority's zone) and turns each moderated audit
+into an `AgreementRow`:
+
+- Only the deciding moderation counts: the chair's on a panel, else the latest
+  finished, so a panel of five is one pair, not five (as in `storage.reporting`).
+- The overall pair is (the auditor's overall grade, the final grade): "confirmed"
+  keeps the auditor's, "regraded" takes the moderator's; "returned" has no final
+  grade, so no overall pair (the domain pairs still count: the moderator graded them).
+- A domain pair is (the auditor's domain grade, the moderator's): the same grade
+  when the moderator agreed with it, else the grade they gave instead. A domain the
+  auditor did not grade, or the moderator did not answer, has no pair.
+- A grade not on the framework's scale (an old framework's) is left out, never
+  guessed at, and counted in `AgreementRows.left_out`.
+
+Rows carry ids and service names only: no case reference, no person's name.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from qa.agreement import AgreementRow
+from qa.calendar import Month
+from qa.framework import Framework
+from storage.models import Audit, Case, Moderation, Service
+
+__all__ = ["AgreementRows", "agreement_rows"]
+
+FINISHED = ("completed", "done")
+CONFIRMED, REGRADED = "confirmed", "regraded"
+
+
+@dataclass(frozen=True)
+class AgreementRows:
+    rows: tuple[AgreementRow, ...]
+    left_out: int  # grades not on the framework's scale, not counted
+
+
+def _midnight(month: Month, tz: ZoneInfo) -> datetime:
+    return datetime.combine(month.first, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def _flat(answers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Every step's answers in one mapping (the dialog stores them per step)."""
+    steps = (answers or {}).get("answers", {})
+    out: dict[str, Any] = {}
+    if isinstance(steps, dict):
+        for values in steps.values():
+            if isinstance(values, dict):
+                out.update(values)
+    return out
+
+
+def _deciding(rows: list[Any]) -> Any:
+    chairs = [r for r in rows if r.is_chair]
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return max(chairs or rows, key=lambda r: (r.completed_at or epoch, r.id))
+
+
+def agreement_rows(
+    *,
+    session: Session,
+    framework: Framework,
+    tz: ZoneInfo,
+    first: Month,
+    last: Month,
+    team_ids: Collection[int] | None = None,
+) -> AgreementRows:
+    """The moderated audits whose deciding moderation finished in `first`..`last`, only
+    those of cases in `team_ids` when given; in two queries."""
+    if last < first:
+        raise ValueError(f"the span ends ({last}) before it begins ({first})")
+    start, end = _midnight(first, tz), _midnight(last.shift(1), tz)
+    query = (
+        sa_select(
+            col(Moderation.id),
+            col(Moderation.audit_id),
+            col(Moderation.is_chair),
+            col(Moderation.outcome),
+            col(Moderation.moderated_grade),
+            col(Moderation.completed_at),
+            col(Moderation.answers),
+        )
+        .join(Audit, col(Audit.id) == col(Moderation.audit_id))
+        .join(Case, col(Case.id) == col(Audit.case_id))
+        .where(col(Moderation.status).in_(FINISHED))
+        .where(col(Moderation.outcome).is_not(None))
+        .where(col(Moderation.completed_at) >= start - timedelta(days=1))
+        .where(col(Moderation.completed_at) < end + timedelta(days=1))
+    )
+    if team_ids is not None:
+        query = query.where(col(Case.team_id).in_(sorted(team_ids)))
+    by_audit: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(query).all():
+        by_audit[row.audit_id].append(row)
+    if not by_audit:
+        return AgreementRows((), 0)
+    audits = session.execute(
+        sa_select(
+            col(Audit.id),
+            col(Audit.auditor_id),
+            col(Audit.overall_grade),
+            col(Audit.domain_grades),
+            col(Case.service_id),
+            col(Case.team_id),
+            col(Service.name),
+        )
+        .join(Case, col(Case.id) == col(Audit.case_id))
+        .outerjoin(Service, col(Service.id) == col(Case.service_id))
+        .where(col(Audit.id).in_(sorted(by_audit)))
+        .order_by(col(Audit.id))
+    ).all()
+    scale = set(framework.grade_keys)
+    rows: list[AgreementRow] = []
+    left_out = 0
+    for audit_id, auditor_id, overall, domain_grades, service_id, team_id, service in audits:
+        decided = _deciding(by_audit[audit_id])
+        at = decided.completed_at
+        if at is None:
+            continue
+        if at.tzinfo is None:  # SQLite hands back naive UTC
+            at = at.replace(tzinfo=UTC)
+        month = Month.of(at.astimezone(tz).date())
+        if month < first or month > last:
+            continue
+        pair: tuple[str, str] | None = None
+        final = {CONFIRMED: overall, REGRADED: decided.moderated_grade}.get(decided.outcome)
+        if final is not None:
+            if overall in scale and final in scale:
+                pair = (overall, final)
+            else:
+                left_out += 1
+        answers = _flat(decided.answers)
+        domains: dict[str, tuple[str, str]] = {}
+        for d in framework.audit_form.domains:
+            given = (domain_grades or {}).get(d.key)
+            agree = answers.get(f"mod.{d.key}.agree")
+            if given is None or agree not in ("yes", "no"):
+                continue
+            theirs = given if agree == "yes" else answers.get(f"mod.{d.key}.grade")
+            if given in scale and theirs in scale:
+                domains[d.key] = (given, str(theirs))
+            else:
+                left_out += 1
+        if pair is None and not domains:
+            continue
+        rows.append(
+            AgreementRow(
+                month=month,
+                auditor_id=auditor_id,
+                service_id=service_id,
+                service=service or "not recorded",
+                team_id=team_id,
+                overall=pair,
+                domains=domains,
+            )
+        )
+    return AgreementRows(tuple(rows), left_out)
