@@ -6,6 +6,11 @@ template for that platform and calls `send`. A messenger turns the platform's
 answers into three outcomes: a reference to the sent message (for editing it in
 place later), `RetryLater` (429 with Retry-After, 5xx, network errors) or
 `PermanentFailure` (no such user, channel not found, the user blocked the bot).
+
+Two flags let the sender do better than retry or give up: `RetryLater.maybe_sent`
+(the answer was lost, so the platform may have the message: look before sending it
+again) and `PermanentFailure.unreachable` (this person cannot be reached on this
+platform at all: the message may go by email instead).
 """
 
 from __future__ import annotations
@@ -19,18 +24,22 @@ from storage.models import OutboxMessage, Person
 class RetryLater(Exception):
     """Try again later; `after` is the platform's Retry-After in seconds, if it gave one."""
 
-    def __init__(self, reason: str, *, after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, *, after: float | None = None, maybe_sent: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.after = after
+        self.maybe_sent = maybe_sent
 
 
 class PermanentFailure(Exception):
     """Sending again will not help; a person must fix something (recorded for them)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,18 @@ the message back in the queue; PermanentFailure is recorded for a person to see
 (`qa-bot outbox failed`). Different channels are sent concurrently, bounded by a
 semaphore. Database work runs in a small thread pool, off the event loop.
 
+Nothing twice after a crash: a claim its worker never reported back (it died, or the
+answer was lost) is marked `unconfirmed`; the Slack messenger then looks for the
+message in the conversation (every post carries its key in metadata) before sending
+it again. Teams cannot be asked, so there a crash repeats at most what was in flight.
+
+When chat cannot deliver (the platforms say the person cannot be reached, or they
+have no chat account at all) and SMTP is configured (QA_BOT_SMTP_*), the message goes
+by email instead, in the same attempt: the template's plain-text rendering with a
+link to the chat (bot/email/). The outbox row is the unit: it is recorded as started
+just before the mail server gets it and never handed over twice, even after a crash.
+Without SMTP settings it is recorded failed with the reason, as before.
+
 A message whose context names a chart (`chart`: the monthly summary) has it drawn
 when it is sent (`bot.reports.attachments`) and handed to the messenger with the
 rendered message as `rendered["files"]`: PNG bytes never sit in the outbox.
@@ -37,6 +49,8 @@ from datetime import timedelta
 from typing import Any, Literal, Protocol, TypeVar, cast
 
 from bot.deps import Deps
+from bot.email.compose import Mail, compose
+from bot.email.mailer import EmailRefusedHere, EmailUncertain, SmtpMailer
 from bot.messenger import Messenger, PermanentFailure, Recipient, RetryLater
 from bot.pacing import SLACK_WINDOWS, TEAMS_WINDOWS, Pacer, Window
 from bot.routing import keys_for
@@ -47,12 +61,24 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NO_ACCOUNT = "no chat account: add their Slack id or Teams id, or check their email"
+EMAIL_UNCERTAIN = (
+    "an email was being handed to the mail server when the bot stopped; it may have "
+    "arrived, so it was not sent again: check with the person"
+)
 
 
 class RendererLike(Protocol):
     """What the sender needs of `bot.render.Renderer`."""
 
     def render(self, template: str, context: Any, platform: Any) -> dict[str, Any]: ...
+
+
+class Mailer(Protocol):
+    """What the sender needs of `bot.email.mailer.SmtpMailer`."""
+
+    sender: str
+
+    async def send(self, mail: Mail, before_data: Callable[[], bool]) -> None: ...
 
 
 class Editor(Protocol):
@@ -105,9 +131,12 @@ class OutboxSender:
         renderer: RendererLike | None = None,
         worker_id: str | None = None,
         policy: SenderPolicy | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.deps = deps
         self.messengers = list(messengers)
+        # Email for people chat cannot reach: from QA_BOT_SMTP_* unless one is given.
+        self.mailer: Mailer | None = mailer or SmtpMailer.from_settings(deps.settings)
         self.policy = policy or SenderPolicy()
         self._renderer = renderer
         self._files: Any = None  # bot.reports.attachments.ChartFiles, made when first needed
@@ -255,7 +284,7 @@ class OutboxSender:
             outcome = await self._attempt(job, sem)
         except Exception as exc:  # a bug in a messenger or renderer must not stop the loop
             log.exception("outbox: message %s: unexpected error", job.message.id)
-            outcome = Outcome("retry", error=f"unexpected {type(exc).__name__}")
+            outcome = Outcome("retry", error=f"unexpected {type(exc).__name__}", maybe_sent=True)
         if not outcome.recorded and not await self._save(job.message, outcome):
             return
         if outcome.kind == "sent":
@@ -302,8 +331,12 @@ class OutboxSender:
 
     async def _attempt(self, job: Job, sem: asyncio.Semaphore) -> Outcome:
         msg = job.message
+        if msg.email_started_at is not None:  # handed to the mail server before a crash
+            return Outcome("failed", platform="email", error=EMAIL_UNCERTAIN)
         targets = self._targets(job)
         if isinstance(targets, str):
+            if targets == NO_ACCOUNT:
+                return await self._by_email(job, sem, targets, None)
             return Outcome("failed", error=targets)
         renderer = self._get_renderer()  # a missing renderer is our fault: retried, not failed
         files: list[Any] | None = None
@@ -314,6 +347,7 @@ class OutboxSender:
                 log.exception("outbox: message %s: the chart could not be drawn", msg.id)
                 return Outcome("retry", error=f"the chart could not be drawn: {type(exc).__name__}")
         reasons: list[str] = []
+        unreachable = True  # every platform said this person cannot be reached there
         for messenger, recipient in targets:
             platform = messenger.platform
             try:
@@ -357,16 +391,97 @@ class OutboxSender:
                     error = exc.reason
                     if not error.lower().startswith(platform):
                         error = f"{platform}: {error}"
-                    return Outcome("retry", platform=platform, error=error, delay=exc.after)
+                    return Outcome(
+                        "retry",
+                        platform=platform,
+                        error=error,
+                        delay=exc.after,
+                        maybe_sent=exc.maybe_sent,
+                    )
                 except PermanentFailure as exc:
                     reasons.append(f"{platform}: {exc.reason}" if len(targets) > 1 else exc.reason)
+                    unreachable = unreachable and exc.unreachable
                     continue
                 # Marked sent before this slot sends anything else: sends never run ahead
                 # of their marks, so a crash repeats at most `concurrency` messages.
                 sent = Outcome("sent", platform=platform, ref=ref)
                 await self._save(msg, sent)
                 return sent
-        return Outcome("failed", platform=targets[-1][0].platform, error="; ".join(reasons))
+        last = targets[-1][0].platform
+        if unreachable and job.person is not None:
+            return await self._by_email(job, sem, "; ".join(reasons), last)
+        return Outcome("failed", platform=last, error="; ".join(reasons))
+
+    async def _by_email(
+        self, job: Job, sem: asyncio.Semaphore, reason: str, platform: str | None
+    ) -> Outcome:
+        """Chat cannot reach this person: email them the plain-text rendering, once."""
+        msg, person, mailer = job.message, job.person, self.mailer
+        if mailer is None or person is None or not (person.email or "").strip():
+            return Outcome("failed", platform=platform, error=reason)  # as without email
+        try:
+            text = self._get_renderer().render(msg.template, dict(msg.context or {}), "text")
+        except Exception as exc:  # noqa: BLE001 - any template fault is shown to a person
+            return Outcome(
+                "failed",
+                platform=platform,
+                error=f"{reason}; template {msg.template!r} cannot be rendered as text: {exc}",
+            )
+        mail = compose(
+            text=str(text.get("text") or ""),
+            to=person.email.strip(),
+            sender=mailer.sender,
+            key=msg.idempotency_key,
+            authority=self.deps.framework.authority,
+            link=await self._chat_link(),
+        )
+        mid = msg.id or 0
+
+        def before_data() -> bool:
+            return self.store.email_started(mid, reason)
+
+        async with sem:
+            try:
+                await mailer.send(mail, before_data)
+            except EmailRefusedHere:
+                log.info("outbox: message %s: claim taken by another worker", msg.id)
+                return Outcome("lost", platform="email")
+            except RetryLater as exc:
+                return Outcome(
+                    "retry",
+                    platform="email",
+                    error=f"{reason}; {exc.reason}",
+                    delay=exc.after,
+                    email_not_sent=True,
+                )
+            except PermanentFailure as exc:
+                return Outcome(
+                    "failed", platform="email", error=f"{reason}; {exc.reason}", email_not_sent=True
+                )
+            except EmailUncertain as exc:
+                return Outcome("failed", platform="email", error=f"{reason}; {exc.reason}")
+            log.info("outbox: message %s went by email: chat cannot reach person %s",
+                     msg.id, person.id)  # fmt: skip
+            sent = Outcome("sent", platform="email", ref={"email": mail.message_id})
+            await self._save(msg, sent)
+            return sent
+
+    async def _chat_link(self) -> str | None:
+        """The link in an email that opens the chat: the setting, else the first platform's."""
+        if self.deps.settings.email_chat_link:
+            return self.deps.settings.email_chat_link
+        for messenger in self.messengers:
+            finder = getattr(messenger, "chat_link", None)
+            if finder is None:
+                continue
+            try:
+                link = await finder()
+            except Exception:  # noqa: BLE001 - an email without a link still helps
+                log.warning("outbox: could not work out the chat link for %s", messenger.platform)
+                continue
+            if link:
+                return str(link)
+        return None
 
     def _get_renderer(self) -> RendererLike:
         if self._renderer is None:

@@ -40,6 +40,8 @@ class Outcome:
     error: str = ""
     delay: float | None = None  # Retry-After or pace wait, in seconds
     recorded: bool = False
+    maybe_sent: bool = False  # the answer was lost: look before sending it again
+    email_not_sent: bool = False  # the mail server certainly does not have it
 
 
 @dataclass
@@ -104,6 +106,7 @@ class SenderStore:
                     error=outcome.error,
                     platform=outcome.platform,
                     worker=worker,
+                    email_not_sent=outcome.email_not_sent,
                 )
             elif outcome.kind == "paced":
                 at = now + timedelta(seconds=outcome.delay or 0)
@@ -116,6 +119,8 @@ class SenderStore:
                     at=now + timedelta(seconds=delay),
                     error=outcome.error,
                     worker=worker,
+                    maybe_sent=outcome.maybe_sent,
+                    email_not_sent=outcome.email_not_sent,
                 )
 
         with_retries(self.engine, work)
@@ -136,6 +141,19 @@ class SenderStore:
             )
 
         return with_retries(self.engine, work)
+
+    def email_started(self, message_id: int, reason: str) -> bool:
+        """Just before the mail server gets the message: record it, once; False if it
+        must not be handed over (another worker has the claim, or it was emailed before).
+
+        Called from the mailer's thread, so it is its own short transaction."""
+        now, worker = self.clock(), self.worker_id
+        return with_retries(
+            self.engine,
+            lambda s: outbox.mark_email_started(
+                session=s, message_id=message_id, worker=worker, now=now, reason=reason
+            ),
+        )
 
     def _give_up(self, msg: OutboxMessage, now: datetime) -> bool:
         old_enough = now - msg.created_at >= self.give_up_after

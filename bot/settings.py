@@ -100,6 +100,54 @@ class Settings(BaseSettings):
         description="Counts below this are shown as 'fewer than N' in channels.",
     )
 
+    # Email, for people chat cannot reach (bot/email/). Off unless QA_BOT_SMTP_HOST is set.
+    smtp_host: str | None = Field(
+        default=None,
+        validation_alias="QA_BOT_SMTP_HOST",
+        description="The mail server that sends messages chat cannot deliver; unset: no email.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="QA_BOT_SMTP_PORT")
+    smtp_username: str | None = Field(default=None, validation_alias="QA_BOT_SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, validation_alias="QA_BOT_SMTP_PASSWORD")
+    smtp_from: str | None = Field(
+        default=None,
+        validation_alias="QA_BOT_SMTP_FROM",
+        description="The From address of fallback emails, e.g. qa-bot@council.gov.uk.",
+    )
+    smtp_starttls: bool = Field(
+        default=True,
+        validation_alias="QA_BOT_SMTP_STARTTLS",
+        description="Upgrade the connection with STARTTLS (certificate checked) before login.",
+    )
+    smtp_ca_file: str | None = Field(
+        default=None,
+        validation_alias="QA_BOT_SMTP_CA_FILE",
+        description="A CA bundle for the mail server's certificate (an internal CA).",
+    )
+    email_chat_link: str | None = Field(
+        default=None,
+        validation_alias="QA_BOT_EMAIL_CHAT_LINK",
+        description="The link in fallback emails that opens the chat with the bot.",
+    )
+
+    @model_validator(mode="after")
+    def _email_settings_complete(self) -> Settings:
+        if not self.smtp_host:
+            return self
+        if not self.smtp_from or "@" not in self.smtp_from:
+            raise ValueError(
+                "QA_BOT_SMTP_FROM must be an email address (e.g. qa-bot@council.gov.uk) "
+                "when QA_BOT_SMTP_HOST is set"
+            )
+        if bool(self.smtp_username) != (self.smtp_password is not None):
+            raise ValueError("set both QA_BOT_SMTP_USERNAME and QA_BOT_SMTP_PASSWORD, or neither")
+        if self.smtp_username and not self.smtp_starttls and not is_loopback(self.smtp_host):
+            raise ValueError(
+                "QA_BOT_SMTP_STARTTLS=0 would send the mail password in clear to "
+                f"{self.smtp_host!r}: keep STARTTLS on for a mail server on another machine"
+            )
+        return self
+
     @model_validator(mode="after")
     def _real_routing_secret_off_loopback(self) -> Settings:
         if self.routing_secret.get_secret_value() == DEV_ROUTING_SECRET and not is_loopback(
@@ -130,6 +178,10 @@ class Settings(BaseSettings):
         return self.slack_bot_token is not None and (
             self.slack_signing_secret is not None or self.slack_app_token is not None
         )
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def teams_enabled(self) -> bool:

@@ -243,7 +243,7 @@ def snooze(turn: Turn) -> list[Reply]:
 
 
 def cancel(turn: Turn) -> list[Reply]:
-    """Teams' Cancel on a form card: show the message again, unchanged."""
+    """Cancel on a form shown in place of its message: show the message again."""
     parsed = parse_route(turn.interaction.routing_key)
     return current(turn, parsed[2]) if parsed is not None else []
 

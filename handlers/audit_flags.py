@@ -20,9 +20,9 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from handlers.audit_replies import actor, keep_draft, save, step_reply
-from handlers.audit_session import OpenAudit, Refusal, open_audit, parse_key
-from handlers.audit_views import CONFIRM_KEY, confirmed
+from handlers.audit_flow import FLOW, actor
+from handlers.audit_session import OpenAudit, refused
+from handlers.dialog_session import CONFIRM_KEY, confirmed, parse_key
 from handlers.help import first_name, role_labels
 from handlers.interaction import Reply
 from handlers.turn import Turn
@@ -39,18 +39,6 @@ log = logging.getLogger(__name__)
 NOTE_MAX = 1000
 RESPONSE_MAX = 3000
 KIND_KEY, NOTE_KEY, RESPONSE_KEY = "flag.kind", "flag.note", "urgent.response"
-
-
-def _flag_target(turn: Turn) -> tuple[OpenAudit, str] | list[Reply]:
-    parsed = parse_key(turn.interaction.routing_key, "audit")
-    if parsed is None or parsed[1] is None:
-        return Refusal("invalid").reply()
-    op = open_audit(
-        session=turn.session, audit_id=parsed[0], person=turn.person, framework=turn.framework
-    )
-    if isinstance(op, Refusal):
-        return op.reply()
-    return op, parsed[1]
 
 
 def _flag_form(
@@ -95,13 +83,13 @@ def _flag_form(
 
 def on_flag(turn: Turn) -> list[Reply]:
     """The flag button on a step: keep what is typed, show the flag form."""
-    target = _flag_target(turn)
+    target = FLOW.at_step(turn)
     if isinstance(target, list):
         return target
     op, step = target
     if not turn.framework.audit_form.urgent_flags:
-        return Refusal("invalid").reply()
-    keep_draft(turn, op, step, turn.interaction.values)
+        return refused("invalid").reply()
+    FLOW.keep_draft(turn, op, step, turn.interaction.values)
     return [_flag_form(turn, op, step)]
 
 
@@ -159,7 +147,7 @@ def _notify(
 
 def on_flag_send(turn: Turn) -> list[Reply]:
     """Escalate at once, then back to the step beneath, and a receipt."""
-    target = _flag_target(turn)
+    target = FLOW.at_step(turn)
     if isinstance(target, list):
         return target
     op, step = target
@@ -180,7 +168,7 @@ def on_flag_send(turn: Turn) -> list[Reply]:
         return [_flag_form(turn, op, step, choice=choice, note=note, warning=warning)]
     flag = flags[choice]
     before = {f.key for f in op.state.flags}
-    save(turn, op, raise_flag(op.dialog, op.state, choice, note, by=turn.person.id or 0))
+    FLOW.save(turn, op, raise_flag(op.dialog, op.state, choice, note, by=turn.person.id or 0))
     owners = _owners(turn, flag, op.case)
     rows = raise_urgent(
         session=turn.session,
@@ -196,7 +184,7 @@ def on_flag_send(turn: Turn) -> list[Reply]:
     receipt = _receipt(turn, op, flag, owners, already=choice in before)
     if op.state.finished:
         return [receipt]
-    back = step_reply(turn, op, notice=receipt.context["line"])
+    back = FLOW.step_reply(turn, op, notice=receipt.context["line"])
     return [replace(back, placement="unstack"), receipt]
 
 
@@ -229,12 +217,12 @@ def _receipt(
 def _escalation(turn: Turn) -> tuple[Escalation, str] | list[Reply]:
     parsed = parse_key(turn.interaction.routing_key, "escalation")
     if parsed is None:
-        return Refusal("invalid").reply()
+        return refused("invalid").reply()
     row = turn.session.get(Escalation, parsed[0])
     if row is None:
-        return Refusal("invalid").reply()
+        return refused("invalid").reply()
     if row.owner_id != turn.person.id:
-        return Refusal("not_yours").reply()
+        return refused("not_yours").reply()
     case = turn.session.get(Case, row.case_id or 0)
     return row, case.reference if case else ""
 

@@ -2,8 +2,9 @@
 
 `qa.dialog.view` says what a step holds (facts, groups, fields, saved answers); this
 module turns that into plain dicts the `audit_step` templates walk without logic:
-which input each field becomes, what it is pre-filled with (only values the platform
-will accept: a date picker rejects a malformed date, a select an unknown option),
+which input each field becomes (its kind in `qa.field_kinds` says), what it is
+pre-filled with (only values the platform will accept: a date picker rejects a
+malformed date, a select an unknown option),
 its error or privacy warning, and the facts cut into pieces that fit a Slack section
 (3000 characters) and, all together, a Teams card (about 28 KB). Pure: no database,
 no clock, so the template tests build contexts for the largest preset form from here.
@@ -15,17 +16,17 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from handlers.dialog_session import CONFIRM_KEY
 from qa.dialog import Dialog, Fact, StepView
+from qa.field_kinds import kind_of
 from qa.validation import JSON, Field, Option
 
-RADIO_MAX = 5  # up to this many options show as radio buttons, more as a list
 OPTION_CHARS = 75  # Slack option text and description
 FACT_LINES = 10  # lines in one Slack section
 FACT_CHARS = 2400  # characters in one Slack section (limit 3000, with markup)
 VALUE_CHARS = 280  # one answer on the review screen
 FACTS_CHARS = 12000  # every fact on one screen: keeps a Teams card well under 28 KB
 TEXT_MAX = 3000  # Slack plain_text_input max_length
-CONFIRM_KEY = "audit.confirm"  # the "keep what I wrote" tick box after a privacy warning
 
 
 def _clip(text: str, limit: int) -> str:
@@ -46,12 +47,6 @@ def _is_date(value: object) -> bool:
     return len(value) == 10
 
 
-def _input(f: Field) -> str:
-    if f.kind in ("choice", "grade"):
-        return "radio" if len(f.options) <= RADIO_MAX else "select"
-    return {"multi": "checkboxes", "text": "text", "date": "date", "person": "person"}[f.kind]
-
-
 def field_context(
     f: Field,
     value: JSON | None,
@@ -62,9 +57,9 @@ def field_context(
     warning: str = "",
 ) -> dict[str, Any]:
     """One input: its kind, options, pre-filled value (in every form a template needs)."""
-    kind = _input(f)
+    kind = kind_of(f.kind)
     options = [_option(o) for o in f.options]
-    if kind == "person":
+    if kind.people:
         options = [
             {"value": str(i), "label": _clip(n, OPTION_CHARS), "help": ""}
             for i, n in people.items()
@@ -72,22 +67,22 @@ def field_context(
     selected = None
     selected_many: list[dict[str, str]] = []
     text = ""
-    if kind in ("radio", "select", "person") and value is not None:
+    if kind.prefill == "option" and value is not None:
         selected = next((o for o in options if o["value"] == str(value)), None)
         text = selected["value"] if selected else ""
-    elif kind == "checkboxes" and isinstance(value, list):
+    elif kind.prefill == "options" and isinstance(value, list):
         selected_many = [o for o in options if o["value"] in value]
         text = ",".join(o["value"] for o in selected_many)
-    elif kind == "date":
+    elif kind.prefill == "date":
         text = str(value) if _is_date(value) else ""
-    elif kind == "text" and value is not None:
+    elif kind.prefill == "text" and value is not None:
         text = _clip(str(value), TEXT_MAX)
     limit = min(TEXT_MAX, max(f.max_length or TEXT_MAX, len(text)))
     return {
         "key": f.key,
         "label": f.label,
         "help": f.help,
-        "input": kind,
+        "input": kind.input_for(f),
         "multiline": f.multiline,
         "max_length": limit,
         "optional": optional,
@@ -203,11 +198,3 @@ def step_context(
         "step_key": f"audit:{audit_id}:{sv.key}",
         "errors": {},
     }
-
-
-def confirmed(values: Mapping[str, Any]) -> bool:
-    """Whether the "keep what I wrote" box was ticked (Slack: a list; Teams: "yes")."""
-    raw = values.get(CONFIRM_KEY)
-    if isinstance(raw, list):
-        return "yes" in raw
-    return raw in ("yes", "true", True)

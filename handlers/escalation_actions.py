@@ -2,9 +2,10 @@
 
 `escalation.record` opens a form: for a grade escalation, what was done and by whom;
 for a dip sample that found the same concerns, whether to approve an audit of the
-worker's whole caseload. Submitting closes the request and every other open request
-about the same audit (one remedial action answers the Director and the Assistant
-Director alike), edits each of their messages in place and answers with a receipt.
+worker's whole caseload (approved, it is allocated at once to the dip-sampler).
+Submitting closes the request and every other open request about the same audit (one
+remedial action answers the Director and the Assistant Director alike), edits each of
+their messages in place and answers with a receipt.
 Urgent flags are answered through `urgent.respond`, which the audit dialog owns
 (`handlers.audit_flags`); this module leaves it alone.
 """
@@ -14,10 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.escalation import queue_caseload_prompt
 from handlers.interaction import Reply
 from handlers.tracking_replies import edit, gone, route, state, with_errors
 from handlers.turn import Turn
 from qa.validation import Context, Field, Option, validate
+from storage.escalations import approved_caseload
 from storage.models import Case, Escalation
 from storage.tracking import OPEN, RESOLVED, RESPONDED, directory, key_of, siblings
 from storage.tracking_records import record_response
@@ -141,6 +144,16 @@ def submit(turn: Turn) -> list[Reply]:
         status=status,
         now=turn.now,
     )
+    if what == "approved_caseload":  # approved: allocated at once, not next month
+        rows = approved_caseload(
+            session=turn.session,
+            framework=turn.framework,
+            row=row,
+            now=turn.now,
+            tz=turn.tz,
+        )
+        if rows:
+            queue_caseload_prompt(turn, rows)
     shown = state(turn, what)
     replies: list[Reply] = []
     keys = {key_of(r): r for r in closed}

@@ -91,7 +91,7 @@ def _link(*, session: Session, person: Person, interaction: Interaction, now: da
 def _refresh_conversation(
     *, session: Session, person: Person, interaction: Interaction, now: datetime
 ) -> None:
-    """Keep a stored address current (a Teams service URL can change)."""
+    """Keep a stored address current (a platform's service URL can change)."""
     address = address_field(interaction.platform)
     if address is None or interaction.conversation is None:
         return

@@ -3,7 +3,8 @@
 `help` (and any greeting) lists what this person can do; `my` lists what is waiting
 for them; a word the bot does not know gets the help card with the word echoed back
 (a few characters only, never a paragraph of what someone typed). Installing the app
-in Teams gets a welcome; opening Slack's App Home gets the Home view.
+gets a welcome; opening the app's home page (where the platform has one) gets the
+Home view.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ kept as drafts, errors come back by field. The same `Interaction`s arrive here:
 - `moderation.save` (Teams) and `moderation.step.closed` (Slack closed the modal):
   keep what is typed as a draft.
 
+All of that is the one dialog controller's (`handlers.dialog_controller`); `FLOW`
+here says what is particular to a moderation.
+
 Only the assigned moderator (or panel member) gets any of this; everyone else a
 polite refusal. When the deciding submission arrives, the outcome is applied
 (`storage.moderation_outcomes`), the author is told, the request is edited to say it
@@ -23,18 +26,19 @@ is done, and the `AFTER_OUTCOME` hooks run (a regrade's escalation).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlmodel import select
 
-from handlers.audit_views import confirmed
 from handlers.conversation import Conversation
+from handlers.dialog_controller import DialogFlow, StepNotes
+from handlers.dialog_session import Refusal, parse_key
 from handlers.interaction import Reply
-from handlers.moderation_session import OpenModeration, Refusal, open_moderation, parse_key
-from handlers.moderation_views import receipt, step_reply
+from handlers.moderation_session import MODERATION, OpenModeration, open_moderation
+from handlers.moderation_views import moderation_step_context, panel_note, receipt
 from handlers.turn import Turn
-from qa.dialog import Advanced, DialogClosed, DialogError, Invalid, NeedsConfirmation, apply
+from qa.dialog import StepView
 from qa.moderation_dialog import moderation_result
-from qa.validation import Context, draft_value
 from storage.models import Audit, Moderation, OutboxMessage
 from storage.moderation_messages import (
     assign_and_request,
@@ -43,192 +47,116 @@ from storage.moderation_messages import (
     request_key,
 )
 from storage.moderation_outcomes import finish
-from storage.moderations import save_state
+from storage.moderations import ASSIGNED, save_state
 
 log = logging.getLogger(__name__)
 
-MOVED_ON = "That step was already saved, so here is where your moderation is now."
 
+class ModerationFlow(DialogFlow[OpenModeration]):
+    """One moderator's (or panel member's) moderation of one audit."""
 
-def _open(turn: Turn, moderation_id: int) -> OpenModeration | Refusal:
-    return open_moderation(
-        session=turn.session,
-        moderation_id=moderation_id,
-        person=turn.person,
-        framework=turn.framework,
-    )
+    name = MODERATION
 
+    def open(self, turn: Turn, record_id: int) -> OpenModeration | Refusal:
+        return open_moderation(
+            session=turn.session,
+            moderation_id=record_id,
+            person=turn.person,
+            framework=turn.framework,
+        )
 
-def _target(turn: Turn, *, with_step: bool) -> tuple[OpenModeration, str | None] | list[Reply]:
-    parsed = parse_key(turn.interaction.routing_key)
-    if parsed is None or (with_step and parsed[1] is None):
-        return Refusal("invalid").reply()
-    op = _open(turn, parsed[0])
-    if isinstance(op, Refusal):
-        log.info("moderation refused: moderation=%s person=%s", parsed[0], turn.person.id)
-        return op.reply()
-    return op, parsed[1]
-
-
-def _done(turn: Turn, op: OpenModeration) -> list[Reply]:
-    return [receipt(turn, op, decided=False, just_now=False)]
-
-
-def on_open(turn: Turn) -> list[Reply]:
-    """*Moderate*: the dialog at the step it is at (its receipt, once submitted)."""
-    target = _target(turn, with_step=False)
-    if isinstance(target, list):
-        return target
-    op, _ = target
-    if op.state.finished:
-        return _done(turn, op)
-    if op.moderation.status == "assigned":
+    def persist(self, turn: Turn, op: OpenModeration) -> None:
         save_state(session=turn.session, moderation=op.moderation, state=op.state)
-    replies = [step_reply(turn, op)]
-    if turn.interaction.replaces_pressed and turn.interaction.values.get("card") == "request":
-        # The first reply replaces the pressed message here: give the request back as
-        # it was sent, so its Moderate button can resume later, and send the step as a
-        # new card (issue 17: a button must not wipe out the card it was on).
+
+    def on_open(self, turn: Turn) -> list[Reply]:
+        """*Moderate*: the dialog at its step. Where the first reply replaces the pressed
+        message, the request comes back as it was sent (its Moderate button resumes
+        later) and the step follows as a new message (issue 17: a button must not wipe
+        out the message it was on)."""
+        replies = super().on_open(turn)
+        pressed_on_request = turn.interaction.values.get("card") == "request"
+        if not (turn.interaction.replaces_pressed and pressed_on_request):
+            return replies
+        if not replies or replies[0].template != "moderation_step":
+            return replies
+        parsed = parse_key(turn.interaction.routing_key, MODERATION)
+        moderation = turn.session.get(Moderation, parsed[0]) if parsed else None
+        if moderation is None:
+            return replies
         sent = turn.session.exec(
-            select(OutboxMessage).where(OutboxMessage.idempotency_key == request_key(op.moderation))
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == request_key(moderation))
         ).first()
-        if sent is not None:
-            replies.insert(0, Reply("moderation_request", dict(sent.context or {})))
-    return replies
+        if sent is None:
+            return replies
+        return [Reply("moderation_request", dict(sent.context or {})), *replies]
 
+    def on_resume(self, turn: Turn, op: OpenModeration) -> Refusal | None:
+        """Opening an assigned moderation starts the work (its status moves on)."""
+        if not op.state.finished and op.moderation.status == ASSIGNED:
+            self.persist(turn, op)
+        return None
 
-def _finish(turn: Turn, op: OpenModeration) -> list[Reply]:
-    session, framework = turn.session, turn.framework
-    audit, moderation = op.audit, op.moderation
-    result = moderation_result(op.state, framework, overall_grade=audit.overall_grade or "")
-    decision = finish(
-        session=session,
-        moderation=moderation,
-        audit=audit,
-        state=op.state,
-        result=result,
-        now=turn.now,
-        actor=turn.person.email,
-    )
-    log.info(
-        "moderation submitted: moderation=%s audit=%s decided=%s",
-        moderation.id,
-        audit.id,
-        decision.decided,
-    )
-    mark_request(
-        session=session, framework=framework, moderation=moderation, state="done", now=turn.now
-    )
-    for row in decision.withdrawn:
-        mark_request(
-            session=session, framework=framework, moderation=row, state="withdrawn", now=turn.now
+    def step_context(
+        self, turn: Turn, op: OpenModeration, sv: StepView, notes: StepNotes
+    ) -> dict[str, Any]:
+        """The step, with the panel's note after any other."""
+        notice = " ".join(n for n in (notes.notice, panel_note(turn, op)) if n)
+        return moderation_step_context(
+            op.dialog,
+            sv,
+            moderation_id=op.moderation.id or 0,
+            reference=op.case.reference,
+            round_no=op.round,
+            errors=notes.errors,
+            warnings=notes.warnings,
+            notice=notice,
         )
-    if decision.decided:
-        queue_outcome(
+
+    def finished(self, turn: Turn, op: OpenModeration) -> list[Reply]:
+        return [receipt(turn, op, decided=False, just_now=False)]
+
+    def saved(self, turn: Turn, op: OpenModeration) -> Reply:
+        return receipt(turn, op, decided=False, just_now=False, saved=True)
+
+    def submit(self, turn: Turn, op: OpenModeration) -> list[Reply]:
+        """Apply the outcome when this submission decides; edit the requests; tell."""
+        session, framework = turn.session, turn.framework
+        audit, moderation = op.audit, op.moderation
+        result = moderation_result(op.state, framework, overall_grade=audit.overall_grade or "")
+        decision = finish(
             session=session,
-            framework=framework,
-            audit=audit,
             moderation=moderation,
+            audit=audit,
+            state=op.state,
             result=result,
-            round_no=decision.round,
             now=turn.now,
+            actor=turn.person.email,
         )
-        turn.hooks.moderation_decided(turn, audit, moderation)
-    return [receipt(turn, op, decided=decision.decided, just_now=True)]
-
-
-def on_step(turn: Turn) -> list[Reply]:
-    """A step's form: on, back to it with errors or warnings, or (review) submit."""
-    target = _target(turn, with_step=True)
-    if isinstance(target, list):
-        return target
-    op, step = target
-    assert step is not None
-    values = turn.interaction.values
-    try:
-        outcome = apply(
-            op.dialog,
-            op.state,
-            step,
-            values,
-            today=turn.now.date(),
-            known_people=op.people,
-            confirm_sensitive=confirmed(values),
+        log.info(
+            "moderation submitted: moderation=%s audit=%s decided=%s",
+            moderation.id,
+            audit.id,
+            decision.decided,
         )
-    except DialogClosed:
-        return _done(turn, op)
-    except DialogError:
-        return [step_reply(turn, op, notice=MOVED_ON)]
-    op.state = outcome.state
-    save_state(session=turn.session, moderation=op.moderation, state=op.state)
-    if isinstance(outcome, Invalid):
-        return [step_reply(turn, op, errors=outcome.errors)]
-    if isinstance(outcome, NeedsConfirmation):
-        return [step_reply(turn, op, warnings=outcome.warnings)]
-    assert isinstance(outcome, Advanced)
-    if outcome.state.finished:
-        return _finish(turn, op)
-    return [step_reply(turn, op)]
+        for row, state in [(moderation, "done"), *((w, "withdrawn") for w in decision.withdrawn)]:
+            mark_request(
+                session=session, framework=framework, moderation=row, state=state, now=turn.now
+            )
+        if decision.decided:
+            queue_outcome(
+                session=session,
+                framework=framework,
+                audit=audit,
+                moderation=moderation,
+                result=result,
+                round_no=decision.round,
+                now=turn.now,
+            )
+            turn.hooks.moderation_decided(turn, audit, moderation)
+        return [receipt(turn, op, decided=decision.decided, just_now=True)]
 
 
-def on_back(turn: Turn) -> list[Reply]:
-    """Back a step, keeping what was typed on this one (unchecked)."""
-    target = _target(turn, with_step=True)
-    if isinstance(target, list):
-        return target
-    op, step = target
-    assert step is not None
-    if op.state.finished:
-        return _done(turn, op)
-    try:
-        outcome = apply(
-            op.dialog,
-            op.state,
-            step,
-            turn.interaction.values,
-            today=turn.now.date(),
-            known_people=op.people,
-            action="back",
-        )
-    except DialogError:
-        return [step_reply(turn, op)]
-    op.state = outcome.state
-    save_state(session=turn.session, moderation=op.moderation, state=op.state)
-    return [step_reply(turn, op)]
-
-
-def _keep_draft(turn: Turn, op: OpenModeration, step: str | None) -> None:
-    """Save what is typed on the current step, unchecked (never blank a step)."""
-    state, values = op.state, turn.interaction.values
-    if step != state.step or state.finished:
-        return
-    fields = op.dialog.step(step).fields
-    if not any(f.key in values for f in fields):
-        return
-    ctx = Context(today=turn.now.date(), known_people=op.people)
-    drafted = {f.key: draft_value(f, values.get(f.key), ctx) for f in fields}
-    op.state = state.with_answers(step, {k: v for k, v in drafted.items() if v is not None})
-    save_state(session=turn.session, moderation=op.moderation, state=op.state)
-
-
-def on_save(turn: Turn) -> list[Reply]:
-    """Save and stop for now (Teams): *Moderate* on the request picks it up again."""
-    target = _target(turn, with_step=True)
-    if isinstance(target, list):
-        return target
-    op, step = target
-    _keep_draft(turn, op, step)
-    return [receipt(turn, op, decided=False, just_now=False, saved=True)]
-
-
-def on_closed(turn: Turn) -> list[Reply]:
-    """Slack: the modal was closed. Keep what was typed; say nothing."""
-    target = _target(turn, with_step=True)
-    if isinstance(target, list):
-        return []
-    op, step = target
-    _keep_draft(turn, op, step)
-    return []
+FLOW = ModerationFlow()
 
 
 # -- hooks --------------------------------------------------------------------------
@@ -255,17 +183,12 @@ def escalate_final_grade(turn: Turn, audit: Audit, moderation: Moderation) -> No
     escalate_after_submit(turn, audit)
 
 
+_ACTIONS, _SUBMISSIONS = FLOW.routes(open_action="moderation.open")
+
 CONVERSATION = Conversation(
     name="moderation",
-    actions={
-        "moderation.open": on_open,
-        "moderation.back": on_back,
-        "moderation.save": on_save,
-    },
-    submissions={
-        "moderation.step": on_step,
-        "moderation.step.closed": on_closed,
-    },
+    actions=_ACTIONS,
+    submissions=_SUBMISSIONS,
     after_submit=(moderate_after_submit,),
     after_outcome=(escalate_final_grade,),
 )

@@ -16,7 +16,7 @@ from handlers.audit_views import step_context
 from handlers.interaction import Reply
 from handlers.moderation_session import OpenModeration
 from handlers.turn import Turn
-from qa.dialog import Dialog, StepView, view
+from qa.dialog import Dialog, StepView
 from qa.moderation_dialog import OUTCOMES
 from storage.moderations import COMPLETED
 
@@ -81,35 +81,6 @@ def moderation_step_context(
         round=round_no,
     )
     return context
-
-
-def step_reply(
-    turn: Turn,
-    op: OpenModeration,
-    *,
-    errors: Mapping[str, str] | None = None,
-    warnings: Mapping[str, str] | None = None,
-    notice: str = "",
-) -> Reply:
-    """The current step; an error about a field not on screen shows on its first field."""
-    sv = view(op.dialog, op.state, today=turn.now.date(), known_people=op.people)
-    keys = [f.key for f in sv.fields]
-    field_errors = {k: v for k, v in (errors or {}).items() if k in keys}
-    stray = [v for k, v in (errors or {}).items() if k not in keys]
-    if stray and keys:
-        first = keys[0]
-        field_errors[first] = " ".join([field_errors.get(first, ""), *stray]).strip()
-    context = moderation_step_context(
-        op.dialog,
-        sv,
-        moderation_id=op.moderation.id or 0,
-        reference=op.case.reference,
-        round_no=op.round,
-        errors=field_errors if keys else errors,
-        warnings=warnings,
-        notice=" ".join(n for n in (notice, panel_note(turn, op)) if n),
-    )
-    return Reply("moderation_step", context, errors=field_errors)
 
 
 def receipt(

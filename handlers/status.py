@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from handlers.conversation import Conversation
@@ -37,6 +38,8 @@ from handlers.status_scope import (
 )
 from qa.calendar import Month
 from qa.framework import Framework
+from storage.models import Person
+from storage.outbox import reached_by_email
 from storage.status import Counts, Directory, counts_by_team, directory
 from storage.status_overdue import overdue_items
 
@@ -48,6 +51,8 @@ log = logging.getLogger(__name__)
 ROW_LIMIT = 10  # services or teams listed; the rest are counted ("and 3 more")
 OVERDUE_LIMIT = 15
 ASKED_LIMIT = 40  # characters of what someone typed that we echo back
+EMAIL_LIMIT = 10  # people listed as reached by email
+EMAIL_WINDOW = timedelta(days=31)  # emailed this recently: their chat is still not fixed
 
 
 def _button(target: Target, viewer: Viewer, org: Directory, framework: Framework) -> dict[str, Any]:
@@ -151,20 +156,32 @@ def _parent(target: Target, org: Directory) -> Target | None:
     return None
 
 
+def _by_email(turn: Turn) -> list[dict[str, str]]:
+    """Who chat could not reach lately, so their work went by email, and why (for the
+    whole-authority view: a QA lead puts their chat account right)."""
+    found = reached_by_email(session=turn.session, since=turn.now - EMAIL_WINDOW)
+    out = []
+    for person_id, reason in found[:EMAIL_LIMIT]:
+        person = turn.session.get(Person, person_id)
+        if person is not None:
+            out.append({"name": person.name, "reason": reason})
+    return out
+
+
 def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> list[Reply]:
     """The compact status for `target`, which the caller has checked `viewer` may see."""
     level, ident = target
     today = turn.today
     month = Month.of(today)
+    team_ids = _scope_teams(target, org)
     by_team = counts_by_team(
         session=turn.session,
         month=month,
         today=today,
         now=turn.now,
         tz=turn.tz,
-        team_ids=_scope_teams(target, org),
+        team_ids=team_ids,
     )
-    team_ids = _scope_teams(target, org)
     total = sum(by_team.values(), Counts())
     rows = _rows(level, ident, by_team, org)
     parent = _parent(target, org)
@@ -186,6 +203,7 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
                 "overdue_total": total.past_due,
                 "overdue_key": f"overdue:{target_key(target)}",
                 "back": back,
+                "by_email": _by_email(turn) if level == "all" else [],
                 "agreement": agreement_block(turn, target, team_ids, org),
             },
         )

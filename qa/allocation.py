@@ -73,6 +73,7 @@ def allocate(inputs: AllocationInputs) -> AllocationPlan:
     engine.reaudits_due()
     engine.quotas()
     engine.cadence_fill()
+    engine.capacity_fill()
     return engine.plan()
 
 
@@ -140,7 +141,7 @@ def _same_person(
         other = engine.cases[cid]
         if cid in engine.taken or cid in engine.reaudit or not engine.worker_ok(other):
             continue
-        if (quota and other.area != case.area) or not engine.eligible(pid, other):
+        if (quota and other.area != case.area) or not engine.fits(pid, other):
             continue
         cadence = engine.cadences[pid].get(released.activity) if pid in engine.cadences else None
         parts = [quota.reason] if quota else []

@@ -74,8 +74,10 @@ class Engine:
             if self.capacity[s.id] > 0 and not rules.mostly_absent(fw, month, s.absences)
         }
         self.cadences = self._due_cadences()
+        self.capacity_pool = self.holders(fw.allocation.capacity_roles)
         self.cadence_pool = sorted(
-            p for p in self.available if any(a in self.cadences[p] for a in FILL_ACTIVITIES)
+            {p for p in self.available if any(a in self.cadences[p] for a in FILL_ACTIVITIES)}
+            | set(self.capacity_pool)
         )
         self.load: Counter[int] = Counter()  # case allocations, dip samples excepted
         self.slots: Counter[tuple[int, str]] = Counter()
@@ -129,12 +131,35 @@ class Engine:
         )
 
     def eligible(self, pid: int, case: OpenCase) -> bool:
-        """Never one's own case or a line-managed one; with the peer principle, no own team."""
+        """Never one's own case; as configured, no line-managed one and no own team's."""
         w = case.worker_id
-        if w is not None and (w == pid or pid in self.chain(w)):
+        if w is not None and w == pid:
+            return False
+        if self.fw.allocation.exclude_line_managed and w is not None and pid in self.chain(w):
             return False
         team = self.staff[pid].team if pid in self.staff else None
         return not (self.peer and team is not None and team == case.team)
+
+    def bounds(self, pid: int) -> list[Cadence]:
+        """The person's due case cadences if every one is bound to areas or services.
+
+        Empty when any of them is unbound (or none is due): then any case will do.
+        """
+        due = [c for a, c in self.cadences.get(pid, {}).items() if a in FILL_ACTIVITIES]
+        if not due or any(c.areas is None and c.services is None for c in due):
+            return []
+        return due
+
+    def fits(self, pid: int, case: OpenCase) -> bool:
+        """Eligible, and inside the areas or services the person's cadence names."""
+        if not self.eligible(pid, case):
+            return False
+        bounds = self.bounds(pid)
+        return not bounds or any(
+            (c.areas is None or case.area in c.areas)
+            and (c.services is None or case.service in c.services)
+            for c in bounds
+        )
 
     def worker_ok(self, case: OpenCase) -> bool:
         w = case.worker_id
@@ -215,7 +240,13 @@ class Engine:
                 self.per_worker[case.worker_id] += 1
 
     def add(
-        self, pid: int, case: OpenCase | None, activity: str, reason: str, basis: Basis
+        self,
+        pid: int,
+        case: OpenCase | None,
+        activity: str,
+        reason: str,
+        basis: Basis,
+        slot: int | None = None,
     ) -> Allocated:
         a = Allocated(
             pid,
@@ -225,6 +256,7 @@ class Engine:
             reason,
             basis,
             case.area if case else None,
+            slot,
         )
         self._count(a)
         self.new.append(a)
@@ -259,7 +291,7 @@ class Engine:
             if fresh != key:
                 heapq.heappush(heap, (fresh, pid))
                 continue
-            if pid in exclude or not self.eligible(pid, case):
+            if pid in exclude or not self.fits(pid, case):
                 stash.append((key, pid))
                 continue
             chosen = pid
@@ -282,7 +314,7 @@ class Engine:
                 continue
             for i in range(self.slots[(pid, "moderation")], c.count):
                 reason = f"{rules.cadence_phrase(self.fw, c)} (slot {i + 1} of {c.count})"
-                self.add(pid, None, "moderation", reason, "moderation")
+                self.add(pid, None, "moderation", reason, "moderation", slot=i + 1)
 
     def dip_samples(self) -> None:
         ds = self.fw.dip_sample
@@ -512,13 +544,39 @@ class Engine:
                 n,
             )
 
+    def capacity_fill(self) -> None:
+        """Holders of `allocation.capacity_roles` take cases up to their spare capacity.
+
+        Last, so cadences, re-audits and quotas come first; a role with capacity and
+        no cadence (Camden's QA officer, who "has capacity to undertake more") would
+        otherwise never be given anything.
+        """
+        cursor = Cursor(len(self.ranked))
+        active = sorted(self.capacity_pool, key=lambda p: mix(self.seed, p))
+        roles = set(self.fw.allocation.capacity_roles)
+        while active:
+            still = []
+            for pid in active:
+                if not self.can_take_audit(pid):
+                    continue
+                case = self._best_case_for(pid, cursor)
+                if case is None:
+                    continue
+                role = next(r for r in self.fw.role_keys if r in roles & set(self.staff[pid].roles))
+                label = self.fw.role(role).label
+                n, audits = self.capacity[pid], self.fw.vocabulary.audits
+                reason = f"{label}: capacity for {n} {audits} a month; {self.history_note(case.id)}"
+                self.add(pid, case, "audit", reason, "capacity")
+                still.append(pid)
+            active = still
+
     def _best_case_for(self, pid: int, cursor: Cursor) -> OpenCase | None:
         i = cursor.find(0)
         while i < len(self.ranked):
             case = self.cases[self.ranked[i]]
             if case.id in self.taken or not self.worker_ok(case):
                 cursor.remove(i)  # permanent: taken stays taken, counts only grow
-            elif self.eligible(pid, case):
+            elif self.fits(pid, case):
                 return case
             i = cursor.find(i + 1)
         return None

@@ -285,7 +285,17 @@ def cadence_phrase(fw: Framework, cadence: Cadence) -> str:
     every = {1: "a month", 2: "every second month", 3: "every third month"}.get(
         cadence.every_months, f"every {cadence.every_months} months"
     )
-    return f"{fw.role(cadence.role).label}: {cadence.count} {plural} {every}"
+    bound = ""
+    if cadence.areas is not None:
+        bound = " of a case in " + _either([fw.area(a).label for a in cadence.areas])
+    if cadence.services is not None:
+        bound += " in " + _either(cadence.services)
+    return f"{fw.role(cadence.role).label}: {cadence.count} {plural}{bound} {every}"
+
+
+def _either(names: list[str]) -> str:
+    """`A`, `A or B`, `A, B or C`."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _plural(fw: Framework, noun: str) -> str:

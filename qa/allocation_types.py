@@ -15,7 +15,7 @@ from typing import Literal
 from qa.calendar import Month
 from qa.framework import Framework
 
-Basis = Literal["moderation", "dip_sample", "reaudit", "quota", "cadence", ""]
+Basis = Literal["moderation", "dip_sample", "reaudit", "quota", "cadence", "capacity", ""]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ class Allocated:
     """Person P carries out `activity` on case C (None: a moderation slot), due by D, because R.
 
     `basis` and `area` are for the engine and the QA lead's view; rows read back from
-    storage may leave them empty.
+    storage may leave them empty. `slot` numbers a person's caseless allocations of one
+    activity (moderation slot 2 of 4): several such rows differ by nothing else, so the
+    number is what lets storage keep all four and a re-run add none.
     """
 
     person_id: int
@@ -73,6 +75,7 @@ class Allocated:
     reason: str
     basis: Basis = ""
     area: str | None = None
+    slot: int | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from qa.calendar import long_date
+from qa.field_kinds import kind_of
 from qa.privacy import warnings_for
 from qa.validation import JSON, Context, Field, Group, Option, draft_value, validate
 
@@ -376,19 +376,7 @@ class StepView:
 
 def describe_value(f: Field, value: JSON, people: Mapping[int, str]) -> str:
     """An answer as a person reads it: option labels, dates in full, people by name."""
-    if f.kind in ("choice", "grade") and isinstance(value, str):
-        return f.option_label(value)
-    if f.kind == "multi" and isinstance(value, list):
-        return ", ".join(f.option_label(v) for v in value)
-    if f.kind == "date" and isinstance(value, str):
-        try:
-            return long_date(date.fromisoformat(value))
-        except ValueError:
-            return value
-    if f.kind == "person" and isinstance(value, int):
-        return people.get(value, "someone no longer listed")
-    text = str(value)
-    return text if len(text) <= 300 else text[:299] + "…"
+    return kind_of(f.kind).describe(f, value, people)
 
 
 def summary(dialog: Dialog, state: DialogState, ctx: Context) -> tuple[Fact, ...]:

@@ -29,6 +29,7 @@ __all__ = [
     "FeedbackAnswer",
     "RecommendationDraft",
     "build_audit_dialog",
+    "follow_up_fields",
     "grade_options",
     "result",
     "review_period",
@@ -141,50 +142,57 @@ def _more_chooser(step: str, field: str, more: str, after: str) -> Callable[[Dia
     return lambda s: more if s.answers.get(step, {}).get(field) == "yes" else after
 
 
-def _recommendation(framework: Framework, n: int) -> tuple[Group, list[Field]]:
-    levels = framework.audit_form.recommendation_levels
-    g = f"rec.{n}"
+def follow_up_fields(framework: Framework, group: str, title: str) -> list[Field]:
+    """What must happen, who owns it and by when: a recommendation and a moderation's
+    action arising ask it the same way (`<group>.action`, `.owner`, `.due`)."""
     bank = framework.reminders.bank_holidays == "england_and_wales"
-    fields = [
+    return [
         Field(
-            f"{g}.action",
+            f"{group}.action",
             "Action",
             "text",
-            group=g,
+            group=group,
             max_length=500,
             multiline=True,
             missing="Say what needs to happen",
-            summary_label=f"Recommendation {n}",
+            summary_label=title,
         ),
         Field(
-            f"{g}.impact",
-            "Intended impact",
-            "text",
-            group=g,
-            max_length=500,
-            missing="Say what difference this should make for the child or family",
-            summary_label=f"Recommendation {n}: intended impact",
-        ),
-        Field(
-            f"{g}.owner",
+            f"{group}.owner",
             "Owner",
             "person",
-            group=g,
+            group=group,
             missing="Choose who will do this",
-            summary_label=f"Recommendation {n}: owner",
+            summary_label=f"{title}: owner",
         ),
         Field(
-            f"{g}.due",
+            f"{group}.due",
             "Due date",
             "date",
-            group=g,
+            group=group,
             dates="future_working_day",
             bank_holidays=bank,
             max_months_ahead=DUE_WITHIN_MONTHS,
             missing="Pick a due date",
-            summary_label=f"Recommendation {n}: due",
+            summary_label=f"{title}: due",
         ),
     ]
+
+
+def _recommendation(framework: Framework, n: int) -> tuple[Group, list[Field]]:
+    levels = framework.audit_form.recommendation_levels
+    g = f"rec.{n}"
+    fields = follow_up_fields(framework, g, f"Recommendation {n}")
+    impact = Field(
+        f"{g}.impact",
+        "Intended impact",
+        "text",
+        group=g,
+        max_length=500,
+        missing="Say what difference this should make for the child or family",
+        summary_label=f"Recommendation {n}: intended impact",
+    )
+    fields.insert(1, impact)
     if len(levels) > 1:
         opts = tuple(Option(lv, lv.replace("_", " ").capitalize()) for lv in levels)
         fields.insert(
@@ -356,10 +364,33 @@ def _review_facts(dialog: Dialog, state: DialogState, ctx: Context) -> tuple[Fac
     return (*summary(dialog, state, ctx), *flags)
 
 
+SAME_CONCERNS = "dip.same_concerns"  # the dip-sampler's answer (Wandsworth QAF 33)
+
+
+def _same_concerns() -> Field:
+    return Field(
+        SAME_CONCERNS,
+        "Are the same concerns present as in the audit that started this dip sample?",
+        "choice",
+        (Option("yes", "Yes, the same concerns"), Option("no", "No")),
+        missing="Say whether the same concerns are present",
+    )
+
+
 def build_audit_dialog(
-    framework: Framework, area: str, *, case_reference: str = "", team: str = ""
+    framework: Framework,
+    area: str,
+    *,
+    case_reference: str = "",
+    team: str = "",
+    dip_sample: bool = False,
 ) -> Dialog:
-    """The audit dialog for a case in `area`: the state table, built from the form."""
+    """The audit dialog for a case in `area`: the state table, built from the form.
+
+    A dip sample (`dip_sample`, where the framework has one) also asks, with the
+    overall grade, whether the same concerns are present: that answer, not the grade
+    alone, decides whether the worker's whole caseload is audited.
+    """
     if area not in framework.area_keys:
         known = ", ".join(framework.area_keys)
         raise DialogError(f"area '{area}' is not in the framework (areas: {known})")
@@ -399,7 +430,9 @@ def build_audit_dialog(
             "overall",
             "Overall grade",
             (steps[0].key,),
-            fields=(overall,),
+            fields=(overall, _same_concerns())
+            if dip_sample and framework.dip_sample
+            else (overall,),
             facts=_grade_facts(framework, area),
             intro="Weigh the grades you gave each domain, shown here.",
         ),

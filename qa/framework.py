@@ -114,6 +114,11 @@ class Cadence(_Strict):
     activity: Activity = "audit"
     count: int = Field(default=1, ge=1)
     every_months: int = Field(default=1, ge=1, le=12)
+    # Lambeth QAF: "one audit ... of a case in a particular area of planning" (IROs
+    # audit looked-after cases, CP chairs child-protection cases). None: any case.
+    areas: list[AreaKey] | None = None
+    # Service names as the staff import writes them. None: any service.
+    services: list[str] | None = None
 
 
 class Area(_Strict):
@@ -171,6 +176,14 @@ class AllocationPolicy(_Strict):
     max_cases_per_worker: int = Field(default=1, ge=1)
     no_reaudit_months: int = Field(default=6, ge=0)
     peer_principle: bool = True
+    # Nobody audits a case whose worker they line-manage, directly or up the chain.
+    # A framework may turn this off (a team manager auditing their own team's work);
+    # one's own case is never one's to audit, whatever this says.
+    exclude_line_managed: bool = True
+    # Roles that take audits up to their capacity though no cadence names them (Camden
+    # QAF 5.2.2: the QA officer "has capacity to undertake more"). Empty: only cadences,
+    # quotas and review windows give people work, as before this key existed.
+    capacity_roles: list[RoleKey] = Field(default_factory=list)
 
 
 class ChecklistItem(_Strict):
@@ -223,6 +236,13 @@ class ModerationPolicy(_Strict):
     )
     moderator_roles: list[RoleKey] = Field(default_factory=list)
     capacity_per_month: int = Field(default=4, ge=0)
+    # Camden QAF 5.2.2: "a selection" of Good and RI "to fill the slots": when true, the
+    # sample grades are moderated while this month's moderators have slots free, in
+    # submission order, instead of by `sample_share`. False keeps the fixed share.
+    fill_slots: bool = False
+    # Camden QAF 5.2.2: Heads of Service moderate for "understanding ... the work across
+    # their services": a moderator in the case's own service is chosen first when free.
+    prefer_own_service: bool = False
     due_working_days: int = Field(default=10, ge=1)
     exclusions: list[ModerationExclusion] = Field(default_factory=_default_exclusions)
     outcomes: list[ModerationOutcome] = Field(default_factory=_all_outcomes, min_length=1)
@@ -247,6 +267,11 @@ class EscalationPolicy(_Strict):
     overdue_actions_roles: list[RoleKey] = Field(default_factory=list)
     overdue_actions_weekday: Weekday = "mon"
     case_review_weekly_until_good: bool = False
+    # Where the moderator gives the grade (Lambeth: the practice assurance lead "give[s]
+    # an overall grading"), a regrade withdraws the requests made for the grade it
+    # replaced, telling their owners why; the new grade's requests follow as usual.
+    # False: a regrade only adds the new grade's requests (the earlier ones stand).
+    regrade_withdraws: bool = False
 
 
 class Reaudit(_Strict):
@@ -259,6 +284,11 @@ class DipSample(_Strict):
     cases: int = Field(default=3, ge=1)
     by_role: RoleKey
     whole_caseload_approver: RoleKey
+    # What the same concerns found again lead to. `approval` (as before): the approver
+    # is asked whether to audit the whole caseload. `allocate` (Wandsworth QAF 33: "If
+    # the same concerns are found the social worker's case load is audited"): every
+    # open case of the worker is allocated at once to the dip-sampler, nobody asked.
+    caseload: Literal["approval", "allocate"] = "approval"
 
 
 class ReminderPolicy(_Strict):

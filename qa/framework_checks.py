@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 Loc = tuple[str | int, ...]
 
@@ -125,6 +125,45 @@ def read_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
         reason = getattr(exc, "reason", None) or str(exc)
         raise FrameworkError([Problem(filename, line, f"not valid YAML: {reason}")]) from None
     return tree, list(_duplicate_keys(root, (), filename))
+
+
+# Plain scalars that YAML 1.2 (this product) reads as strings but YAML 1.1 tools (PyYAML,
+# many editors' plug-ins) read as booleans or base-60 numbers: `Yes`, `No`, `on`, `1:30`.
+_YAML11_SURPRISES = re.compile(
+    r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)"
+)
+
+
+def quote_for_yaml11(text: str) -> str:
+    """`text` with every plain string value YAML 1.1 would misread put in double quotes.
+
+    Only those scalars change, found by position in the parsed file, so comments,
+    layout and every other value stay exactly as written; the result reads the same
+    in YAML 1.2 and survives tools that still speak YAML 1.1.
+    """
+    root = YAML(typ="rt").compose(io.StringIO(text))
+    spans: list[tuple[int, int]] = []
+
+    def walk(node: Node | None) -> None:
+        if isinstance(node, MappingNode):
+            for _key, value in node.value:
+                walk(value)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                walk(item)
+        elif (
+            isinstance(node, ScalarNode)
+            and node.style is None
+            and node.tag == "tag:yaml.org,2002:str"
+            and _YAML11_SURPRISES.fullmatch(node.value)
+        ):
+            spans.append((node.start_mark.index, node.end_mark.index))
+
+    walk(root)
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + '"' + text[start:end] + '"' + text[end:]
+    return text
 
 
 def _duplicate_keys(node: Node | None, loc: Loc, filename: str) -> Iterator[Problem]:
@@ -404,6 +443,9 @@ def _consistency(data: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
     windows = data.get("review_windows")
     if isinstance(windows, list) and windows and all(isinstance(w, dict) for w in windows):
         yield from _review_windows(windows)
+    cadences = data.get("cadences")
+    if isinstance(cadences, list):
+        yield from _cadences(cadences)
     grades = data.get("grades")
     if (
         isinstance(grades, list)
@@ -439,4 +481,16 @@ def _review_windows(windows: list[dict[str, Any]]) -> Iterator[tuple[Loc, str]]:
                 ("review_windows", i, "cases"),
                 "a window that takes the remaining cases cannot also set 'cases'; "
                 "remove one of them",
+            )
+
+
+def _cadences(cadences: list[Any]) -> Iterator[tuple[Loc, str]]:
+    """Cadences the engine could not carry out: refused, not accepted and ignored."""
+    for i, c in enumerate(cadences):
+        if isinstance(c, dict) and c.get("activity") == "dip_sample":
+            yield (
+                ("cadences", i, "activity"),
+                "a cadence cannot carry out dip samples: they follow a worrying grade, not "
+                "the calendar; set them in the dip_sample section (after_grades, cases, "
+                "by_role) and remove this cadence",
             )

@@ -248,6 +248,26 @@ def urgent_escalations(
     )
 
 
+def concerns_found(
+    framework: Framework, dip_sample_grades: Sequence[str], same_concerns: bool | None = None
+) -> str | None:
+    """Whether dip samples found the same concerns: None if not, else the worst grade
+    among them that is in `dip_sample.after_grades` ("" when only the sampler said so).
+
+    The dip-sampler's own answer (`same_concerns`) decides when given; otherwise one
+    dip sample graded in `after_grades` is enough (a child at risk does not wait).
+    """
+    policy = framework.dip_sample
+    if policy is None:
+        return None
+    for g in dip_sample_grades:
+        grade_rank(framework, g)
+    concerns = [g for g in dip_sample_grades if g in policy.after_grades]
+    if not (same_concerns if same_concerns is not None else bool(concerns)):
+        return None
+    return max(concerns, key=lambda g: grade_rank(framework, g)) if concerns else ""
+
+
 def caseload_approval_requests(
     framework: Framework,
     *,
@@ -270,14 +290,10 @@ def caseload_approval_requests(
     dip sample later does not ask again.
     """
     policy = framework.dip_sample
-    if policy is None:
+    found = concerns_found(framework, dip_sample_grades, same_concerns)
+    if policy is None or found is None:
         return ()
-    for g in dip_sample_grades:
-        grade_rank(framework, g)
-    concerns = [g for g in dip_sample_grades if g in policy.after_grades]
-    if not (same_concerns if same_concerns is not None else bool(concerns)):
-        return ()
-    worst = max(concerns, key=lambda g: grade_rank(framework, g)) if concerns else None
+    worst = found or None
     owners = _owners(
         [policy.whole_caseload_approver], role_holders=role_holders, service_ad_ids=service_ad_ids
     )
@@ -356,3 +372,114 @@ def re_escalation(
         )
         for person, roles in owners.items()
     )
+
+
+def withdrawal_notice(
+    framework: Framework, *, reference: str, old: str, new: str, again: bool
+) -> str:
+    """What the owner of a withdrawn request reads: what changed, and what it means.
+
+    `again`: whether the new grade makes requests of its own (then they follow).
+    """
+    vocab = framework.vocabulary
+    was, now_ = framework.grade(old).label, framework.grade(new).label
+    worse = grade_rank(framework, new) > grade_rank(framework, old)
+    moved = "down" if worse else "up"
+    then = (
+        f"The {now_} grade asks for remedial action of its own: that request follows."
+        if again
+        else f"The {now_} grade asks for no remedial action, so nothing more is needed."
+    )
+    return (
+        f"Case {reference}: the {vocab.moderation} regraded the {vocab.audit} {moved} from "
+        f"{was} to {now_}, so the request for remedial action on the {was} grade is "
+        f"withdrawn. {then}"
+    )
+
+
+# -- the relevant holder of a role, through the line-management chain ----------------
+
+
+def nearest_in_chain(
+    chain: Sequence[int], roles_of: Mapping[int, Sequence[str]]
+) -> dict[str, tuple[int, ...]]:
+    """Role -> the nearest person up `chain` (worker, their manager, ...) holding it.
+
+    "The relevant Assistant Director" of a case is the one its worker reports to
+    through their managers, wherever the AD's own team is listed (most councils list
+    ADs in a directorate team, outside the services they run).
+    """
+    out: dict[str, tuple[int, ...]] = {}
+    for person in chain:
+        for role in roles_of.get(person, ()):
+            out.setdefault(role, (person,))
+    return out
+
+
+def escalated_roles(framework: Framework) -> dict[str, list[str]]:
+    """Role -> the grades that escalate to it (first request or re-escalation)."""
+    out: dict[str, list[str]] = {}
+    for rule in framework.escalation.grades:
+        for role in [*rule.roles, *rule.re_escalate_to]:
+            out.setdefault(role, [])
+            if rule.grade not in out[role]:
+                out[role].append(rule.grade)
+    return out
+
+
+@dataclass(frozen=True)
+class StaffFacts:
+    """What the escalation check needs of one active person."""
+
+    id: int
+    roles: tuple[str, ...]
+    service: str | None
+    line_manager_id: int | None
+
+
+def unreached_roles(
+    framework: Framework, staff: Sequence[StaffFacts], services: Sequence[str]
+) -> list[str]:
+    """Warnings: roles the framework escalates to that some service's cases cannot reach.
+
+    A role nobody holds is never reached. The Assistant Director is the service's own:
+    one whose team is in the service, or who manages someone in it (up the line); a
+    service with neither has its escalations reach the other roles only. Other roles
+    are found across the authority when the service has none, so they never warn here.
+    """
+    by_id = {s.id: s for s in staff}
+    warnings = []
+    for role, grades in escalated_roles(framework).items():
+        label = framework.role(role).label if role in framework.role_keys else role
+        what = " and ".join(framework.grade(g).label for g in grades if g in framework.grade_keys)
+        holders = {s.id for s in staff if role in s.roles}
+        if not holders:
+            warnings.append(
+                f"nobody holds the role '{label}', which the framework escalates {what} "
+                "audits to; those requests go to the other roles named, or the QA lead"
+            )
+            continue
+        if role != SERVICE_AD_ROLE:
+            continue
+        for service in services:
+            reached = any(by_id[h].service == service for h in holders) or any(
+                holders & set(_chain(by_id, s.id)) for s in staff if s.service == service
+            )
+            if not reached:
+                warnings.append(
+                    f"service '{service}' has no {label} (none in its teams, none up its "
+                    f"line management), so {what} escalations of its cases reach no {label}"
+                )
+    return warnings
+
+
+def _chain(by_id: Mapping[int, StaffFacts], person: int) -> list[int]:
+    """The person's managers, nearest first (loops cut)."""
+    out: list[int] = []
+    seen = {person}
+    boss = by_id[person].line_manager_id if person in by_id else None
+    while boss is not None and boss not in seen and boss in by_id:
+        out.append(boss)
+        seen.add(boss)
+        boss = by_id[boss].line_manager_id
+    return out

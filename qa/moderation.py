@@ -103,6 +103,7 @@ class Moderator:
     team: str | None = None
     capacity_left: int = 0
     assigned_this_month: int = 0
+    service: str | None = None  # compared with `SubmittedAudit.case_service`
 
 
 @dataclass(frozen=True)
@@ -253,15 +254,22 @@ def select_for_moderation(
     *,
     drift_window_months: int = DRIFT_WINDOW_MONTHS,
     drift_min_moderations: int = DRIFT_MIN_MODERATIONS,
+    free_slots: int | None = None,
 ) -> tuple[Selected, ...]:
     """The audits to moderate this month, by audit id, each with its reason.
 
     `audits` are those submitted and not yet considered for moderation; `history` the
     finished moderations (only deciding rows in the `drift_window_months` before `month`
     count, and only for auditors with at least `drift_min_moderations` of them).
+
+    Where the framework has `moderation.fill_slots`, `free_slots` (the moderators'
+    slots still free this month) replaces the share: the always-moderated grades
+    come first, then the sample grades in submission order while a slot is left.
     """
     audits = sorted(audits, key=lambda a: a.id)
     _check_audits(framework, audits)
+    if framework.moderation.fill_slots and free_slots is not None:
+        return _fill_slots(framework, audits, free_slots)
     policy = framework.moderation
     vocab = framework.vocabulary
     labels = {g.key: g.label for g in framework.grades}
@@ -298,6 +306,38 @@ def select_for_moderation(
             )
             out.append(Selected(audit.id, why, "drift"))
     return tuple(out)
+
+
+def _fill_slots(
+    framework: Framework, audits: Sequence[SubmittedAudit], free_slots: int
+) -> tuple[Selected, ...]:
+    """Camden's rule: every always-grade audit, then sample grades while slots are free."""
+    policy, vocab = framework.moderation, framework.vocabulary
+    labels = {g.key: g.label for g in framework.grades}
+    out = [
+        Selected(
+            a.id,
+            f"graded {labels[a.overall_grade]}: every {labels[a.overall_grade]} "
+            f"{vocab.audit} is moderated",
+            "always",
+        )
+        for a in audits
+        if a.overall_grade in policy.always_grades
+    ]
+    left = free_slots - len(out)
+    for a in sorted(audits, key=lambda a: (a.submitted_on, a.id)):
+        if left <= 0:
+            break
+        if a.overall_grade in policy.always_grades or a.overall_grade not in policy.sample_grades:
+            continue
+        label = labels[a.overall_grade]
+        why = (
+            f"a selection of {label} {vocab.audits}, to fill this month's "
+            f"{vocab.moderation} slots ({left} free)"
+        )
+        out.append(Selected(a.id, why, "sample"))
+        left -= 1
+    return tuple(sorted(out, key=lambda s: s.audit_id))
 
 
 # -- assignment --------------------------------------------------------------------
@@ -359,17 +399,32 @@ class _Book:
     """Capacity and load as the assignment goes: the only mutable state, kept local."""
 
     def __init__(
-        self, month: Month, moderators: Sequence[Moderator], history: Iterable[PastModeration]
+        self,
+        month: Month,
+        moderators: Sequence[Moderator],
+        history: Iterable[PastModeration],
+        prefer_own_service: bool = False,
     ):
         self.month = month
+        self.prefer_own_service = prefer_own_service
+        self.service = {m.id: m.service for m in moderators}
         self.left = {m.id: m.capacity_left for m in moderators}
         self.load = {m.id: m.assigned_this_month for m in moderators}
         last = month.shift(-1)
         self.last_month = {(h.auditor_id, h.moderator_id) for h in history if h.month == last}
         self.this_run: set[tuple[int, int]] = set()
 
-    def rank(self, auditor_id: int, person_id: int) -> tuple[bool, int, bool, int, int]:
+    def rank(
+        self, auditor_id: int, person_id: int, service: str | None = None
+    ) -> tuple[bool, bool, int, bool, int, int]:
+        """Own service first where the framework says so, then the existing balance."""
+        elsewhere = (
+            self.prefer_own_service
+            and service is not None
+            and self.service.get(person_id) != service
+        )
         return (
+            elsewhere,
             (auditor_id, person_id) in self.last_month,
             self.load[person_id],
             (auditor_id, person_id) in self.this_run,
@@ -419,7 +474,7 @@ def _assign_one(
     ]
     if not eligible:
         return Unassigned(audit.id, _why_nobody(framework, audit, holders, roles))
-    chosen = min(eligible, key=lambda m: book.rank(audit.auditor_id, m.id))
+    chosen = min(eligible, key=lambda m: book.rank(audit.auditor_id, m.id, audit.case_service))
     book.take(audit.auditor_id, chosen.id)
     return Assigned(audit.id, chosen.id, False, due_on)
 
@@ -487,7 +542,7 @@ def assign(
     people = sorted(moderators, key=lambda m: m.id)
     picks = list(selected)
     _check_assign_inputs(picks, by_id, audit_list, people)
-    book = _Book(month, people, history)
+    book = _Book(month, people, history, framework.moderation.prefer_own_service)
     priority = {"always": 0, "drift": 1, "sample": 1}
     picks.sort(key=lambda s: (priority[s.basis], by_id[s.audit_id].submitted_on, s.audit_id))
     assigned: list[Assigned] = []

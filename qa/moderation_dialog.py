@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
-from qa.forms import YES_NO, grade_options, slot_steps, slots
+from qa.forms import YES_NO, follow_up_fields, grade_options, slot_steps, slots
 from qa.framework import Framework
 from qa.validation import JSON, Context, Field, Group, Option
 
@@ -133,39 +133,7 @@ def _actions_check(framework: Framework, given: str) -> Callable[..., dict[str, 
 
 
 def _action(framework: Framework, n: int) -> tuple[Group, list[Field]]:
-    g = f"act.{n}"
-    bank = framework.reminders.bank_holidays == "england_and_wales"
-    return Group(g, f"Action {n}"), [
-        Field(
-            f"{g}.action",
-            "Action",
-            "text",
-            group=g,
-            max_length=500,
-            multiline=True,
-            missing="Say what needs to happen",
-            summary_label=f"Action {n}",
-        ),
-        Field(
-            f"{g}.owner",
-            "Owner",
-            "person",
-            group=g,
-            missing="Choose who will do this",
-            summary_label=f"Action {n}: owner",
-        ),
-        Field(
-            f"{g}.due",
-            "Due date",
-            "date",
-            group=g,
-            dates="future_working_day",
-            bank_holidays=bank,
-            max_months_ahead=24,
-            missing="Pick a due date",
-            summary_label=f"Action {n}: due",
-        ),
-    ]
+    return Group(f"act.{n}", f"Action {n}"), follow_up_fields(framework, f"act.{n}", f"Action {n}")
 
 
 def build_moderation_dialog(

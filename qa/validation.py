@@ -3,23 +3,23 @@
 A field is channel-neutral data: the Slack modal and the Teams card are both rendered
 from it, and both send back plain values (strings, lists of strings, numbers), which
 are cleaned here into the JSON-friendly form the database keeps (dates as ISO text,
-people as ids). Every error is a sentence for the person filling the form, shown
-under the field it is about: "Pick a due date on a working day (25 December is a bank
-holiday)", never "invalid value". Pure: `today` is passed in, never read.
+people as ids); what differs by kind of field is in `qa.field_kinds`. Every error is
+a sentence for the person filling the form, shown under the field it is about: "Pick
+a due date on a working day (25 December is a bank holiday)", never "invalid value".
+Pure: `today` is passed in, never read.
 """
 
 from __future__ import annotations
 
-import calendar as _stdcal
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
-from qa.calendar import add_months, is_bank_holiday, long_date
+from qa.field_kinds import JSON, kind_of
 
 __all__ = [
+    "JSON",
     "Context",
     "DateRule",
     "Field",
@@ -32,12 +32,8 @@ __all__ = [
     "validate",
 ]
 
-FieldKind = Literal["choice", "text", "date", "person", "grade", "multi"]
+FieldKind = str  # a key of `qa.field_kinds.KINDS`; the registry is the one list
 DateRule = Literal["any", "not_future", "future_working_day"]
-JSON = str | int | list[str]
-
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_WITH_OPTIONS = frozenset({"choice", "grade", "multi"})
 
 
 @dataclass(frozen=True)
@@ -82,7 +78,8 @@ class Field:
     summary_label: str = ""
 
     def __post_init__(self) -> None:
-        if self.kind in _WITH_OPTIONS and not self.options:
+        kind = kind_of(self.kind)  # an unknown kind fails where the form is built
+        if kind.with_options and not self.options:
             raise ValueError(f"field {self.key!r} is a {self.kind} field with no options")
         if self.max_length is not None and self.max_length < 1:
             raise ValueError(f"field {self.key!r}: max_length must be 1 or more")
@@ -92,14 +89,7 @@ class Field:
         """What to say when a required answer is left empty."""
         if self.missing:
             return self.missing
-        return {
-            "grade": f"Choose a grade for {self.label}",
-            "choice": f"Choose an answer for {self.label}",
-            "multi": f"Choose at least one answer for {self.label}",
-            "date": f"Pick a date for {self.label}",
-            "person": f"Choose a person for {self.label}",
-            "text": f"Please fill in {self.label}",
-        }[self.kind]
+        return kind_of(self.kind).missing.format(label=self.label)
 
     def option_label(self, value: str) -> str:
         return next((o.label for o in self.options if o.value == value), value)
@@ -123,90 +113,9 @@ def is_blank(raw: object) -> bool:
     return False
 
 
-def _as_date(raw: object) -> date | None:
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    if not isinstance(raw, str):
-        return None
-    text = raw.strip()
-    try:
-        return date.fromisoformat(text[:10]) if len(text) >= 10 else None
-    except ValueError:
-        pass
-    m = _UK_DATE.match(text)
-    if m:
-        try:
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        except ValueError:
-            return None
-    return None
-
-
-def _day_month(d: date) -> str:
-    return f"{d.day} {_stdcal.month_name[d.month]}"
-
-
-def _date_error(f: Field, d: date, today: date) -> str | None:
-    what = f.label.lower()
-    if f.dates == "not_future" and d > today:
-        return f"This date is in the future: pick today ({long_date(today)}) or earlier"
-    if f.dates != "future_working_day":
-        return None
-    if d <= today:
-        return f"Pick a {what} after today ({long_date(today)})"
-    if d.weekday() >= 5:
-        return f"Pick a {what} on a working day ({_day_month(d)} is a {d.strftime('%A')})"
-    if f.bank_holidays and is_bank_holiday(d):
-        return f"Pick a {what} on a working day ({_day_month(d)} is a bank holiday)"
-    if f.max_months_ahead is not None and d > add_months(today, f.max_months_ahead):
-        return f"Pick a {what} no later than {long_date(add_months(today, f.max_months_ahead))}"
-    return None
-
-
-def _person_id(raw: object) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
-
-
 def clean(f: Field, raw: object, ctx: Context) -> tuple[JSON | None, str | None]:
     """The stored form of a non-blank answer, or a message saying what is wrong."""
-    values = {o.value for o in f.options}
-    if f.kind == "text":
-        if not isinstance(raw, str):
-            return None, f"Write {f.label} as text"
-        text = raw.strip()
-        if f.max_length is not None and len(text) > f.max_length:
-            return None, f"Keep this under {f.max_length} characters (it has {len(text)})"
-        return text, None
-    if f.kind in ("choice", "grade"):
-        if isinstance(raw, str) and raw.strip() in values:
-            return raw.strip(), None
-        return None, "Choose one of the options given"
-    if f.kind == "multi":
-        items = raw.split(",") if isinstance(raw, str) else raw
-        if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
-            return None, "Choose from the options given"
-        picked = {x.strip() for x in items if x.strip()}
-        if not picked <= values:
-            return None, "Choose from the options given"
-        return [o.value for o in f.options if o.value in picked], None
-    if f.kind == "date":
-        d = _as_date(raw)
-        if d is None:
-            return None, "Pick a date from the calendar (or write it as DD/MM/YYYY)"
-        error = _date_error(f, d, ctx.today)
-        return (None, error) if error else (d.isoformat(), None)
-    person = _person_id(raw)
-    if person is None or person not in ctx.known_people:
-        return None, "Choose someone from the list"
-    return person, None
+    return kind_of(f.kind).clean(f, raw, ctx)
 
 
 def draft_value(f: Field, raw: object, ctx: Context) -> JSON | None:

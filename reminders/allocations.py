@@ -22,7 +22,7 @@ from qa.allocation_rules import allocation_day, is_active
 from qa.calendar import Month, long_date
 from qa.framework import Framework
 from reminders.jobs import Job, JobContext, JobResult
-from storage.allocations import ALLOCATED, build_inputs, save_plan
+from storage.allocations import ALLOCATED, build_inputs, save_plan, unstored
 from storage.models import Allocation, Case, OutboxMessage, Person, Team
 from storage.outbox import Message, enqueue
 
@@ -44,8 +44,13 @@ def allocate_month(
     actor: str,
     dry_run: bool = False,
 ) -> AllocationRun:
-    """Plan `month`, store what is new, and queue one prompt per person plus a summary."""
-    plan = allocate(build_inputs(session=session, framework=framework, month=month, tz=tz))
+    """Plan `month`, store what is new, and queue one prompt per person plus a summary.
+
+    The returned plan lists exactly what was stored (or, in a dry run, what would be):
+    `unstored` is the one filter both use, so a listing never promises more than it keeps.
+    """
+    planned = allocate(build_inputs(session=session, framework=framework, month=month, tz=tz))
+    plan = unstored(session=session, plan=planned)
     if dry_run:
         return AllocationRun(plan=plan, created=len(plan.allocations), enqueued=0)
     rows = save_plan(session=session, plan=plan, now=now, actor=actor)

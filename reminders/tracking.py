@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from qa.calendar import Month
 from qa.grading import re_escalation
 from qa.tracking import (
     Due,
@@ -26,10 +27,11 @@ from qa.tracking import (
     weekly_overdue_escalations,
 )
 from qa.tracking_types import ASSIGNMENT_NOTICE_WINDOW
+from reminders.allocations import queue_prompts
 from reminders.jobs import Job, JobContext, JobResult
 from reminders.tracking_dues import message_for, snapshot
 from storage.escalation_messages import send_requests
-from storage.escalations import escalate_audit, graded_at
+from storage.escalations import allocate_caseload, escalate_audit, graded_at
 from storage.models import Audit, Case, Escalation
 from storage.outbox import enqueue
 from storage.tracking import (
@@ -86,6 +88,16 @@ def run_audit_escalations(ctx: JobContext) -> JobResult:
             now=ctx.now,
             tz=ctx.tz,
         )
+        caseload = allocate_caseload(
+            session=ctx.session, framework=ctx.framework, audit=audit, now=ctx.now, tz=ctx.tz
+        )
+        if caseload:  # what the hook missed; the month's top-up prompt lists it
+            queue_prompts(
+                session=ctx.session,
+                framework=ctx.framework,
+                month=Month.parse(caseload[0].month),
+                now=ctx.now,
+            )
     # Requests made earlier but not sent (outside working hours, or by a hook that
     # failed). Urgent flags raised in the audit dialog are messaged by the dialog.
     recent = ctx.session.exec(

@@ -8,7 +8,8 @@ of the same month add nothing.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from qa.allocation import Allocated, AllocationInputs, AllocationPlan, OpenCase, PastAudit
 from qa.allocation import StaffMember as StaffRow
-from qa.calendar import Month
+from qa.allocation_rules import uses_bank_holidays
+from qa.calendar import Month, working_days_after
 from qa.framework import Framework
 from storage.audit_log import record
 from storage.models import Absence, Allocation, Audit, Case, Person, Service, Team
@@ -134,19 +136,44 @@ def _activity_of(session: Session, audit: Audit) -> str:
     return alloc.activity if alloc else "audit"
 
 
+def unstored(*, session: Session, plan: AllocationPlan) -> AllocationPlan:
+    """The plan less anything already stored for its month: exactly what `save_plan` writes.
+
+    The dry run lists this and the real run stores it, so the two never disagree. A
+    case allocation is stored once per (person, case, activity); caseless slots are
+    numbered, and slot N is new only while the person holds fewer than N live slots of
+    that activity (a moderation slot carries no case, so four of them differ by nothing
+    else, and counting is the only way to keep all four and to add none on a re-run).
+    """
+    rows = session.exec(select(Allocation).where(Allocation.month == plan.month.key)).all()
+    existing = {(r.person_id, r.case_id, r.activity) for r in rows if r.case_id is not None}
+    slots: Counter[tuple[int, str]] = Counter(
+        (r.person_id, r.activity)
+        for r in rows
+        if r.case_id is None and r.status in (*LIVE, PROPOSED)
+    )
+    keep: list[Allocated] = []
+    for a in plan.allocations:
+        if a.case_id is None:
+            held = slots[(a.person_id, a.activity)]
+            if held >= (a.slot if a.slot is not None else held + 1):
+                continue
+            slots[(a.person_id, a.activity)] += 1
+        else:
+            key = (a.person_id, a.case_id, a.activity)
+            if key in existing:
+                continue
+            existing.add(key)
+        keep.append(a)
+    return replace(plan, allocations=tuple(keep))
+
+
 def save_plan(
     *, session: Session, plan: AllocationPlan, now: datetime, actor: str
 ) -> list[Allocation]:
-    """Write the plan's allocations that are not stored yet; return the new rows."""
-    existing = {
-        (r.person_id, r.case_id, r.activity)
-        for r in session.exec(select(Allocation).where(Allocation.month == plan.month.key))
-    }
+    """Write the plan's allocations that are not stored yet (`unstored`); return the new rows."""
     rows = []
-    for a in plan.allocations:
-        if (a.person_id, a.case_id, a.activity) in existing:
-            continue
-        existing.add((a.person_id, a.case_id, a.activity))
+    for a in unstored(session=session, plan=plan).allocations:
         row = Allocation(
             month=plan.month.key,
             person_id=a.person_id,
@@ -181,3 +208,56 @@ def month_allocations(*, session: Session, month: Month) -> list[Allocation]:
             select(Allocation).where(Allocation.month == month.key).order_by(col(Allocation.id))
         )
     )
+
+
+def allocate_whole_caseload(
+    *,
+    session: Session,
+    framework: Framework,
+    worker_id: int,
+    auditor_id: int,
+    audited: set[int],
+    reason: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Allocation]:
+    """Allocate the worker's open cases to `auditor_id` now, bar those already taken.
+
+    Taken: `audited` (the audit that started it and its dip samples), allocated to
+    anyone this month, or open from an earlier month. Stored in the current month,
+    due `allocation.due_working_days` working days from today.
+    """
+    today = now.astimezone(tz).date()
+    month = Month.of(today)
+    taken = set(audited) | {
+        r.case_id
+        for r in session.exec(
+            select(Allocation).where(col(Allocation.status).in_([ALLOCATED, IN_PROGRESS, PROPOSED]))
+        )
+        if r.case_id is not None and r.activity != "moderation"
+    }
+    taken |= {
+        r.case_id
+        for r in session.exec(select(Allocation).where(Allocation.month == month.key))
+        if r.case_id is not None and r.status in LIVE
+    }
+    due = working_days_after(
+        today, framework.allocation.due_working_days, bank_holidays=uses_bank_holidays(framework)
+    )
+    cases = session.exec(
+        select(Case)
+        .where(Case.worker_id == worker_id)
+        .where(col(Case.active))
+        .where(Case.status == "open")
+        .order_by(col(Case.id))
+    ).all()
+    plan = AllocationPlan(
+        month,
+        tuple(
+            Allocated(auditor_id, c.id, "audit", due, reason, "capacity", c.area)
+            for c in cases
+            if c.id is not None and c.id not in taken and c.worker_id != auditor_id
+        ),
+        (),
+    )
+    return save_plan(session=session, plan=plan, now=now, actor="dip_sample")

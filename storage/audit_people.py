@@ -2,8 +2,8 @@
 
 Kept out of `storage.audits` because both lists are about the organisation, not the
 audit: the owner picker offers the case's service (its own team first) and their
-line managers, capped so a Slack list (100 options) and a Teams card (28 KB) stay
-within limits; an urgent flag goes to the holders of the framework's roles, those
+line managers, capped so the smallest platform's picker (100 options) and card size
+(28 KB) stay within limits; an urgent flag goes to the holders of the framework's roles, those
 near the case first for roles that see only a service or a team.
 """
 

@@ -9,9 +9,11 @@ change when a platform is added: only the model (and a migration) does.
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session, col, select
 
-from storage.models import Person
+from storage.models import CHAT_ACCOUNT_FORMATS, Person
 
 _ACCOUNT_SUFFIX = "_user_id"
 _ADDRESS_SUFFIX = "_conversation"
@@ -34,6 +36,12 @@ def account_field(platform: str) -> str | None:
 def account_fields() -> tuple[str, ...]:
     """Every account id attribute (the staff file's optional account columns)."""
     return tuple(f"{p}{_ACCOUNT_SUFFIX}" for p in platforms())
+
+
+def account_format(field: str) -> tuple[re.Pattern[str], str]:
+    """What a valid id in account field `field` looks like: (pattern, description)."""
+    pattern, what = CHAT_ACCOUNT_FORMATS[field.removesuffix(_ACCOUNT_SUFFIX)]
+    return re.compile(pattern), what
 
 
 def address_field(platform: str) -> str | None:

@@ -16,20 +16,33 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from qa.forms import SAME_CONCERNS
 from qa.framework import Framework
 from qa.grading import (
+    SERVICE_AD_ROLE,
     EscalationPlan,
+    StaffFacts,
     caseload_approval_requests,
+    concerns_found,
+    end_of_day,
+    escalation_key,
     escalations_for,
+    nearest_in_chain,
+    unreached_roles,
     urgent_escalations,
+    withdrawal_notice,
 )
-from storage.models import Allocation, Audit, Case, Escalation
-from storage.tracking import GRADED, Directory
+from qa.tracking_types import CLOSED_STATUSES
+from storage.allocations import allocate_whole_caseload
+from storage.models import Allocation, Audit, Case, Escalation, Person, Service, Team
+from storage.outbox import Message, enqueue
+from storage.tracking import DONE, GRADED, Directory
 from storage.tracking_records import already_escalated, save_plans
 
 log = logging.getLogger(__name__)
 
 DIP_SAMPLE = "dip_sample"
+WITHDRAWN = "withdrawn"  # a regrade made the request obsolete (closed, never chased)
 
 
 def graded_at(audit: Audit) -> datetime | None:
@@ -56,6 +69,47 @@ def flag_keys(audit: Audit) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def for_case(
+    staff: Directory, case: Case | None
+) -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
+    """(the case's Assistant Director(s), role -> its holders) for one case's requests.
+
+    Each role's holder is first sought up the case's line-management chain (its
+    worker's team manager, ... up to the role); only a role nobody in the chain
+    holds falls back to the team, the service, or the authority (`Directory`). The AD
+    likewise falls back to one whose team sits in the case's service.
+    """
+    holders = staff.holders_for_case(case)
+    ads = staff.service_ads(case.service_id if case else None)
+    if case is None or case.worker_id is None:
+        return ads, holders
+    managers = staff.line_managers()
+    chain = [case.worker_id]
+    while (boss := managers.get(chain[-1])) is not None and boss not in chain:
+        chain.append(boss)
+    # The worker is never asked to act on their own case: their managers only.
+    above = [p for p in chain[1:] if p in staff.people]
+    near = nearest_in_chain(above, {p: tuple(staff.people[p].roles) for p in above})
+    holders.update(near)
+    return near.get(SERVICE_AD_ROLE, ads), holders
+
+
+def escalation_warnings(*, session: Session, framework: Framework) -> list[str]:
+    """`unreached_roles` for the active staff: for `import staff` and `framework check`."""
+    services = {s.id: s.name for s in session.exec(select(Service).where(col(Service.active)))}
+    team_service = {t.id: t.service_id for t in session.exec(select(Team))}
+    staff = [
+        StaffFacts(
+            id=p.id or 0,
+            roles=tuple(p.roles or []),
+            service=services.get(team_service.get(p.team_id)) if p.team_id else None,
+            line_manager_id=p.line_manager_id,
+        )
+        for p in session.exec(select(Person).where(col(Person.active)))
+    ]
+    return unreached_roles(framework, staff, sorted(services.values()))
+
+
 def raise_urgent(
     *,
     session: Session,
@@ -71,13 +125,13 @@ def raise_urgent(
         return []
     if already_escalated(session=session, kind="urgent", audit_id=audit.id or 0, subject=flag):
         return []
-    case = session.get(Case, audit.case_id)
+    ads, holders = for_case(staff, session.get(Case, audit.case_id))
     plans = urgent_escalations(
         framework,
         flag,
         audit_id=audit.id or 0,
-        service_ad_ids=staff.service_ads(case.service_id if case else None),
-        role_holders=staff.holders_for_case(case),
+        service_ad_ids=ads,
+        role_holders=holders,
         now=now,
         case_id=audit.case_id,
     )
@@ -97,13 +151,13 @@ def _grade_requests(
         return []
     if already_escalated(session=session, kind="grade", audit_id=audit.id or 0, subject=grade):
         return []
-    case = session.get(Case, audit.case_id)
+    ads, holders = for_case(staff, session.get(Case, audit.case_id))
     plans = escalations_for(
         framework,
         grade=grade,
         audit_id=audit.id or 0,
-        service_ad_ids=staff.service_ads(case.service_id if case else None),
-        role_holders=staff.holders_for_case(case),
+        service_ad_ids=ads,
+        role_holders=holders,
         now=graded_at(audit) or now,
         tz=tz,
         case_id=audit.case_id,
@@ -121,25 +175,21 @@ def _worker_audits(session: Session, worker_id: int) -> list[Audit]:
     return [a for when, a in sorted((d for d in dated if d[0]), key=lambda d: (d[0], d[1].id))]
 
 
-def _caseload_requests(
-    session: Session,
-    framework: Framework,
-    audit: Audit,
-    staff: Directory,
-    now: datetime,
-    tz: ZoneInfo,
-) -> list[Escalation]:
-    """A dip sample that finds the same concerns asks approval to audit the caseload."""
+def _caseload_trigger(
+    session: Session, framework: Framework, audit: Audit
+) -> tuple[Audit, str, list[Audit]] | None:
+    """(the audit that started the dip sample, the worst concern, the dip samples) when
+    `audit`, a dip sample, found the same concerns again; None otherwise."""
     policy = framework.dip_sample
     case = session.get(Case, audit.case_id)
     if policy is None or case is None or case.worker_id is None:
-        return []
+        return None
     if activity_of(session, audit) != DIP_SAMPLE:
-        return []
+        return None
     history = _worker_audits(session, case.worker_id)
     ids = [a.id for a in history]
     if audit.id not in ids:
-        return []
+        return None
     before = history[: ids.index(audit.id) + 1]
     triggers = [
         a
@@ -148,27 +198,200 @@ def _caseload_requests(
         and (a.final_grade or a.overall_grade) in policy.after_grades
     ]
     if not triggers:
-        return []
+        return None
     trigger = triggers[-1]
     dips = [a for a in before[before.index(trigger) + 1 :] if activity_of(session, a) == DIP_SAMPLE]
     grades = [g for a in dips if (g := a.final_grade or a.overall_grade) in framework.grade_keys]
-    subject = "caseload"
+    said = [a for a in (_said_same_concerns(d) for d in dips) if a is not None]
+    # The dip-sampler's answer decides where the dialog asked it; a yes is enough.
+    found = concerns_found(framework, grades, (True in said) if said else None)
+    return None if found is None else (trigger, found, dips)
+
+
+def _said_same_concerns(audit: Audit) -> bool | None:
+    """The dip-sampler's answer to "are the same concerns present?", if they gave one."""
+    steps = (audit.answers or {}).get("answers")
+    for answers in steps.values() if isinstance(steps, dict) else ():
+        value = answers.get(SAME_CONCERNS) if isinstance(answers, dict) else None
+        if value in ("yes", "no"):
+            return value == "yes"
+    return None
+
+
+def _caseload_requests(
+    session: Session,
+    framework: Framework,
+    audit: Audit,
+    staff: Directory,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Escalation]:
+    """A dip sample that finds the same concerns asks approval to audit the caseload
+    (where the framework's `dip_sample.caseload` is `approval`)."""
+    policy = framework.dip_sample
+    if policy is None or policy.caseload != "approval":
+        return []
+    found = _caseload_trigger(session, framework, audit)
+    if found is None:
+        return []
+    trigger, worst, _ = found
     if already_escalated(
-        session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject=subject
+        session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject="caseload"
     ):
         return []
-    trigger_case = session.get(Case, trigger.case_id)
+    ads, holders = for_case(staff, session.get(Case, trigger.case_id))
     plans: tuple[EscalationPlan, ...] = caseload_approval_requests(
         framework,
         audit_id=trigger.id or 0,
-        dip_sample_grades=grades,
-        role_holders=staff.holders_for_case(trigger_case),
-        service_ad_ids=staff.service_ads(trigger_case.service_id if trigger_case else None),
+        dip_sample_grades=[worst] if worst else [],
+        role_holders=holders,
+        service_ad_ids=ads,
         now=graded_at(audit) or now,
         tz=tz,
+        same_concerns=True,
     )
     plans = tuple(replace(p, case_id=trigger.case_id) for p in plans)
     return save_plans(session=session, plans=plans, now=now)
+
+
+def allocate_caseload(
+    *, session: Session, framework: Framework, audit: Audit, now: datetime, tz: ZoneInfo
+) -> list[Allocation]:
+    """Wandsworth QAF 33: the same concerns found again, the worker's caseload is audited.
+
+    Where `dip_sample.caseload` is `allocate`, every open case of the worker not
+    already allocated this month goes at once to the dip-sampler (the author of
+    `audit`), due `allocation.due_working_days` working days from today: nobody is
+    asked to approve it, and there is no "Not now". Once per trigger: a closed record
+    (kind `dip_sample`, subject `caseload`) marks it done, for the hook and the job.
+    """
+    policy = framework.dip_sample
+    if policy is None or policy.caseload != "allocate":
+        return []
+    found = _caseload_trigger(session, framework, audit)
+    if found is None:
+        return []
+    trigger, worst, dips = found
+    if already_escalated(
+        session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject="caseload"
+    ):
+        return []
+    case = session.get(Case, trigger.case_id)
+    worker = case.worker_id if case else None
+    if case is None or worker is None:
+        return []
+    rows = allocate_whole_caseload(
+        session=session,
+        framework=framework,
+        worker_id=worker,
+        auditor_id=audit.auditor_id,
+        audited={trigger.case_id, *(d.case_id for d in dips)},
+        reason=(
+            f"Whole-caseload audit: dip samples after case {case.reference} found the same concerns"
+        ),
+        now=now,
+        tz=tz,
+    )
+    deadline = end_of_day(now.astimezone(tz).date(), tz)
+    plan = EscalationPlan(
+        owner_id=audit.auditor_id,
+        kind="dip_sample",
+        audit_id=trigger.id or 0,
+        deadline=deadline,
+        roles_reason=(policy.by_role,),
+        key=escalation_key("dip_sample", trigger.id or 0, "caseload", audit.auditor_id, 0),
+        grade=worst or None,
+        case_id=trigger.case_id,
+        responds=False,
+    )
+    for marker in save_plans(session=session, plans=[plan], now=now):
+        marker.status = DONE
+        marker.response = f"whole caseload allocated: {len(rows)} case(s)"
+        marker.responded_at = now
+        session.add(marker)
+    log.info("audit %s: whole caseload allocated (%d cases)", trigger.id, len(rows))
+    return rows
+
+
+def approved_caseload(
+    *, session: Session, framework: Framework, row: Escalation, now: datetime, tz: ZoneInfo
+) -> list[Allocation]:
+    """The approver said yes: the worker's caseload goes at once to the last dip-sampler.
+
+    `row` is the approved `dip_sample` request (its audit the one that started the
+    dip sample). The audit that started it and the dip samples are not audited again.
+    """
+    trigger = session.get(Audit, row.audit_id) if row.audit_id is not None else None
+    case = session.get(Case, trigger.case_id) if trigger is not None else None
+    if trigger is None or case is None or case.worker_id is None:
+        return []
+    history = _worker_audits(session, case.worker_id)
+    after = history[history.index(trigger) + 1 :] if trigger in history else []
+    dips = [a for a in after if activity_of(session, a) == DIP_SAMPLE]
+    if not dips:
+        return []
+    return allocate_whole_caseload(
+        session=session,
+        framework=framework,
+        worker_id=case.worker_id,
+        auditor_id=dips[-1].auditor_id,
+        audited={trigger.case_id, *(d.case_id for d in dips)},
+        reason=(
+            f"Whole-caseload audit, approved: dip samples after case {case.reference} "
+            "found the same concerns"
+        ),
+        now=now,
+        tz=tz,
+    )
+
+
+def withdraw_superseded(
+    *, session: Session, framework: Framework, audit: Audit, now: datetime
+) -> list[Escalation]:
+    """Withdraw the open grade requests a regrade made obsolete, telling each owner why.
+
+    Only where the framework's escalation follows the final grade, and only once a
+    moderator has given one that differs from the request's grade. Idempotent: a
+    withdrawn request is closed, and its notice has a key of its own.
+    """
+    final = audit.final_grade
+    if not framework.escalation.regrade_withdraws or final not in framework.grade_keys:
+        return []
+    stale = [
+        r
+        for r in session.exec(
+            select(Escalation)
+            .where(Escalation.kind == "grade")
+            .where(Escalation.audit_id == audit.id)
+            .order_by(col(Escalation.id))
+        )
+        if r.grade != final and r.grade in framework.grade_keys and r.status not in CLOSED_STATUSES
+    ]
+    if not stale:
+        return []
+    case = session.get(Case, audit.case_id)
+    again = any(g.grade == final for g in framework.escalation.grades)
+    for row in stale:
+        old = row.grade or ""
+        row.status = WITHDRAWN
+        row.response = f"withdrawn: regraded from {old} to {final}"
+        row.responded_at = now
+        session.add(row)
+        text = withdrawal_notice(
+            framework, reference=case.reference if case else "", old=old, new=final, again=again
+        )
+        enqueue(
+            session=session,
+            message=Message(
+                "notice",
+                f"escalation-withdrawn:{row.id}",
+                {"text": text},
+                person_id=row.owner_id,
+            ),
+            now=now,
+        )
+    log.info("audit %s: %d grade request(s) withdrawn after a regrade", audit.id, len(stale))
+    return stale
 
 
 def escalate_audit(
@@ -180,7 +403,12 @@ def escalate_audit(
     now: datetime,
     tz: ZoneInfo,
 ) -> list[Escalation]:
-    """Every request a graded audit calls for that is not stored yet: the new rows."""
+    """Every request a graded audit calls for that is not stored yet: the new rows.
+
+    A regrade first withdraws the requests of the grade it replaced, where the
+    framework's escalation follows the final grade (`withdraw_superseded`).
+    """
+    withdraw_superseded(session=session, framework=framework, audit=audit, now=now)
     rows = []
     for flag in flag_keys(audit):
         rows += raise_urgent(

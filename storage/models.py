@@ -31,6 +31,19 @@ class Team(SQLModel, table=True):
     active: bool = True
 
 
+# A person's chat accounts: one `<platform>_user_id` column per platform below (and,
+# where a bot needs a stored address to message someone first, `<platform>_conversation`).
+# This is the one place that names the platforms; `storage/chat_accounts.py` reads it.
+# What an account id looks like, for the staff import's checks: (pattern, description).
+CHAT_ACCOUNT_FORMATS: dict[str, tuple[str, str]] = {
+    "slack": (r"^[UW][A-Z0-9]{2,}$", "a Slack user id (like U0123ABCD)"),
+    "teams": (
+        r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+        "a Microsoft Entra object id (a GUID)",
+    ),
+}
+
+
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, index=True)
@@ -187,7 +200,7 @@ class OutboxMessage(SQLModel, table=True):
     context: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     channel: str | None = None  # governance channel key, for channel posts
-    platform: str | None = None  # slack / teams, fixed when claimed
+    platform: str | None = None  # the recipient's chat platform, fixed when claimed
     status: str = Field(default="pending", index=True)  # pending/sending/sent/failed
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
@@ -197,6 +210,13 @@ class OutboxMessage(SQLModel, table=True):
     platform_ref: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=utc_column())
     created_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    # An earlier attempt may have reached the platform (its worker died, or the answer
+    # was lost): look in the conversation before sending it again (bot/sender.py).
+    unconfirmed: bool = False
+    # Chat could not reach the person, so it went by email: why, and when the mail
+    # server was handed it (never handed over twice, even after a crash).
+    fallback_reason: str | None = None
+    email_started_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class AuditLogEntry(SQLModel, table=True):

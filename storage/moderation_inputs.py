@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from qa.calendar import Month
 from qa.framework import Framework
 from qa.moderation import Moderator, PastModeration, SubmittedAudit, monthly_capacity
-from storage.models import Absence, Audit, Case, Moderation, Person
+from storage.models import Absence, Audit, Case, Moderation, Person, Team
 
 TEAM_MANAGER_ROLE = "team_manager"
 NOT_COUNTED = ("cancelled",)  # a cancelled moderation took none of the moderator's month
@@ -130,6 +130,7 @@ def moderators(
             .where(col(Moderation.status).not_in(NOT_COUNTED))
         )
     )
+    services = {t.id: str(t.service_id) for t in session.exec(select(Team))}
     out = []
     for p in people:
         pid = p.id or 0
@@ -139,6 +140,7 @@ def moderators(
                 id=pid,
                 roles=tuple(p.roles or []),
                 team=str(p.team_id) if p.team_id is not None else None,
+                service=services.get(p.team_id) if p.team_id is not None else None,
                 capacity_left=max(0, capacity - load[pid]),
                 assigned_this_month=load[pid],
             )

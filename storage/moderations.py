@@ -201,10 +201,16 @@ def consider(
             continue
         fresh[Month.of(sub.submitted_on)].append(sub)
     selected = list(again)
+    people = moderators(session=session, framework=framework, month=month, today=today)
     if fresh:
         history = selection_history(session=session, framework=framework, tz=tz)
+        free = sum(m.capacity_left for m in people) - len(assigned) - len(again)
         for sel_month, group in sorted(fresh.items()):
-            selected += select_for_moderation(framework, sel_month, group, history)
+            # Slots are this month's: an earlier month's sample grades do not fill them.
+            slots = free if sel_month == month else 0
+            picks = select_for_moderation(framework, sel_month, group, history, free_slots=slots)
+            free -= len(picks)
+            selected += picks
     done.reasons.update({s.audit_id: s.reason for s in selected})
     if selected:
         picked = {s.audit_id for s in selected}
@@ -213,11 +219,19 @@ def consider(
             month,
             selected,
             [subs[i] for i in sorted(picked)],
-            moderators(session=session, framework=framework, month=month, today=today),
+            people,
             assignment_history(session=session, month=month),
         )
         assigned.extend(result.assigned)
         done.unassigned = list(result.unassigned)
+        if framework.moderation.fill_slots:
+            # A sampled audit only fills a slot someone free to take it holds; one that
+            # nobody eligible can take was not picked after all (a later tick may, if a
+            # slot frees up), so it is neither reported nor shown with a reason.
+            filler = {s.audit_id for s in selected if s.basis == "sample"}
+            for u in [u for u in done.unassigned if u.audit_id in filler]:
+                done.unassigned.remove(u)
+                done.reasons.pop(u.audit_id, None)
     for a in assigned:
         row = Moderation(
             audit_id=a.audit_id,

@@ -6,7 +6,13 @@ idempotency key makes a second enqueue of the same message a no-op, so reconcile
 can run as often as they like. The only window for a duplicate is a crash between a
 successful send and `mark_sent`; a claim older than `stale_after` is taken again, and
 a worker restarted under the same name hands its old claims back (`release_claims`).
+Either way the message is marked `unconfirmed`, as it is after an answer that was lost
+(a timeout, a 5xx), so the sender looks in the conversation before sending it again.
 A message only paced, not tried, goes back without counting an attempt (`release`).
+
+A message chat could not deliver may go by email (bot/sender.py): `mark_email_started`
+records, just before the mail server is handed it, that it must never be handed over
+again; `reached_by_email` lists who is being reached that way and why.
 """
 
 from __future__ import annotations
@@ -120,6 +126,8 @@ def claim(
         query = query.with_for_update(skip_locked=True)
     taken = list(session.exec(query))
     for msg in taken:
+        if msg.status == SENDING:  # its worker died: it may have been sent already
+            msg.unconfirmed = True
         msg.status = SENDING
         msg.claimed_at = now
         msg.claimed_by = worker
@@ -151,15 +159,29 @@ def _still_ours(msg: OutboxMessage | None, worker: str | None) -> bool:
 
 
 def mark_retry(
-    *, session: Session, message_id: int, at: datetime, error: str, worker: str | None = None
+    *,
+    session: Session,
+    message_id: int,
+    at: datetime,
+    error: str,
+    worker: str | None = None,
+    maybe_sent: bool = False,
+    email_not_sent: bool = False,
 ) -> None:
     """Put a message back in the queue, not to be tried before `at`.
 
     With `worker`, nothing happens if another worker has retaken the claim meanwhile.
+    `maybe_sent`: the attempt's answer was lost, so it may have arrived (checked before
+    the next send). `email_not_sent`: the mail server refused it for now, so the email
+    may be tried again.
     """
     msg = session.get(OutboxMessage, message_id)
     if msg is None or not _still_ours(msg, worker):
         return
+    if maybe_sent:
+        msg.unconfirmed = True
+    if email_not_sent:
+        msg.email_started_at = None
     msg.status, msg.next_attempt_at, msg.last_error = PENDING, at, error[:500]
     msg.claimed_at = msg.claimed_by = None
     session.add(msg)
@@ -190,10 +212,54 @@ def release_claims(*, session: Session, worker: str, now: datetime) -> int:
         )
     )
     for msg in held:
-        msg.status, msg.next_attempt_at = PENDING, now
+        msg.status, msg.next_attempt_at, msg.unconfirmed = PENDING, now, True
         msg.claimed_at = msg.claimed_by = None
         session.add(msg)
     return len(held)
+
+
+def mark_email_started(
+    *, session: Session, message_id: int, worker: str, now: datetime, reason: str
+) -> bool:
+    """Record that the mail server is about to be handed this message; False if it must not be.
+
+    Only while `worker` still holds the claim and no email was started before: an email
+    cannot be taken back or looked up, so it is handed over at most once, even if the
+    process dies before it is marked sent.
+    """
+    stmt = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .where(col(OutboxMessage.status) == SENDING)
+        .where(col(OutboxMessage.claimed_by) == worker)
+        .where(col(OutboxMessage.email_started_at).is_(None))
+        .values(email_started_at=now, fallback_reason=reason[:500])
+        .returning(col(OutboxMessage.id))
+    )
+    return session.execute(stmt).first() is not None
+
+
+def reached_by_email(*, session: Session, since: datetime | None = None) -> list[tuple[int, str]]:
+    """(person id, why chat could not reach them) for everyone a message went to by email,
+    most recently emailed first, each person once with their latest reason.
+
+    For the QA lead's status: these people get their work by email until someone fixes
+    their chat account. `since` limits it to emails started after that time.
+    """
+    query = (
+        select(OutboxMessage.person_id, OutboxMessage.fallback_reason)
+        .where(col(OutboxMessage.email_started_at).is_not(None))
+        .where(col(OutboxMessage.status) == SENT)
+        .where(col(OutboxMessage.person_id).is_not(None))
+        .order_by(col(OutboxMessage.email_started_at).desc(), col(OutboxMessage.id).desc())
+    )
+    if since is not None:
+        query = query.where(col(OutboxMessage.email_started_at) >= since)
+    seen: dict[int, str] = {}
+    for person_id, reason in session.exec(query):
+        if person_id is not None and person_id not in seen:
+            seen[person_id] = reason or ""
+    return list(seen.items())
 
 
 def mark_failed(
@@ -203,14 +269,18 @@ def mark_failed(
     error: str,
     platform: str | None,
     worker: str | None = None,
+    email_not_sent: bool = False,
 ) -> None:
     """A permanent failure (no such user, blocked the bot): kept for a person to see.
 
     `claimed_at` is left as it was: it is when the last attempt, the failing one, began.
+    `email_not_sent`: the mail server refused the fallback email, so it did not go.
     """
     msg = session.get(OutboxMessage, message_id)
     if msg is None or not _still_ours(msg, worker):
         return
+    if email_not_sent:
+        msg.email_started_at = None
     msg.status, msg.last_error, msg.platform = FAILED, error[:500], platform
     session.add(msg)
 

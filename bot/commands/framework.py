@@ -2,8 +2,9 @@
 
 `check` is what a QA lead runs after editing their file: it prints every problem at
 once, each with its line and a fix, so one edit-and-check round is enough. `show`
-prints a preset exactly as shipped, comments included, because the comments say
-which rule comes from where and which values are only defaults.
+prints a preset as shipped, comments included, because the comments say which rule
+comes from where and which values are only defaults; the one change is quotes around
+plain values such as `Yes` and `No` that YAML 1.1 tools would read as true and false.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from qa.framework import (
     load_framework,
     preset_names,
 )
+from qa.framework_checks import quote_for_yaml11
 
 app = typer.Typer(
     help="Check a framework file, or print a preset to start your own from.",
@@ -60,6 +62,14 @@ def check(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON, for scripts.")
     ] = False,
+    with_staff: Annotated[
+        bool,
+        typer.Option(
+            "--with-staff",
+            help="Also read the staff in QA_BOT_DATABASE_URL and warn about services "
+            "that nobody in a role the framework escalates to would hear about.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a framework file: every problem, with its line and a fix."""
     name = display_name(source)
@@ -79,12 +89,32 @@ def check(
         _err(f"✗ {name}: {_plural(count, 'problems')}; {fix} and check again")
         raise typer.Exit(1) from None
     counts = _counts(fw)
+    warnings = _staff_warnings(fw) if with_staff else []
     if as_json:
-        result = {"file": name, "valid": True, "problems": [], "counts": counts}
+        result = {
+            "file": name, "valid": True, "problems": [], "counts": counts, "warnings": warnings,
+        }  # fmt: skip
         typer.echo(json.dumps(result, indent=2))
         return
     shown = ", ".join(_plural(n, what) for what, n in counts.items())
     typer.echo(f"✓ {name}: valid ({shown})")
+    for warning in warnings:
+        typer.echo(f"Warning: {warning}")
+
+
+def _staff_warnings(fw: Framework) -> list[str]:
+    """The configured database's staff against the framework's escalation roles."""
+    from sqlmodel import Session
+
+    from bot.commands.common import load_settings, open_database
+    from storage.escalations import escalation_warnings
+
+    engine = open_database(load_settings())
+    try:
+        with Session(engine) as session:
+            return escalation_warnings(session=session, framework=fw)
+    finally:
+        engine.dispose()
 
 
 @app.command()
@@ -97,7 +127,7 @@ def show(
         _err("Presets: " + ", ".join(preset_names()))
         raise typer.Exit(1)
     text = (PRESETS_DIR / f"{preset}.yml").read_text(encoding="utf-8")
-    typer.echo(text, nl=False)
+    typer.echo(quote_for_yaml11(text), nl=False)
 
 
 @app.command(name="list")

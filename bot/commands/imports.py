@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.commands.common import (
@@ -27,6 +28,8 @@ from bot.commands.common import (
     now,
     open_database,
 )
+from qa.framework import Framework
+from storage.escalations import escalation_warnings
 from storage.imports import ImportRejected, ImportResult, import_cases, import_staff
 from storage.imports.staff import StaffImportResult
 from storage.imports.staff_leavers import LeaverWork
@@ -168,6 +171,8 @@ def _run(
             progress=progress,
             **extra,
         )
+        staffed = importer is import_staff and not dry_run
+        reach = _escalation_reach(engine, framework) if staffed else []
     except ImportRejected as exc:
         progress.close()
         if as_json:
@@ -189,9 +194,18 @@ def _run(
         progress.close()
         engine.dispose()
     if as_json:
-        typer.echo(json.dumps(result.as_dict(), indent=2))
+        typer.echo(json.dumps({**result.as_dict(), "escalation_warnings": reach}, indent=2))
     else:
         _print_result(result)
+        for warning in reach:
+            _say(f"Warning: {warning}")
+
+
+def _escalation_reach(engine: Engine, framework: Framework) -> list[str]:
+    """Services whose cases no holder of an escalation role would hear about (after the
+    import: a dry run changed nothing, so it reads the staff as they already are)."""
+    with Session(engine) as session:
+        return escalation_warnings(session=session, framework=framework)
 
 
 @app.command("staff")

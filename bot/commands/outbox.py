@@ -4,7 +4,9 @@
 queued (waiting for retries that come due within `--timeout`), then exits. It builds
 the same messengers `serve` would: Slack from SLACK_BOT_TOKEN and SLACK_API_URL,
 Teams when it is configured. `failed` lists what could not be delivered and why, for
-a person to put right (a missing Slack id, a channel the bot is not in).
+a person to put right (a missing Slack id, a channel the bot is not in). `emailed`
+lists who chat cannot reach and so gets their messages by email (QA_BOT_SMTP_*), and
+why, so their chat account can be put right.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from bot.deps import Deps
 from bot.messenger import Messenger
 from bot.settings import Settings
 from qa.framework import Framework
-from storage.outbox import failures
+from storage.models import Person
+from storage.outbox import failures, reached_by_email
 
 app = typer.Typer(
     help="Messages waiting to go out to Slack and Teams, and those that could not.",
@@ -161,3 +164,32 @@ def failed(
             "account. Otherwise add their slack_user_id or teams_user_id to the staff "
             "file and import it again; their next messages will reach them."
         )
+
+
+@app.command()
+def emailed(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Who chat cannot reach, so their messages go by email, and why (latest first)."""
+    settings = load_settings()
+    engine = open_database(settings)
+    try:
+        with Session(engine) as session:
+            rows = []
+            for person_id, reason in reached_by_email(session=session):
+                person = session.get(Person, person_id)
+                rows.append((person.email if person else f"person {person_id}", reason))
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps([{"recipient": who, "reason": why} for who, why in rows]))
+        return
+    if not rows:
+        console.print("Nobody is being reached by email: chat reaches everyone it has tried.")
+        return
+    table = Table(title=f"Reached by email because chat cannot reach them ({len(rows)})")
+    for column in ("recipient", "reason"):
+        table.add_column(column, overflow="fold")
+    for who, why in rows:
+        table.add_row(who, why)
+    console.print(table)

@@ -21,6 +21,16 @@ Files (the summary's chart, `rendered["files"]` from the sender) go the
 `files_upload_v2` way: upload URL and bytes first, then the message, then the files
 shared into the channel right under it. If sharing fails after the post, the retry
 shares again without posting the message twice (remembered per outbox message).
+
+Nothing twice after a crash: every post carries its outbox idempotency key in Slack
+message metadata (`event_type` "qa_bot_message", `event_payload: {"key": ...}`). A
+message marked `unconfirmed` (an earlier attempt's worker died, or its answer was lost)
+is first looked for in the conversation's recent history (`conversations.history` with
+`include_all_metadata`, from shortly before it was queued, at most a few pages); if it
+is there, its `ts` is returned and nothing is posted.
+
+A person Slack says cannot be reached (no such user, deactivated, no DM channel) gets
+a `PermanentFailure` marked `unreachable`: the sender may email them instead.
 """
 
 from __future__ import annotations
@@ -83,7 +93,22 @@ AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_e
 AUTH_WAIT = 60.0
 # Edits that cannot be made: the sender posts a new message instead.
 CANNOT_EDIT = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+# For a direct message these mean the person cannot be reached in Slack at all.
+UNREACHABLE = frozenset(
+    {
+        "users_not_found",
+        "user_not_found",
+        "account_inactive",
+        "user_disabled",
+        "channel_not_found",
+        "cannot_dm_bot",
+    }
+)
 UNKNOWN_FOR = 3600.0  # seconds an email Slack did not know is not tried again
+EVENT_TYPE = "qa_bot_message"  # the metadata every post carries: its idempotency key
+LOOK_BACK = 120.0  # seconds before a message was queued that its history check starts
+HISTORY_PAGE = 200  # messages per conversations.history page (Slack's recommended most)
+HISTORY_PAGES = 3  # pages read at most: a bounded look-back
 NETWORK_ERRORS = (URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError)
 
 
@@ -111,6 +136,7 @@ class SlackMessenger:
         self._method_locks: dict[str, threading.Lock] = {}
         # outbox message id -> its post, while the files that go with it are not yet shared
         self._posted: dict[int, dict[str, Any]] = {}
+        self._link: str | None = None  # what opens the bot's chat, for fallback emails
 
     @classmethod
     def from_settings(cls, settings: Settings, *, engine: Engine | None = None) -> SlackMessenger:
@@ -149,7 +175,7 @@ class SlackMessenger:
         self, message: OutboxMessage, recipient: Recipient, rendered: dict[str, Any]
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
-        ref = await loop.run_in_executor(self._pool, self._send, recipient, rendered, message.id)
+        ref = await loop.run_in_executor(self._pool, self._send, recipient, rendered, message)
         if self.after_dm is not None and message.person_id is not None:
             self.after_dm(message.person_id)  # e.g. refresh their App Home (never blocks)
         return ref
@@ -162,17 +188,60 @@ class SlackMessenger:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._update, ref, rendered)
 
+    async def chat_link(self) -> str | None:
+        """A link that opens the bot's Messages tab (for fallback emails), or None."""
+        if self._link is None:
+            loop = asyncio.get_running_loop()
+            self._link = await loop.run_in_executor(self._pool, self._find_link) or ""
+        return self._link or None
+
+    def _find_link(self) -> str | None:
+        try:
+            auth = self._call("auth.test")
+            team, bot = auth.get("team_id"), auth.get("bot_id")
+            app = None
+            if bot:
+                app = (self._call("bots.info", bot=bot).get("bot") or {}).get("app_id")
+        except (RetryLater, PermanentFailure):
+            return None
+        if app and team:
+            return f"https://slack.com/app_redirect?app={app}&team={team}"
+        url = auth.get("url")
+        return str(url) if url else None
+
     # -- sending (in a worker thread) ------------------------------------------------------
     def _send(
-        self, recipient: Recipient, rendered: dict[str, Any], message_id: int | None = None
+        self,
+        recipient: Recipient,
+        rendered: dict[str, Any],
+        message: OutboxMessage | None = None,
     ) -> dict[str, Any]:
-        channel = self._channel_for(recipient)
+        message_id = message.id if message is not None else None
+        key = getattr(message, "idempotency_key", None)
+        try:
+            channel = self._channel_for(recipient)
+        except PermanentFailure as exc:
+            raise _for_person(exc, recipient) from None
         files = rendered.get("files") or []
+        ref = self._posted.get(message_id) if message_id is not None else None
+        if ref is None and key and getattr(message, "unconfirmed", False):
+            found = self._already_posted(channel, key, getattr(message, "created_at", None))
+            if found is not None:
+                # Its files may not have been shared before the crash; a second chart
+                # would be worse than a missing one, which `qa-bot summary --post` redoes.
+                log.info("slack: outbox message %s was already delivered; not sent again",
+                         message_id)  # fmt: skip
+                return found
         # Upload first (nothing shows yet), so a failed upload never leaves a post behind.
         uploaded = [self._upload(f) for f in _checked(files)]
-        ref = self._posted.get(message_id) if message_id is not None else None
         if ref is None:
-            resp = self._call("chat.postMessage", channel=channel, **_content(rendered))
+            content = _content(rendered)
+            if key:
+                content["metadata"] = {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
+            try:
+                resp = self._call("chat.postMessage", channel=channel, **content)
+            except PermanentFailure as exc:
+                raise _for_person(exc, recipient) from None
             ref = {"channel": resp.get("channel"), "ts": resp.get("ts")}
         if uploaded:
             if message_id is not None:  # a retry shares the files without posting again
@@ -184,6 +253,47 @@ class SlackMessenger:
                 raise
             self._posted.pop(message_id or 0, None)
         return ref
+
+    def _already_posted(
+        self, channel: str, key: str, queued_at: datetime | None
+    ) -> dict[str, Any] | None:
+        """The post carrying `key` in the conversation's recent history, if it is there.
+
+        A direct message is addressed to a user id; its history is read from the DM
+        channel (`conversations.open` finds it). If the history cannot be read at all
+        (a missing scope), the message is sent: a duplicate is better than nothing.
+        """
+        try:
+            conversation = channel
+            if channel[:1] in {"U", "W"}:
+                opened = self._call("conversations.open", users=channel)
+                conversation = str((opened.get("channel") or {}).get("id") or channel)
+            oldest = "0"
+            if queued_at is not None:
+                oldest = f"{max(0.0, queued_at.timestamp() - LOOK_BACK):.6f}"
+            cursor: str | None = None
+            for _ in range(HISTORY_PAGES):
+                params: dict[str, Any] = {
+                    "channel": conversation,
+                    "oldest": oldest,
+                    "limit": HISTORY_PAGE,
+                    "include_all_metadata": True,
+                }
+                if cursor:
+                    params["cursor"] = cursor
+                page = self._call("conversations.history", **params)
+                for item in page.get("messages") or []:
+                    metadata = item.get("metadata") or {}
+                    payload = metadata.get("event_payload") or {}
+                    if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
+                        return {"channel": conversation, "ts": item.get("ts"), "recovered": True}
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except PermanentFailure as exc:
+            log.warning("slack: could not read the conversation to check a message (%s); "
+                        "sending it", exc.reason[:80])  # fmt: skip
+        return None
 
     def _update(self, ref: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any]:
         if not ref.get("channel") or not ref.get("ts"):
@@ -292,6 +402,10 @@ class SlackMessenger:
                 return self.client.chat_update(**params)
             if method == "users.lookupByEmail":
                 return self.client.users_lookupByEmail(**params)
+            if method == "conversations.history":
+                return self.client.conversations_history(**params)
+            if method == "conversations.open":
+                return self.client.conversations_open(**params)
             if method == "files.getUploadURLExternal":
                 return self.client.files_getUploadURLExternal(**params)
             if method == "files.completeUploadExternal":
@@ -300,9 +414,15 @@ class SlackMessenger:
         except SlackApiError as exc:
             raise self._map_error(method, exc) from None
         except SlackClientError as exc:
-            raise RetryLater(f"slack {method}: {type(exc).__name__}") from None
+            raise RetryLater(
+                f"slack {method}: {type(exc).__name__}", maybe_sent=method in POSTING
+            ) from None
         except NETWORK_ERRORS as exc:
-            raise RetryLater(f"slack {method}: network error ({type(exc).__name__})") from None
+            # The request may have arrived even though its answer did not.
+            raise RetryLater(
+                f"slack {method}: network error ({type(exc).__name__})",
+                maybe_sent=method in POSTING,
+            ) from None
 
     def _map_error(self, method: str, exc: SlackApiError) -> Exception:
         status = int(getattr(exc.response, "status_code", 200) or 200)
@@ -313,11 +433,11 @@ class SlackMessenger:
                 self._hold(method, after)
             return RetryLater(f"slack {method}: rate limited", after=after)
         if status >= 500:
-            return RetryLater(f"slack {method}: HTTP {status}")
+            return RetryLater(f"slack {method}: HTTP {status}", maybe_sent=method in POSTING)
         if error in CANNOT_EDIT and method == "chat.update":
             return PermanentFailure(f"the earlier Slack message cannot be edited ({error})")
         if error in PERMANENT:
-            return PermanentFailure(PERMANENT[error])
+            return PermanentFailure(PERMANENT[error], unreachable=error in UNREACHABLE)
         if error in AUTH_ERRORS:
             log.error("slack: the bot token is not accepted (%s): check SLACK_BOT_TOKEN", error)
             self._hold("*", AUTH_WAIT)
@@ -328,6 +448,13 @@ class SlackMessenger:
         with self._held_lock:
             until = time.monotonic() + seconds
             self._held[method] = max(self._held.get(method, 0.0), until)
+
+
+def _for_person(exc: PermanentFailure, recipient: Recipient) -> PermanentFailure:
+    """`unreachable` only means something for a person: a channel is not emailed."""
+    if exc.unreachable and recipient.person is None:
+        return PermanentFailure(exc.reason)
+    return exc
 
 
 def _checked(files: list[Any]) -> list[dict[str, Any]]:

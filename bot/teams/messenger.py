@@ -19,6 +19,12 @@ not count against the message size limit (Teams docs: "Format your bot messages"
 Pacing: Teams allows a bot about 7 messages a second per conversation (8 per 2 s,
 60 per 30 s, 1,800 an hour). `pace_key` is the conversation id and the sender paces
 per key (`bot.pacing.TEAMS_WINDOWS`); this class never sleeps.
+
+A person Teams will not deliver to (403: they blocked the app; 404: the chat is gone)
+is tried once more through Graph (install the app, find the chat again) when Graph is
+configured; if that also fails the `PermanentFailure` is marked `unreachable`, and the
+sender may email them instead. A bot cannot read its own history in Teams, so unlike
+Slack a message sent just before a crash may be sent again (at most those in flight).
 """
 
 from __future__ import annotations
@@ -95,6 +101,7 @@ class TeamsMessenger:
                 catalog_app_id=settings.teams_app_catalog_id,
             )
         self._found: dict[int, tuple[str, str]] = {}  # person id -> (service URL, conversation)
+        self._installed: set[int | None] = set()  # reinstalled after a 403/404, this run
 
     # -- the Messenger protocol -----------------------------------------------------
     def can_reach(self, recipient: Recipient) -> bool:
@@ -112,14 +119,37 @@ class TeamsMessenger:
             return target[1] if target else f"person:{person.id}"
         return self._channel_id(recipient) or f"channel:{recipient.channel_key}"
 
+    async def chat_link(self) -> str | None:
+        """A deep link that opens a chat with the bot (for fallback emails), or None."""
+        client_id = self._settings.teams_client_id
+        if not client_id or self._settings.teams_playground:
+            return None
+        return f"https://teams.microsoft.com/l/chat/0/0?users=28:{client_id}"
+
     async def send(
         self, message: OutboxMessage, recipient: Recipient, rendered: dict[str, Any]
     ) -> dict[str, Any]:
-        service_url, conversation_id = await self._target(recipient)
         activity = message_json(rendered)
         if rendered.get("files"):
             activity = await asyncio.to_thread(with_images, activity, rendered["files"])
-        activity_id = await self.connector.send(service_url, conversation_id, activity)
+        try:
+            service_url, conversation_id = await self._target(recipient)
+            activity_id = await self.connector.send(service_url, conversation_id, activity)
+        except PermanentFailure as exc:
+            person = recipient.person
+            if person is None or exc.unreachable or not _undeliverable(exc):
+                raise
+            if self.graph is None or person.id in self._installed:
+                raise PermanentFailure(exc.reason, unreachable=True) from None
+            # The stored chat is blocked or gone: install the app again and find its chat.
+            self._installed.add(person.id)
+            try:
+                service_url, conversation_id = await self._discover(person, force=True)
+                activity_id = await self.connector.send(service_url, conversation_id, activity)
+            except PermanentFailure as again:
+                raise PermanentFailure(
+                    again.reason, unreachable=_undeliverable(again) or again.unreachable
+                ) from None
         log.info("teams: outbox message %s sent to conversation", message.id)
         return {
             "platform": "teams",
@@ -163,14 +193,20 @@ class TeamsMessenger:
             return self._found[person.id]
         return await self._discover(person)
 
-    async def _discover(self, person: Person) -> tuple[str, str]:
-        """Find or open the 1:1 chat for someone who has never written to the bot."""
+    async def _discover(self, person: Person, *, force: bool = False) -> tuple[str, str]:
+        """Find or open the 1:1 chat for someone who has never written to the bot
+        (`force`: again, after their stored chat refused a message)."""
         service_url = await self._service_url_hint()
         user_id = person.teams_user_id
         if self.graph is not None:
-            user_id, conversation_id = await self.graph.conversation_for(
-                user_id=user_id, email=person.email
-            )
+            try:
+                user_id, conversation_id = await self.graph.conversation_for(
+                    user_id=user_id, email=person.email
+                )
+            except PermanentFailure as exc:
+                if "(404 " in exc.reason:  # Entra has no such user: not reachable in Teams
+                    raise PermanentFailure(exc.reason, unreachable=True) from None
+                raise
         elif user_id:
             conversation_id = await self.connector.create_personal(
                 service_url,
@@ -186,12 +222,15 @@ class TeamsMessenger:
         target = (service_url, conversation_id)
         if person.id is not None:
             self._found[person.id] = target
-            await asyncio.to_thread(self._remember, person.id, user_id, target)
+            await asyncio.to_thread(self._remember, person.id, user_id, target, force)
         log.info("teams: found the 1:1 chat for person %s", person.id)
         return target
 
-    def _remember(self, person_id: int, user_id: str | None, target: tuple[str, str]) -> None:
-        """Store what was found on the person, unless an install activity got there first."""
+    def _remember(
+        self, person_id: int, user_id: str | None, target: tuple[str, str], force: bool = False
+    ) -> None:
+        """Store what was found on the person, unless an install activity got there first
+        (`force`: the stored chat refused a message, so the new one replaces it)."""
         reference: dict[str, Any] = {
             "serviceUrl": target[0],
             "channelId": "msteams",
@@ -206,7 +245,7 @@ class TeamsMessenger:
             stored = session.get(Person, person_id)
             if stored is None:
                 return
-            if not reference_target(stored.teams_conversation):
+            if force or not reference_target(stored.teams_conversation):
                 stored.teams_conversation = reference
             if user_id and not stored.teams_user_id:
                 stored.teams_user_id = user_id
@@ -239,6 +278,16 @@ class TeamsMessenger:
             return None
 
         return await asyncio.to_thread(lookup) or self._default_service_url
+
+
+def _undeliverable(exc: PermanentFailure) -> bool:
+    """The Bot Connector said 403 (blocked, not allowed) or 404 (no such chat).
+
+    Graph's 403 is not one: it means the app lacks consent, which no email fixes.
+    """
+    if exc.reason.startswith("Graph"):
+        return False
+    return "(403 " in exc.reason or "(404 " in exc.reason
 
 
 # -- images in the card -------------------------------------------------------------------

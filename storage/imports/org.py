@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from storage.chat_accounts import account_fields
 from storage.imports.bulk import PEOPLE, SERVICES, TEAMS, rows_of
 from storage.imports.plan import State
 
@@ -44,8 +45,7 @@ class Org:
             if p["line_manager_id"] is not None
             else None,
             "capacity": p["capacity"],
-            "slack_user_id": p["slack_user_id"],
-            "teams_user_id": p["teams_user_id"],
+            **{field: p[field] for field in account_fields()},
             "active": p["active"],
         }
 
@@ -63,8 +63,7 @@ def load_org(conn: Connection) -> Org:
         "team_id",
         "line_manager_id",
         "capacity",
-        "slack_user_id",
-        "teams_user_id",
+        *account_fields(),
         "active",
     )
     return Org(

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from qa.framework import Framework
+from storage.chat_accounts import account_fields
 from storage.db import with_retries
 from storage.imports.bulk import AUDIT_LOG, PEOPLE, SERVICES, TEAMS, Progress, Writer
 from storage.imports.csvfile import read_table
@@ -79,8 +80,10 @@ def _plan(checked: CheckedStaff, org: Org, *, sync: bool) -> tuple[Diff, Diff, D
             "line_manager": r.line_manager,
             "capacity": r.capacity,
             # An empty id cell keeps the id the bot looked up by email.
-            "slack_user_id": r.slack_user_id or (have["slack_user_id"] if have else None),
-            "teams_user_id": r.teams_user_id or (have["teams_user_id"] if have else None),
+            **{
+                field: value or (have[field] if have else None)
+                for field, value in r.accounts.items()
+            },
             "active": True,
         }
     return (
@@ -147,8 +150,7 @@ def _apply(
             "roles": p["roles"],
             "team_id": team_ids[p["team"]],
             "capacity": p["capacity"],
-            "slack_user_id": p["slack_user_id"],
-            "teams_user_id": p["teams_user_id"],
+            **{field: p[field] for field in account_fields()},
             "active": True,
             "updated_at": now,
         }

@@ -8,10 +8,10 @@ single run reports every problem in the file.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from qa.framework import Framework
+from storage.chat_accounts import account_fields, account_format
 from storage.imports.bulk import Progress
 from storage.imports.cells import Cells
 from storage.imports.csvfile import CsvTable
@@ -25,12 +25,9 @@ STAFF_COLUMNS = [
     "service",
     "line_manager_email",
     "capacity",
-    "slack_user_id",
-    "teams_user_id",
+    *account_fields(),  # one optional column per chat platform, e.g. `<platform>_user_id`
 ]
 STAFF_REQUIRED = {"email", "name", "roles", "team", "service"}
-SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-ENTRA_ID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 MAX_CAPACITY = 100
 PROGRESS_EVERY = 1000
 
@@ -45,8 +42,8 @@ class StaffRow:
     service: str
     line_manager: str | None  # an email, lower-cased
     capacity: int | None  # None: the framework's default for the person's roles
-    slack_user_id: str | None  # None: keep what the bot found by email
-    teams_user_id: str | None
+    # Account field -> id; None: keep what the bot found by email.
+    accounts: dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -85,8 +82,10 @@ def check_staff(
             hint="give the audits a month this person can take, or leave it empty for the "
             "framework's default",
         )
-        slack = c.matching("slack_user_id", SLACK_ID, what="a Slack user id (like U0123ABCD)")
-        teams = c.matching("teams_user_id", ENTRA_ID, what="a Microsoft Entra object id (a GUID)")
+        accounts = {
+            field: c.matching(field, account_format(field)[0], what=account_format(field)[1])
+            for field in account_fields()
+        }
         if email is not None:
             if email in first_row:
                 c.bad(
@@ -106,7 +105,7 @@ def check_staff(
                     f"team '{team}' is under service '{seen[0]}' in row {seen[1]}; a team "
                     "belongs to one service (rename one of the teams, or correct the service)",
                 )
-        for column, value in (("slack_user_id", slack), ("teams_user_id", teams)):
+        for column, value in accounts.items():
             if value is not None:
                 other = ids_seen.setdefault((column, value.lower()), row.number)
                 if other != row.number:
@@ -114,9 +113,7 @@ def check_staff(
         if c.ok:
             assert email and name and roles and team and service  # checked above
             rows.append(
-                StaffRow(
-                    row.number, email, name, roles, team, service, manager, capacity, slack, teams
-                )
+                StaffRow(row.number, email, name, roles, team, service, manager, capacity, accounts)
             )
     if progress is not None and table.rows:
         progress(f"checking {table.file}", len(table.rows), len(table.rows))

@@ -30,7 +30,7 @@ from bot.settings import Settings
 from qa.calendar import Month
 from qa.framework import load_framework
 from reminders.allocations import allocate_month
-from storage.models import Allocation, Audit, OutboxMessage
+from storage.models import Allocation, Audit, OutboxMessage, Person
 from tests.bot.test_render import EVIL
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.handlers.allocation_world import MONTH, NOW, World, seed_world
@@ -380,3 +380,29 @@ def test_the_persons_own_words_reach_only_the_qa_lead_and_cannot_format_or_ping(
     others = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] != "U0LEE"]
     others += slack.calls_to("chat.update")
     assert all("evil.example" not in text(c) for c in others)
+
+
+def test_a_head_of_service_is_told_all_four_moderation_slots_once(
+    api: TestClient, slack: FakeSlack, engine: Engine
+) -> None:
+    """Issue 17 item 4: four slots stored and told, and a re-run adds and sends nothing."""
+    with Session(engine) as session:
+        seed_world(session)
+        session.add(
+            Person(
+                email="hana@testshire.gov.uk", name="Hana Head", roles=["head_of_service"],
+                slack_user_id="U0HANA", created_at=NOW, updated_at=NOW,
+            )
+        )  # fmt: skip
+        for _ in range(2):
+            allocate_month(
+                session=session, framework=FRAMEWORK, month=Month.parse(MONTH), now=NOW,
+                tz=ZoneInfo("Europe/London"), actor="scheduler",
+            )  # fmt: skip
+        session.commit()
+    deliver(api)
+    (prompt,) = posted_to(slack, "U0HANA")
+    assert "4 moderations this month" in text(prompt)
+    with Session(engine) as session:
+        slots = session.exec(select(Allocation).where(Allocation.activity == "moderation")).all()
+    assert len(slots) == 4

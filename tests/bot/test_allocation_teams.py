@@ -26,7 +26,7 @@ from bot.settings import Settings
 from qa.calendar import Month
 from qa.framework import load_framework
 from reminders.allocations import allocate_month
-from storage.models import Allocation, Audit, OutboxMessage
+from storage.models import Allocation, Audit, OutboxMessage, Person
 from tests.bot.test_render import EVIL
 from tests.fakes import connector as teams
 from tests.fakes.connector import ConnectorCall, FakeConnector
@@ -319,3 +319,34 @@ def test_the_persons_own_words_reach_only_the_qa_lead_and_cannot_format(
     others = [c for c in connector.messages() if c.conversation_id != "a:chat-lee"]
     others += connector.calls_to("update")
     assert all("evil.example" not in text_of(c.cards) for c in others)
+
+
+def test_a_head_of_service_is_told_all_four_moderation_slots_once(
+    client: TestClient, connector: FakeConnector, engine: Engine
+) -> None:
+    """Issue 17 item 4: four slots stored and told, and a re-run adds and sends nothing."""
+
+    def on_teams(name: str) -> dict[str, Any]:
+        reference = {"serviceUrl": connector.url, "conversation": {"id": f"a:chat-{name}"}}
+        return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
+
+    with Session(engine) as session:
+        seed_world(session, chat={n: on_teams(n) for n in ("lee", "sam", "pat")})
+        session.add(
+            Person(
+                email="hana@testshire.gov.uk", name="Hana Head", roles=["head_of_service"],
+                created_at=NOW, updated_at=NOW, **on_teams("hana"),
+            )
+        )  # fmt: skip
+        for _ in range(2):
+            allocate_month(
+                session=session, framework=FRAMEWORK, month=Month.parse(MONTH), now=NOW,
+                tz=ZoneInfo("Europe/London"), actor="scheduler",
+            )  # fmt: skip
+        session.commit()
+    deliver(client)
+    (prompt,) = sent_to(connector, "hana")
+    assert "4 moderations this month" in text_of(prompt.body)
+    with Session(engine) as session:
+        slots = session.exec(select(Allocation).where(Allocation.activity == "moderation")).all()
+    assert len(slots) == 4

@@ -488,3 +488,53 @@ def test_qa_my_and_the_home_tab_offer_continue_audit(
     settle(auditor.api)
     home = auditor._last_view("views.publish")
     assert any(b.get("accessory", {}).get("action_id") == "audit.continue" for b in home["blocks"])
+
+
+@pytest.mark.parametrize("same", ["yes", "no"])
+def test_wandsworth_the_dip_sampler_says_whether_the_same_concerns_are_present(
+    db_url: str, engine: Engine, slack: FakeSlack, now: datetime, same: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Wandsworth QAF 33: "If the same concerns are found the social worker's case load is
+    audited": the dip-sampler answers in the dialog; yes allocates the caseload at once."""
+    from handlers.escalation import escalate_after_submit
+    from qa.forms import SAME_CONCERNS
+    from tests.handlers.audit_world import make_dip_sample
+
+    world = make_dip_sample(engine, seed_world(engine, now, "wandsworth"), now)
+    only_escalation = router(hooks=Hooks(after_submit=(escalate_after_submit,)))
+    client, keys = app_for(db_url, engine, slack, now, world, routes=only_escalation)
+    with client:
+        auditor = SlackAudit(client, slack, keys, world)
+        auditor.dialog = build_audit_dialog(
+            world.framework, world.area, case_reference=world.reference, dip_sample=True
+        )
+        auditor.open()
+        asked = False
+        while auditor.step() != "review":
+            values = auditor.answer("good")
+            if auditor.step() == "overall":
+                asked = "Are the same concerns present" in all_text(
+                    {"blocks": auditor.view["blocks"]}
+                )
+                values[SAME_CONCERNS] = same
+            body = auditor.submit(values)
+            assert body.get("response_action") == "update", body
+        auditor.submit({})
+    assert asked, "the question is on the overall grade's step"
+    with Session(engine) as session:
+        caseload = session.exec(
+            select(Allocation)
+            .where(Allocation.person_id == world.auditor_id)
+            .where(Allocation.activity == "audit")
+        ).all()
+        prompts = session.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.idempotency_key).startswith("allocation-caseload:")
+            )
+        ).all()
+    if same == "yes":
+        assert caseload and all("Whole-caseload audit" in r.reason for r in caseload)
+        assert [p.person_id for p in prompts] == [world.auditor_id]
+    else:
+        assert caseload == [] and prompts == [], "a Good dip sample with no same concerns"

@@ -260,3 +260,53 @@ def test_my_offers_continue_audit(auditor: TeamsAudit, connector: FakeConnector)
     auditor.card = card
     auditor.card = auditor.execute(dict(resume["data"]))
     assert auditor.step() == where
+
+
+@pytest.mark.parametrize("same", ["yes", "no"])
+def test_wandsworth_the_dip_sampler_says_whether_the_same_concerns_are_present(
+    db_url: str, engine: Engine, now: datetime, connector: FakeConnector, same: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Wandsworth QAF 33: "If the same concerns are found the social worker's case load is
+    audited": the dip-sampler answers in the dialog; yes allocates the caseload at once."""
+    from handlers.escalation import escalate_after_submit
+    from qa.forms import SAME_CONCERNS
+    from storage.models import Allocation
+    from tests.handlers.audit_world import make_dip_sample
+
+    world = make_dip_sample(engine, seed_world(engine, now, "wandsworth"), now)
+    settings = make_settings(db_url, QA_BOT_FRAMEWORK="wandsworth")
+    only_escalation = router(hooks=Hooks(after_submit=(escalate_after_submit,)))
+    deps = Deps(settings, world.framework, engine, clock=lambda: now, router=only_escalation)
+    with TestClient(build_app(deps, background=False)) as client:
+        auditor = TeamsAudit(client, connector, keys_for(settings), world)
+        auditor.dialog = build_audit_dialog(
+            world.framework, world.area, case_reference=world.reference, dip_sample=True
+        )
+        auditor.start()
+        asked = False
+        while auditor.step() != "review":
+            values = auditor.answer()
+            if auditor.step() == "overall":
+                asked = "Are the same concerns present" in text_of(auditor.card)
+                values = {k: ("good" if k == "overall.grade" else v) for k, v in values.items()}
+                values[SAME_CONCERNS] = same
+            auditor.press("audit.step", values)
+        auditor.press("audit.step", {})
+    assert asked, "the question is on the overall grade's step"
+    with Session(engine) as session:
+        caseload = session.exec(
+            select(Allocation)
+            .where(Allocation.person_id == world.auditor_id)
+            .where(Allocation.activity == "audit")
+        ).all()
+        prompts = session.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.idempotency_key).startswith("allocation-caseload:")
+            )
+        ).all()
+    if same == "yes":
+        assert caseload and all("Whole-caseload audit" in r.reason for r in caseload)
+        assert [p.person_id for p in prompts] == [world.auditor_id]
+    else:
+        assert caseload == [] and prompts == []

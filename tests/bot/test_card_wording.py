@@ -20,12 +20,13 @@ from sqlmodel import Session
 
 import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
 from bot.app import build_app
+from bot.composition import router
 from bot.deps import Deps
 from bot.render import Renderer
 from bot.routing import keys_for
-from handlers import audit_hooks
 from handlers.allocation_messages import queue_new_prompt
-from handlers.audit_session import people_for
+from handlers.dialog_session import pick_people
+from handlers.turn import Hooks
 from qa.dialog import DialogState
 from qa.framework import load_framework
 from storage.models import Allocation, Case, Person
@@ -108,11 +109,11 @@ def test_the_owner_picker_shows_every_role_of_a_person(engine: Engine, now: date
         session.commit()
         labels = {r.key: r.label for r in CAMDEN.roles}
         expected = ", ".join(labels[k] for k in labels if k in auditor.roles)
-        people = people_for(
+        people = pick_people(
             session=session,
-            case=case,
-            auditor=auditor,
             framework=CAMDEN,
+            case=case,
+            always=[auditor.id],
             state=DialogState(dialog="audit", step="context"),
         )
     assert people[world.auditor_id] == f"{auditor.name} ({expected})"
@@ -131,7 +132,6 @@ def connector() -> Iterator[FakeConnector]:
 def teams_world(
     db_url: str, engine: Engine, now: datetime, connector: FakeConnector, monkeypatch: Any
 ) -> Iterator[tuple[TestClient, World, Any]]:
-    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", [])
     world = seed_world(engine, now, "camden")
     with Session(engine) as session:
         allocation = session.get(Allocation, world.allocation_id)
@@ -139,7 +139,8 @@ def teams_world(
         assert queue_new_prompt(session, world.framework, allocation, now) == 1
         session.commit()
     settings = make_settings(db_url, QA_BOT_FRAMEWORK="camden")
-    deps = Deps(settings, world.framework, engine, clock=lambda: now)
+    # Other features' hooks (moderation, escalation) are theirs to test.
+    deps = Deps(settings, world.framework, engine, clock=lambda: now, router=router(hooks=Hooks()))
     with TestClient(build_app(deps, background=False)) as client:
         yield client, world, keys_for(settings)
 

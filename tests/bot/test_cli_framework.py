@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from qa.framework import PRESETS_DIR
+from qa.framework import PRESETS_DIR, load_framework, parse_framework
 
 PRESETS = ["camden", "city-of-london", "lambeth", "wandsworth"]
 SMALL = Path(__file__).parent.parent / "data" / "framework-small.yml"
@@ -120,10 +120,47 @@ def test_check_with_an_unknown_option_is_a_usage_error() -> None:
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_show_prints_the_preset_verbatim_with_its_comments(name: str) -> None:
+    """As shipped, but for quotes around values YAML 1.1 tools would misread."""
     result = runner.invoke(app, ["framework", "show", name])
     assert result.exit_code == 0, result.output
-    assert result.stdout == (PRESETS_DIR / f"{name}.yml").read_text(encoding="utf-8")
+    shipped = (PRESETS_DIR / f"{name}.yml").read_text(encoding="utf-8").splitlines()
+    shown = result.stdout.splitlines()
+    assert len(shown) == len(shipped)
+    for ours, theirs in zip(shown, shipped, strict=True):
+        assert ours == theirs or ours.replace('"', "") == theirs.replace('"', "")
     assert "not in the framework: a default" in result.stdout
+    assert load_framework(name) == parse_framework(result.stdout)
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_show_quotes_yes_and_no_so_yaml_1_1_tools_read_strings(name: str) -> None:
+    """Issue 13: `framework show` output survives YAML 1.1 tools (Yes/No are not booleans)."""
+    from ruamel.yaml import YAML
+
+    shown = runner.invoke(app, ["framework", "show", name]).stdout
+    old = YAML(typ="safe")
+    old.version = (1, 1)
+    as_11 = old.load(shown)
+    options = as_11["audit_form"]["checklist_options"]
+    assert all(isinstance(o, str) for o in options) and "Yes" in options
+    assert as_11["allocation"]["time"] == "09:00"
+    unquoted = (PRESETS_DIR / f"{name}.yml").read_text(encoding="utf-8")
+    assert True in old.load(unquoted)["audit_form"]["checklist_options"], "the test can fail"
+
+
+def test_check_refuses_a_cadence_that_cannot_run(tmp_path: Path) -> None:
+    """Issue 13: a cadence `activity: dip_sample` was accepted and never allocated."""
+    text = SMALL.read_text(encoding="utf-8").replace(
+        "  - {role: service_manager, activity: audit, count: 1}",
+        "  - {role: service_manager, activity: audit, count: 1}\n"
+        "  - {role: team_manager, activity: dip_sample, count: 3}",
+    )
+    path = tmp_path / "ours.yml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["framework", "check", str(path)])
+    assert result.exit_code == 1
+    assert "line 20: a cadence cannot carry out dip samples" in result.stdout
+    assert "set them in the dip_sample section" in result.stdout
 
 
 def test_show_output_is_a_valid_file_to_start_from(tmp_path: Path) -> None:

@@ -146,3 +146,36 @@ def test_a_missing_file_is_a_user_error(cli: Invoke, tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert "there is no file at" in result.stderr
+
+
+LAMBETH_STAFF = (
+    STAFF.splitlines()[0]
+    + """
+dir@council.gov.uk,Dee Director,director,Directorate,Directorate,,,,
+ad@council.gov.uk,Ade Director,assistant_director,Directorate,Directorate,dir@council.gov.uk,,,
+tm@council.gov.uk,Tom Manager,team_manager,Alpha,Early Help,ad@council.gov.uk,,,
+tm2@council.gov.uk,Tia Manager,team_manager,Beta,Children Looked After,dir@council.gov.uk,,,
+"""
+)
+
+
+def test_import_staff_warns_of_a_service_no_assistant_director_would_hear_about(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambeth escalates to "the relevant Assistant Director": Early Help's is found up
+    its line management (the AD sits in the directorate); Children Looked After has none."""
+    monkeypatch.chdir(tmp_path)
+    env = {"QA_BOT_DATABASE_URL": db_url, "QA_BOT_FRAMEWORK": "lambeth"}
+    path = write(tmp_path, "staff.csv", LAMBETH_STAFF)
+    result = CliRunner().invoke(app, ["import", "staff", path], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Warning: service 'Children Looked After' has no Assistant Director" in result.stdout
+    assert "'Early Help'" not in result.stdout
+    as_json = CliRunner().invoke(app, ["import", "staff", path, "--json"], env=env)
+    [warning] = json.loads(as_json.stdout)["escalation_warnings"]
+    assert "Children Looked After" in warning
+    check = CliRunner().invoke(app, ["framework", "check", "lambeth", "--with-staff"], env=env)
+    assert check.exit_code == 0, check.output
+    assert "Warning: service 'Children Looked After' has no Assistant Director" in check.stdout
+    plain = CliRunner().invoke(app, ["framework", "check", "lambeth"], env=env)
+    assert "Warning" not in plain.stdout, "a file check alone reads no database"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -371,3 +372,81 @@ def test_closing_the_modal_keeps_what_was_typed(chat: SlackModeration) -> None:
     [block] = [b for b in again["blocks"] if b.get("block_id") == field]
     assert block["element"]["initial_option"]["value"] == "no"
     assert moderations(chat.engine)[0].status == "in_progress"
+
+
+def _reachable(world: ModerationWorld, engine: Engine, follow: bool) -> ModerationWorld:
+    """Everyone reachable in Slack; `follow`: with `escalation.regrade_withdraws`."""
+    fw = world.framework
+    fw = fw.model_copy(
+        update={"escalation": fw.escalation.model_copy(update={"regrade_withdraws": follow})}
+    )
+    with Session(engine) as session:
+        for p in session.exec(select(Person).where(col(Person.slack_user_id).is_(None))):
+            p.slack_user_id = slack_id(p.id or 0)
+            session.add(p)
+        session.commit()
+    return replace(world, audit=replace(world.audit, framework=fw))
+
+
+@pytest.fixture
+def lambeth(
+    request: pytest.FixtureRequest, db_url: str, engine: Engine, slack: FakeSlack, now: datetime
+) -> Iterator[SlackModeration]:
+    """Lambeth, everyone in Slack; param `follow` turns `regrade_withdraws` on."""
+    follow = getattr(request, "param", "") == "follow"
+    world = _reachable(seed_moderation_world(engine, now, "lambeth"), engine, follow)
+    client, keys = app_for(db_url, engine, slack, now, world.audit, routes=router())
+    with client:
+        yield SlackModeration(client, slack, keys, world, engine)
+
+
+@pytest.mark.parametrize("lambeth", ["follow"], indirect=True)
+def test_lambeth_escalation_follows_the_moderators_final_grade(
+    lambeth: SlackModeration,
+) -> None:
+    """Lambeth QAF 4: the moderator "give[s] an overall grading"; a regrade up withdraws
+    the Inadequate's request, and those asked hear why."""
+    chat = lambeth
+    chat.submit_audit("inadequate")
+    with Session(chat.engine) as session:
+        asked = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+    assert asked and {e.grade for e in asked} == {"inadequate"}
+    [row] = moderations(chat.engine)
+    body = chat.moderate(row, grade="good", outcome="regraded")
+    assert "response_action" not in body
+    with Session(chat.engine) as session:
+        after = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+    assert {(e.grade, e.status) for e in after} == {("inadequate", "withdrawn")}
+    chat.deliver()
+    for e in after:
+        told = [m for m in chat.sent_to(slack_id(e.owner_id)) if "withdrawn" in m["text"]]
+        assert len(told) == 1
+        assert "regraded the audit up from Inadequate to Good" in all_text(told[0])
+        assert "nothing more is needed" in all_text(told[0])
+
+
+def test_lambeth_inadequate_reaches_the_relevant_assistant_director(
+    lambeth: SlackModeration,
+) -> None:
+    """Lambeth QAF 4: escalated "to the Director ... and the relevant Assistant Director".
+
+    The demo lists its Assistant Directors in a directorate team, outside every service:
+    the AD is found up the case worker's line management, not by where their team sits.
+    """
+    chat = lambeth
+    chat.submit_audit("inadequate")
+    with Session(chat.engine) as session:
+        case = session.get(Case, chat.world.audit.case_id)
+        assert case is not None and case.worker_id is not None
+        people = {p.id: p for p in session.exec(select(Person))}
+        chain, boss = [], people[case.worker_id].line_manager_id
+        while boss is not None and boss not in chain:
+            chain.append(boss)
+            boss = people[boss].line_manager_id
+        [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
+        asked = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+    owners = {e.owner_id for e in asked}
+    assert ad in owners, "the relevant Assistant Director is asked"
+    assert any("director" in people[o].roles for o in owners), "and the Director"
+    chat.deliver()
+    assert [m for m in chat.sent_to(slack_id(ad)) if chat.world.audit.reference in all_text(m)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -352,3 +353,72 @@ def test_a_panel_records_each_view_and_the_chair_decides(chat: TeamsModeration) 
     chat.deliver()
     updates = chat.connector.calls_to("update")
     assert sum("No longer needed" in c.all_text for c in updates) == len(members) - 1
+
+
+@pytest.fixture
+def following(
+    db_url: str, engine: Engine, now: datetime, connector: FakeConnector
+) -> Iterator[TeamsModeration]:
+    """Lambeth with `escalation.regrade_withdraws`; everyone reachable in Teams."""
+    world = seed_moderation_world(engine, now, "lambeth")
+    with Session(engine) as session:
+        for p in session.exec(select(Person)):
+            p.teams_user_id = p.teams_user_id or aad_id(p.id or 0)
+            session.add(p)
+        auditor = session.get(Person, world.audit.auditor_id)
+        assert auditor is not None
+        auditor.teams_user_id = AAD_AUDITOR
+        session.commit()
+    connect_teams(engine, connector.url)
+    fw = world.framework
+    fw = fw.model_copy(
+        update={"escalation": fw.escalation.model_copy(update={"regrade_withdraws": True})}
+    )
+    world = replace(world, audit=replace(world.audit, framework=fw))
+    settings = make_settings(db_url, QA_BOT_FRAMEWORK="lambeth")
+    deps = Deps(settings, fw, engine, clock=lambda: now)
+    with TestClient(build_app(deps, background=False)) as client:
+        yield TeamsModeration(client, connector, keys_for(settings), world, engine)
+
+
+def test_lambeth_escalation_follows_the_moderators_final_grade(
+    following: TeamsModeration,
+) -> None:
+    """Lambeth QAF 4: the moderator "give[s] an overall grading"; a regrade up withdraws
+    the Inadequate's request, and those asked hear why."""
+    chat = following
+    chat.submit_audit("inadequate")
+    [row] = moderations(chat.engine)
+    chat.moderate(row, grade="good", outcome="regraded")
+    with Session(chat.engine) as session:
+        after = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+        aad = {p.id: p.teams_user_id for p in session.exec(select(Person))}
+    assert after and {(e.grade, e.status) for e in after} == {("inadequate", "withdrawn")}
+    chat.deliver()
+    for e in after:
+        told = [c for c in chat.sent_to(str(aad[e.owner_id])) if "withdrawn" in c.all_text]
+        assert len(told) == 1
+        assert "regraded the audit up from Inadequate to Good" in told[0].all_text
+
+
+def test_lambeth_inadequate_reaches_the_relevant_assistant_director(
+    following: TeamsModeration,
+) -> None:
+    """Lambeth QAF 4: escalated "to the Director ... and the relevant Assistant Director",
+    found up the case worker's line management (the demo's ADs sit in a directorate team)."""
+    chat = following
+    chat.submit_audit("inadequate")
+    with Session(chat.engine) as session:
+        case = session.get(Case, chat.world.audit.case_id)
+        assert case is not None and case.worker_id is not None
+        people = {p.id: p for p in session.exec(select(Person))}
+        chain, boss = [], people[case.worker_id].line_manager_id
+        while boss is not None and boss not in chain:
+            chain.append(boss)
+            boss = people[boss].line_manager_id
+        [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
+        owners = {e.owner_id for e in session.exec(select(Escalation))}
+    assert ad in owners
+    chat.deliver()
+    aad = str(people[ad].teams_user_id)
+    assert [c for c in chat.sent_to(aad) if chat.world.audit.reference in c.all_text]

@@ -38,9 +38,18 @@ def _items(n: int, **extra: Any) -> list[dict[str, Any]]:
     return [{"reference": f"CASE-{i:06d}", "due_on": "2026-12-17", **extra} for i in range(n)]
 
 
+_MY_BUTTONS = {
+    "audit": "audit.start",
+    "moderation": "moderation.open",
+    "escalation": "escalation.record",
+    "action": "rec.done",
+}
+
+
 def _work(n: int, kind: str, what: str, **extra: Any) -> list[dict[str, Any]]:
     """`my` items (handlers/home.py): a kind, a case, a due date and a button."""
-    button = {"action": f"{kind}.open", "label": "Open", "routing_key": f"{kind}:1"}
+    action = _MY_BUTTONS[kind]  # the action ids handlers/home.py gives each kind
+    button = {"action": action, "label": "Open", "routing_key": f"{kind}:1"}
     return [
         {"kind": kind, "what": what, "overdue": False, "button": button, **item, **extra}
         for item in _items(n)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -87,14 +88,26 @@ class _State:
     blocked: dict[str, ConnectorFault] = field(default_factory=dict)  # conversation -> fault
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # listen() backlog: the default 5 stalls concurrent senders
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-request (the crash bench) is expected: stay quiet."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class FakeConnector:
     """`with FakeConnector() as connector:`; `connector.url` is the service URL."""
 
-    def __init__(self, *, prefix: str = "/teams") -> None:
+    def __init__(self, *, prefix: str = "/teams", send_delay: float = 0.0) -> None:
         self.prefix = prefix.rstrip("/")
+        # Seconds between accepting a send and answering (a slow network; the crash bench).
+        self.send_delay = send_delay
         self.state = _State()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # -- control --------------------------------------------------------------------
@@ -230,6 +243,8 @@ class FakeConnector:
                 status, answer, extra = fake.answer(
                     self.command, urlparse(self.path).path, body, headers
                 )
+                if fake.send_delay and self.command == "POST" and status == 201:
+                    time.sleep(fake.send_delay)
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

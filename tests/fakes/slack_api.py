@@ -18,6 +18,12 @@ For the outbox sender it can also behave like Slack under load:
   method (for the others) before a Retry-After the fake had answered had expired:
   a sender that honours Retry-After keeps it at zero.
 
+Like Slack, it keeps each post's message `metadata` and answers
+`conversations.history` (newest first, `oldest`, `limit`, `cursor`; metadata only
+with `include_all_metadata`) for a channel, or for the DM channel `conversations.open`
+names (`D` + the user id) of posts addressed to a user id. `ts` values are the time
+of posting, as Slack's are. `copies()` counts accepted posts per idempotency key.
+
 Rate limiting is off by default so conversation tests can post freely.
 """
 
@@ -43,7 +49,7 @@ from urllib.parse import parse_qs, urlparse
 # per method per workspace.
 POSTING_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 # Tier-like methods the sender uses, limited by default to 100 a minute each.
-TIER_METHODS = ("users.lookupByEmail", "users.info", "conversations.open")
+TIER_METHODS = ("users.lookupByEmail", "users.info", "conversations.open", "conversations.history")
 
 
 @dataclass
@@ -76,6 +82,18 @@ class Posted:
     text: str
     ts: str
     at: float
+    metadata: dict[str, Any] | None = None
+
+    def in_conversation(self, channel: str) -> bool:
+        """Posted to `channel`, or to the user whose DM channel it is."""
+        return channel in {self.channel, f"D{self.channel}"}
+
+    @property
+    def key(self) -> str | None:
+        """The idempotency key the bot put in the metadata, if any."""
+        payload = (self.metadata or {}).get("event_payload") or {}
+        key = payload.get("key") if isinstance(payload, dict) else None
+        return str(key) if key is not None else None
 
 
 @dataclass
@@ -114,6 +132,7 @@ class FakeSlackState:
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ts_counter: int = 0
+    last_ts: float = 0.0
     # Hook for richer behaviour: returns (status, body, headers) or None.
     interceptor: (
         Callable[[str, dict[str, Any]], tuple[int, dict[str, Any], dict[str, str]] | None] | None
@@ -161,8 +180,12 @@ class FakeSlack:
         fault_rates: dict[str, float] | None = None,
         seed: int = 1,
         fault_retry_after: int = 1,
+        post_delay: float = 0.0,
     ) -> None:
         self.state = FakeSlackState()
+        # Seconds between accepting a post and answering: a slow network, so that a
+        # process killed meanwhile leaves posts Slack has but the bot never heard of.
+        self.post_delay = post_delay
         self.limits = limits
         self.fault_rates = dict(fault_rates or {})
         self.fault_retry_after = fault_retry_after
@@ -215,6 +238,10 @@ class FakeSlack:
         with self.state.lock:
             return [p for p in self.state.posted if p.method == method]
 
+    def copies(self) -> Counter[str]:
+        """Accepted postMessages per idempotency key (from their metadata)."""
+        return Counter(p.key for p in self.posts() if p.key is not None)
+
     def duplicates(self) -> int:
         """Accepted postMessages beyond the first with the same channel and text."""
         counts = Counter((p.channel, p.text) for p in self.posts())
@@ -235,6 +262,7 @@ class FakeSlack:
                 "posted": len(posted),
                 "delivered": len(counts),  # distinct (channel, text)
                 "duplicates": sum(n - 1 for n in counts.values() if n > 1),
+                "keys": len({p.key for p in posted if p.key is not None}),
                 "violations": self.state.violations,
                 "rate_limited": self.state.rate_limited,
                 "injected": dict(self.state.injected),
@@ -328,9 +356,19 @@ class FakeSlack:
         if method == "auth.test":
             return (
                 200,
-                _ok(user_id="U0BOT", bot_id="B0BOT", team_id="T0TEAM", team="Test Council"),
+                _ok(
+                    user_id="U0BOT",
+                    bot_id="B0BOT",
+                    team_id="T0TEAM",
+                    team="Test Council",
+                    url="https://test-council.slack.com/",
+                ),
                 {},
             )
+        if method == "bots.info":
+            return 200, _ok(bot={"id": "B0BOT", "app_id": "A0APP", "name": "qa-bot"}), {}
+        if method == "conversations.history":
+            return 200, self._history(params), {}
         if method == "users.info":
             user = st.users.get(str(params.get("user", "")))
             if user is None:
@@ -349,12 +387,18 @@ class FakeSlack:
             channel = str(params.get("channel", ""))
             if not channel:
                 return 200, {"ok": False, "error": "channel_not_found"}, {}
+            metadata = params.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
             with st.lock:
                 st.ts_counter += 1
-                ts = str(params.get("ts") or f"1700000000.{st.ts_counter:06d}")
+                st.last_ts = max(time.time(), st.last_ts + 0.000001)
+                ts = str(params.get("ts") or f"{st.last_ts:.6f}")
                 if method != "chat.postEphemeral":
                     text = str(params.get("text", ""))
-                    st.posted.append(Posted(method, channel, text, ts, time.monotonic()))
+                    st.posted.append(
+                        Posted(method, channel, text, ts, time.monotonic(), metadata or None)
+                    )
             return 200, _ok(channel=channel, ts=ts, message_ts=ts), {}
         if method in {"views.open", "views.update", "views.push", "views.publish"}:
             view = params.get("view")
@@ -370,6 +414,41 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             return 200, _ok(files=[{"id": "F0FILE", "title": "chart"}]), {}
         return 200, _ok(), {}
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """`conversations.history`: the channel's posts, newest first, a page at a time."""
+        channel = str(params.get("channel", ""))
+        oldest = float(params.get("oldest") or 0)
+        limit = max(1, min(999, int(params.get("limit") or 100)))
+        start = int(params.get("cursor") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+        with self.state.lock:
+            found = [
+                p
+                for p in self.state.posted
+                if p.method == "chat.postMessage"
+                and p.in_conversation(channel)
+                and float(p.ts) > oldest
+            ]
+        found.sort(key=lambda p: float(p.ts), reverse=True)
+        page = found[start : start + limit]
+        messages = []
+        for p in page:
+            item: dict[str, Any] = {
+                "type": "message",
+                "ts": p.ts,
+                "text": p.text,
+                "bot_id": "B0BOT",
+            }
+            if with_metadata and p.metadata:
+                item["metadata"] = p.metadata
+            messages.append(item)
+        more = start + limit < len(found)
+        return _ok(
+            messages=messages,
+            has_more=more,
+            response_metadata={"next_cursor": str(start + limit) if more else ""},
+        )
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -406,6 +485,8 @@ class FakeSlack:
                 with fake.state.lock:
                     fake.state.calls.append(Call(method, params, time.monotonic()))
                 status, body, headers = fake.answer(method, params)
+                if fake.post_delay and method == "chat.postMessage" and status == 200:
+                    time.sleep(fake.post_delay)
                 self._reply(status, body, headers)
 
             do_GET = do_POST

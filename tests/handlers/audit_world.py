@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from demo.authority import generate
 from qa.dialog import Step
 from qa.framework import Framework, load_framework
-from storage.models import Allocation, Case, Person, Team
+from storage.models import Allocation, Audit, Case, Person, Team
 from storage.seed import seed_demo
 
 SLACK_AUDITOR, SLACK_OTHER = "U0AUDITOR", "U0OTHER"
@@ -130,3 +130,41 @@ def answers_for(
         else:
             values[f.key] = f"Evidence for {f.label.lower()}: seen in the case record."
     return values
+
+
+def make_dip_sample(engine: Engine, world: World, now: datetime) -> World:
+    """Wandsworth's dip sample: the world's allocation becomes a dip sample, after an
+    audit of another of the same worker's cases graded Requires Improvement; the
+    framework allocates the whole caseload when the same concerns are found."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    ds = world.framework.dip_sample
+    assert ds is not None, "a framework with dip samples (Wandsworth)"
+    fw = world.framework.model_copy(
+        update={"dip_sample": ds.model_copy(update={"caseload": "allocate"})}
+    )
+    with Session(engine) as session:
+        allocation = session.get(Allocation, world.allocation_id)
+        case = session.get(Case, world.case_id)
+        assert allocation is not None and case is not None and case.worker_id is not None
+        allocation.activity = "dip_sample"
+        others = session.exec(
+            select(Case)
+            .where(Case.worker_id == case.worker_id)
+            .where(Case.id != case.id)
+            .where(Case.status == "open")
+            .order_by(col(Case.id))
+        ).all()
+        assert len(others) >= 2, "the worker has a caseload to audit"
+        earlier = now - timedelta(days=20)
+        session.add(
+            Audit(
+                case_id=others[0].id or 0, auditor_id=world.other_id,
+                overall_grade="requires_improvement", status="submitted",
+                submitted_at=earlier, created_at=earlier, updated_at=earlier,
+            )
+        )  # fmt: skip
+        session.add(allocation)
+        session.commit()
+    return replace(world, framework=fw)

@@ -3,7 +3,7 @@ what is edited in place, who is told. The endpoints are covered in tests/bot."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -353,6 +353,36 @@ def test_a_whole_caseload_decision_is_recorded(engine: Engine, world: World) -> 
     assert stored.status == "approved" and stored.response == "approve: Agreed at the QA meeting"
 
 
+def test_an_approved_whole_caseload_is_allocated_at_once_to_the_dip_sampler(
+    engine: Engine, world: World
+) -> None:
+    """Approved, the caseload is audited now: allocated to the dip-sampler, who is told."""
+    from storage.models import Allocation, Case
+
+    trigger = add_audit(engine, case=world.case, auditor=world.auditor, grade="inadequate",
+                        when=NOW)  # fmt: skip
+    add_audit(engine, case=world.other_case, auditor=world.manager, grade="inadequate",
+              when=NOW + timedelta(days=1), activity="dip_sample")  # fmt: skip
+    with session_scope(engine) as s:
+        s.add(Case(reference="CIN-0003", service_id=1, team_id=1, worker_id=world.worker,
+                   area="cin_cp", opened_on=date(2026, 1, 5)))  # fmt: skip
+        row = Escalation(kind="dip_sample", audit_id=trigger, case_id=world.case,
+                         owner_id=world.lead, deadline=at(2026, 12, 15, 23),
+                         created_at=NOW)  # fmt: skip
+        s.add(row)
+        s.flush()
+        route = f"escalation:{row.id}|escalation:dip_sample:{trigger}:caseload:{world.lead}:0"
+    values = {"decision": "approve"}
+    for _ in range(2):  # pressed twice: one effect
+        press(engine, "ULEAD", "escalation.record", route, kind="submission", values=values)
+    with session_scope(engine) as s:
+        rows = s.exec(select(Allocation).where(Allocation.activity == "audit")).all()
+        refs = {c.id: c.reference for c in s.exec(select(Case))}
+    assert [(refs[r.case_id or 0], r.person_id) for r in rows] == [("CIN-0003", world.manager)]
+    [prompt] = messages(engine, "allocation_prompt", person=world.manager)
+    assert [i["reference"] for i in prompt.context["items"]] == ["CIN-0003"]
+
+
 def test_a_button_naming_someone_elses_message_neither_shows_nor_edits_it(
     engine: Engine, world: World
 ) -> None:
@@ -375,3 +405,50 @@ def test_a_button_naming_someone_elses_message_neither_shows_nor_edits_it(
     [own] = press(engine, "aad-worker", "tracking.cancel", key, platform="teams")
     assert own.template == "rec_reminder"
     assert edits(engine, theirs) == []
+
+
+@pytest.mark.parametrize("platform", ["slack", "teams"])
+def test_wandsworth_the_dip_samplers_submission_allocates_the_caseload_at_once(
+    engine: Engine, world: World, platform: str
+) -> None:
+    """Wandsworth QAF 33, through the after-submit hook: the dip sample that finds the
+    same concerns allocates the worker's caseload to its author, who is told at once."""
+    import json
+
+    import handlers.escalation  # noqa: F401 - its hook, as the app registers it
+    from bot.render import Renderer
+    from handlers.escalation import escalate_after_submit
+    from qa.framework import preset
+    from storage.models import Allocation, Case
+
+    ds = preset("wandsworth").dip_sample
+    assert ds is not None
+    fw = preset("wandsworth").model_copy(
+        update={"dip_sample": ds.model_copy(update={"caseload": "allocate"})}
+    )
+    with session_scope(engine) as s:
+        s.add(Case(reference="CIN-0003", service_id=1, team_id=1, worker_id=world.worker,
+                   area="cin_cp", opened_on=date(2026, 1, 5)))  # fmt: skip
+    add_audit(engine, case=world.case, auditor=world.auditor, grade="inadequate", when=NOW)
+    dip = add_audit(
+        engine, case=world.other_case, auditor=world.manager, grade="requires_improvement",
+        when=LATER, activity="dip_sample",
+    )  # fmt: skip
+    with session_scope(engine) as s:
+        audit, person = s.get(Audit, dip), s.get(Person, world.manager)
+        assert audit is not None and person is not None
+        interaction = Interaction(platform=platform, user_id="UTM", kind="submission", name="x")
+        for _ in range(2):  # delivered twice: one effect
+            escalate_after_submit(Turn(interaction, person, s, fw, LATER), audit)
+    with Session(engine) as s:
+        [row] = s.exec(select(Allocation).where(Allocation.activity == "audit")).all()
+        [prompt] = s.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.idempotency_key.startswith("allocation-caseload:")
+            )  # type: ignore[attr-defined]
+        ).all()
+    assert row.person_id == world.manager and prompt.person_id == world.manager
+    caseload = [e for e in escalations(engine) if e.kind == "dip_sample"]
+    assert [e.status for e in caseload] == ["done"], "nobody asked to approve"
+    shown = json.dumps(Renderer(fw).render("allocation_prompt", prompt.context, platform))  # type: ignore[arg-type]
+    assert "CIN-0003" in shown and "Whole-caseload audit" in shown and "Not now" not in shown

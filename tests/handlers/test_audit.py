@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
-from handlers.interaction import Interaction, Reply
+from handlers.interaction import Reply
 from handlers.turn import Hooks, Turn
 from qa.forms import build_audit_dialog
 from storage.models import (
@@ -39,6 +39,7 @@ from tests.handlers.audit_world import (
     answers_for,
     seed_world,
 )
+from tests.handlers.dialog_acting import slack_press
 
 SUBMITTED: list[int] = []
 
@@ -68,14 +69,7 @@ def act(
     kind: str = "action",
     user: str = SLACK_AUDITOR,
 ) -> list[Reply]:
-    interaction = Interaction(
-        platform="slack",
-        user_id=user,
-        kind=kind,  # type: ignore[arg-type]
-        name=name,
-        routing_key=key,
-        values=values or {},
-    )
+    interaction = slack_press(name, key, values, kind=kind, user=user)
     return dispatch(
         interaction, session=session, framework=world.framework, now=now, hooks=RECORDER
     )

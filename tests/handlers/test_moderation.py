@@ -38,6 +38,7 @@ from storage.models import (
 )
 from tests.dispatching import LONDON, dispatch
 from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER, answers_for
+from tests.handlers.dialog_acting import slack_press
 from tests.handlers.moderation_world import (
     REASON,
     ModerationWorld,
@@ -75,14 +76,7 @@ def act(
     kind: str = "action",
     user: str = SLACK_AUDITOR,
 ) -> list[Reply]:
-    interaction = Interaction(
-        platform="slack",
-        user_id=user,
-        kind=kind,  # type: ignore[arg-type]
-        name=name,
-        routing_key=key,
-        values=values or {},
-    )
+    interaction = slack_press(name, key, values, kind=kind, user=user)
     with Session(engine) as session:
         replies = dispatch(
             interaction, session=session, framework=w.framework, now=now, hooks=HOOKS

@@ -37,22 +37,20 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-import handlers.moderation as moderation_handlers
 from bot.app import build_app
 from bot.deps import Deps
 from bot.sender import OutboxSender, SenderPolicy
 from bot.settings import Settings
-from handlers import audit_hooks, moderation_hooks
 from handlers.allocation_messages import queue_new_prompt
 from handlers.audit_session import dialog_for as audit_dialog_for
 from handlers.interaction import Interaction, Reply
 from handlers.moderation_session import dialog_for as moderation_dialog_for
-from handlers.router import dispatch
 from qa.dialog import Dialog
 from qa.framework import Framework
 from reminders.tracking import REMINDERS
 from storage.audits import audit_for_allocation
 from storage.models import Allocation, Audit, Case, Person
+from tests.dispatching import dispatch
 from tests.handlers.audit_world import SLACK_AUDITOR, answers_for
 from tests.handlers.moderation_world import (
     ModerationWorld,
@@ -154,9 +152,6 @@ class Walk:
 @pytest.fixture
 def world(engine: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch) -> ModerationWorld:
     """Camden with one audit submitted and picked for moderation (see moderation_world)."""
-    monkeypatch.setattr(audit_hooks, "AFTER_SUBMIT", list(audit_hooks.AFTER_SUBMIT))
-    monkeypatch.setattr(moderation_hooks, "AFTER_OUTCOME", list(moderation_hooks.AFTER_OUTCOME))
-    moderation_handlers.register()
     w = seed_moderation_world(engine, now, "camden")
     key = f"allocation:{w.audit.allocation_id}"
     reply = _act(engine, w.framework, now, SLACK_AUDITOR, "audit.start", key)

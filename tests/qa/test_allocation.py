@@ -513,3 +513,81 @@ def test_allocated_rows_from_storage_need_no_basis(small):
     plan = allocate(inputs(small, a))
     rows = tuple(replace(x, basis="", area=None) for x in plan.allocations)
     assert allocate(inputs(small, a, already=rows)).allocations == ()
+
+
+def test_camden_qa_officer_with_capacity_and_no_cadence_gets_work(small):
+    """Camden QAF 5.2.2: the QA officer "has capacity to undertake more" but no cadence."""
+    fw = tweak(
+        small,
+        roles=[*small.model_dump()["roles"], {"key": "qa_officer", "label": "QA officer"}],
+    )
+    a = dept(fw)
+    officer = len(a.staff) + 1
+    a = replace(
+        a,
+        staff=(
+            *a.staff,
+            StaffMember(officer, "qao@example.gov.uk", ("qa_officer",), "QA", None, 2, 3),
+        ),
+    )
+    assert given_to(allocate(inputs(fw, a)).allocations, officer) == [], "off by default"
+    plan = allocate(inputs(tweak(fw, capacity_roles=["qa_officer"]), a))
+    mine = given_to(plan.allocations, officer)
+    assert len(mine) == 3 and all(x.activity == "audit" and x.case_id for x in mine)
+    assert mine[0].reason.startswith("QA officer: capacity for 3 audits a month")
+    others = [x.case_id for x in plan.allocations if x.person_id != officer]
+    assert not set(others) & {x.case_id for x in mine}, "no case given twice"
+
+
+def test_lambeth_cadences_bound_to_an_area_of_planning(small):
+    """Lambeth QAF: "one audit ... of a case in a particular area of planning"."""
+    fw = tweak(
+        small,
+        cadences=[{"role": "service_manager", "activity": "audit", "count": 1,
+                   "areas": ["cin_cp"]}],
+    )  # fmt: skip
+    a = dept(fw, services=4)  # services 1 and 3 hold Early Help cases, 2 and 4 CIN/CP
+    plan = allocate(inputs(fw, a))
+    cases = {c.id: c for c in a.cases}
+    sms = [s.id for s in a.by_role("service_manager")]
+    got = [x for x in plan.allocations if x.person_id in sms]
+    assert len(got) == len(sms) == 4
+    assert {cases[x.case_id].area for x in got if x.case_id} == {"cin_cp"}
+    assert got[0].reason.startswith(
+        "Service manager: 1 audit of a case in Children in Need and Protection a month"
+    )
+    unbound = tweak(fw, cadences=[{"role": "service_manager", "activity": "audit", "count": 1}])
+    areas = {cases[x.case_id].area for x in allocate(inputs(unbound, a)).allocations if x.case_id}
+    assert areas == {"early_help", "cin_cp"}, "without the binding any area will do"
+
+
+def test_cadences_bound_to_a_service(small):
+    fw = tweak(
+        small,
+        cadences=[{"role": "service_manager", "activity": "audit", "count": 1,
+                   "services": ["Service 3"]}],
+    )  # fmt: skip
+    a = dept(fw, services=3)
+    cases = {c.id: c for c in a.cases}
+    plan = allocate(inputs(fw, a))
+    assert {cases[x.case_id].service for x in plan.allocations if x.case_id} == {"Service 3"}
+    # Service 3's own manager line-manages every worker in it: nothing for them
+    assert len([x for x in plan.allocations if x.case_id]) == 2
+
+
+def test_line_management_independence_is_configuration(small):
+    """`exclude_line_managed: false` lets a manager audit their own team's work;
+    `peer_principle: false` then means what it says. One's own case stays excluded."""
+    fw = tweak(
+        small,
+        cadences=[{"role": "team_manager", "activity": "audit", "count": 1}],
+        peer_principle=False,
+    )
+    a = dept(fw, services=1, teams_per_service=1, workers_per_team=2, cases_per_worker=3)
+    assert allocate(inputs(fw, a)).allocations == (), "the manager manages every worker"
+    free = tweak(fw, exclude_line_managed=False)
+    (got,) = allocate(inputs(free, a)).allocations
+    case = a.case(got.case_id or 0)
+    assert a.person(got.person_id).roles == ("team_manager",)
+    assert case.worker_id != got.person_id
+    assert a.person(case.worker_id or 0).line_manager_id == got.person_id

@@ -381,3 +381,38 @@ def test_a_stored_escalation_rebuilds_its_key_from_its_columns() -> None:
         assert (
             escalation_key(plan.kind, plan.audit_id, plan.grade or "", plan.owner_id, 0) == plan.key
         )
+
+
+def test_a_withdrawn_request_says_what_changed_and_what_follows() -> None:
+    from qa.grading import withdrawal_notice
+
+    fw = preset("lambeth")
+    down = withdrawal_notice(
+        fw, reference="LAM-1", old="requires_improvement", new="inadequate", again=True
+    )
+    assert down.startswith("Case LAM-1: the moderation regraded the audit down from ")
+    assert "Requires Improvement grade is withdrawn" in down and "that request follows" in down
+    up = withdrawal_notice(fw, reference="LAM-1", old="inadequate", new="good", again=False)
+    assert "up from Inadequate to Good" in up and "nothing more is needed" in up
+
+
+def test_the_relevant_assistant_director_is_the_nearest_up_the_line() -> None:
+    from qa.grading import StaffFacts, nearest_in_chain, unreached_roles
+
+    roles = {2: ("team_manager",), 3: ("service_manager",), 4: ("assistant_director",),
+             5: ("director",), 6: ("assistant_director",)}  # fmt: skip
+    found = nearest_in_chain([2, 3, 4, 5], roles)
+    assert found["assistant_director"] == (4,) and found["director"] == (5,)
+    fw = preset("lambeth")
+    staff = [
+        StaffFacts(5, ("director",), "Directorate", None),
+        StaffFacts(4, ("assistant_director",), "Directorate", 5),
+        StaffFacts(2, ("team_manager",), "Early Help", 4),
+        StaffFacts(7, ("team_manager",), "Children Looked After", 5),
+    ]
+    [warning] = unreached_roles(fw, staff, ["Children Looked After", "Directorate", "Early Help"])
+    assert warning.startswith("service 'Children Looked After' has no Assistant Director")
+    nobody = unreached_roles(fw, staff[2:], ["Early Help"])
+    assert any(
+        w.startswith("nobody holds the role 'Director of Children's Social Care'") for w in nobody
+    )

@@ -406,3 +406,41 @@ def test_case_worker_exclusion_when_the_framework_lists_it() -> None:
     assert result.unassigned[0].reason == (
         "no moderator is free for this learning conversation: the case's worker (1)"
     )
+
+
+# -- Camden: moderation sized by the moderators' slots (QAF 5.2.2) ---------------------
+
+
+def test_camden_sample_grades_fill_the_moderators_slots():
+    """ "All ... 'Outstanding' and 'Inadequate' and a selection of ... 'Good' and
+    'Requires Improvement'": the selection fills the slots, however many they are."""
+    fw = with_moderation(preset("camden"), fill_slots=True)
+    audits = [audit(1, "inadequate"), audit(2, "outstanding")]
+    audits += [audit(i, "good", submitted_on=date(2025, 3, i)) for i in range(3, 12)]
+    picks = select_for_moderation(fw, MARCH, audits, free_slots=6)
+    assert picked(picks) == {1, 2, 3, 4, 5, 6}, "always grades, then the earliest sampled"
+    assert [s.basis for s in picks if s.audit_id > 2] == ["sample"] * 4
+    assert "to fill this month's moderation slots" in picks[2].reason
+    # no slots free: only the grades that are always moderated
+    assert picked(select_for_moderation(fw, MARCH, audits, free_slots=0)) == {1, 2}
+    # without the key the fixed share decides, as before
+    share = with_moderation(fw, fill_slots=False)
+    by_share = select_for_moderation(share, MARCH, audits, free_slots=6)
+    assert picked(by_share) == picked(select_for_moderation(share, MARCH, audits))
+    assert all(s.basis == "always" or "sample of" in s.reason for s in by_share)
+
+
+def test_camden_moderators_prefer_their_own_service():
+    """Heads of Service moderate for "understanding ... the work across their services"."""
+    fw = with_moderation(preset("camden"), prefer_own_service=True, fill_slots=False)
+    one = audit(1, "inadequate")  # case_service "Children in Need"
+    people = [
+        Moderator(id=1, roles=("head_of_service",), capacity_left=4, service="Early Help"),
+        Moderator(id=2, roles=("head_of_service",), capacity_left=4, service="Children in Need"),
+    ]
+    sel = (Selected(1, "graded Inadequate", "always"),)
+    got = assign(fw, MARCH, sel, [one], people)
+    assert [a.moderator_id for a in got.assigned] == [2]
+    # the own-service moderator is full: someone else takes it, nothing is left unassigned
+    full = [people[0], Moderator(id=2, roles=("head_of_service",), service="Children in Need")]
+    assert [a.moderator_id for a in assign(fw, MARCH, sel, [one], full).assigned] == [1]

@@ -155,3 +155,38 @@ def test_a_top_up_tells_people_only_about_what_is_new_to_them(engine, camden: Fr
             )
         ).one()
     assert [i["allocation_id"] for i in more.context["items"]] == [extra_id]
+
+
+def test_allocate_lists_exactly_what_it_stores_moderation_slots_included(
+    engine, db_url: str, camden: Framework, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17 item 4: the dry run, the real run and a re-run agree, slot for slot."""
+    monkeypatch.setenv("QA_BOT_DATABASE_URL", db_url)
+    monkeypatch.setenv("QA_BOT_FRAMEWORK", "camden")
+    run = ["allocate", "--month", "2027-01", "--json"]
+    dry = json.loads(CliRunner().invoke(app, [*run, "--dry-run"]).output)
+    real = json.loads(CliRunner().invoke(app, run).output)
+    assert real["created"] == len(real["allocations"]) == len(dry["allocations"])
+    with Session(engine) as s:
+        rows = s.exec(select(Allocation)).all()
+        heads = {p.id: p.email for p in s.exec(select(Person)) if "head_of_service" in p.roles}
+        prompts = {
+            m.person_id: m.context
+            for m in s.exec(
+                select(OutboxMessage).where(OutboxMessage.template == "allocation_prompt")
+            )
+        }
+    assert len(rows) == real["created"]
+    assert heads
+    for pid, email in heads.items():
+        # Camden QAF 5.2.2: "Operational Heads of Service will complete four moderations a month"
+        slots = [r for r in rows if r.person_id == pid and r.activity == "moderation"]
+        assert len(slots) == 4, email
+        listed = [a for a in real["allocations"] if a["person"] == email]
+        assert len([a for a in listed if a["activity"] == "moderation"]) == 4
+        told = [i for i in prompts[pid]["items"] if i["activity"] == "moderation"]
+        assert len(told) == 4
+    again = json.loads(CliRunner().invoke(app, run).output)
+    assert again["created"] == 0 and again["allocations"] == []
+    with Session(engine) as s:
+        assert len(s.exec(select(Allocation)).all()) == len(rows)

@@ -396,3 +396,50 @@ def test_the_qa_calendar_reminds_each_owner_ahead_of_the_month_once(engine: Engi
     assert sent.idempotency_key == f"calendar:0:2027-01:{w.lead}"
     assert sent.context["activity"] == "Landing the Learning meeting"
     assert sent.context["starts_on"] == "2027-01-04"
+
+
+def _wandsworth_allocating():  # type: ignore[no-untyped-def]
+    fw = preset("wandsworth")
+    ds = fw.dip_sample
+    assert ds is not None
+    return fw.model_copy(update={"dip_sample": ds.model_copy(update={"caseload": "allocate"})})
+
+
+def test_wandsworth_same_concerns_allocate_the_whole_caseload_at_once(engine: Engine) -> None:
+    """Wandsworth QAF 33: "If the same concerns are found the social worker's case load is
+    audited": allocated to the dip-sampler at once, nobody asked to approve, no "Not now"."""
+    from sqlmodel import Session, select
+
+    from storage.models import Allocation, Case
+
+    fw = _wandsworth_allocating()
+    w = build_world(engine)
+    with session_scope(engine) as s:
+        for ref in ("CIN-0003", "CIN-0004", "CIN-0005"):
+            s.add(Case(reference=ref, service_id=1, team_id=1, worker_id=w.worker,
+                       area="cin_cp", opened_on=date(2026, 1, 5)))  # fmt: skip
+        s.add(Case(reference="CIN-9", service_id=1, team_id=1, worker_id=w.worker,
+                   area="cin_cp", opened_on=date(2026, 1, 5), status="closed"))  # fmt: skip
+    add_audit(engine, case=w.case, auditor=w.auditor, grade="inadequate", when=SUBMITTED)
+    t = ticker(engine, fw)
+    t.run_job(AUDIT_ESCALATIONS, now=SUBMITTED)
+    later = at(2027, 1, 12, 10)
+    add_audit(
+        engine, case=w.other_case, auditor=w.manager, grade="inadequate", when=later,
+        activity="dip_sample",
+    )  # fmt: skip
+    t.run_job(AUDIT_ESCALATIONS, now=later)
+    t.run_job(AUDIT_ESCALATIONS, now=later + timedelta(hours=1))  # again: nothing new
+    with Session(engine) as s:
+        refs = {c.id: c.reference for c in s.exec(select(Case))}
+        rows = s.exec(select(Allocation).where(Allocation.activity == "audit")).all()
+    assert sorted(refs[r.case_id or 0] for r in rows) == ["CIN-0003", "CIN-0004", "CIN-0005"]
+    assert {(r.person_id, r.month, r.status) for r in rows} == {(w.manager, "2027-01", "allocated")}
+    assert rows[0].reason.startswith("Whole-caseload audit: dip samples after case CIN-0001")
+    assert not messages(engine, "escalation_request", person=w.lead), "no approval asked"
+    [marker] = [r for r in escalations(engine) if r.kind == "dip_sample"]
+    assert marker.status == "done" and marker.owner_id == w.manager
+    # the test world never sent the dip sample's own prompt, so it is listed too
+    [prompt] = messages(engine, "allocation_prompt", person=w.manager)
+    listed = {i["reference"] for i in prompt.context["items"]}
+    assert listed >= {"CIN-0003", "CIN-0004", "CIN-0005"}

@@ -287,3 +287,26 @@ def test_calibration_counts_agreement_by_domain(small: tuple[Session, Place]) ->
     assert {k: r.total for k, r in figures.by_domain.items()} == {"assessment": 1, "planning": 1}
     assert figures.by_service == {"Early Help": figures.agreement_rate}
     assert session.exec(select(Person).where(col(Person.id) == row.moderator_id)).one()
+
+
+def test_camden_good_audits_fill_free_moderator_slots_and_no_more(
+    engine: Engine, now: datetime
+) -> None:
+    """Camden QAF 5.2.2: "a selection" of Good and RI fills the slots the moderators have.
+
+    Only `free` may moderate these audits (the others are too close to the case or the
+    author, or away), and the small framework gives a Head of Service 4 a month.
+    """
+    fw = small_framework()
+    fw = fw.model_copy(update={"moderation": fw.moderation.model_copy(update={"fill_slots": True})})
+    with Session(engine) as session:
+        place = Place(session, now, fw)
+        goods = [place.audit(session, "good", at=now + timedelta(minutes=i)) for i in range(6)]
+        rows = run(session, place, *goods)
+        assert sorted(r.audit_id for r in rows) == [g.id for g in goods[:4]]
+        assert {r.moderator_id for r in rows} == {place.free.id}
+        # the slots are full: an Inadequate is still selected (and waits for a slot)
+        done = consider(
+            session=session, framework=fw, audits=[*goods, place.audit(session)], now=now, tz=TZ
+        )
+        assert done.created == [] and len(done.unassigned) == 1
