@@ -439,7 +439,7 @@ def test_wandsworth_the_dip_samplers_submission_allocates_the_caseload_at_once(
         assert audit is not None and person is not None
         interaction = Interaction(platform=platform, user_id="UTM", kind="submission", name="x")
         for _ in range(2):  # delivered twice: one effect
-            escalate_after_submit(Turn(interaction, person, s, fw, LATER), audit)
+            escalate_after_submit(Turn(interaction, person, s, fw, LATER, LONDON), audit)
     with Session(engine) as s:
         [row] = s.exec(select(Allocation).where(Allocation.activity == "audit")).all()
         [prompt] = s.exec(
