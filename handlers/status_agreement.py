@@ -84,7 +84,9 @@ def reasons(*groups: Agreement) -> list[str]:
     return out
 
 
-def _figures(turn: Turn, team_ids: list[int] | None) -> tuple[AgreementFigures, str]:
+def _figures(
+    turn: Turn, team_ids: list[int] | None, *, groups: bool = True
+) -> tuple[AgreementFigures, str]:
     first, last = period_of(Month.of(turn.today))
     found = agreement_rows(
         session=turn.session,
@@ -96,7 +98,7 @@ def _figures(turn: Turn, team_ids: list[int] | None) -> tuple[AgreementFigures, 
     )
     domains = [d.key for d in turn.framework.audit_form.domains]
     return (
-        agreement_figures(found.rows, turn.framework.grade_keys, domains),
+        agreement_figures(found.rows, turn.framework.grade_keys, domains, groups=groups),
         period_label(first, last),
     )
 
@@ -119,7 +121,7 @@ def agreement_block(
     (a team's few moderations would point at its auditors)."""
     if target[0] == "team":
         return None
-    figures, period = _figures(turn, team_ids)
+    figures, period = _figures(turn, team_ids, groups=False)
     labels = {d.key: d.label for d in turn.framework.audit_form.domains}
     rows = [figure_row("Overall grade", figures.overall)]
     rows += [figure_row(labels[k], a) for k, a in figures.by_domain.items()]

@@ -104,40 +104,39 @@ def _indexed(pairs: Iterable[tuple[str, str]], scale: Sequence[str]) -> list[tup
     return out
 
 
-def _kappa(pairs: list[tuple[int, int]], k: int) -> Statistic:
-    """Quadratic-weighted kappa: (po - pe) / (1 - pe), weights w_ij = 1 - (i-j)^2/(k-1)^2."""
-    n = len(pairs)
-    span = (k - 1) ** 2
-    rows = [0] * k
-    cols = [0] * k
-    observed = Fraction(0)
+def _table(pairs: list[tuple[int, int]], k: int) -> list[list[int]]:
+    """The k x k counts of (auditor's grade, moderator's grade): the statistics need only
+    these, so the exact arithmetic below is k^2 steps however many pairs there are."""
+    counts = [[0] * k for _ in range(k)]
     for i, j in pairs:
-        rows[i] += 1
-        cols[j] += 1
-        observed += 1 - Fraction((i - j) ** 2, span)
-    po = observed / n
+        counts[i][j] += 1
+    return counts
+
+
+def _kappa(counts: list[list[int]], n: int) -> Statistic:
+    """Quadratic-weighted kappa: (po - pe) / (1 - pe), weights w_ij = 1 - (i-j)^2/(k-1)^2."""
+    k = len(counts)
+    span = (k - 1) ** 2
+    rows = [sum(r) for r in counts]
+    cols = [sum(counts[i][j] for i in range(k)) for j in range(k)]
+    weight = [[1 - Fraction((i - j) ** 2, span) for j in range(k)] for i in range(k)]
+    po = sum((weight[i][j] * counts[i][j] for i in range(k) for j in range(k)), Fraction(0)) / n
     pe = sum(
-        (
-            Fraction(rows[i] * cols[j], n * n) * (1 - Fraction((i - j) ** 2, span))
-            for i in range(k)
-            for j in range(k)
-        ),
-        Fraction(0),
-    )
+        (weight[i][j] * rows[i] * cols[j] for i in range(k) for j in range(k)), Fraction(0)
+    ) / (n * n)
     if pe == 1:
         return _why(KAPPA_ONE_GRADE, n)
     return _ok((po - pe) / (1 - pe), n)
 
 
-def _ac1(pairs: list[tuple[int, int]], q: int) -> Statistic:
+def _ac1(counts: list[list[int]], n: int) -> Statistic:
     """Gwet's AC1: (pa - pe) / (1 - pe), pe = sum pi_k (1 - pi_k) / (q - 1), where pi_k is
     the mean of the two raters' shares at grade k. pe <= 1/q < 1, so it always divides."""
-    n = len(pairs)
-    pa = Fraction(sum(i == j for i, j in pairs), n)
-    share = [Fraction(0)] * q
-    for i, j in pairs:
-        share[i] += Fraction(1, 2 * n)
-        share[j] += Fraction(1, 2 * n)
+    q = len(counts)
+    pa = Fraction(sum(counts[i][i] for i in range(q)), n)
+    share = [
+        Fraction(sum(counts[g]) + sum(counts[i][g] for i in range(q)), 2 * n) for g in range(q)
+    ]
     pe = sum((p * (1 - p) for p in share), Fraction(0)) / (q - 1)
     return _ok((pa - pe) / (1 - pe), n)
 
@@ -157,7 +156,8 @@ def agreement(pairs: Iterable[tuple[str, str]], scale: Sequence[str]) -> Agreeme
         chance = _why(ONE_GRADE_SCALE, n)
         kappa = ac1 = chance
     else:
-        kappa, ac1 = _kappa(indexed, len(scale)), _ac1(indexed, len(scale))
+        counts = _table(indexed, len(scale))
+        kappa, ac1 = _kappa(counts, n), _ac1(counts, n)
     return Agreement(
         n=n,
         exact=_ok(Fraction(exact, n), n),
@@ -215,9 +215,12 @@ def agreement_figures(
     domains: Sequence[str],
     *,
     months: Collection[Month] | None = None,
+    groups: bool = True,
 ) -> AgreementFigures:
     """The figures for the rows of `months` (every row when None). Every framework domain
-    has an entry, with n = 0 when nobody graded it."""
+    has an entry, with n = 0 when nobody graded it. `groups=False` leaves the per-service
+    and per-auditor mappings empty, for a view that shows neither (status, every time a
+    QA lead asks)."""
     overall: list[tuple[str, str]] = []
     by_domain: dict[str, list[tuple[str, str]]] = {d: [] for d in domains}
     by_service: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -231,8 +234,9 @@ def agreement_figures(
         if row.overall is None:
             continue
         overall.append(row.overall)
-        by_service[row.service].append(row.overall)
-        by_auditor[row.auditor_id].append(row.overall)
+        if groups:
+            by_service[row.service].append(row.overall)
+            by_auditor[row.auditor_id].append(row.overall)
     return AgreementFigures(
         overall=agreement(overall, scale),
         by_domain=_grouped(by_domain, scale, domains),

@@ -20,10 +20,11 @@ Rows carry ids and service names only: no case reference, no person's name.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,6 +64,8 @@ def _flat(answers: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _deciding(rows: list[Any]) -> Any:
+    if len(rows) == 1:  # nearly always: one moderator
+        return rows[0]
     chairs = [r for r in rows if r.is_chair]
     epoch = datetime.min.replace(tzinfo=UTC)
     return max(chairs or rows, key=lambda r: (r.completed_at or epoch, r.id))
@@ -81,7 +84,10 @@ def agreement_rows(
     those of cases in `team_ids` when given; in two queries."""
     if last < first:
         raise ValueError(f"the span ends ({last}) before it begins ({first})")
-    start, end = _midnight(first, tz), _midnight(last.shift(1), tz)
+    months = [first.shift(i) for i in range(last.ordinal - first.ordinal + 1)]
+    # Each month's first instant in UTC, so a row's month is a bisect, not a zone lookup.
+    bounds = [_midnight(m, tz) for m in (*months, last.shift(1))]
+    start, end = bounds[0], bounds[-1]
     query = (
         sa_select(
             col(Moderation.id),
@@ -96,8 +102,8 @@ def agreement_rows(
         .join(Case, col(Case.id) == col(Audit.case_id))
         .where(col(Moderation.status).in_(FINISHED))
         .where(col(Moderation.outcome).is_not(None))
-        .where(col(Moderation.completed_at) >= start - timedelta(days=1))
-        .where(col(Moderation.completed_at) < end + timedelta(days=1))
+        .where(col(Moderation.completed_at) >= start)
+        .where(col(Moderation.completed_at) < end)
     )
     if team_ids is not None:
         query = query.where(col(Case.team_id).in_(sorted(team_ids)))
@@ -122,6 +128,7 @@ def agreement_rows(
         .order_by(col(Audit.id))
     ).all()
     scale = set(framework.grade_keys)
+    domain_keys = [d.key for d in framework.audit_form.domains]
     rows: list[AgreementRow] = []
     left_out = 0
     for audit_id, auditor_id, overall, domain_grades, service_id, team_id, service in audits:
@@ -129,11 +136,12 @@ def agreement_rows(
         at = decided.completed_at
         if at is None:
             continue
-        if at.tzinfo is None:  # SQLite hands back naive UTC
+        if at.tzinfo is None:  # a naive time is UTC (storage.types)
             at = at.replace(tzinfo=UTC)
-        month = Month.of(at.astimezone(tz).date())
-        if month < first or month > last:
-            continue
+        place = bisect_right(bounds, at) - 1
+        if not 0 <= place < len(months):
+            continue  # cannot happen: the query asked for the span only
+        month = months[place]
         pair: tuple[str, str] | None = None
         final = {CONFIRMED: overall, REGRADED: decided.moderated_grade}.get(decided.outcome)
         if final is not None:
@@ -143,14 +151,15 @@ def agreement_rows(
                 left_out += 1
         answers = _flat(decided.answers)
         domains: dict[str, tuple[str, str]] = {}
-        for d in framework.audit_form.domains:
-            given = (domain_grades or {}).get(d.key)
-            agree = answers.get(f"mod.{d.key}.agree")
+        given_grades = domain_grades or {}
+        for key in domain_keys:
+            given = given_grades.get(key)
+            agree = answers.get(f"mod.{key}.agree")
             if given is None or agree not in ("yes", "no"):
                 continue
-            theirs = given if agree == "yes" else answers.get(f"mod.{d.key}.grade")
+            theirs = given if agree == "yes" else answers.get(f"mod.{key}.grade")
             if given in scale and theirs in scale:
-                domains[d.key] = (given, str(theirs))
+                domains[key] = (given, str(theirs))
             else:
                 left_out += 1
         if pair is None and not domains:
