@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from bench.common import BenchResult, measure
 from qa.allocation import AllocationInputs, OpenCase, PastAudit, StaffMember, allocate
-from qa.calendar import Month
 from qa.framework import Framework, preset
+from qa.working_days import Month
 
 SERVICES = 10
 TEAMS_PER_SERVICE = 10

@@ -111,9 +111,21 @@ def kinds(slack_api_url: str, routing_key: str, service_url: str) -> list[Kind]:
     message = teams.message("help", service_url=service_url, aad_object_id=AAD_USER)
     message["id"] = "act-__N__"
     return [
-        Kind("Slack slash command", "/slack/events", command_body(slack_api_url), FORM, True),
+        Kind(
+            "Slack slash command",
+            "/slack/events",
+            command_body(slack_api_url, trigger_id="__N__.trigger"),
+            FORM,
+            True,
+        ),
         Kind("Slack button click", "/slack/events", click, FORM, True),
-        Kind("Slack view submission", "/slack/events", submission_body(routing_key), FORM, True),
+        Kind(
+            "Slack view submission",
+            "/slack/events",
+            submission_body(routing_key, trigger_id="__N__.trigger"),
+            FORM,
+            True,
+        ),
         Kind(
             "Teams message",
             "/api/messages",

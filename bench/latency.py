@@ -60,10 +60,12 @@ def slack_requests(seeded: Seeded, slack_api_url: str) -> dict[str, Callable[[],
     """Request makers for the three Slack kinds (signed at send time)."""
     clicks = itertools.count(1)
     bodies: dict[str, Callable[[], bytes]] = {
-        "slash command": lambda: command_body(slack_api_url),
+        "slash command": lambda: command_body(slack_api_url, f"{next(clicks)}.trigger"),
         # Each click its own action_ts, as Slack sends them: none is a duplicate.
         "button click": lambda: click_body(action_ts=f"1700000000.{next(clicks):06d}"),
-        "modal submission": lambda: submission_body(signed_allocation_key(seeded)),
+        "modal submission": lambda: submission_body(
+            signed_allocation_key(seeded), f"{next(clicks)}.trigger"
+        ),
     }
 
     def maker(body: Callable[[], bytes]) -> Callable[[], Request]:

@@ -58,8 +58,8 @@ class Seeded:
 
 
 def _sign_key(key: str) -> str:
-    """A routing key signed as `bot.routing.RoutingKeys` signs it, with the bench secret."""
-    from bot.routing import RoutingKeys
+    """A routing key signed as `bot.routing_keys.RoutingKeys` signs it, with the bench secret."""
+    from bot.routing_keys import RoutingKeys
 
     return RoutingKeys(ROUTING_SECRET).sign(key)
 
@@ -258,7 +258,8 @@ def slack_headers(body: bytes) -> dict[str, str]:
     }
 
 
-def command_body(slack_api_url: str) -> bytes:
+def command_body(slack_api_url: str, trigger_id: str = "1.2.abc") -> bytes:
+    """`/qa help` (`trigger_id` tells one command from a resent copy of it)."""
     from urllib.parse import urlencode
 
     return urlencode(
@@ -270,7 +271,7 @@ def command_body(slack_api_url: str) -> bytes:
             "command": "/qa",
             "text": "help",
             "response_url": f"{slack_api_url}response",
-            "trigger_id": "1.2.abc",
+            "trigger_id": trigger_id,
         }
     ).encode()
 
@@ -306,7 +307,7 @@ def click_body(action_ts: str = "1700000000.000001") -> bytes:
     )
 
 
-def submission_body(routing_key: str) -> bytes:
+def submission_body(routing_key: str, trigger_id: str = "1.2.def") -> bytes:
     """The decline form sent with no reason chosen: answered with inline errors."""
     return _payload_body(
         {
@@ -314,7 +315,7 @@ def submission_body(routing_key: str) -> bytes:
             "team": {"id": "T0TEAM"},
             "user": {"id": SLACK_USER},
             "api_app_id": "A0APP",
-            "trigger_id": "1.2.def",
+            "trigger_id": trigger_id,
             "view": {
                 "id": "V0VIEW",
                 "type": "modal",

@@ -30,8 +30,8 @@ from sqlmodel import Session
 from bench.common import BenchResult, measure
 from bot.composition import router
 from handlers.interaction import Interaction
-from qa.calendar import Month
 from qa.framework import Framework, preset
+from qa.working_days import Month
 from storage.db import make_engine, upgrade
 from storage.models import (
     Allocation,

@@ -13,9 +13,9 @@ from datetime import date, timedelta
 
 from bench.common import BenchResult, measure
 from bot.reports.chart import render_chart
-from qa.calendar import Month
 from qa.framework import preset
 from qa.reporting import AllocationRow, AuditRow, EscalationRow, RecommendationRow, summary
+from qa.working_days import Month
 
 AUDITS = 60_000
 MONTHS = 60

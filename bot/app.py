@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from bot.deps import Deps
 from bot.messenger import Messenger
-from bot.routing import keys_for
+from bot.routing_keys import keys_for
 from storage.models import JobRun
 from storage.outbox import backlog
 

@@ -13,7 +13,6 @@ Order matters only for hooks: they run in the order their conversations are list
 from __future__ import annotations
 
 from handlers import (
-    actions,
     allocation,
     allocation_lead,
     audit,
@@ -22,12 +21,13 @@ from handlers import (
     menu,
     moderation,
     more_time,
+    recommendations,
     status,
 )
 from handlers.conversation import Conversation
 from handlers.router import Router
 from handlers.turn import Hooks
-from reminders import allocations, calendar, drafts, retention, summary, tracking
+from reminders import allocations, drafts, qa_calendar, retention, summary, tracking
 from reminders import moderation as moderation_jobs
 from reminders.jobs import Job
 
@@ -42,7 +42,7 @@ def conversations() -> tuple[Conversation, ...]:
         escalation.CONVERSATION,
         moderation.CONVERSATION,
         escalation_actions.CONVERSATION,
-        actions.CONVERSATION,
+        recommendations.CONVERSATION,
         more_time.CONVERSATION,
     )
 
@@ -60,7 +60,7 @@ def jobs() -> dict[str, Job]:
         moderation_jobs.MODERATION_ASSIGN,
         moderation_jobs.MODERATION_REMINDERS,
         *tracking.TRACKING_JOBS,
-        calendar.QA_CALENDAR,
+        qa_calendar.QA_CALENDAR,
         summary.POST_SUMMARY,
         summary.WEEKLY_TRACKING,
         summary.QUARTERLY_ANALYSIS,

@@ -32,7 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from bot.routing import RoutingKeys
+from bot.routing_keys import RoutingKeys
 from qa.framework import Framework
 
 RenderPlatform = Literal["slack", "teams", "text"]

@@ -53,8 +53,8 @@ from bot.email.compose import Mail, compose
 from bot.email.mailer import EmailRefusedHere, EmailUncertain, SmtpMailer
 from bot.messenger import Messenger, PermanentFailure, Recipient, RetryLater
 from bot.pacing import SLACK_WINDOWS, TEAMS_WINDOWS, Pacer, Window
-from bot.routing import keys_for
-from bot.sender_store import Job, Outcome, SenderStore
+from bot.routing_keys import keys_for
+from bot.sender_store import ClaimedMessage, Outcome, SenderStore
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ class OutboxSender:
             if deadline is not None and loop.time() >= deadline:
                 break
             room = min(self.policy.batch, self.policy.max_in_flight - len(tasks))
-            jobs: list[Job] = []
+            jobs: list[ClaimedMessage] = []
             wake.clear()  # before claiming: a send finishing meanwhile wakes the wait below
             if room > 0:
                 try:
@@ -279,7 +279,9 @@ class OutboxSender:
                 w.cancel()
 
     # -- one message --------------------------------------------------------------------
-    async def _deliver(self, job: Job, sem: asyncio.Semaphore, report: DrainReport) -> None:
+    async def _deliver(
+        self, job: ClaimedMessage, sem: asyncio.Semaphore, report: DrainReport
+    ) -> None:
         try:
             outcome = await self._attempt(job, sem)
         except Exception as exc:  # a bug in a messenger or renderer must not stop the loop
@@ -305,7 +307,7 @@ class OutboxSender:
         outcome.recorded = True
         return True
 
-    def _targets(self, job: Job) -> list[tuple[Messenger, Recipient]] | str:
+    def _targets(self, job: ClaimedMessage) -> list[tuple[Messenger, Recipient]] | str:
         """The messengers that can reach the recipient, in order; or why none can."""
         msg = job.message
         if msg.person_id is not None:
@@ -318,18 +320,18 @@ class OutboxSender:
         channel = channels.get(msg.channel or "")
         if channel is None:
             return f"channel {msg.channel!r} is not in the framework file's governance list"
-        ids = {"slack": channel.slack_channel, "teams": channel.teams_conversation}
         targets: list[tuple[Messenger, Recipient]] = []
         for m in self.messengers:
-            r = Recipient(channel_key=channel.key, channel_id=ids.get(m.platform))
+            r = Recipient(channel_key=channel.key, channel_id=channel.address(m.platform))
             if r.channel_id and m.can_reach(r):
                 targets.append((m, r))
+        platforms = ", ".join(m.platform for m in self.messengers) or "the chat platform"
         return targets or (
-            f"no chat channel for {channel.key!r}: set its slack_channel or "
-            "teams_conversation in the framework file"
+            f"no chat channel for {channel.key!r}: set its addresses ({platforms}) "
+            "in the framework file"
         )
 
-    async def _attempt(self, job: Job, sem: asyncio.Semaphore) -> Outcome:
+    async def _attempt(self, job: ClaimedMessage, sem: asyncio.Semaphore) -> Outcome:
         msg = job.message
         if msg.email_started_at is not None:  # handed to the mail server before a crash
             return Outcome("failed", platform="email", error=EMAIL_UNCERTAIN)
@@ -413,7 +415,7 @@ class OutboxSender:
         return Outcome("failed", platform=last, error="; ".join(reasons))
 
     async def _by_email(
-        self, job: Job, sem: asyncio.Semaphore, reason: str, platform: str | None
+        self, job: ClaimedMessage, sem: asyncio.Semaphore, reason: str, platform: str | None
     ) -> Outcome:
         """Chat cannot reach this person: email them the plain-text rendering, once."""
         msg, person, mailer = job.message, job.person, self.mailer

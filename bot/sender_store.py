@@ -24,7 +24,7 @@ from storage.models import OutboxMessage, Person
 
 
 @dataclass
-class Job:
+class ClaimedMessage:
     """A claimed message with what sending it needs."""
 
     message: OutboxMessage
@@ -54,10 +54,10 @@ class SenderStore:
     give_up_after: timedelta
     backoff: Callable[[int], float]  # attempts so far -> seconds to wait
 
-    def claim(self, limit: int) -> list[Job]:
+    def claim(self, limit: int) -> list[ClaimedMessage]:
         now = self.clock()
 
-        def work(session: Session) -> list[Job]:
+        def work(session: Session) -> list[ClaimedMessage]:
             msgs = outbox.claim(
                 session=session,
                 now=now,
@@ -71,7 +71,7 @@ class SenderStore:
             people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
             refs = _sent_refs(session, {_update_of(m) for m in msgs} - {None})
             return [
-                Job(
+                ClaimedMessage(
                     m,
                     people.get(m.person_id) if m.person_id is not None else None,
                     refs.get(_update_of(m) or ""),

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.routing import keys_for, verified
+from bot.routing_keys import keys_for, verified
 from handlers.interaction import Interaction, Reply
 from storage.db import session_scope, with_retries
 from storage.processed_events import claim, release, seen

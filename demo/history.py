@@ -44,8 +44,8 @@ from demo.history_rows import (
     HistoryRecommendation,
 )
 from demo.history_world import World
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 
 __all__ = [
     "HISTORY_MONTHS",

@@ -31,8 +31,8 @@ from demo.history_text import RECOMMENDATIONS, Band
 from demo.history_world import World
 from qa.allocation import Allocated, AllocationInputs, PastAudit, allocate
 from qa.allocation_rules import allocation_day
-from qa.calendar import Month
 from qa.validation import JSON
+from qa.working_days import Month
 
 ALLOCATED, IN_PROGRESS, COMPLETED = "allocated", "in_progress", "completed"
 ON_TIME = (0.82, 0.93)  # share of audits submitted by their due date: first and last month

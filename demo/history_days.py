@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from qa.allocation_rules import uses_bank_holidays
-from qa.calendar import is_working_day, working_days_after
 from qa.framework import Framework
+from qa.working_days import is_working_day, working_days_after
 
 OPENS = 9 * 60 + 10  # minutes after midnight: the first time anything happens
 CLOSES = 17 * 60  # ... and the last

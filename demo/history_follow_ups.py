@@ -5,7 +5,7 @@ and most frameworks leave re-auditing to judgement rather than a rule, so withou
 this a demo year would have hardly any. Each month a few of the engine's cadence and
 quota audits (at most a quarter) are moved to such cases, once the framework's
 `no_reaudit_months` have passed since their last audit: same auditor, same area,
-the same eligibility rules as the engine's (`Engine.eligible`, the per-worker limit),
+the same eligibility rules as the engine's (`AllocationEngine.eligible`, the per-worker limit),
 and a reason that says it is a follow-up. A grade the framework does give a re-audit
 rule (Lambeth's) is left to the engine.
 """
@@ -17,9 +17,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from qa.allocation import Allocated, AllocationInputs
-from qa.allocation_engine import Engine
+from qa.allocation_engine import AllocationEngine
 from qa.allocation_rules import reaudit_allowed_from, reaudit_rule
-from qa.calendar import Month
+from qa.working_days import Month
 
 if TYPE_CHECKING:
     from demo.history_build import AuditRecord, Builder
@@ -35,7 +35,7 @@ def follow_ups(
     fw = builder.fw
     cutoff = builder.days.at_time(day, fw.allocation.time)
     planned = {a.case_id for a in plan if a.case_id is not None}
-    engine = Engine(replace(inputs, already=tuple(plan)))
+    engine = AllocationEngine(replace(inputs, already=tuple(plan)))
     due: list[tuple[int, AuditRecord]] = []
     for case_id in sorted(builder.by_case):
         last = builder.latest(case_id, cutoff)

@@ -32,8 +32,8 @@ from demo.history_answers import OWNER_SUFFIX
 from demo.history_build import AuditRecord, Builder
 from demo.history_review import Review
 from qa.allocation_rules import allocation_day
-from qa.calendar import Month
 from qa.moderation import Moderator, _excluded_because, due_date, monthly_capacity
+from qa.working_days import Month
 
 
 def lead_month(builder: Builder, covered: tuple[Month, ...]) -> Month | None:

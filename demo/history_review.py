@@ -25,8 +25,8 @@ from demo.history_grades import verdict
 from demo.history_rows import HistoryModeration
 from demo.history_text import MODERATION_COMMENTS as COMMENTS
 from qa.allocation_rules import capacity_of
-from qa.calendar import Month
 from qa.moderation import Assigned, PastModeration, SubmittedAudit, assign, select_for_moderation
+from qa.working_days import Month
 
 MODERATED_ON_TIME = 0.88
 GENEROUS_AUDITORS = 0.1  # share of auditors whose grades moderators often lower

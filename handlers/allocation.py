@@ -64,7 +64,7 @@ def own_allocation(turn: Turn) -> tuple[Allocation | None, list[Reply]]:
 
 
 def decline_form(turn: Turn) -> list[Reply]:
-    """*Can't do this one*: the reason form (a Slack modal, a card in place on Teams)."""
+    """*Can't do this one*: the reason form (a modal dialog, or a card in place)."""
     row, refusal = own_allocation(turn)
     if row is None:
         return refusal
@@ -72,7 +72,7 @@ def decline_form(turn: Turn) -> list[Reply]:
 
 
 def _confirmed(value: Any) -> bool:
-    """A ticked "send it as it is" box: Slack sends a list of values, Teams "true"."""
+    """A ticked "send it as it is" box: a list of values, or "true", by platform."""
     if isinstance(value, list):
         return "yes" in value
     return str(value).lower() in {"true", "yes"}
@@ -128,7 +128,7 @@ def decline_submit(turn: Turn) -> list[Reply]:
 
 
 def show_prompt(turn: Turn) -> list[Reply]:
-    """The person's allocations for the month again (Teams: *Back* from the reason form)."""
+    """The person's allocations for the month again (*Back* from a reason form shown in place)."""
     allocation_id = allocation_id_of(turn.interaction.routing_key)
     row = turn.session.get(Allocation, allocation_id) if allocation_id is not None else None
     if row is None:

@@ -145,7 +145,7 @@ def _pick_context(
 
 
 def pick_form(turn: Turn) -> list[Reply]:
-    """*Pick another*: the short list (a Slack modal, a card in place on Teams)."""
+    """*Pick another*: the short list (a modal dialog, or a card in place)."""
     proposal, released, refusal = _proposal(turn)
     if proposal is None or released is None:
         return refusal
@@ -176,7 +176,7 @@ def pick_submit(turn: Turn) -> list[Reply]:
 
 
 def show_proposal(turn: Turn) -> list[Reply]:
-    """The request again (Teams: *Back* from the short list)."""
+    """The request again (*Back* from a short list shown in place)."""
     proposal, released, refusal = _proposal(turn)
     if proposal is None or released is None:
         return refusal

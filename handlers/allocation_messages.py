@@ -21,8 +21,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from handlers.help import first_name
-from qa.calendar import Month, long_date
 from qa.framework import Framework
+from qa.working_days import Month, long_date
 from storage.allocation_changes import decline_parts, qa_leads
 from storage.models import Allocation, Case, OutboxMessage, Person, Team
 from storage.outbox import Message, enqueue

@@ -3,16 +3,16 @@
 The dialog is a state table (`qa.forms.build_audit_dialog` on `qa.dialog`); its state
 lives in the audit row (`storage.audits`), never only in a modal or a card, which
 carry a signed routing key: `allocation:<id>` to start, `audit:<id>` to continue,
-`audit:<id>:<step>` on a step's buttons and forms. Slack shows each step as a modal
-updated in place; Teams as an Adaptive Card replaced in place. Both send the same
-`Interaction`s here:
+`audit:<id>:<step>` on a step's buttons and forms. Each step is a modal dialog
+updated in place or a card replaced in place; either way the same
+`Interaction`s arrive here:
 
 - `audit.start` (button, `allocation:<id>`) and `audit.continue` (`audit:<id>`):
   open the audit at the step it is at;
 - `audit.step` (form): check the step's answers and move on, or answer with errors
   by field, or with privacy warnings to confirm; the review step submits;
 - `audit.back` (button, with what is typed): keep the answers and go back a step;
-- `audit.save` (Teams) and `audit.step.closed` (Slack closed the modal): keep the
+- `audit.save` (a card's *Save*) and `audit.step.closed` (a modal closed): keep the
   answers as a draft;
 - `audit.edit`: reopen a submitted audit until its moderation starts;
 - `audit.flag`, `audit.flag.send`, `urgent.respond...`: see `handlers.audit_flags`.

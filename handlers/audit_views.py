@@ -1,12 +1,12 @@
-"""What one audit step shows, as a template context both Slack and Teams can render.
+"""What one audit step shows, as a template context every platform's templates can render.
 
 `qa.dialog.view` says what a step holds (facts, groups, fields, saved answers); this
 module turns that into plain dicts the `audit_step` templates walk without logic:
 which input each field becomes (its kind in `qa.field_kinds` says), what it is
 pre-filled with (only values the platform will accept: a date picker rejects a
 malformed date, a select an unknown option),
-its error or privacy warning, and the facts cut into pieces that fit a Slack section
-(3000 characters) and, all together, a Teams card (about 28 KB). Pure: no database,
+its error or privacy warning, and the facts cut into pieces that fit the smallest
+section and, all together, the smallest card (`qa.chat_platforms`). Pure: no database,
 no clock, so the template tests build contexts for the largest preset form from here.
 """
 
@@ -17,16 +17,18 @@ from datetime import date
 from typing import Any
 
 from handlers.dialog_session import CONFIRM_KEY
+from qa.chat_platforms import OPTION_CHARS as OPTION_LIMIT
+from qa.chat_platforms import TEXT_INPUT_CHARS
 from qa.dialog import Dialog, Fact, StepView
 from qa.field_kinds import kind_of
 from qa.validation import JSON, Field, Option
 
-OPTION_CHARS = 75  # Slack option text and description
-FACT_LINES = 10  # lines in one Slack section
-FACT_CHARS = 2400  # characters in one Slack section (limit 3000, with markup)
+OPTION_CHARS = OPTION_LIMIT  # an option's text and description
+FACT_LINES = 10  # lines in one section
+FACT_CHARS = 2400  # characters in one section (within qa.chat_platforms.SECTION_CHARS)
 VALUE_CHARS = 280  # one answer on the review screen
-FACTS_CHARS = 12000  # every fact on one screen: keeps a Teams card well under 28 KB
-TEXT_MAX = 3000  # Slack plain_text_input max_length
+FACTS_CHARS = 12000  # every fact on one screen: keeps a card well under CARD_BYTES there
+TEXT_MAX = TEXT_INPUT_CHARS  # a free-text input's maximum length
 
 
 def _clip(text: str, limit: int) -> str:
@@ -96,7 +98,7 @@ def field_context(
 
 
 def fact_sections(facts: tuple[Fact, ...]) -> tuple[list[dict[str, Any]], int]:
-    """Facts grouped by section and cut into pieces that fit one Slack section each;
+    """Facts grouped by section and cut into pieces that fit one section each;
     and how many were left out to keep the screen within its limits."""
     pieces: list[dict[str, Any]] = []
     used = 0

@@ -2,7 +2,7 @@
 submit, refuse; each dialog in chat is a `DialogFlow` run by it.
 
 A dialog is a state table (`qa.dialog`) whose state lives in a database row, never
-only in a Slack modal or a Teams card. Whatever the dialog (an audit, a moderation,
+only in a modal dialog or a card. Whatever the dialog (an audit, a moderation,
 and the observations, themed audits and calibration cases to come), people meet it
 the same way, and the same `Interaction`s arrive, named after the flow:
 
@@ -10,7 +10,7 @@ the same way, and the same `Interaction`s arrive, named after the flow:
   or answer with errors by field, or with privacy warnings to confirm; the last step
   submits;
 - `<name>.back` (button, with what is typed): keep the answers and go back a step;
-- `<name>.save` (Teams) and `<name>.step.closed` (Slack closed the modal): keep what
+- `<name>.save` (a card's *Save*) and `<name>.step.closed` (a modal closed): keep what
   is typed as a draft ("never lose an answer");
 - opening it (a button naming `<name>:<id>`) shows the step it is at, or its receipt
   once it is finished.
@@ -155,7 +155,7 @@ class DialogFlow(ABC, Generic[R]):
         warnings: Mapping[str, str] | None = None,
         notice: str = "",
     ) -> Reply:
-        """The current step. Errors on its fields become Slack's inline errors; an error
+        """The current step. Errors on its fields are shown inline by their field; an error
         about something not on the screen is shown on its first field (or as a note)."""
         sv = view(op.dialog, op.state, today=turn.today, known_people=op.people)
         keys = [f.key for f in sv.fields]
@@ -253,13 +253,13 @@ class DialogFlow(ABC, Generic[R]):
         return op
 
     def on_save(self, turn: Turn) -> list[Reply]:
-        """Save and stop for now (Teams): what is typed is kept; opening it again picks
+        """Save and stop for now (a card's *Save*): what is typed is kept; opening it again picks
         it up."""
         kept = self._keep_typed(turn)
         return kept if isinstance(kept, list) else [self.saved(turn, kept)]
 
     def on_closed(self, turn: Turn) -> list[Reply]:
-        """Slack: the modal was closed. Keep what was typed; say nothing (not even a
+        """The modal dialog was closed. Keep what was typed; say nothing (not even a
         refusal: nobody is looking)."""
         self._keep_typed(turn)
         return []

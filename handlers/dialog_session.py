@@ -53,7 +53,7 @@ class OpenDialog:
 
 
 def confirmed(values: Mapping[str, Any]) -> bool:
-    """Whether the "keep what I wrote" box was ticked (Slack: a list; Teams: "yes")."""
+    """Whether the "keep what I wrote" box was ticked (a list of ticked values, or a "yes")."""
     raw = values.get(CONFIRM_KEY)
     if isinstance(raw, list):
         return "yes" in raw

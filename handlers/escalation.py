@@ -15,7 +15,7 @@ from __future__ import annotations
 from handlers.allocation_messages import prompt_context
 from handlers.conversation import Conversation
 from handlers.turn import Turn
-from storage.escalation_messages import send_requests
+from messages.escalations import send_requests
 from storage.escalations import allocate_caseload, escalate_audit
 from storage.models import Allocation, Audit, Person
 from storage.outbox import Message, enqueue

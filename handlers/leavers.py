@@ -28,16 +28,16 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from handlers.allocation_messages import queue_proposal
-from qa.calendar import Month
+from messages.moderation import request_context, request_key
 from qa.framework import Framework
 from qa.moderation import Selected, assign
+from qa.working_days import Month
 from storage.allocation_changes import propose, qa_leads, release
 from storage.allocations import PROPOSED
 from storage.audit_log import record
 from storage.imports.staff_leavers import LeaverWork, OpenItem
 from storage.models import Allocation, Audit, Escalation, Moderation, Person, Recommendation
 from storage.moderation_inputs import assignment_history, local_date, moderators, submitted_audits
-from storage.moderation_messages import request_context, request_key
 from storage.moderations import ASSIGNED, OPEN
 from storage.outbox import Message, enqueue
 

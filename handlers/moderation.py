@@ -2,16 +2,16 @@
 
 A submitted audit is considered for moderation at once (an after-submit hook, here)
 and again by the `moderation_assign` job; each moderator the framework's rules pick
-gets one message per audit (`storage.moderation_messages`). *Moderate* opens City of
-London's moderation template as a dialog on the audit's machinery: Slack shows each
-step as a modal updated in place, Teams as a card replaced in place, answers are
+gets one message per audit (`messages.moderation`). *Moderate* opens City of
+London's moderation template as a dialog on the audit's machinery: each step is a
+modal dialog updated in place or a card replaced in place, answers are
 kept as drafts, errors come back by field. The same `Interaction`s arrive here:
 
 - `moderation.open` (button, `moderation:<id>`): open at the step it is at;
 - `moderation.step` (form, `moderation:<id>:<step>`): check and move on; the review
   step submits;
 - `moderation.back` (button): back a step, keeping what is typed;
-- `moderation.save` (Teams) and `moderation.step.closed` (Slack closed the modal):
+- `moderation.save` (a card's *Save*) and `moderation.step.closed` (a modal closed):
   keep what is typed as a draft.
 
 All of that is the one dialog controller's (`handlers.dialog_controller`); `FLOW`
@@ -37,15 +37,15 @@ from handlers.interaction import Reply
 from handlers.moderation_session import MODERATION, OpenModeration, open_moderation
 from handlers.moderation_views import moderation_step_context, panel_note, receipt
 from handlers.turn import Turn
-from qa.dialog import StepView
-from qa.moderation_dialog import moderation_result
-from storage.models import Audit, Moderation, OutboxMessage
-from storage.moderation_messages import (
+from messages.moderation import (
     assign_and_request,
     mark_request,
     queue_outcome,
     request_key,
 )
+from qa.dialog import StepView
+from qa.moderation_dialog import moderation_result
+from storage.models import Audit, Moderation, OutboxMessage
 from storage.moderation_outcomes import finish
 from storage.moderations import ASSIGNED, save_state
 

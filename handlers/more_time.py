@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from handlers.actions import ITEM, RECEIPT, reference_of, submitted, tell
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
+from handlers.recommendations import ITEM, RECEIPT, reference_of, submitted, tell
 from handlers.tracking_replies import edit, gone, route, state
 from handlers.turn import Turn
 from storage.models import Recommendation, RecommendationUpdate

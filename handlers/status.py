@@ -36,8 +36,8 @@ from handlers.status_scope import (
     target_name,
     viewer_of,
 )
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 from storage.models import Person
 from storage.outbox import reached_by_email
 from storage.status import Counts, Directory, counts_by_team, directory

@@ -30,8 +30,8 @@ from handlers.status_scope import (
 )
 from qa.agreement import Agreement, AgreementFigures, Statistic, agreement_figures
 from qa.allocation_rules import managers_of
-from qa.calendar import Month
 from qa.report_counts import percent
+from qa.working_days import Month
 from storage.agreement import agreement_rows
 from storage.models import Person
 from storage.status import Directory, directory

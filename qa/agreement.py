@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TypeVar
 
-from qa.calendar import Month
+from qa.working_days import Month
 
 __all__ = [
     "Agreement",

@@ -20,7 +20,7 @@ filled becomes a `Shortfall`, never a guess.
 
 Where things live: `qa.allocation_types` (the inputs and outputs), `qa.allocation_rules`
 (each framework rule as a small function), `qa.allocation_engine` (the state and the
-stages), `qa.calendar` (months, working days, bank holidays). This module is the seam
+stages), `qa.working_days` (months, working days, bank holidays). This module is the seam
 the rest of the product calls.
 """
 
@@ -30,7 +30,7 @@ from dataclasses import replace
 from typing import Literal
 
 from qa import allocation_rules as rules
-from qa.allocation_engine import Engine
+from qa.allocation_engine import AllocationEngine
 from qa.allocation_rules import Quota, allocation_day, mix
 from qa.allocation_types import (
     Allocated,
@@ -42,7 +42,7 @@ from qa.allocation_types import (
     Shortfall,
     StaffMember,
 )
-from qa.calendar import Month, is_working_day, working_days_after
+from qa.working_days import Month, is_working_day, working_days_after
 
 __all__ = [
     "Allocated",
@@ -67,7 +67,7 @@ def allocate(inputs: AllocationInputs) -> AllocationPlan:
     if not rules.is_active(fw, month):
         note = f"{month.name}: no allocations (not one of the framework's active months)"
         return AllocationPlan(month, (), (), note)
-    engine = Engine(inputs)
+    engine = AllocationEngine(inputs)
     engine.moderation_slots()
     engine.dip_samples()
     engine.reaudits_due()
@@ -96,7 +96,7 @@ def replacement_for(
     rest = list(inputs.already)
     if released in rest:
         rest.remove(released)
-    engine = Engine(replace(inputs, already=tuple(rest)))
+    engine = AllocationEngine(replace(inputs, already=tuple(rest)))
     return _replacement(engine, released, reason, keep)
 
 
@@ -104,7 +104,10 @@ def replacement_for(
 
 
 def _replacement(
-    engine: Engine, released: Allocated, reason: str, keep: Literal["person", "case"] | None
+    engine: AllocationEngine,
+    released: Allocated,
+    reason: str,
+    keep: Literal["person", "case"] | None,
 ) -> Allocated | None:
     if released.case_id is None:
         return _other_moderator(engine, released)
@@ -130,7 +133,7 @@ def _replacement(
 
 
 def _same_person(
-    engine: Engine, released: Allocated, case: OpenCase, quota: Quota | None, reason: str
+    engine: AllocationEngine, released: Allocated, case: OpenCase, quota: Quota | None, reason: str
 ) -> Allocated | None:
     """Another case for the same person: same area quota, never a re-audit due."""
     pid = released.person_id
@@ -153,7 +156,9 @@ def _same_person(
     return None
 
 
-def _same_case(engine: Engine, released: Allocated, case: OpenCase, base: str) -> Allocated | None:
+def _same_case(
+    engine: AllocationEngine, released: Allocated, case: OpenCase, base: str
+) -> Allocated | None:
     """The same case for another eligible person with room (the released one excluded)."""
     engine.taken.discard(case.id)
     pid = engine.pick(engine.heap(engine.audit_pool()), case, frozenset({released.person_id}))
@@ -167,7 +172,7 @@ def _same_case(engine: Engine, released: Allocated, case: OpenCase, base: str) -
 
 
 def _other_dip_case(
-    engine: Engine, released: Allocated, case: OpenCase, reason: str
+    engine: AllocationEngine, released: Allocated, case: OpenCase, reason: str
 ) -> Allocated | None:
     """Another case of the same worker for the same manager."""
     engine.taken.add(case.id)
@@ -183,7 +188,7 @@ def _other_dip_case(
     return engine.add(released.person_id, other, "dip_sample", why, "dip_sample")
 
 
-def _other_moderator(engine: Engine, released: Allocated) -> Allocated | None:
+def _other_moderator(engine: AllocationEngine, released: Allocated) -> Allocated | None:
     """The slot for another person whose moderation cadence is due, fewest slots first."""
     candidates = sorted(
         (

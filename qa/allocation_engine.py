@@ -1,6 +1,6 @@
 """The month's allocation state and the stages that fill it (see `qa.allocation`).
 
-One `Engine` per call: it counts what `already` holds, ranks the open cases, then
+One `AllocationEngine` per call: it counts what `already` holds, ranks the open cases, then
 each stage adds allocations while keeping every limit (peer principle, capacity,
 per-worker spread, quotas). Stages run in priority order, so a later stage can only
 use what an earlier one left.
@@ -24,8 +24,8 @@ from qa.allocation_types import (
     PastAudit,
     Shortfall,
 )
-from qa.calendar import Month, long_date
 from qa.framework import Cadence
+from qa.working_days import Month, long_date
 
 FILL_ACTIVITIES = ("audit", "themed_audit")  # cadence activities that take a case
 
@@ -51,7 +51,7 @@ class Cursor:
 Heap = list[tuple[tuple[int, int, int], int]]
 
 
-class Engine:
+class AllocationEngine:
     """The month's allocation state: who has what so far, and the ranked cases."""
 
     def __init__(self, inputs: AllocationInputs) -> None:

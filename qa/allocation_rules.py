@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from qa.calendar import (
+from qa.framework import Cadence, Framework, Reaudit
+from qa.working_days import (
     Month,
     add_months,
     long_date,
@@ -19,7 +20,6 @@ from qa.calendar import (
     working_days_after,
     working_days_in,
 )
-from qa.framework import Cadence, Framework, Reaudit
 
 CASE_ACTIVITIES = ("audit", "themed_audit", "dip_sample")
 _MASK = (1 << 64) - 1

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 
 Basis = Literal["moderation", "dip_sample", "reaudit", "quota", "cadence", "capacity", ""]
 

@@ -23,13 +23,13 @@ from qa.framework import Framework
 from qa.moderation import PastModeration
 from qa.moderation_dialog import is_downgrade
 
-__all__ = ["Calibration", "GradeChange", "OpenModeration", "Rate", "calibration"]
+__all__ = ["Calibration", "GradeChange", "PendingModeration", "Rate", "calibration"]
 
 K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
-class OpenModeration:
+class PendingModeration:
     """A moderation assigned and not yet finished (one per moderator on a panel)."""
 
     audit_id: int
@@ -106,7 +106,7 @@ def calibration(
     framework: Framework,
     moderations: Iterable[PastModeration],
     *,
-    open_moderations: Iterable[OpenModeration] = (),
+    open_moderations: Iterable[PendingModeration] = (),
     today: date,
 ) -> Calibration:
     """The calibration figures for the finished `moderations` given (the caller picks the

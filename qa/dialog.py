@@ -6,7 +6,7 @@ one, chooses among them from the answers so far; `END` finishes. The audit dialo
 (`qa.forms.build_audit_dialog`) and the moderation dialog
 (`qa.moderation_dialog.build_moderation_dialog`) are two tables on this engine.
 
-State is data, never only in Slack's `private_metadata` or a card: `DialogState`
+State is data, never only in a modal dialog's hidden metadata or a card: `DialogState`
 round-trips through JSON into the `answers` column, so a dialog interrupted today
 resumes tomorrow by rendering `state.step` with `state.answers` filled in. Answers
 submitted on a step are always kept, even when moving back or when they do not pass
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
+from qa.chat_platforms import TITLE_CHARS
 from qa.field_kinds import kind_of
 from qa.privacy import warnings_for
 from qa.validation import JSON, Context, Field, Group, Option, draft_value, validate
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 END = "end"
-TITLE_MAX = 24  # Slack modal titles are at most 24 characters
+TITLE_MAX = TITLE_CHARS  # the smallest platform's limit on a dialog's title
 STATE_VERSION = 1
 
 Check = Callable[[Mapping[str, JSON], "DialogState", Context], dict[str, str]]
@@ -137,9 +138,6 @@ class Dialog:
 
     def start_state(self) -> DialogState:
         return DialogState(dialog=self.name, step=self.start)
-
-    def field_keys(self, step: str) -> set[str]:
-        return {f.key for f in self.step(step).fields}
 
     def mermaid(self) -> str:
         """The table as a Mermaid flowchart, for the docs (as conversationbot.py has)."""
@@ -342,7 +340,7 @@ def raise_flag(
 
 @dataclass(frozen=True)
 class StepView:
-    """Everything a Slack modal or a Teams card shows for one step, channel-neutral.
+    """Everything a modal dialog or a card shows for one step, channel-neutral.
 
     `values` pre-fill the inputs (resuming a draft); `flags` are the urgent flags one
     tap away on every step, `raised` those already recorded.
@@ -364,7 +362,8 @@ class StepView:
     raised: tuple[str, ...]
 
     def block_budget(self) -> int:
-        """An upper bound of Slack blocks: an intro, a header and one section per ten
+        """An upper bound of the blocks in a modal dialog (`qa.chat_platforms.MODAL_BLOCKS`):
+        an intro, a header and one section per ten
         facts of each section, a header and a divider per group, one input per field,
         and one actions row (back, urgent flag). Renderers keep within this shape."""
         sections: dict[str, int] = {}

@@ -5,7 +5,7 @@ it needs options, what to say when it is left empty, how a submitted value is cl
 (or why it is refused), how a stored answer reads on the review screen, and which
 input the templates draw for it. Adding a kind (a 1-5 scale, say) is one `Kind` in
 `KINDS` plus, when it needs an input the templates do not draw yet, that input in
-`bot/templates/{slack,teams}/_audit_input.json.j2`; `tests/bot/test_field_kinds.py`
+`bot/templates/<platform>/_audit_input.json.j2`; `tests/bot/test_field_kinds.py`
 renders every kind's inputs on both platforms, so a kind the templates cannot draw
 fails there rather than as a blank form in production.
 
@@ -22,7 +22,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from qa.calendar import add_months, is_bank_holiday, long_date
+from qa.working_days import add_months, is_bank_holiday, long_date
 
 if TYPE_CHECKING:
     from qa.validation import Context, Field

@@ -4,7 +4,7 @@ The audit form is configuration (docs/domain.md section 4), so nothing here name
 authority: the checklist, the graded domains for the case's area, the feedback and
 narrative prompts, the grade scale and the recommendation levels all come from the
 framework. Long lists are split into pages so that no step has more than
-`MAX_INPUTS` inputs (a Slack modal holds at most 100 blocks).
+`MAX_INPUTS` inputs (a modal dialog holds at most `qa.chat_platforms.MODAL_BLOCKS`).
 
 Field keys are unique across the dialog and say what they hold
 (`domain.<key>.grade`, `rec.<n>.due`): `result` reads the answers back by key.
@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from qa.calendar import add_months, long_date
 from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
 from qa.framework import Domain, Framework, Prompt
 from qa.validation import JSON, Context, Field, Group, Option
+from qa.working_days import add_months, long_date
 
 __all__ = [
     "MAX_INPUTS",

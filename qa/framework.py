@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from qa.chat_platforms import LEGACY_ADDRESS_KEYS
 from qa.framework_checks import (
     REF_PREFIX,
     AreaKey,
@@ -43,6 +44,7 @@ __all__ = [
     "Framework",
     "FrameworkError",
     "Problem",
+    "legacy_warnings",
     "load_framework",
     "parse_framework",
     "preset",
@@ -304,11 +306,37 @@ class ReminderPolicy(_Strict):
 
 
 class GovernanceChannel(_Strict):
+    """A governance board's channel: where its summaries are posted.
+
+    `addresses` maps a chat platform's name to the channel's address there, so adding a
+    platform is a new key in the file, not a new field here.
+    """
+
     key: str
     name: str
-    slack_channel: str | None = None
-    teams_conversation: str | None = None
+    addresses: dict[str, str | None] = Field(default_factory=dict)
     chair_role: RoleKey | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_addresses(cls, data: object) -> object:
+        """Fold the old per-platform keys into `addresses`: files written before it
+        still load; `legacy_warnings` tells `framework check` what to write instead."""
+        if not isinstance(data, dict) or not LEGACY_ADDRESS_KEYS.keys() & data.keys():
+            return data
+        data = dict(data)
+        addresses = dict(data.get("addresses") or {})
+        for old, platform in LEGACY_ADDRESS_KEYS.items():
+            if old in data:
+                value = data.pop(old)
+                if value is not None:
+                    addresses.setdefault(platform, value)
+        data["addresses"] = addresses
+        return data
+
+    def address(self, platform: str) -> str | None:
+        """The channel's address on `platform`, or None when the file gives none."""
+        return self.addresses.get(platform)
 
 
 class SummarySchedule(_Strict):
@@ -454,6 +482,40 @@ def parse_framework(text: str, *, filename: str = "<framework>") -> Framework:
         unique.sort(key=lambda p: (p.line or 0, p.message))
         raise FrameworkError(unique)
     return framework
+
+
+def legacy_warnings(name_or_path: str) -> list[Problem]:
+    """Old-style keys in a framework file that still load, each with what to write instead.
+
+    A warning, not an error: the file works, but the old form will not grow new
+    platforms, so the QA lead is told the line and the exact replacement.
+    """
+    filename = display_name(name_or_path)
+    tree, _ = read_yaml(decode(resolve(name_or_path).read_bytes(), filename), filename)
+    channels = tree.get("governance") if isinstance(tree, dict) else None
+    if not isinstance(channels, list):
+        return []
+    found: list[Problem] = []
+    for index, channel in enumerate(channels):
+        if not isinstance(channel, dict):
+            continue
+        olds = [key for key in LEGACY_ADDRESS_KEYS if key in channel]
+        if not olds:
+            continue
+        pairs = ", ".join(
+            f"{LEGACY_ADDRESS_KEYS[key]}: {'null' if channel[key] is None else channel[key]}"
+            for key in olds
+        )
+        given = " and ".join(f"`{key}:`" for key in olds)
+        found.append(
+            Problem(
+                filename,
+                line_of(tree, ("governance", index, olds[0])),
+                f"{given} in governance[{index}] is the old form and still works; "
+                f"write `addresses: {{{pairs}}}` instead",
+            )
+        )
+    return found
 
 
 def preset_names() -> list[str]:

@@ -118,17 +118,6 @@ def holders_of(
     return tuple(role_holders.get(role, ()))
 
 
-def unfilled_roles(
-    roles: Sequence[str], *, role_holders: RoleHolders, service_ad_ids: Sequence[int]
-) -> tuple[str, ...]:
-    """The roles nobody holds: the caller tells the QA lead rather than drop a request."""
-    return tuple(
-        r
-        for r in roles
-        if not holders_of(r, role_holders=role_holders, service_ad_ids=service_ad_ids)
-    )
-
-
 def _owners(
     roles: Sequence[str], *, role_holders: RoleHolders, service_ad_ids: Sequence[int]
 ) -> dict[int, tuple[str, ...]]:

@@ -42,8 +42,8 @@ from datetime import date
 from typing import Literal
 
 from qa.allocation_rules import allocation_day, uses_bank_holidays
-from qa.calendar import Month, working_days_after
 from qa.framework import Framework
+from qa.working_days import Month, working_days_after
 
 __all__ = [
     "DRIFT_MIN_MODERATIONS",

@@ -20,14 +20,15 @@ reminders, or append.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from qa.calendar import Month
 from qa.framework import CalendarEntry, FollowUpWindow, Framework, ReminderPolicy
 from qa.send_window import in_send_window, is_policy_working_day, to_local
+from qa.working_days import Month
 
 # How far into the month a missed reminder is still worth sending.
 CATCH_UP_DAYS = 7
@@ -73,8 +74,17 @@ def _months_ahead(today: date, days_before: int) -> list[Month]:
     return [first.shift(i) for i in range(last.ordinal - first.ordinal + 1)]
 
 
-def _is_due(send_on: date, month: Month, today: date) -> bool:
-    return send_on <= today <= month.first + timedelta(days=CATCH_UP_DAYS - 1)
+def _due_months(
+    policy: ReminderPolicy, today: date, days_before: int, months: Collection[int]
+) -> Iterator[tuple[Month, date]]:
+    """The months in `months` whose reminder, `days_before` their start, is due today,
+    each with the day it was due on: calendar entries and follow-up windows alike."""
+    for month in _months_ahead(today, days_before):
+        if month.month not in months:
+            continue
+        send_on = reminder_date(policy, month, days_before)
+        if send_on <= today <= month.first + timedelta(days=CATCH_UP_DAYS - 1):
+            yield month, send_on
 
 
 def calendar_reminders(
@@ -87,24 +97,20 @@ def calendar_reminders(
     today = to_local(now, tz).date()
     out = []
     for index, entry in enumerate(framework.calendar):
-        for month in _months_ahead(today, entry.remind_days_before):
-            if month.month not in entry.months:
-                continue
-            send_on = reminder_date(policy, month, entry.remind_days_before)
-            if _is_due(send_on, month, today):
-                out.append(
-                    CalendarDue(
-                        kind="calendar",
-                        index=index,
-                        entry=entry,
-                        activity=entry.activity,
-                        month=month,
-                        owner_role=entry.owner_role,
-                        channel=entry.channel,
-                        key=f"calendar:{index}:{month.key}",
-                        send_on=send_on,
-                    )
+        for month, send_on in _due_months(policy, today, entry.remind_days_before, entry.months):
+            out.append(
+                CalendarDue(
+                    kind="calendar",
+                    index=index,
+                    entry=entry,
+                    activity=entry.activity,
+                    month=month,
+                    owner_role=entry.owner_role,
+                    channel=entry.channel,
+                    key=f"calendar:{index}:{month.key}",
+                    send_on=send_on,
                 )
+            )
     return tuple(out)
 
 
@@ -126,22 +132,18 @@ def follow_up_reminders(
     out = []
     for index, window in enumerate(framework.follow_up_windows):
         starts = window_starts(window)
-        for month in _months_ahead(today, FOLLOW_UP_LEAD_DAYS):
-            if month.month not in starts:
-                continue
-            send_on = reminder_date(policy, month, FOLLOW_UP_LEAD_DAYS)
-            if _is_due(send_on, month, today):
-                out.append(
-                    CalendarDue(
-                        kind="follow_up",
-                        index=index,
-                        entry=window,
-                        activity=window.label,
-                        month=month,
-                        owner_role=window.owner_role,
-                        channel=window.channel,
-                        key=f"follow-up:{index}:{month.key}",
-                        send_on=send_on,
-                    )
+        for month, send_on in _due_months(policy, today, FOLLOW_UP_LEAD_DAYS, starts):
+            out.append(
+                CalendarDue(
+                    kind="follow_up",
+                    index=index,
+                    entry=window,
+                    activity=window.label,
+                    month=month,
+                    owner_role=window.owner_role,
+                    channel=window.channel,
+                    key=f"follow-up:{index}:{month.key}",
+                    send_on=send_on,
                 )
+            )
     return tuple(out)

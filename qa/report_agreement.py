@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qa.agreement import Agreement, AgreementRow, agreement_figures, agreement_trend
-from qa.calendar import Month
 from qa.framework import Framework
 from qa.report_counts import Count, percent
+from qa.working_days import Month
 
 __all__ = ["AgreementLine", "AgreementSummary", "agreement_summary"]
 

@@ -20,11 +20,11 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from qa.calendar import Month
 from qa.framework import Framework
 from qa.report_counts import Count, Ledger, Share
 from qa.report_grades import GradeTable, grade_tables, tally_grades
 from qa.report_rows import AllocationRow, AuditRow, EscalationRow, RecommendationRow
+from qa.working_days import Month
 
 __all__ = [
     "AllocationLine",

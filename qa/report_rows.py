@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from qa.calendar import Month
+from qa.working_days import Month
 
 __all__ = ["AllocationRow", "AuditRow", "EscalationRow", "RecommendationRow"]
 

@@ -13,9 +13,9 @@ import calendar as _stdcal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.calendar import Month
 from qa.report_counts import Change, Count, Share, change
 from qa.report_figures import Period, PeriodFigures
+from qa.working_days import Month
 
 __all__ = ["MonthPoint", "Trend", "month_period", "quarter_before", "series", "trends"]
 

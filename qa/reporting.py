@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from qa.agreement import AgreementRow
-from qa.calendar import Month, long_date
 from qa.framework import Framework
 from qa.report_agreement import AgreementLine, AgreementSummary, agreement_summary
 from qa.report_counts import Change, Count, Share
@@ -40,6 +39,7 @@ from qa.report_grades import GradeCell, GradeRow, GradeTable
 from qa.report_rows import AllocationRow, AuditRow, EscalationRow, RecommendationRow
 from qa.report_themes import DEFAULT_LEXICON, Lexicon, PromptThemes, Theme, themes
 from qa.report_trends import MonthPoint, Trend, comparison_periods, month_period, series, trends
+from qa.working_days import Month, long_date
 
 __all__ = [
     "DEFAULT_LEXICON",

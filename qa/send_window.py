@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from qa.calendar import is_bank_holiday
 from qa.framework import ReminderPolicy
+from qa.working_days import is_bank_holiday
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 

@@ -1,6 +1,6 @@
 """Fields of a dialog step and the checks on what a person submits in them.
 
-A field is channel-neutral data: the Slack modal and the Teams card are both rendered
+A field is channel-neutral data: the modal dialog and the card are both rendered
 from it, and both send back plain values (strings, lists of strings, numbers), which
 are cleaned here into the JSON-friendly form the database keeps (dates as ISO text,
 people as ids); what differs by kind of field is in `qa.field_kinds`. Every error is

@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from qa.allocation import AllocationPlan, allocate
 from qa.allocation_rules import allocation_day, is_active
-from qa.calendar import Month, long_date
 from qa.framework import Framework
+from qa.working_days import Month, long_date
 from reminders.jobs import Job, JobContext, JobResult
 from storage.allocations import ALLOCATED, build_inputs, save_plan, unstored
 from storage.models import Allocation, Case, OutboxMessage, Person, Team

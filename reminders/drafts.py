@@ -12,9 +12,9 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from qa.calendar import working_days_after
 from qa.framework import Framework
 from qa.send_window import in_send_window
+from qa.working_days import working_days_after
 from reminders.jobs import Job, JobContext, JobResult
 from storage.models import Allocation, Audit, Case
 from storage.outbox import Message, enqueue

@@ -23,18 +23,18 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from qa.calendar import Month
+from messages.moderation import assign_and_request, queue_reminder
 from qa.framework import ReminderPolicy
 from qa.send_window import in_send_window, to_local, working_days_before
+from qa.working_days import Month
 from reminders.jobs import Job, JobContext, JobResult
 from storage.audits import SUBMITTED
 from storage.models import Audit, Moderation
-from storage.moderation_messages import assign_and_request, queue_reminder
 from storage.moderations import OPEN, recently_submitted
 
 
 @dataclass(frozen=True)
-class OpenModeration:
+class ModerationToRemind:
     """What the reminder rule needs of a moderation: its due date and when it was made."""
 
     id: int
@@ -43,7 +43,7 @@ class OpenModeration:
 
 
 def due_reminders(
-    policy: ReminderPolicy, items: Iterable[OpenModeration], now: datetime, tz: ZoneInfo
+    policy: ReminderPolicy, items: Iterable[ModerationToRemind], now: datetime, tz: ZoneInfo
 ) -> list[tuple[int, int]]:
     """(moderation id, working days before the due date: 0 on the day) due at `now`."""
     if not in_send_window(policy, now, tz):
@@ -92,7 +92,8 @@ def run_reminders(ctx: JobContext) -> JobResult:
     ).all()
     by_id = {r.id or 0: r for r in rows}
     items = [
-        OpenModeration(r.id or 0, r.due_on, r.created_at.astimezone(ctx.tz).date()) for r in rows
+        ModerationToRemind(r.id or 0, r.due_on, r.created_at.astimezone(ctx.tz).date())
+        for r in rows
     ]
     sent = 0
     for moderation_id, days in due_reminders(ctx.framework.reminders, items, ctx.now, ctx.tz):

@@ -30,17 +30,17 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from qa.allocation_rules import uses_bank_holidays
-from qa.calendar import Month, is_working_day, nth_working_day
-from qa.framework import Framework
-from qa.reporting import Summary
-from reminders.jobs import Job, JobContext, JobResult
-from reminders.summary_context import (
+from messages.summary import (
     quarter_months,
     quarterly_context,
     summary_post_context,
     weekly_context,
 )
+from qa.allocation_rules import uses_bank_holidays
+from qa.framework import Framework
+from qa.reporting import Summary
+from qa.working_days import Month, is_working_day, nth_working_day
+from reminders.jobs import Job, JobContext, JobResult
 from reminders.timing import local_instant
 from storage.models import Person, Service, Team
 from storage.outbox import Message, enqueue

@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from qa.calendar import Month
+from messages.escalations import send_requests
+from messages.tracking_dues import message_for, snapshot
 from qa.grading import re_escalation
 from qa.tracking import (
     Due,
@@ -27,10 +28,9 @@ from qa.tracking import (
     weekly_overdue_escalations,
 )
 from qa.tracking_types import ASSIGNMENT_NOTICE_WINDOW
+from qa.working_days import Month
 from reminders.allocations import queue_prompts
 from reminders.jobs import Job, JobContext, JobResult
-from reminders.tracking_dues import message_for, snapshot
-from storage.escalation_messages import send_requests
 from storage.escalations import allocate_caseload, escalate_audit, graded_at
 from storage.models import Audit, Case, Escalation
 from storage.outbox import enqueue

@@ -32,8 +32,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from qa.agreement import AgreementRow
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 from storage.models import Audit, Case, Moderation, Service
 
 __all__ = ["AgreementRows", "agreement_rows"]

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from qa.allocation import Allocated, replacement_for
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 from storage.allocation_choices import (
     REASON_PHRASE,
     as_allocated,
@@ -28,7 +28,7 @@ from storage.allocation_choices import (
     month_inputs,
     taken_pairs,
 )
-from storage.allocations import ALLOCATED, PROPOSED, RELEASED
+from storage.allocations import ALLOCATED, PROPOSED, RELEASED, allocation_row
 from storage.audit_log import record
 from storage.models import Allocation, AuditLogEntry, Person
 
@@ -102,17 +102,7 @@ def propose(
         found = options[0].allocated if options else None
     if found is None:
         return None
-    row = Allocation(
-        month=released.month,
-        person_id=found.person_id,
-        case_id=found.case_id,
-        activity=found.activity,
-        due_on=found.due_on,
-        reason=found.reason,
-        status=PROPOSED,
-        created_at=now,
-        updated_at=now,
-    )
+    row = allocation_row(found, month=released.month, status=PROPOSED, now=now)
     session.add(row)
     session.flush()
     record(

@@ -1,6 +1,6 @@
 """The short lists behind "Pick another": who else could take the case, or which other case.
 
-Both lists follow the engine's own rules, asked of a `qa.allocation_engine.Engine`
+Both lists follow the engine's own rules, asked of a `qa.allocation_engine.AllocationEngine`
 built from the month's stored allocations (waiting proposals count): another person
 must be eligible (peer principle, not their own or a line-managed case) and have room;
 another case for the same person must be in the same area quota, not a re-audit due,
@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 
 from qa import allocation_rules as rules
 from qa.allocation import Allocated, AllocationInputs, OpenCase
-from qa.allocation_engine import Engine
-from qa.calendar import Month
+from qa.allocation_engine import AllocationEngine
 from qa.framework import Framework
+from qa.working_days import Month
 from storage.allocations import PROPOSED, build_inputs
 from storage.models import Allocation
 
@@ -111,7 +111,7 @@ def choices(
     phrase = _phrase(category)
     out: list[Choice] = []
     for kind in kinds_for(category):
-        engine = Engine(inputs)  # fresh each time: listing changes the engine's counts
+        engine = AllocationEngine(inputs)  # fresh each time: listing changes the engine's counts
         found = (
             _other_people(engine, released, limit)
             if kind == "person"
@@ -125,7 +125,7 @@ def _phrase(category: str) -> str:
     return REASON_PHRASE.get(category, REASON_PHRASE["other"])
 
 
-def _other_people(engine: Engine, released: Allocation, limit: int) -> list[Allocated]:
+def _other_people(engine: AllocationEngine, released: Allocation, limit: int) -> list[Allocated]:
     """Eligible people with room for the same case, the released person excluded."""
     case = engine.cases.get(released.case_id or 0)
     if case is None or released.activity == "dip_sample":
@@ -151,7 +151,9 @@ def _other_people(engine: Engine, released: Allocation, limit: int) -> list[Allo
     return out
 
 
-def _other_cases(engine: Engine, released: Allocation, phrase: str, limit: int) -> list[Allocated]:
+def _other_cases(
+    engine: AllocationEngine, released: Allocation, phrase: str, limit: int
+) -> list[Allocated]:
     """Other cases for the same person, in the same area quota (as the engine swaps)."""
     pid, old = released.person_id, engine.cases.get(released.case_id or 0)
     reference = old.reference if old else ""
@@ -183,7 +185,7 @@ def _other_cases(engine: Engine, released: Allocation, phrase: str, limit: int) 
     return out
 
 
-def _same_worker_cases(engine: Engine, old: OpenCase | None) -> list[OpenCase]:
+def _same_worker_cases(engine: AllocationEngine, old: OpenCase | None) -> list[OpenCase]:
     if old is None or old.worker_id is None:
         return []
     pool = [

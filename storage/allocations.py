@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 from qa.allocation import Allocated, AllocationInputs, AllocationPlan, OpenCase, PastAudit
 from qa.allocation import StaffMember as StaffRow
 from qa.allocation_rules import uses_bank_holidays
-from qa.calendar import Month, working_days_after
 from qa.framework import Framework
+from qa.working_days import Month, working_days_after
 from storage.audit_log import record
 from storage.models import Absence, Allocation, Audit, Case, Person, Service, Team
 
@@ -168,23 +168,29 @@ def unstored(*, session: Session, plan: AllocationPlan) -> AllocationPlan:
     return replace(plan, allocations=tuple(keep))
 
 
+def allocation_row(a: Allocated, *, month: str, status: str, now: datetime) -> Allocation:
+    """The row for an allocation the engine chose: a plan's (allocated) and a
+    replacement's (proposed) are stored alike."""
+    return Allocation(
+        month=month,
+        person_id=a.person_id,
+        case_id=a.case_id,
+        activity=a.activity,
+        due_on=a.due_on,
+        reason=a.reason,
+        status=status,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def save_plan(
     *, session: Session, plan: AllocationPlan, now: datetime, actor: str
 ) -> list[Allocation]:
     """Write the plan's allocations that are not stored yet (`unstored`); return the new rows."""
     rows = []
     for a in unstored(session=session, plan=plan).allocations:
-        row = Allocation(
-            month=plan.month.key,
-            person_id=a.person_id,
-            case_id=a.case_id,
-            activity=a.activity,
-            due_on=a.due_on,
-            reason=a.reason,
-            status=ALLOCATED,
-            created_at=now,
-            updated_at=now,
-        )
+        row = allocation_row(a, month=plan.month.key, status=ALLOCATED, now=now)
         session.add(row)
         rows.append(row)
     session.flush()
@@ -200,14 +206,6 @@ def save_plan(
                    "activity": row.activity, "due_on": row.due_on.isoformat()},
         )  # fmt: skip
     return rows
-
-
-def month_allocations(*, session: Session, month: Month) -> list[Allocation]:
-    return list(
-        session.exec(
-            select(Allocation).where(Allocation.month == month.key).order_by(col(Allocation.id))
-        )
-    )
 
 
 def allocate_whole_caseload(

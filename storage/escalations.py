@@ -175,6 +175,24 @@ def _worker_audits(session: Session, worker_id: int) -> list[Audit]:
     return [a for when, a in sorted((d for d in dated if d[0]), key=lambda d: (d[0], d[1].id))]
 
 
+def _caseload_due(
+    session: Session, framework: Framework, audit: Audit, mode: str
+) -> tuple[Audit, str, list[Audit]] | None:
+    """`_caseload_trigger` when the framework's `dip_sample.caseload` is `mode` and
+    nothing has been done about that trigger yet: approval and allocation both act once."""
+    policy = framework.dip_sample
+    if policy is None or policy.caseload != mode:
+        return None
+    found = _caseload_trigger(session, framework, audit)
+    if found is None:
+        return None
+    if already_escalated(
+        session=session, kind=DIP_SAMPLE, audit_id=found[0].id or 0, subject="caseload"
+    ):
+        return None
+    return found
+
+
 def _caseload_trigger(
     session: Session, framework: Framework, audit: Audit
 ) -> tuple[Audit, str, list[Audit]] | None:
@@ -228,17 +246,10 @@ def _caseload_requests(
 ) -> list[Escalation]:
     """A dip sample that finds the same concerns asks approval to audit the caseload
     (where the framework's `dip_sample.caseload` is `approval`)."""
-    policy = framework.dip_sample
-    if policy is None or policy.caseload != "approval":
-        return []
-    found = _caseload_trigger(session, framework, audit)
+    found = _caseload_due(session, framework, audit, "approval")
     if found is None:
         return []
     trigger, worst, _ = found
-    if already_escalated(
-        session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject="caseload"
-    ):
-        return []
     ads, holders = for_case(staff, session.get(Case, trigger.case_id))
     plans: tuple[EscalationPlan, ...] = caseload_approval_requests(
         framework,
@@ -265,17 +276,11 @@ def allocate_caseload(
     asked to approve it, and there is no "Not now". Once per trigger: a closed record
     (kind `dip_sample`, subject `caseload`) marks it done, for the hook and the job.
     """
+    found = _caseload_due(session, framework, audit, "allocate")
     policy = framework.dip_sample
-    if policy is None or policy.caseload != "allocate":
-        return []
-    found = _caseload_trigger(session, framework, audit)
-    if found is None:
+    if found is None or policy is None:
         return []
     trigger, worst, dips = found
-    if already_escalated(
-        session=session, kind=DIP_SAMPLE, audit_id=trigger.id or 0, subject="caseload"
-    ):
-        return []
     case = session.get(Case, trigger.case_id)
     worker = case.worker_id if case else None
     if case is None or worker is None:

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from qa.calendar import Month
-from qa.calibration import Calibration, OpenModeration, calibration
+from qa.calibration import Calibration, PendingModeration, calibration
 from qa.framework import Framework
 from qa.moderation import PastModeration
+from qa.working_days import Month
 from storage.audits import SUBMITTED
 from storage.models import Audit, Case, Moderation, Service
 from storage.moderation_inputs import local_date
@@ -95,6 +95,6 @@ def calibration_figures(
     return calibration(
         framework,
         past,
-        open_moderations=[OpenModeration(m.audit_id, m.due_on) for m in still_open],
+        open_moderations=[PendingModeration(m.audit_id, m.due_on) for m in still_open],
         today=today,
     )

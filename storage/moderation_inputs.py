@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from qa.calendar import Month
 from qa.framework import Framework
 from qa.moderation import Moderator, PastModeration, SubmittedAudit, monthly_capacity
+from qa.working_days import Month
 from storage.models import Absence, Audit, Case, Moderation, Person, Team
 
 TEAM_MANAGER_ROLE = "team_manager"

@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from qa.calendar import Month
 from qa.dialog import DialogState
 from qa.framework import Framework
 from qa.moderation import (
@@ -38,6 +37,7 @@ from qa.moderation import (
     due_date,
     select_for_moderation,
 )
+from qa.working_days import Month
 from storage.audit_log import record
 from storage.audits import SUBMITTED
 from storage.models import Audit, Moderation, Person
@@ -295,15 +295,3 @@ def save_state(*, session: Session, moderation: Moderation, state: DialogState) 
     if moderation.status == ASSIGNED:
         moderation.status = IN_PROGRESS
     session.add(moderation)
-
-
-def open_for(*, session: Session, person_id: int) -> list[Moderation]:
-    """This person's moderations still to do, soonest due first."""
-    return list(
-        session.exec(
-            select(Moderation)
-            .where(Moderation.moderator_id == person_id)
-            .where(col(Moderation.status).in_(OPEN))
-            .order_by(col(Moderation.due_on), col(Moderation.id))
-        )
-    )

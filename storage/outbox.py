@@ -309,17 +309,6 @@ def next_due(*, session: Session) -> datetime | None:
     ).first()
 
 
-def failed_messages(*, session: Session, limit: int = 200) -> list[OutboxMessage]:
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == FAILED)
-            .order_by(col(OutboxMessage.id).desc())
-            .limit(limit)
-        )
-    )
-
-
 @dataclass(frozen=True)
 class Failure:
     """One message that could not be delivered, as an operator needs to see it."""

@@ -43,11 +43,11 @@ from sqlalchemy import select as sa_select  # wider rows than sqlmodel's typed `
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from qa.calendar import Month
 from qa.framework import Framework
 from qa.report_rows import AllocationRow, AuditRow, EscalationRow, RecommendationRow
 from qa.reporting import Lexicon, Summary, summary
 from qa.tracking_types import CLOSED_STATUSES
+from qa.working_days import Month
 from storage.agreement import agreement_rows
 from storage.models import (
     Allocation,

@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from qa.calendar import add_months
 from qa.framework import Framework
+from qa.working_days import add_months
 from storage.anonymise import anonymised_fields, coded_values
 from storage.audit_log import record
 from storage.models import (

@@ -27,8 +27,8 @@ from sqlalchemy import case as when
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from qa.calendar import Month
 from qa.tracking_types import CLOSED_STATUSES
+from qa.working_days import Month
 from storage.models import (
     Allocation,
     Audit,

@@ -155,8 +155,8 @@ def edit_in_place(
 ) -> tuple[str, dict[str, Any]] | None:
     """Show `state` on one item of an earlier message, edited where it was sent.
 
-    Returns the message's template and new context (Teams shows it at once in place of
-    the pressed card), or None when the message is unknown (it was pruned).
+    Returns the message's template and new context (a platform that replaces the
+    pressed card shows it at once), or None when the message is unknown (it was pruned).
     """
     shown = latest_shown(session, message_key)
     if shown is None or shown.person_id is None:

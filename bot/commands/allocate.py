@@ -16,7 +16,7 @@ from bot.commands.common import (
     now,
     open_database,
 )
-from qa.calendar import Month, long_date
+from qa.working_days import Month, long_date
 from reminders.allocations import allocate_month
 from storage.db import with_retries
 from storage.models import Case, Person

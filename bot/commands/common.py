@@ -6,6 +6,8 @@ Only `bot/` reads the real clock; everything below it is handed `now`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import NoReturn
 
@@ -13,6 +15,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.settings import Settings
 from qa.framework import Framework, FrameworkError, load_framework
@@ -54,6 +57,18 @@ def open_database(settings: Settings) -> Engine:
     except Exception as exc:  # noqa: BLE001 - reported, never raised
         fail(f"cannot open the database at QA_BOT_DATABASE_URL: {type(exc).__name__}: {exc}")
     return make_engine(settings.database_url)
+
+
+@contextmanager
+def database_session(settings: Settings) -> Iterator[Session]:
+    """A read session on the configured database, for commands that only look:
+    the engine is disposed afterwards, so a one-shot command leaves no pool behind."""
+    engine = open_database(settings)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def parse_at(value: str | None, tz: tzinfo) -> datetime:

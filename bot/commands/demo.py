@@ -15,8 +15,8 @@ from bot.commands.common import console, fail, load_settings, now, open_database
 from bot.commands.demo_banner import LeadWork, lead_inbox, print_banner, print_work
 from demo.authority import DEMO_QA_LEAD_EMAIL, generate
 from demo.history import DemoHistory, generate_history
-from qa.calendar import Month
 from qa.framework import Framework, FrameworkError, load_framework, preset_names
+from qa.working_days import Month
 from storage.db import session_scope
 from storage.models import Person
 from storage.seed import seed_demo

@@ -22,16 +22,16 @@ from bot.commands.common import console
 from bot.settings import Settings
 from demo.authority import DEMO_QA_LEAD_EMAIL, DEMO_QA_LEAD_NAME
 from handlers.home import FINISHED_ALLOCATION, open_work
+from messages.demo_requests import Requests, queue_open_requests
+from messages.summary import summary_post_context
 from qa.allocation_rules import allocation_day
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 from reminders.summary import channels_for, small_number_threshold
-from reminders.summary_context import summary_post_context
 from storage.audits import AUDIT_ACTIVITIES
 from storage.models import Allocation, Person
 from storage.outbox import Message, enqueue
 from storage.reporting import load_summary
-from storage.seed_messages import Requests, queue_open_requests
 
 PLAYGROUND_PORT = 56150  # the Agents Playground's default: it prints "Listening on 56150"
 

@@ -19,6 +19,7 @@ from qa.framework import (
     Framework,
     FrameworkError,
     display_name,
+    legacy_warnings,
     load_framework,
     preset_names,
 )
@@ -89,7 +90,8 @@ def check(
         _err(f"✗ {name}: {_plural(count, 'problems')}; {fix} and check again")
         raise typer.Exit(1) from None
     counts = _counts(fw)
-    warnings = _staff_warnings(fw) if with_staff else []
+    warnings = [str(p) for p in legacy_warnings(source)]
+    warnings += _staff_warnings(fw) if with_staff else []
     if as_json:
         result = {
             "file": name, "valid": True, "problems": [], "counts": counts, "warnings": warnings,
@@ -104,17 +106,11 @@ def check(
 
 def _staff_warnings(fw: Framework) -> list[str]:
     """The configured database's staff against the framework's escalation roles."""
-    from sqlmodel import Session
-
-    from bot.commands.common import load_settings, open_database
+    from bot.commands.common import database_session, load_settings
     from storage.escalations import escalation_warnings
 
-    engine = open_database(load_settings())
-    try:
-        with Session(engine) as session:
-            return escalation_warnings(session=session, framework=fw)
-    finally:
-        engine.dispose()
+    with database_session(load_settings()) as session:
+        return escalation_warnings(session=session, framework=fw)
 
 
 @app.command()

@@ -18,10 +18,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.commands.common import (
     console,
+    database_session,
     fail,
     load_configured_framework,
     load_settings,
@@ -122,12 +122,8 @@ def failed(
 ) -> None:
     """What could not be delivered, and why (most recent first)."""
     settings = load_settings()
-    engine = open_database(settings)
-    try:
-        with Session(engine) as session:
-            rows = failures(session=session, limit=limit)
-    finally:
-        engine.dispose()
+    with database_session(settings) as session:
+        rows = failures(session=session, limit=limit)
     if as_json:
         typer.echo(
             json.dumps(
@@ -171,16 +167,11 @@ def emailed(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Who chat cannot reach, so their messages go by email, and why (latest first)."""
-    settings = load_settings()
-    engine = open_database(settings)
-    try:
-        with Session(engine) as session:
-            rows = []
-            for person_id, reason in reached_by_email(session=session):
-                person = session.get(Person, person_id)
-                rows.append((person.email if person else f"person {person_id}", reason))
-    finally:
-        engine.dispose()
+    with database_session(load_settings()) as session:
+        rows = []
+        for person_id, reason in reached_by_email(session=session):
+            person = session.get(Person, person_id)
+            rows.append((person.email if person else f"person {person_id}", reason))
     if as_json:
         typer.echo(json.dumps([{"recipient": who, "reason": why} for who, why in rows]))
         return

@@ -28,10 +28,10 @@ from bot.commands.common import (
 )
 from bot.render import Renderer
 from bot.reports import FORMATS, ReportError, write_report
-from qa.calendar import Month, long_date
+from messages.summary import summary_post_context
 from qa.framework import Framework
+from qa.working_days import Month, long_date
 from reminders.summary import PostResult, channels_for, queue_summary
-from reminders.summary_context import summary_post_context
 from storage.db import with_retries
 from storage.reporting import load_summary
 

@@ -2,7 +2,7 @@
 
 The outbox stores a message's context as JSON, and the summary job runs in
 `reminders/`, which does not draw (only `bot/` imports matplotlib). So a summary
-message carries only `chart: {month, as_of, threshold}` (`reminders.summary_context.
+message carries only `chart: {month, as_of, threshold}` (`messages.summary.
 chart_spec`), and the sender asks `ChartFiles` for the PNG when it sends: the same
 rows, counted to the same day with the same threshold, give the same figures as the
 message's tables. A month's chart is drawn once per process for all its channels.
@@ -24,8 +24,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.reports.chart import render_chart
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 from storage.reporting import load_summary
 
 __all__ = ["ChartFiles", "OutFile"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.calendar import long_date
 from qa.reporting import AgreementLine, Count, GradeTable, Share, Summary, Trend
+from qa.working_days import long_date
 
 
 @dataclass(frozen=True)

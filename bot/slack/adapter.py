@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.deps import Deps
 from bot.messenger import Messenger
 from bot.render import Renderer
-from bot.routing import keys_for
+from bot.routing_keys import keys_for
 from bot.slack.emails import EmailCache
 from bot.slack.executor import TrackingExecutor
 from bot.slack.http import add_events_route

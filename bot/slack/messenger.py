@@ -70,8 +70,8 @@ PERMANENT: dict[str, str] = {
     ),
     "user_not_found": "Slack does not know their Slack user id: check slack_user_id",
     "channel_not_found": (
-        "Slack channel not found: check slack_channel in the framework file "
-        "and that the bot has been added to it"
+        "Slack channel not found: check the channel's addresses: {slack: ...} "
+        "in the framework file and that the bot has been added to it"
     ),
     "not_in_channel": "the bot is not in this Slack channel: invite it with /invite",
     "is_archived": "the Slack channel is archived",

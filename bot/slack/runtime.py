@@ -43,6 +43,16 @@ def modal_key(user_id: str, action_id: str, value: str | None) -> str:
     return f"{MODAL_PREFIX}{user_id}:{digest(action_id, value)}"
 
 
+def trigger_key(kind: str, user_id: str, body: dict[str, Any]) -> str | None:
+    """One effect per delivery of a slash command or a form submission: Slack gives each
+    of them its own `trigger_id`, so a resent or replayed payload has the same key while
+    a person's next submission (after fixing an error, say) has a new one."""
+    trigger = body.get("trigger_id")
+    if not isinstance(trigger, str) or not trigger:
+        return None
+    return f"slack:{kind}:" + digest(user_id, trigger)
+
+
 def plain_message(text: str) -> dict[str, Any]:
     return {"text": text, "blocks": []}
 

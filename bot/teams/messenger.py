@@ -6,7 +6,7 @@ never heard from is found through Microsoft Graph (install the app for them, rea
 1:1 chat id) when Graph is configured, or else by opening a 1:1 chat with their Teams
 id. What was found is stored on the person, so the lookup happens once.
 
-Governance channels are Teams conversation ids (the framework's `teams_conversation`).
+Governance channels are Teams conversation ids (the framework's `addresses: {teams: ...}`).
 
 Files (the summary's chart, `rendered["files"]` from the sender) go in the same
 activity: an `Image` with a `data:` URL inside the card, after its element with id
@@ -172,8 +172,8 @@ class TeamsMessenger:
         if recipient.channel_id:
             return recipient.channel_id
         for channel in self._framework.governance:
-            if channel.key == recipient.channel_key and channel.teams_conversation:
-                return channel.teams_conversation
+            if channel.key == recipient.channel_key and channel.address(self.platform):
+                return channel.address(self.platform)
         return None
 
     async def _target(self, recipient: Recipient) -> tuple[str, str]:
@@ -182,8 +182,8 @@ class TeamsMessenger:
             channel_id = self._channel_id(recipient)
             if channel_id is None:
                 raise PermanentFailure(
-                    f"governance channel {recipient.channel_key!r} has no teams_conversation "
-                    "in the framework file"
+                    f"governance channel {recipient.channel_key!r} has no teams address "
+                    "in the framework file (addresses: {teams: ...})"
                 )
             return await self._service_url_hint(), channel_id
         target = reference_target(person.teams_conversation)

@@ -24,7 +24,7 @@ def teams_turns(deps: Deps, *, renderer: Any | None = None) -> TurnRunner:
     """The turn runner for Teams, sharing the app's renderer when one is given."""
     if renderer is None:
         from bot.render import Renderer
-        from bot.routing import keys_for
+        from bot.routing_keys import keys_for
 
         renderer = Renderer(deps.framework, keys=keys_for(deps.settings))
     return TurnRunner(deps, platform="teams", renderer=renderer, plain=plain_message)

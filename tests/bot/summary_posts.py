@@ -40,9 +40,8 @@ class Department:
 
 def camden(*, slack_channel: str | None = None, teams_conversation: str | None = None) -> Framework:
     fw = preset("camden")
-    board = fw.governance[0].model_copy(
-        update={"slack_channel": slack_channel, "teams_conversation": teams_conversation}
-    )
+    addresses = {"slack": slack_channel, "teams": teams_conversation}
+    board = fw.governance[0].model_copy(update={"addresses": addresses})
     return fw.model_copy(update={"governance": [board]})
 
 

@@ -27,12 +27,12 @@ from sqlmodel import Session, select
 from bot.app import build_app
 from bot.deps import Deps
 from bot.settings import Settings
-from qa.calendar import Month
 from qa.framework import load_framework
+from qa.working_days import Month
 from reminders.allocations import allocate_month
 from storage.models import Allocation, Audit, OutboxMessage, Person
 from tests.bot.test_render import EVIL
-from tests.fakes.slack_api import Call, FakeSlack
+from tests.fakes.slack_api import Call, FakeSlack, new_trigger_id
 from tests.handlers.allocation_world import MONTH, NOW, World, seed_world
 
 with warnings.catch_warnings():
@@ -117,7 +117,7 @@ def click(api: TestClient, user: str, action_id: str, value: str) -> httpx.Respo
             "user": {"id": user},
             "team": {"id": "T0TEAM"},
             "api_app_id": "A0APP",
-            "trigger_id": "1.2.abc",
+            "trigger_id": new_trigger_id(),
             "channel": {"id": f"D{user}"},
             "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
             "actions": [
@@ -139,7 +139,7 @@ def submit(
             "team": {"id": "T0TEAM"},
             "user": {"id": user},
             "api_app_id": "A0APP",
-            "trigger_id": "1.2.def",
+            "trigger_id": new_trigger_id(),
             "view": {
                 "id": "V0VIEW",
                 "type": "modal",

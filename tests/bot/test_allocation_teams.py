@@ -23,8 +23,8 @@ from sqlmodel import Session, select
 from bot.app import build_app
 from bot.deps import Deps
 from bot.settings import Settings
-from qa.calendar import Month
 from qa.framework import load_framework
+from qa.working_days import Month
 from reminders.allocations import allocate_month
 from storage.models import Allocation, Audit, OutboxMessage, Person
 from tests.bot.test_render import EVIL

@@ -27,7 +27,7 @@ import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
 from bot.app import build_app
 from bot.composition import router
 from bot.deps import Deps
-from bot.routing import RoutingKeys, keys_for
+from bot.routing_keys import RoutingKeys, keys_for
 from bot.settings import Settings
 from handlers.router import Router
 from handlers.turn import Hooks
@@ -41,7 +41,7 @@ from tests.bot.test_slack_events import (
     settle,
     signed_headers,
 )
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, new_trigger_id
 from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER, World, answers_for, seed_world
 
 with warnings.catch_warnings():
@@ -89,7 +89,7 @@ class SlackAudit:
                 "user": {"id": user},
                 "team": {"id": "T0TEAM"},
                 "api_app_id": "A0APP",
-                "trigger_id": "1.2.trigger",
+                "trigger_id": new_trigger_id(),
                 "channel": {"id": f"D{user}"},
                 "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
                 "actions": [
@@ -157,7 +157,7 @@ class SlackAudit:
                 "user": {"id": user},
                 "team": {"id": "T0TEAM"},
                 "api_app_id": "A0APP",
-                "trigger_id": "1.3.trigger",
+                "trigger_id": new_trigger_id(),
                 "view": full,
             }
         )
@@ -193,7 +193,7 @@ class SlackAudit:
                 "user": {"id": SLACK_AUDITOR},
                 "team": {"id": "T0TEAM"},
                 "api_app_id": "A0APP",
-                "trigger_id": "1.4.trigger",
+                "trigger_id": new_trigger_id(),
                 "container": {"type": "view", "view_id": "V0STEP"},
                 "view": {
                     "id": "V0STEP",

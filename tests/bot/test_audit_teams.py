@@ -24,7 +24,7 @@ import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
 from bot.app import build_app
 from bot.composition import router
 from bot.deps import Deps
-from bot.routing import RoutingKeys, keys_for
+from bot.routing_keys import RoutingKeys, keys_for
 from handlers.turn import Hooks
 from qa.forms import build_audit_dialog
 from storage.models import Audit, Escalation, OutboxMessage, Recommendation

@@ -23,7 +23,7 @@ from bot.app import build_app
 from bot.composition import router
 from bot.deps import Deps
 from bot.render import Renderer
-from bot.routing import keys_for
+from bot.routing_keys import keys_for
 from handlers.allocation_messages import queue_new_prompt
 from handlers.dialog_session import pick_people
 from handlers.turn import Hooks

@@ -43,6 +43,26 @@ def test_check_a_file_names_it_as_given() -> None:
     )
 
 
+def test_check_warns_about_old_channel_keys_with_the_line_and_the_new_form(
+    tmp_path: Path,
+) -> None:
+    text = SMALL.read_text(encoding="utf-8").replace(
+        "addresses: {slack: C0BOARD}", "slack_channel: C0BOARD, teams_conversation: null"
+    )
+    path = tmp_path / "old.yml"
+    path.write_text(text, encoding="utf-8")
+    line = 1 + next(i for i, row in enumerate(text.splitlines()) if "slack_channel" in row)
+    result = runner.invoke(app, ["framework", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        f"Warning: {path}, line {line}: `slack_channel:` and `teams_conversation:` in "
+        "governance[0] is the old form and still works; "
+        "write `addresses: {slack: C0BOARD, teams: null}` instead"
+    ]
+    board = load_framework(str(path)).governance[0]
+    assert board.address("slack") == "C0BOARD" and board.address("teams") is None
+
+
 def test_check_a_broken_file_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
     path = broken_copy(tmp_path)
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -38,7 +38,7 @@ from storage.models import OutboxMessage, Person
 from tests.bot.test_sender import running_clock
 from tests.fakes import connector as teams
 from tests.fakes.connector import FakeConnector
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, new_trigger_id
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -151,7 +151,7 @@ def slack_my(client: TestClient) -> dict[str, Any]:
             "command": "/qa",
             "text": "my",
             "response_url": "http://127.0.0.1:9/response",
-            "trigger_id": "1.2.abc",
+            "trigger_id": new_trigger_id(),
         }
     ).encode()
     ts = str(int(time.time()))

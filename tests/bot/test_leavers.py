@@ -24,8 +24,8 @@ from bot.app import build_app
 from bot.cli import app as cli_app
 from bot.deps import Deps
 from bot.settings import Settings
-from qa.calendar import Month
 from qa.framework import load_framework
+from qa.working_days import Month
 from reminders.allocations import allocate_month
 from storage.models import (
     Allocation,

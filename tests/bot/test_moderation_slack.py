@@ -25,12 +25,12 @@ from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the audit dialog
 from bot.composition import router
-from bot.routing import RoutingKeys
+from bot.routing_keys import RoutingKeys
 from handlers.moderation_session import dialog_for
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
 from tests.bot.test_slack_events import all_text, settle, signed_headers
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, new_trigger_id
 from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER
 from tests.handlers.moderation_world import (
     REASON,
@@ -105,7 +105,7 @@ class SlackModeration:
                 "user": {"id": user},
                 "team": {"id": "T0TEAM"},
                 "api_app_id": "A0APP",
-                "trigger_id": "1.2.trigger",
+                "trigger_id": new_trigger_id(),
                 "channel": {"id": f"D{user}"},
                 "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
                 "actions": [
@@ -133,7 +133,7 @@ class SlackModeration:
                 "user": {"id": user},
                 "team": {"id": "T0TEAM"},
                 "api_app_id": "A0APP",
-                "trigger_id": "1.3.trigger",
+                "trigger_id": new_trigger_id(),
                 "view": full,
             }
         )

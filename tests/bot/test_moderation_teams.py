@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 import handlers.audit  # noqa: F401 - registers the audit dialog
 from bot.app import build_app
 from bot.deps import Deps
-from bot.routing import RoutingKeys, keys_for
+from bot.routing_keys import RoutingKeys, keys_for
 from handlers.moderation_session import dialog_for
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from tests.bot.test_audit_teams import TeamsAudit, check_card, elements, inputs, text_of

@@ -226,3 +226,70 @@ def test_twenty_quick_clicks_on_start_open_one_modal_until_it_is_closed(
         settle(client)
         auditor.click_in_dm("audit.start", f"allocation:{world.allocation_id}")
     assert len(slack.calls_to("views.open")) == 2
+
+
+def _signed_form(body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    raw = urlencode({"payload": json.dumps(body)}).encode()
+    return raw, signed_headers(raw, content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("concurrent", [False, True], ids=["in-a-row", "at-once"])
+def test_a_resent_slack_form_submission_has_one_effect_and_one_answer(
+    db_url: str, engine: Engine, now: datetime, slack: FakeSlack, concurrent: bool
+) -> None:
+    world = seed_world(engine, now, "camden")
+    client, keys = app_for(db_url, engine, slack, now, world)
+    with client:
+        auditor = SlackAudit(client, slack, keys, world)
+        auditor.open()
+        first_step = auditor.step()
+        view = auditor.view
+        payload = {
+            "type": "view_submission",
+            "user": {"id": SLACK_AUDITOR},
+            "team": {"id": "T0TEAM"},
+            "api_app_id": "A0APP",
+            "trigger_id": "9.9.resent",  # one submission, delivered three times
+            "view": {
+                **view,
+                "id": "V0STEP",
+                "state": auditor.state(auditor.answer(), view),
+                "hash": "1.h",
+            },
+        }
+
+        def send(_: int) -> dict[str, Any]:
+            raw, headers = _signed_form(payload)
+            answer = client.post("/slack/events", content=raw, headers=headers)
+            assert answer.status_code == 200
+            return answer.json() if answer.content else {}
+
+        if concurrent:
+            with ThreadPoolExecutor(COPIES) as pool:
+                bodies = list(pool.map(send, range(COPIES)))
+        else:
+            bodies = [send(n) for n in range(COPIES)]
+        settle(client)
+    updates = [b for b in bodies if b.get("response_action") == "update"]
+    assert len(updates) == 1, bodies  # one answer: the next step
+    assert [b for b in bodies if b is not updates[0]] == [{}] * (COPIES - 1)
+    assert keys.verify(updates[0]["view"]["private_metadata"]) != f"audit:1:{first_step}"
+
+
+def test_a_resent_slash_command_is_answered_once(
+    db_url: str, engine: Engine, now: datetime, slack: FakeSlack
+) -> None:
+    add_person(engine, now, email="lee@council.gov.uk", name="Lee", roles=["qa_lead"],
+               slack_user_id="U1LEAD")  # fmt: skip
+    raw = urlencode(
+        {"command": "/qa", "user_id": "U1LEAD", "text": "my", "trigger_id": "7.7.same"}
+    ).encode()
+    with TestClient(build_app(slack_deps(db_url, engine, slack, now), background=False)) as api:
+        answers = []
+        for _ in range(COPIES):
+            headers = signed_headers(raw, content_type="application/x-www-form-urlencoded")
+            answers.append(api.post("/slack/events", content=raw, headers=headers))
+        settle(api)
+    assert [a.status_code for a in answers] == [200] * COPIES
+    with_reply = [a for a in answers if a.content and a.json().get("blocks")]
+    assert len(with_reply) == 1

@@ -24,9 +24,9 @@ from bot.reports import (
     render_markdown,
     write_report,
 )
-from qa.calendar import Month
 from qa.framework import Framework, load_framework
 from qa.reporting import Summary, summary
+from qa.working_days import Month
 from tests.qa import report_dataset as data
 
 

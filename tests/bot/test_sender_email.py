@@ -26,8 +26,8 @@ from bot.app import build_app
 from bot.deps import Deps
 from bot.sender import EMAIL_UNCERTAIN
 from bot.settings import Settings
-from qa.calendar import Month
 from qa.framework import load_framework
+from qa.working_days import Month
 from reminders.allocations import allocate_month
 from storage.db import session_scope
 from storage.models import OutboxMessage, Person

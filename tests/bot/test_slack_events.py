@@ -39,7 +39,7 @@ from handlers.router import Router
 from handlers.turn import Turn
 from qa.framework import load_framework
 from storage.models import AuditLogEntry, OutboxMessage, Person, ProcessedEvent
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, new_trigger_id
 
 with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
     warnings.simplefilter("ignore")
@@ -135,7 +135,7 @@ def post_command(api: TestClient, slack: FakeSlack, user_id: str, text: str) -> 
             "command": "/qa",
             "text": text,
             "response_url": f"{slack.url}response",
-            "trigger_id": "1.2.abc",
+            "trigger_id": new_trigger_id(),
         }
     ).encode()
     headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
@@ -555,7 +555,7 @@ def test_the_my_work_button_on_the_home_tab_answers_in_a_dm(
         "user": {"id": "U1LEAD"},
         "team": {"id": "T0TEAM"},
         "api_app_id": "A0APP",
-        "trigger_id": "1.2.abc",
+        "trigger_id": new_trigger_id(),
         "container": {"type": "view", "view_id": "V0VIEW"},
         "view": {"id": "V0VIEW", "type": "home", "callback_id": ""},
         "actions": [{"action_id": "my", "block_id": "b1", "type": "button", "value": ""}],
@@ -579,7 +579,7 @@ def _click(api: TestClient, user_id: str, action_id: str, channel: str) -> httpx
         "user": {"id": user_id},
         "team": {"id": "T0TEAM"},
         "api_app_id": "A0APP",
-        "trigger_id": "1.2.abc",
+        "trigger_id": new_trigger_id(),
         "channel": {"id": channel},
         "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
         "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": "k"}],

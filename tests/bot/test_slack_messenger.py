@@ -91,7 +91,7 @@ def test_an_unreachable_slack_asks_to_retry() -> None:
 @pytest.mark.parametrize(
     ("code", "words"),
     [
-        ("channel_not_found", "check slack_channel in the framework file"),
+        ("channel_not_found", "check the channel's addresses: {slack: ...} in the framework file"),
         ("account_inactive", "deactivated"),
         ("not_in_channel", "invite it"),
         ("invalid_blocks", "template problem"),

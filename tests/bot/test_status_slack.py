@@ -23,11 +23,11 @@ from sqlmodel import Session
 
 from bot.app import build_app
 from bot.deps import Deps
-from bot.routing import RoutingKeys
+from bot.routing_keys import RoutingKeys
 from bot.settings import Settings
 from qa.framework import load_framework
 from storage.models import Service, Team
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, new_trigger_id
 from tests.handlers.agreement_dataset import add_moderations
 from tests.handlers.status_dataset import NOW, seed
 
@@ -83,7 +83,7 @@ def command(api: TestClient, user: str, text: str) -> dict[str, Any]:
             "command": "/qa",
             "text": text,
             "response_url": "http://127.0.0.1:9/response",
-            "trigger_id": "1.2.abc",
+            "trigger_id": new_trigger_id(),
         }
     ).encode()
     response = api.post(
@@ -120,7 +120,7 @@ def click(api: TestClient, user: str, action_id: str, value: str | None) -> http
         "user": {"id": user},
         "team": {"id": "T0TEAM"},
         "api_app_id": "A0APP",
-        "trigger_id": "1.2.abc",
+        "trigger_id": new_trigger_id(),
         "channel": {"id": channel},
         "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
         "actions": [action],

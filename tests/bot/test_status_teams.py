@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot.app import build_app
 from bot.deps import Deps
-from bot.routing import RoutingKeys
+from bot.routing_keys import RoutingKeys
 from bot.settings import Settings
 from qa.framework import load_framework
 from storage.models import Team

@@ -45,7 +45,7 @@ def settings(**overrides: Any) -> Settings:
 
 def framework_with_board(conversation_id: str) -> Framework:
     framework = load_framework(str(FRAMEWORK))
-    board = framework.governance[0].model_copy(update={"teams_conversation": conversation_id})
+    board = framework.governance[0].model_copy(update={"addresses": {"teams": conversation_id}})
     return framework.model_copy(update={"governance": [board]})
 
 

@@ -28,7 +28,7 @@ from storage.models import Recommendation
 from tests.bot.samples.tracking import SAMPLES, rec
 from tests.bot.test_render import EVIL
 from tests.bot.test_slack_events import SECRET, all_text, settle, signed_headers
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, new_trigger_id
 from tests.reminders.tracking_world import (
     LAMBETH,
     World,
@@ -131,7 +131,7 @@ def click(api: TestClient, user: str, action_id: str, value: str, ts: str) -> ht
             "user": {"id": user},
             "team": {"id": "T0TEAM"},
             "api_app_id": "A0APP",
-            "trigger_id": "1.2.trigger",
+            "trigger_id": new_trigger_id(),
             "channel": {"id": f"D{user}"},
             "container": {"type": "message", "channel_id": f"D{user}", "message_ts": ts},
             "message": {"ts": ts, "text": "", "blocks": []},
@@ -153,7 +153,7 @@ def submit(
             "user": {"id": user},
             "team": {"id": "T0TEAM"},
             "api_app_id": "A0APP",
-            "trigger_id": "1.2.trigger",
+            "trigger_id": new_trigger_id(),
             "view": {
                 "id": "V0VIEW",
                 "type": "modal",

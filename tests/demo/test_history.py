@@ -22,13 +22,13 @@ from demo.history_lead import keep_a_moderation, lead_month
 from demo.history_review import Review
 from demo.history_text import prompt_kind
 from demo.history_world import World
-from qa.calendar import Month
 from qa.dialog import END, Advanced, DialogState, apply
 from qa.forms import build_audit_dialog, result
 from qa.framework import Framework, preset, preset_names
 from qa.grading import is_good_or_better
 from qa.privacy import find_sensitive
 from qa.report_themes import is_quotable
+from qa.working_days import Month
 
 TODAY = date(2026, 11, 18)  # a Wednesday, part way through the month
 LONDON = ZoneInfo("Europe/London")

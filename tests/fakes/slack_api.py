@@ -29,6 +29,7 @@ Rate limiting is off by default so conversation tests can post freely.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -609,3 +610,12 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv)
+
+
+_triggers = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    """A fresh `trigger_id`, as Slack gives every command, click and submission its own
+    (the bot treats a repeated one as a resent copy of the same request)."""
+    return f"{next(_triggers)}.{time.monotonic_ns()}.trigger"

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from handlers.interaction import Interaction, Kind, Reply
-from qa.calendar import Month
+from qa.working_days import Month
 from reminders.allocations import queue_prompts
 from storage.models import Allocation, AuditLogEntry, OutboxMessage
 from tests.dispatching import dispatch

@@ -24,8 +24,8 @@ from qa.allocation import (
     StaffMember,
     allocate,
 )
-from qa.calendar import Month
 from qa.framework import Framework
+from qa.working_days import Month
 
 STRUCTURAL = {
     "practitioner",

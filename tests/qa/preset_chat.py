@@ -25,7 +25,7 @@ import handlers.escalation  # noqa: F401 - registers its hook at import, before 
 from bot.app import build_app
 from bot.composition import router
 from bot.deps import Deps
-from bot.routing import keys_for
+from bot.routing_keys import keys_for
 from qa.framework import Framework
 from storage.models import Audit, Escalation, Moderation, OutboxMessage, Person
 from tests.bot.test_audit_slack import app_for

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from qa.calendar import Month
 from qa.reporting import AllocationRow, AuditRow, EscalationRow, RecommendationRow
+from qa.working_days import Month
 
 MARCH = Month(2026, 3)
 TODAY = date(2026, 4, 3)

@@ -17,7 +17,7 @@ from qa.agreement import (
     agreement_figures,
     agreement_trend,
 )
-from qa.calendar import Month
+from qa.working_days import Month
 
 FOUR = ("outstanding", "good", "requires_improvement", "inadequate")
 THREE = ("a", "b", "c")

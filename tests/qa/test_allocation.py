@@ -19,8 +19,8 @@ from qa.allocation import (
     replacement_for,
     working_days_after,
 )
-from qa.calendar import Month, add_months, long_date, nth_working_day
 from qa.framework import Framework, load_framework
+from qa.working_days import Month, add_months, long_date, nth_working_day
 from tests.qa.allocation_authorities import Authority, department
 
 JAN = Month(2025, 1)  # team manager 5 (phase 0) is due in January, 8 in February

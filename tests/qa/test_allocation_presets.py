@@ -14,8 +14,8 @@ from functools import cache
 import pytest
 
 from qa.allocation import Allocated
-from qa.calendar import Month, add_months
 from qa.framework import preset, preset_names
+from qa.working_days import Month, add_months
 from tests.qa.allocation_authorities import Authority, Year, department, months_from, simulate
 
 SIZES = {

@@ -23,8 +23,8 @@ from qa.allocation import (
     allocate,
     replacement_for,
 )
-from qa.calendar import Month, is_working_day, working_days_after
 from qa.framework import Framework
+from qa.working_days import Month, is_working_day, working_days_after
 from tests.qa.allocation_authorities import department, scenarios
 
 # QA_BOT_HYPOTHESIS_EXAMPLES=2000 for a longer search (CI soak); 150 keeps `make test` quick.

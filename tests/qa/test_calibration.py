@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from qa.calendar import Month
-from qa.calibration import GradeChange, OpenModeration, Rate, calibration
+from qa.calibration import GradeChange, PendingModeration, Rate, calibration
 from qa.framework import preset
 from qa.moderation import PastModeration
+from qa.working_days import Month
 
 MARCH = Month(2025, 3)
 CIN, LAC = "Children in Need", "Looked After"
@@ -58,10 +58,10 @@ DATASET = [
     row(1, 10, CIN, False, "good", "inadequate", {"safeguarding": False}, deciding=False),
 ]
 OPEN = [
-    OpenModeration(6, date(2025, 3, 10)),
-    OpenModeration(7, date(2025, 3, 20)),
-    OpenModeration(7, date(2025, 3, 20)),  # a panel: one row per member, one audit
-    OpenModeration(8, date(2025, 3, 14)),  # due today: not yet overdue
+    PendingModeration(6, date(2025, 3, 10)),
+    PendingModeration(7, date(2025, 3, 20)),
+    PendingModeration(7, date(2025, 3, 20)),  # a panel: one row per member, one audit
+    PendingModeration(8, date(2025, 3, 14)),  # due today: not yet overdue
 ]
 
 

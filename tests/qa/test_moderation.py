@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 
-from qa.calendar import Month, working_days_after
 from qa.framework import Framework, preset
 from qa.moderation import (
     Assigned,
@@ -22,6 +21,7 @@ from qa.moderation import (
     sample_fraction,
     select_for_moderation,
 )
+from qa.working_days import Month, working_days_after
 
 MARCH = Month(2025, 3)
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")

@@ -16,7 +16,6 @@ from typing import TypeVar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.calendar import Month
 from qa.framework import Framework, preset
 from qa.moderation import (
     Moderator,
@@ -25,6 +24,7 @@ from qa.moderation import (
     assign,
     select_for_moderation,
 )
+from qa.working_days import Month
 
 PROPERTY = settings(
     max_examples=int(os.environ.get("QA_BOT_HYPOTHESIS_EXAMPLES", "150")),

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from qa.calendar import Month
 from qa.dialog import Dialog
 from qa.forms import build_audit_dialog
 from qa.framework import preset
 from qa.grading import escalations_for
+from qa.working_days import Month
 from tests.handlers.moderation_world import moderations
 from tests.qa.allocation_authorities import department, months_from, simulate
 from tests.qa.preset_chat import PLATFORMS, Platform, preset_chat

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from qa.calendar import Month, is_working_day
 from qa.framework import preset, preset_names
 from qa.qa_calendar import (
     CalendarDue,
@@ -17,6 +16,7 @@ from qa.qa_calendar import (
     reminder_date,
     window_starts,
 )
+from qa.working_days import Month, is_working_day
 
 LONDON = ZoneInfo("Europe/London")
 LAMBETH = preset("lambeth")

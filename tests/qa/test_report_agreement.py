@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from qa.agreement import AgreementRow
-from qa.calendar import Month
 from qa.framework import load_framework
 from qa.report_agreement import agreement_summary
+from qa.working_days import Month
 
 SMALL = load_framework("tests/data/framework-small.yml")
 MARCH = Month(2026, 3)

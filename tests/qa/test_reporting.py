@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.calendar import Month
 from qa.framework import Framework, load_framework
 from qa.report_counts import Change, Count, Share, change, percent, withhold
 from qa.reporting import (
@@ -28,6 +27,7 @@ from qa.reporting import (
     Summary,
     summary,
 )
+from qa.working_days import Month
 from tests.qa import report_dataset as data
 
 MARCH = data.MARCH

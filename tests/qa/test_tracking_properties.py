@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.calendar import is_working_day
 from qa.framework import preset
 from qa.tracking import (
     Due,
@@ -25,6 +24,7 @@ from qa.tracking import (
     urgent_chasers,
     weekly_overdue_escalations,
 )
+from qa.working_days import is_working_day
 
 LONDON = ZoneInfo("Europe/London")
 LAMBETH = preset("lambeth")

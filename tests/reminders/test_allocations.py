@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from demo.authority import generate
-from qa.calendar import Month
 from qa.framework import Framework, preset
+from qa.working_days import Month
 from reminders.allocations import ALLOCATE_MONTH
 from reminders.schedule import Ticker
 from storage.db import session_scope

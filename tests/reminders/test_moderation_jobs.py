@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.composition import jobs as all_jobs
 from reminders.jobs import JobContext
-from reminders.moderation import OpenModeration, due_reminders, run_assign, run_reminders
+from reminders.moderation import ModerationToRemind, due_reminders, run_assign, run_reminders
 from storage.models import Moderation, OutboxMessage
 from tests.handlers.helpers import small_framework
 from tests.storage.test_moderations import Place
@@ -77,7 +77,7 @@ def test_an_audit_nobody_could_take_is_noted(place: tuple[Session, Place], now: 
 
 
 def test_reminders_fall_three_working_days_before_and_on_the_day() -> None:
-    item = OpenModeration(7, date(2026, 12, 15), created_on=date(2026, 12, 1))
+    item = ModerationToRemind(7, date(2026, 12, 15), created_on=date(2026, 12, 1))
     assert due_reminders(POLICY, [item], at(9), TZ) == []
     assert due_reminders(POLICY, [item], at(10), TZ) == [(7, 3)]
     assert due_reminders(POLICY, [item], at(12), TZ) == [], "a Saturday"
@@ -85,7 +85,7 @@ def test_reminders_fall_three_working_days_before_and_on_the_day() -> None:
     assert due_reminders(POLICY, [item], at(14), TZ) == [(7, 3)], "missed: caught up once"
     assert due_reminders(POLICY, [item], at(15), TZ) == [(7, 0)]
     assert due_reminders(POLICY, [item], at(16), TZ) == [], "past due: status shows it"
-    fresh = OpenModeration(8, date(2026, 12, 15), created_on=date(2026, 12, 11))
+    fresh = ModerationToRemind(8, date(2026, 12, 15), created_on=date(2026, 12, 11))
     assert due_reminders(POLICY, [fresh], at(11), TZ) == [], "the request has just told them"
 
 

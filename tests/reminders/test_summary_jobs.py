@@ -41,7 +41,9 @@ def framework(**summary: Any) -> Framework:
 
 
 def with_channels(fw: Framework, *keys: str) -> Framework:
-    channels = [GovernanceChannel(key=k, name=f"Board {k}", slack_channel=f"C{k}") for k in keys]
+    channels = [
+        GovernanceChannel(key=k, name=f"Board {k}", addresses={"slack": f"C{k}"}) for k in keys
+    ]
     return fw.model_copy(update={"governance": channels})
 
 

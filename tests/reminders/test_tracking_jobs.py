@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from qa.framework import preset
 from qa.grading import end_of_day
-from reminders.calendar import QA_CALENDAR
+from reminders.qa_calendar import QA_CALENDAR
 from reminders.tracking import (
     AUDIT_ESCALATIONS,
     CASE_REVIEWS,

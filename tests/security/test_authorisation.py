@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel
 
-from bot.routing import RoutingKeys, keys_for
+from bot.routing_keys import RoutingKeys, keys_for
 from storage.models import Person
 from tests.fakes import connector as teams
 from tests.fakes.connector import FakeConnector

@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
-from qa.calendar import Month
 from qa.report_rows import AuditRow
+from qa.working_days import Month
 from storage.models import (
     Allocation,
     Audit,

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from qa.calendar import Month
 from qa.framework import load_framework
+from qa.working_days import Month
 from storage.agreement import agreement_rows
 from storage.models import Audit, Moderation
 from tests.handlers.agreement_dataset import G, I, O, R, add_moderations

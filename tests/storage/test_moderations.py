@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from qa.calendar import Month
 from qa.dialog import END, DialogState
 from qa.framework import Framework, load_framework
 from qa.moderation import sample_fraction
 from qa.moderation_dialog import moderation_result
+from qa.working_days import Month
 from storage.models import Absence, Allocation, Audit, Moderation, Person, Recommendation, Team
 from storage.moderation_figures import calibration_figures
 from storage.moderation_inputs import moderators, submitted_audits

@@ -14,7 +14,7 @@ from storage.outbox import (
     backlog,
     claim,
     enqueue,
-    failed_messages,
+    failures,
     mark_failed,
     mark_retry,
     mark_sent,
@@ -100,6 +100,6 @@ def test_backlog_and_failures_are_reported(engine, now: datetime) -> None:  # ty
             session=s, message_id=msgs[0].id or 0, error="users_not_found", platform="slack"
         )
     with Session(engine) as s:
-        failed = failed_messages(session=s)
-        assert [m.last_error for m in failed] == ["users_not_found"]
+        failed = failures(session=s)
+        assert [f.reason for f in failed] == ["users_not_found"]
         assert backlog(session=s)[0] == 1

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from qa.calendar import Month
 from qa.framework import Framework, load_framework
 from qa.reporting import summary
+from qa.working_days import Month
 from storage.reporting import ReportRows, load_summary, report_rows
 from tests.qa import report_dataset as data
 from tests.storage.report_seed import Seeded, seed

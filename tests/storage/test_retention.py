@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.composition import jobs as all_jobs
-from qa.calendar import add_months
 from qa.framework import Framework, Retention, load_framework
+from qa.working_days import add_months
 from reminders.retention import RETENTION
 from reminders.schedule import Ticker
 from storage.models import (

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from qa.calendar import Month
+from qa.working_days import Month
 from storage.status import Counts, counts_by_team, directory, month_bounds
 from storage.status_overdue import overdue_items
 from tests.handlers.status_dataset import EXPECTED, NOW, PAST_DUE, seed

@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.slack.runtime import SlackRuntime, message_args
+from bot.slack.runtime import SlackRuntime, message_args, trigger_key
 
 
 def register(app: App, runtime: SlackRuntime) -> None:
@@ -26,6 +26,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
             kind="command",
             name=word.lower(),
             text=rest.strip(),
+            dedup_key=trigger_key("command", str(command.get("user_id") or ""), command),
         )
         replies = runtime.safe_handle(interaction) or []
         rendered = [runtime.render(reply) for reply in replies]

@@ -19,7 +19,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack.runtime import MODAL_PREFIX, SlackRuntime, message_args
+from bot.slack.runtime import MODAL_PREFIX, SlackRuntime, message_args, trigger_key
 
 
 def submitted_value(element: dict[str, Any]) -> Any:
@@ -69,8 +69,12 @@ def register(app: App, runtime: SlackRuntime) -> None:
             name=str(view.get("callback_id") or ""),
             routing_key=view.get("private_metadata") or None,
             values=flatten_state(view.get("state") or {}),
+            dedup_key=trigger_key("submit", user_id, body),
         )
-        replies = runtime.safe_handle(interaction) or []
+        replies = runtime.safe_handle(interaction)
+        if replies is None:  # a copy of a submission already answered
+            ack()
+            return
         release_modals(runtime, user_id)
         errors = {k: v for reply in replies for k, v in reply.errors.items()}
         if errors:

@@ -11,11 +11,11 @@ import random
 from datetime import date
 from typing import Any
 
+from messages.summary import quarterly_context, summary_post_context, weekly_context
 from qa.agreement import AgreementRow
-from qa.calendar import Month
 from qa.framework import Framework, load_framework, preset
 from qa.reporting import AllocationRow, AuditRow, EscalationRow, RecommendationRow, summary
-from reminders.summary_context import quarterly_context, summary_post_context, weekly_context
+from qa.working_days import Month
 from tests.qa import report_dataset as data
 
 SMALL = "tests/data/framework-small.yml"

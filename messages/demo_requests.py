@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from messages.escalations import request_message
+from messages.moderation import queue_requests
 from qa.framework import Framework
-from storage.escalation_messages import request_message
 from storage.models import Escalation, Moderation
-from storage.moderation_messages import queue_requests
 from storage.moderations import OPEN as OPEN_MODERATION
 from storage.outbox import enqueue
 from storage.tracking import OPEN as OPEN_ESCALATION

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from messages.escalations import request_message
 from qa.framework import Framework
 from qa.tracking import Due, TrackedItem
-from storage.escalation_messages import request_message
 from storage.models import Escalation, Recommendation
 from storage.outbox import Message
 from storage.tracking import (

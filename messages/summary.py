@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from qa.calendar import Month, long_date
 from qa.framework import Framework
 from qa.report_agreement import AgreementLine
 from qa.report_counts import Change, Count, Share
@@ -27,6 +26,7 @@ from qa.report_rows import AllocationRow, AuditRow, EscalationRow, Recommendatio
 from qa.report_themes import PromptThemes, themes
 from qa.report_trends import good_or_better
 from qa.reporting import Summary
+from qa.working_days import Month, long_date
 
 MAX_SCOPES = 12  # services, teams and areas listed under the table in a channel post
 MAX_THEMES = 5  # themes listed for each narrative question

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.routing import RoutingKeys, verified
+from bot.routing_keys import RoutingKeys, verified
 from handlers.interaction import Interaction
 
 KEYS = RoutingKeys("a-test-secret")
