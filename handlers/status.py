@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
+from handlers.status_agreement import agreement_block, auditors_view
 from handlers.status_scope import (
     ALL,
     Level,
@@ -172,13 +173,14 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
     level, ident = target
     today = turn.today
     month = Month.of(today)
+    team_ids = _scope_teams(target, org)
     by_team = counts_by_team(
         session=turn.session,
         month=month,
         today=today,
         now=turn.now,
         tz=turn.tz,
-        team_ids=_scope_teams(target, org),
+        team_ids=team_ids,
     )
     total = sum(by_team.values(), Counts())
     rows = _rows(level, ident, by_team, org)
@@ -202,6 +204,7 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
                 "overdue_key": f"overdue:{target_key(target)}",
                 "back": back,
                 "by_email": _by_email(turn) if level == "all" else [],
+                "agreement": agreement_block(turn, target, team_ids, org),
             },
         )
     ]
@@ -298,5 +301,6 @@ CONVERSATION = Conversation(
         "status.service": _drill("service"),
         "status.team": _drill("team"),
         "status.overdue": _drill("all", overdue=True),
+        "status.auditors": auditors_view,
     },
 )

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from qa.framework import Framework
+from qa.report_agreement import AgreementLine
 from qa.report_counts import Change, Count, Share
 from qa.report_figures import Period, Rows, period_figures
 from qa.report_grades import GradeTable
@@ -130,6 +131,32 @@ def chart_spec(s: Summary) -> dict[str, Any]:
     return {"month": s.month.key, "as_of": s.as_of.isoformat(), "threshold": s.threshold}
 
 
+def _agreement_line(line: AgreementLine, label: str | None = None) -> dict[str, Any]:
+    return {
+        "label": label or line.label,
+        "n": line.n.text,
+        "exact": line.exact,
+        "within_one": line.within_one,
+        "kappa": line.kappa,
+        "ac1": line.ac1,
+    }
+
+
+def agreement_context(s: Summary) -> dict[str, Any] | None:
+    """The authority's agreement figures for the board: the month, the year, the trend."""
+    a = s.agreement
+    if a is None:
+        return None
+    return {
+        "month": a.month,
+        "year": a.year,
+        "lines": [_agreement_line(line) for line in a.lines],
+        "year_line": _agreement_line(a.year_line, a.year),
+        "trend": [_agreement_line(line) for line in a.trend],
+        "notes": list(a.notes),
+    }
+
+
 def summary_post_context(s: Summary, *, channel: str) -> dict[str, Any]:
     """The monthly post to a governance channel: aggregates only."""
     word = s.audits_word
@@ -187,6 +214,7 @@ def summary_post_context(s: Summary, *, channel: str) -> dict[str, Any]:
             if t.key in HEADLINES
         ],
         "themes": _themes(s.themes),
+        "agreement": agreement_context(s),
         "notes": list(s.notes),
         "chart": chart_spec(s),
     }

@@ -19,7 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from qa.agreement import AgreementRow
 from qa.framework import Framework
+from qa.report_agreement import AgreementLine, AgreementSummary, agreement_summary
 from qa.report_counts import Change, Count, Share
 from qa.report_figures import (
     AllocationLine,
@@ -30,6 +32,7 @@ from qa.report_figures import (
     PeriodFigures,
     RecommendationFigures,
     Rows,
+    open_figures,
     period_figures,
 )
 from qa.report_grades import GradeCell, GradeRow, GradeTable
@@ -40,6 +43,9 @@ from qa.working_days import Month, long_date
 
 __all__ = [
     "DEFAULT_LEXICON",
+    "AgreementLine",
+    "AgreementRow",
+    "AgreementSummary",
     "AllocationLine",
     "AllocationRow",
     "AuditRow",
@@ -88,6 +94,7 @@ class Summary:
     themes: tuple[PromptThemes, ...]
     notes: tuple[str, ...]  # how to read it: suppression, rounding, anything left out
     suppressed_from: str = "team"  # "authority", "service", "team": see qa.report_counts
+    agreement: AgreementSummary | None = None  # None: no moderation rows were given
 
     @property
     def title(self) -> str:
@@ -162,6 +169,7 @@ def summary(
     today: date,
     lexicon: Lexicon | None = None,
     teams_only: bool = False,
+    agreement: Iterable[AgreementRow] | None = None,
 ) -> Summary:
     """The governance summary for `month`, as it stands on `today`.
 
@@ -169,6 +177,8 @@ def summary(
     year before); rows of other months are read only for the comparisons.
     `teams_only`: the rows are a few teams' work (a manager's figures), so small
     numbers are suppressed at every level, whatever the framework opens.
+    `agreement`: the moderated grades of the year to `month` (`qa.agreement`), for the
+    authority's agreement figures; None leaves them out.
     """
     if not isinstance(month, Month):
         raise TypeError(f"month must be a Month, e.g. Month.parse('2026-03'), not {month!r}")
@@ -247,4 +257,13 @@ def summary(
             audit_word=framework.vocabulary.audit,
         ),
         suppressed_from=level,
+        agreement=None
+        if agreement is None
+        else agreement_summary(
+            framework,
+            agreement,
+            month,
+            threshold=threshold,
+            open_=open_figures(framework, teams_only=teams_only)(("agreement",)),
+        ),
     )

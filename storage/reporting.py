@@ -48,6 +48,7 @@ from qa.report_rows import AllocationRow, AuditRow, EscalationRow, Recommendatio
 from qa.reporting import Lexicon, Summary, summary
 from qa.tracking_types import CLOSED_STATUSES
 from qa.working_days import Month
+from storage.agreement import agreement_rows
 from storage.models import (
     Allocation,
     Audit,
@@ -370,6 +371,14 @@ def load_summary(
     rows = report_rows(
         session=session, framework=framework, first=first, last=last, tz=tz, teams=teams
     )
+    agreement = agreement_rows(
+        session=session,
+        framework=framework,
+        tz=tz,
+        first=month.shift(-11),
+        last=month,
+        team_ids=None if teams is None else sorted(set(teams)),
+    )
     return summary(
         framework,
         month,
@@ -381,4 +390,5 @@ def load_summary(
         today=today,
         lexicon=lexicon,
         teams_only=teams is not None,
+        agreement=agreement.rows,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.reporting import Count, GradeTable, Share, Summary, Trend
+from qa.reporting import AgreementLine, Count, GradeTable, Share, Summary, Trend
 from qa.working_days import long_date
 
 
@@ -160,6 +160,78 @@ def _how_much(s: Summary) -> Section:
     )
 
 
+AGREEMENT_COLUMNS = (
+    "Moderated (n)",
+    "Same grade",
+    "Within one grade",
+    "Weighted kappa",
+    "AC1",
+)
+
+
+def _agreement_row(line: AgreementLine) -> tuple[str, tuple[Cell, ...]]:
+    return (
+        line.label,
+        (
+            _n(line.n),
+            Cell(line.exact),
+            Cell(line.within_one),
+            Cell(line.kappa),
+            Cell(line.ac1),
+        ),
+    )
+
+
+def _agreement(s: Summary) -> list[Section]:
+    """How far grades stand up to moderation: the authority's figures and their trend."""
+    a = s.agreement
+    if a is None:
+        return []
+    about = (
+        f"Each {s.audit_word}'s grades against the grades after moderation. n is the number "
+        "of grades moderated; 'same grade' and 'within one grade' are shares of n. Weighted "
+        "kappa (quadratic weights) and Gwet's AC1 measure agreement beyond chance: 1 is "
+        "perfect, 0 no better than chance. When nearly every grade is the same, kappa can "
+        "fall towards 0 while agreement is high; AC1 does not, so read the two together."
+    )
+    return [
+        Section(
+            "agreement",
+            "How far can the grades be trusted?",
+            2,
+            (about, *a.notes),
+            (
+                Table(
+                    f"Agreement between auditors and moderators, {a.month}",
+                    "All services",
+                    "Grade",
+                    AGREEMENT_COLUMNS,
+                    tuple(_agreement_row(line) for line in a.lines),
+                ),
+                Table(
+                    "Agreement on the overall grade, month by month",
+                    "All services",
+                    "Month",
+                    AGREEMENT_COLUMNS,
+                    (
+                        *(_agreement_row(line) for line in a.trend),
+                        _agreement_row(
+                            AgreementLine(
+                                a.year,
+                                a.year_line.n,
+                                a.year_line.exact,
+                                a.year_line.within_one,
+                                a.year_line.kappa,
+                                a.year_line.ac1,
+                            )
+                        ),
+                    ),
+                ),
+            ),
+        )
+    ]
+
+
 def _appendix(s: Summary) -> list[Section]:
     """Team tables, at the back: most of their cells are small, and the board reads the
     authority and its services first."""
@@ -228,6 +300,7 @@ def sections(s: Summary) -> tuple[Section, ...]:
             ),
         )
     )
+    out.extend(_agreement(s))
     out.append(
         Section(
             "better-off",

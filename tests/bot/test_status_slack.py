@@ -28,6 +28,7 @@ from bot.settings import Settings
 from qa.framework import load_framework
 from storage.models import Service, Team
 from tests.fakes.slack_api import FakeSlack, new_trigger_id
+from tests.handlers.agreement_dataset import add_moderations
 from tests.handlers.status_dataset import NOW, seed
 
 with warnings.catch_warnings():
@@ -315,3 +316,53 @@ def test_names_people_typed_into_the_staff_list_stay_inert(api: TestClient, engi
     assert "<!channel>" not in text and "<http://evil" not in text and "*bold*" not in text
     assert "&lt;!channel&gt;" in text
     assert len(blocks_of(reply)) == len(blocks_of(command(api, "U1LEAD", "status Early Help")))
+
+
+# -- agreement --------------------------------------------------------------------------------
+
+
+def test_qa_lead_sees_agreement_with_n_beside_every_figure_and_per_service(
+    api: TestClient, engine: Engine, slack: FakeSlack
+) -> None:
+    """Figures worked by hand in tests/handlers/agreement_dataset.py."""
+    add_moderations(engine)
+    top = command(api, "U1LEAD", "status")
+    text = text_of(top)
+    assert "*Agreement between auditors and moderators*, January 2026 to December 2026" in text
+    assert (
+        "• Overall grade (n 4): exact 50% · within one grade 100% · kappa 0.75 · AC1 0.34" in text
+    )
+    assert "• Assessment (n 5): exact 60% · within one grade 100%" in text
+    assert "• Planning (n 5): exact 80% · within one grade 80%" in text
+    click(api, "U1LEAD", *buttons(top)["Early Help"])
+    assert "• Overall grade (n 3): exact 67%" in text_of(last_dm(slack))
+
+
+def test_per_auditor_figures_go_to_the_qa_lead_and_the_line_chain_only(
+    api: TestClient, engine: Engine, slack: FakeSlack
+) -> None:
+    add_moderations(engine)
+    action, value = buttons(command(api, "U1LEAD", "status"))["Agreement by auditor"]
+    assert action == "status.auditors" and KEYS.verify(value) == "all"
+    click(api, "U1LEAD", action, value)
+    lead = text_of(last_dm(slack))
+    assert "*Tom Manager* (n 2): exact 50%" in lead and "*Tess Manager* (n 2): exact 50%" in lead
+
+    # Hana manages Tom, not Tess: the same signed button shows her Tom only.
+    click(api, "U1HOS", action, value)
+    hana = text_of(last_dm(slack))
+    assert "Tom Manager" in hana and "Tess Manager" not in hana
+
+    # The director sees every figure but manages nobody: no button, and a forwarded
+    # button shows no one's figures.
+    assert "Agreement by auditor" not in buttons(command(api, "U1DIR", "status"))
+    click(api, "U1DIR", action, value)
+    director = text_of(last_dm(slack))
+    assert "No one you manage" in director
+    assert "Tom Manager" not in director and "Tess Manager" not in director
+
+
+def test_a_team_status_shows_no_agreement_figures(api: TestClient, engine: Engine) -> None:
+    add_moderations(engine)
+    text = text_of(command(api, "U1TM", "status"))
+    assert "*Status for Early Help 1*" in text and "Agreement between" not in text

@@ -24,6 +24,7 @@ from qa.framework import load_framework
 from storage.models import Team
 from tests.fakes import connector as teams
 from tests.fakes.connector import FakeConnector
+from tests.handlers.agreement_dataset import add_moderations
 from tests.handlers.status_dataset import NOW, seed
 
 with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
@@ -256,3 +257,47 @@ def test_names_from_the_staff_list_stay_inert_in_the_card(
     (card,) = say(client, connector, "U1HOS", "status").cards
     text = card_text(card)
     assert "${x}" not in text and "[link](" not in text and "<at>Boss" not in text
+
+
+# -- agreement --------------------------------------------------------------------------------
+
+
+def test_qa_lead_sees_agreement_then_per_service_and_per_auditor(
+    client: TestClient, connector: FakeConnector, engine: Engine
+) -> None:
+    """Figures worked by hand in tests/handlers/agreement_dataset.py."""
+    add_moderations(engine)
+    (card,) = say(client, connector, "U1LEAD", "status").cards
+    text = card_text(card).replace("\\.", ".")  # the card escapes "0.75" as markdown
+    assert "Agreement between auditors and moderators, January 2026 to December 2026" in text
+    assert "Overall grade (n 4)" in text
+    assert "exact 50%, within one grade 100%, kappa 0.75, AC1 0.34" in text
+    assert "Assessment (n 5)" in text and "exact 60%, within one grade 100%" in text
+
+    service = press(client, connector, "U1LEAD", actions(card)["Early Help"])
+    assert "Overall grade (n 3)" in card_text(service)
+
+    auditors = card_text(press(client, connector, "U1LEAD", actions(card)["Agreement by auditor"]))
+    assert "Tom Manager (n 2)" in auditors and "Tess Manager (n 2)" in auditors
+
+
+def test_per_auditor_figures_follow_the_line_chain_and_stay_out_of_channels(
+    client: TestClient, connector: FakeConnector, engine: Engine
+) -> None:
+    add_moderations(engine)
+    data = {"action": "status.auditors", "routing_key": KEYS.sign("all")}
+    hana = card_text(press(client, connector, "U1HOS", data))
+    assert "Tom Manager (n 2)" in hana and "Tess" not in hana
+    director = card_text(press(client, connector, "U1DIR", data))
+    assert "No one you manage" in director and "Tom" not in director
+    channel = card_text(
+        press(
+            client,
+            connector,
+            "U1LEAD",
+            data,
+            conversation_id="19:qa@thread.tacv2",
+            conversation_type="channel",
+        )
+    )
+    assert "only show it in our one-to-one chat" in channel and "Tom" not in channel

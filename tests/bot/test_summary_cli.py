@@ -65,9 +65,15 @@ def test_out_writes_the_report_in_the_format_its_name_says(
     if suffix == ".csv":
         rows = list(csv.reader(io.StringIO(text)))
         assert ["Overall grade: Good or better (%)", "All services", "67%"] in rows
+        # Agreement between auditors and moderators (worked in test_summary_jobs.py).
+        assert ["Overall grade: Weighted kappa", "All services", "0.80"] in rows
+        assert ["March 2026: Moderated (n)", "All services", "4"] in rows
+        assert ["April 2025 to March 2026: AC1", "All services", "0.33"] in rows
     else:
         assert "QA Board: monthly summary for March 2026" in text
         assert "fewer than 5" in text  # the default threshold of 5
+        assert "How far can the grades be trusted?" in text
+        assert "Agreement on the overall grade, month by month" in text
     for secret in [*seeded.names, *seeded.references, "Tallulah"]:
         assert secret not in text
 

@@ -225,3 +225,43 @@ def test_the_director_gets_the_quarterly_analysis_in_its_months(
     ]
     text = json.dumps(sent.context)
     assert all(secret not in text for secret in [*seeded.names, *seeded.references])
+
+
+def test_the_post_carries_the_authority_s_agreement_with_n_and_the_trend(
+    engine: Engine, seeded: Seeded
+) -> None:
+    """March's four moderated overall grades (tests/qa/report_dataset.py): (R, G),
+    (I, I), (O, O), (G, R). Exact 2/4 = 50%, within one 4/4 = 100%.
+    Kappa: both raters use each grade once, so pe = (1/16) * (sum of all 16 quadratic
+    weights = 104/9) = 13/18; po = (8/9 + 1 + 1 + 8/9) / 4 = 17/18;
+    kappa = (17/18 - 13/18) / (5/18) = 0.80. AC1: every mean share 1/4, so
+    pe = (4 * 3/16) / 3 = 1/4 and AC1 = (1/2 - 1/4) / (3/4) = 0.33.
+    The seeded moderations answered no domain questions: the domains say n 0, n/a."""
+    ticker(engine, framework(), POST_SUMMARY).run_job(POST_SUMMARY, now=utc(2026, 4, 7, 8, 1))
+    (posted,) = messages(engine)
+    agreement = posted.context["agreement"]
+    assert agreement["lines"][0] == {
+        "label": "Overall grade",
+        "n": "4",
+        "exact": "50%",
+        "within_one": "100%",
+        "kappa": "0.80",
+        "ac1": "0.33",
+    }
+    assert agreement["lines"][1]["label"] == "Assessment" and agreement["lines"][1]["n"] == "0"
+    assert agreement["lines"][1]["kappa"] == "n/a"
+    trend = agreement["trend"]
+    assert [t["label"] for t in trend][-2:] == ["February 2026", "March 2026"]
+    assert len(trend) == 12 and trend[-1]["n"] == "4" and trend[-2]["n"] == "0"
+    assert agreement["year_line"]["label"] == "April 2025 to March 2026"
+
+
+def test_agreement_is_suppressed_when_the_framework_protects_the_authority_s_figures(
+    engine: Engine, seeded: Seeded
+) -> None:
+    fw = framework(suppress_from="authority")
+    ticker(engine, fw, POST_SUMMARY).run_job(POST_SUMMARY, now=utc(2026, 4, 7, 8, 1))
+    (posted,) = messages(engine)
+    overall = posted.context["agreement"]["lines"][0]
+    assert overall["n"] == "fewer than 5"
+    assert {overall[k] for k in ("exact", "within_one", "kappa", "ac1")} == {"not shown"}

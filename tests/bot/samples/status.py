@@ -52,6 +52,31 @@ def _rows(n: int, kind: str) -> list[dict[str, Any]]:
     ]
 
 
+def _agreement_row(label: str, n: int) -> dict[str, Any]:
+    return {
+        "label": label,
+        "n": n,
+        "exact": "100%",
+        "within_one": "100%",
+        "kappa": "-0.25",
+        "ac1": "n/a",
+    }
+
+
+_AGREEMENT: dict[str, Any] = {
+    "period": "January 2026 to December 2026",
+    "n": 1240,
+    "rows": [_agreement_row("Overall grade", 1240)]
+    + [_agreement_row(f"{LONG} domain {i}", 1000 + i) for i in range(12)]
+    + [_agreement_row("A domain nobody graded", 0)],
+    "notes": [
+        "Kappa: auditors and moderators gave one and the same grade every time, so chance "
+        "agreement is certain and kappa cannot be worked out."
+    ]
+    * 3,
+    "auditors_key": "all",
+}
+
 _STATUS_ALL: dict[str, Any] = {
     "level": "all",
     "title": "Testshire County Council",
@@ -63,6 +88,7 @@ _STATUS_ALL: dict[str, Any] = {
     "overdue_total": 70,
     "overdue_key": "overdue:all",
     "back": None,
+    "agreement": _AGREEMENT,
 }
 
 _OVERDUE: dict[str, Any] = {
@@ -121,6 +147,7 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
             "rows_more": 0,
             "overdue_key": "overdue:team:1",
             "back": {"action": "status.service", "routing_key": "service:1", "name": "Early Help"},
+            "agreement": None,
         },
         {
             **_STATUS_ALL,
@@ -131,8 +158,14 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
             "rows_more": 0,
             "overdue_total": 0,
             "back": None,
+            "agreement": None,
         },
         {**_STATUS_ALL, "overdue_total": 0},
+        {**_STATUS_ALL, "overdue_total": 0, "agreement": {**_AGREEMENT, "auditors_key": None}},
+        {
+            **_STATUS_ALL,
+            "agreement": {**_AGREEMENT, "n": 0, "rows": [], "notes": [], "auditors_key": None},
+        },
     ],
     "status_overdue": [
         {**_OVERDUE, "items": [], "total": 0, "more": 0},

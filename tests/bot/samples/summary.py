@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from messages.summary import quarterly_context, summary_post_context, weekly_context
+from qa.agreement import AgreementRow
 from qa.framework import Framework, load_framework, preset
 from qa.reporting import AllocationRow, AuditRow, EscalationRow, RecommendationRow, summary
 from qa.working_days import Month
@@ -53,6 +54,27 @@ def year_of_audits(fw: Framework, month: Month, n: int = 40) -> list[AuditRow]:
     return rows
 
 
+def agreement_year(fw: Framework, month: Month, n: int = 12) -> list[AgreementRow]:
+    """`n` moderated audits a month for the year to `month`, every domain graded."""
+    rng = random.Random(month.ordinal + 7)
+    grades = fw.grade_keys
+    return [
+        AgreementRow(
+            month=month.shift(-back),
+            auditor_id=i,
+            service_id=1,
+            service="Service 1",
+            team_id=1,
+            overall=(rng.choice(grades), rng.choice(grades)) if i % 5 else None,
+            domains={
+                d.key: (rng.choice(grades), rng.choice(grades)) for d in fw.audit_form.domains
+            },
+        )
+        for back in range(12)
+        for i in range(n - back % 3 * 5)  # some months below the small-number threshold
+    ]
+
+
 def _allocations(month: Month) -> list[AllocationRow]:
     return [AllocationRow(month, f"Service {i % 4 + 1}", "completed") for i in range(30)]
 
@@ -68,6 +90,7 @@ def post(fw: Framework, threshold: int = 5) -> dict[str, Any]:
         [EscalationRow(date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 9))],
         threshold=threshold,
         today=date(2026, 12, 3),
+        agreement=agreement_year(fw, month),
     )
     return summary_post_context(s, channel="Quality Assurance Board")
 
