@@ -269,3 +269,21 @@ def test_the_privacy_and_terms_urls_are_pages_the_bot_serves() -> None:
         assert page.headers["content-type"].startswith("text/html")
         assert words in page.text and "Testshire County Council" in page.text
         assert "case reference" in page.text
+
+
+def test_the_served_app_answers_the_privacy_and_terms_pages(db_url: str, engine: Any) -> None:
+    """The manifest links to /privacy and /terms: `qa-bot serve`'s app must answer them."""
+    from fastapi.testclient import TestClient
+
+    from bot.app import build_app
+    from bot.deps import Deps
+    from bot.settings import Settings
+    from qa.framework import load_framework
+
+    settings = Settings(_env_file=None, QA_BOT_DATABASE_URL=db_url)  # type: ignore[call-arg]
+    deps = Deps(settings, load_framework("camden"), engine)
+    with TestClient(build_app(deps, background=False)) as client:
+        for path, words in (("/privacy", "privacy notice"), ("/terms", "terms of use")):
+            page = client.get(path)
+            assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+            assert words in page.text.lower()
