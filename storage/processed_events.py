@@ -51,8 +51,9 @@ def _insert_new(session: Session, key: str, now: datetime) -> bool:
         insert(ProcessedEvent)
         .values(event_id=key, received_at=now)
         .on_conflict_do_nothing(index_elements=["event_id"])
-    )
-    return session.connection().execute(statement).rowcount == 1
+        .returning(ProcessedEvent.event_id)  # a row back only when inserted; rowcount
+    )  # is not reliable here (psycopg reports -1 for this statement)
+    return session.connection().execute(statement).first() is not None
 
 
 def seen(*, session: Session, key: str) -> bool:
