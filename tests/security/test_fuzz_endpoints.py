@@ -114,7 +114,11 @@ def _teams_case(client: Any, engine: Engine, activity: Any) -> None:
     )
 
     assert response.status_code < 500, response.text
-    assert _without_retry_guard(row_counts(engine)) == counts
+    after = _without_retry_guard(row_counts(engine))
+    # A reply Teams would not take is queued in the outbox, never lost (issue 16): at
+    # most one row, the reply to this activity; nothing else may be written.
+    assert after.pop("outboxmessage") - counts.pop("outboxmessage") in (0, 1)
+    assert after == counts
 
 
 @QUICK
