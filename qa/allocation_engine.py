@@ -20,12 +20,13 @@ from qa.allocation_types import (
     AllocationInputs,
     AllocationPlan,
     Basis,
+    CaseRecommendation,
     OpenCase,
     PastAudit,
     Shortfall,
 )
 from qa.framework import Cadence
-from qa.working_days import Month, long_date
+from qa.working_days import Month, add_months, long_date
 
 FILL_ACTIVITIES = ("audit", "themed_audit")  # cadence activities that take a case
 
@@ -93,6 +94,7 @@ class AllocationEngine:
         self.latest = _latest(inputs.history)
         self.reaudit: dict[int, tuple[date, PastAudit]] = {}
         self.ranked = self._rank()
+        self.follow_ups = self._follow_ups()
 
     # -- people -------------------------------------------------------------------
     def _due_cadences(self) -> defaultdict[int, dict[str, Cadence]]:
@@ -150,9 +152,21 @@ class AllocationEngine:
             return []
         return due
 
+    def follows_through(self, pid: int) -> Cadence | None:
+        """The person's due audit cadence when it picks `follow_through`, else None."""
+        c = self.cadences[pid].get("audit") if pid in self.cadences else None
+        return c if c is not None and c.pick == "follow_through" else None
+
     def fits(self, pid: int, case: OpenCase) -> bool:
-        """Eligible, and inside the areas or services the person's cadence names."""
+        """Eligible, and inside the areas or services the person's cadence names.
+
+        A follow-through auditor's cases are only those with recommendations to check,
+        whichever stage offers them (a re-audit or a quota must not spend the audit).
+        """
         if not self.eligible(pid, case):
+            return False
+        ft = self.follows_through(pid)
+        if ft is not None and case.id not in self.follow_ups.get(ft.follow_through_months, {}):
             return False
         bounds = self.bounds(pid)
         return not bounds or any(
@@ -203,6 +217,52 @@ class AllocationEngine:
             )
         keyed.sort()
         return [cid for _, cid in keyed]
+
+    def _follow_ups(self) -> dict[int, dict[int, tuple[date, int, date]]]:
+        """Months -> case id -> (soonest due, recommendations, made on) to follow through.
+
+        Per `follow_through_months` of each cadence that picks `follow_through`: a
+        recommendation counts while open, or when completed within that many months,
+        provided the case has not been audited since it was made (someone already looked).
+        """
+        months = {c.follow_through_months for c in self.fw.cadences if c.pick == "follow_through"}
+        out: dict[int, dict[int, tuple[date, int, date]]] = {}
+        for m in months:
+            since = add_months(self.day, -m)
+            found: dict[int, tuple[date, int, date]] = {}
+            for r in self.inputs.recommendations:
+                if r.case_id not in self.cases or not _to_check(r, since, self.latest):
+                    continue
+                held = found.get(r.case_id)
+                if held is None:
+                    found[r.case_id] = (r.due_on, 1, r.made_on)
+                else:
+                    found[r.case_id] = (
+                        min(held[0], r.due_on),
+                        held[1] + 1,
+                        max(held[2], r.made_on),
+                    )
+            out[m] = found
+        return out
+
+    def follow_through_reason(self, cadence: Cadence, case_id: int) -> str:
+        due, n, made = self.follow_ups[cadence.follow_through_months][case_id]
+        recs = "recommendation" if n == 1 else "recommendations"
+        when = "was due" if due < self.day else "due"
+        return (
+            f"{rules.cadence_phrase(self.fw, cadence)}; to check {n} {recs} followed through "
+            f"(made {long_date(made)}, the first {when} {long_date(due)})"
+        )
+
+    def _follow_through_case(self, pid: int, cadence: Cadence) -> OpenCase | None:
+        """The case whose recommendations fell due soonest, that this person may audit."""
+        found = self.follow_ups.get(cadence.follow_through_months, {})
+        order = sorted(found, key=lambda cid: (found[cid][0], found[cid][2], mix(self.seed, cid)))
+        for cid in order:
+            case = self.cases[cid]
+            if cid not in self.taken and self.worker_ok(case) and self.fits(pid, case):
+                return case
+        return None
 
     def history_note(self, case_id: int) -> str:
         last = self.latest.get(case_id)
@@ -520,21 +580,38 @@ class AllocationEngine:
                 activity = next((a for a in FILL_ACTIVITIES if self.need(pid, a)), None)
                 if activity is None or self.spare(pid) <= 0:
                     continue  # done, or capacity set below the cadence: capacity wins
-                case = self._best_case_for(pid, cursor)
                 cadence = self.cadences[pid][activity]
+                ft = self.follows_through(pid) if activity == "audit" else None
+                if ft is not None:
+                    case = self._follow_through_case(pid, ft)
+                else:
+                    case = self._best_case_for(pid, cursor)
                 if case is None:
                     for a in FILL_ACTIVITIES:
                         if self.need(pid, a):
-                            role = self.cadences[pid][a].role
-                            unfilled[(role, a)] += min(self.need(pid, a), self.spare(pid))
+                            c = self.cadences[pid][a]
+                            noun = "follow_through" if c.pick == "follow_through" else a
+                            unfilled[(c.role, noun)] += min(self.need(pid, a), self.spare(pid))
                     continue
-                reason = f"{rules.cadence_phrase(self.fw, cadence)}; {self.history_note(case.id)}"
+                if ft is not None:
+                    reason = self.follow_through_reason(ft, case.id)
+                else:
+                    phrase = rules.cadence_phrase(self.fw, cadence)
+                    reason = f"{phrase}; {self.history_note(case.id)}"
                 self.add(pid, case, activity, reason, "cadence")
                 still.append(pid)
             active = still
         audits = self.fw.vocabulary.audits
         for (role, activity), n in sorted(unfilled.items()):
             label = self.fw.role(role).label
+            if activity == "follow_through":
+                self.short(
+                    f"{n} {audits} for the {label} cadence not allocated: no case has "
+                    "recommendations to follow through that they may audit",
+                    None,
+                    n,
+                )
+                continue
             noun = audits if activity == "audit" else f"themed {audits}"
             self.short(
                 f"{n} {noun} for the {label} cadence not allocated: not enough eligible cases "
@@ -580,6 +657,14 @@ class AllocationEngine:
                 return case
             i = cursor.find(i + 1)
         return None
+
+
+def _to_check(r: CaseRecommendation, since: date, latest: dict[int, PastAudit]) -> bool:
+    """Open, or completed since `since`, and the case not audited after it was made."""
+    if r.closed_on is not None and r.closed_on < since:
+        return False
+    last = latest.get(r.case_id)
+    return last is None or last.completed_on <= r.made_on
 
 
 def _latest(history: Iterable[PastAudit]) -> dict[int, PastAudit]:

@@ -59,6 +59,19 @@ class PastAudit:
 
 
 @dataclass(frozen=True)
+class CaseRecommendation:
+    """A recommendation made on a case: dates only, for follow-through audits.
+
+    `closed_on` is the local date it was completed, None while it is open.
+    """
+
+    case_id: int
+    made_on: date
+    due_on: date
+    closed_on: date | None = None
+
+
+@dataclass(frozen=True)
 class Allocated:
     """Person P carries out `activity` on case C (None: a moderation slot), due by D, because R.
 
@@ -114,6 +127,8 @@ class AllocationInputs:
     history: tuple[PastAudit, ...] = ()
     already: tuple[Allocated, ...] = ()
     in_progress: frozenset[int] = frozenset()
+    # Recommendations on cases, read only when a cadence picks `follow_through`.
+    recommendations: tuple[CaseRecommendation, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.month, Month):

@@ -121,6 +121,14 @@ class Cadence(_Strict):
     areas: list[AreaKey] | None = None
     # Service names as the staff import writes them. None: any service.
     services: list[str] | None = None
+    # Which cases the cadence picks. `ranked` (as before): re-audits due, never audited,
+    # then least recently audited. `follow_through` (Wandsworth QAF 35: "Individual case
+    # audits are completed by Service Managers giving assurance that audit
+    # recommendations have been followed through"): only cases with a recommendation
+    # still open, or completed within `follow_through_months`, and not audited since it
+    # was made; soonest due first. Never a case nobody has audited.
+    pick: Literal["ranked", "follow_through"] = "ranked"
+    follow_through_months: int = Field(default=3, ge=1, le=24)
 
 
 class Area(_Strict):

@@ -18,10 +18,20 @@ from sqlmodel import Session, col, select
 from qa.allocation import Allocated, AllocationInputs, AllocationPlan, OpenCase, PastAudit
 from qa.allocation import StaffMember as StaffRow
 from qa.allocation_rules import uses_bank_holidays
+from qa.allocation_types import CaseRecommendation
 from qa.framework import Framework
 from qa.working_days import Month, working_days_after
 from storage.audit_log import record
-from storage.models import Absence, Allocation, Audit, Case, Person, Service, Team
+from storage.models import (
+    Absence,
+    Allocation,
+    Audit,
+    Case,
+    Person,
+    Recommendation,
+    Service,
+    Team,
+)
 
 # Allocation.status values. `released` rows stay for the record ("Can't do this one").
 ALLOCATED, IN_PROGRESS, COMPLETED, RELEASED, PROPOSED = (
@@ -126,6 +136,34 @@ def build_inputs(
         history=tuple(history),
         already=already,
         in_progress=in_progress,
+        recommendations=_case_recommendations(session=session, framework=framework, tz=tz),
+    )
+
+
+# A recommendation withdrawn or cancelled has nothing to follow through.
+NOT_FOLLOWED = ("cancelled", "withdrawn")
+
+
+def _case_recommendations(
+    *, session: Session, framework: Framework, tz: ZoneInfo
+) -> tuple[CaseRecommendation, ...]:
+    """Recommendations on cases, read only when a cadence picks follow-through audits."""
+    if not any(c.pick == "follow_through" for c in framework.cadences):
+        return ()
+    rows = session.exec(
+        select(Recommendation)
+        .where(col(Recommendation.case_id).is_not(None))
+        .where(col(Recommendation.status).not_in(NOT_FOLLOWED))
+        .order_by(col(Recommendation.id))
+    )
+    return tuple(
+        CaseRecommendation(
+            case_id=r.case_id or 0,
+            made_on=r.created_at.astimezone(tz).date(),
+            due_on=r.due_on,
+            closed_on=r.completed_at.astimezone(tz).date() if r.completed_at else None,
+        )
+        for r in rows
     )
 
 
