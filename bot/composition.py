@@ -16,6 +16,7 @@ from handlers import (
     allocation,
     allocation_lead,
     audit,
+    case_reviews,
     escalation,
     escalation_actions,
     menu,
@@ -28,6 +29,7 @@ from handlers.conversation import Conversation
 from handlers.router import Router
 from handlers.turn import Hooks
 from reminders import allocations, drafts, qa_calendar, retention, summary, tracking
+from reminders import case_reviews as case_review_jobs
 from reminders import moderation as moderation_jobs
 from reminders.jobs import Job
 
@@ -44,6 +46,7 @@ def conversations() -> tuple[Conversation, ...]:
         escalation_actions.CONVERSATION,
         recommendations.CONVERSATION,
         more_time.CONVERSATION,
+        case_reviews.CONVERSATION,
     )
 
 
@@ -60,6 +63,7 @@ def jobs() -> dict[str, Job]:
         moderation_jobs.MODERATION_ASSIGN,
         moderation_jobs.MODERATION_REMINDERS,
         *tracking.TRACKING_JOBS,
+        case_review_jobs.WEEKLY_REVIEWS,
         qa_calendar.QA_CALENDAR,
         summary.POST_SUMMARY,
         summary.WEEKLY_TRACKING,

@@ -277,6 +277,12 @@ class EscalationPolicy(_Strict):
     overdue_actions_roles: list[RoleKey] = Field(default_factory=list)
     overdue_actions_weekday: Weekday = "mon"
     case_review_weekly_until_good: bool = False
+    # Who owns the weekly review (Lambeth QAF 4: "reviewed by the practice assurance
+    # team through Practice Review Improvement Meetings (PRIMs)"). Set: each week the
+    # role's holder nearest the case is asked in chat to record the meeting's outcome
+    # (a grade and a short note), and the review ends when a meeting records Good or
+    # better or a later audit grades it so. None: the weekly reminder alone.
+    case_review_owner_role: RoleKey | None = None
     # Where the moderator gives the grade (Lambeth: the practice assurance lead "give[s]
     # an overall grading"), a regrade withdraws the requests made for the grade it
     # replaced, telling their owners why; the new grade's requests follow as usual.

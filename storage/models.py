@@ -259,3 +259,67 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True)
     received_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+
+
+class CaseReview(SQLModel, table=True):
+    """A case reviewed weekly until Good (Lambeth's PRIMs), started by one audit's grade.
+
+    `end_reason`: `meeting_good` (a meeting recorded Good or better), `reaudit_good` (a
+    later audit graded it so) or `case_closed`. Open while `ended_at` is None.
+    """
+
+    __tablename__ = "case_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    audit_id: int = Field(foreign_key="audit.id", unique=True)
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    grade: str
+    started_at: datetime = Field(sa_column=utc_column(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column())
+    end_reason: str | None = None
+
+
+class CaseReviewMeeting(SQLModel, table=True):
+    """One week's review meeting: prompted, then its outcome (a grade, a short note)."""
+
+    __tablename__ = "case_review_meeting"
+    __table_args__ = (UniqueConstraint("review_id", "week", name="uq_case_review_meeting"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="case_review.id", index=True)
+    week: str  # ISO week, 2026-W50
+    prompted_at: datetime = Field(sa_column=utc_column(nullable=False))
+    grade: str | None = None
+    note: str = ""
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class ProgressPack(SQLModel, table=True):
+    """A follow-up window's pack of recommendations due (City of London), and its sign-off."""
+
+    __tablename__ = "progress_pack"
+    __table_args__ = (UniqueConstraint("window", "month", name="uq_progress_pack"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    window: str  # the follow-up window's label
+    month: str  # YYYY-MM
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    signed_off_at: datetime | None = Field(default=None, sa_column=utc_column())
+    signed_off_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class ProgressPackItem(SQLModel, table=True):
+    """One recommendation due in a pack, signed off on its own or with the whole pack."""
+
+    __tablename__ = "progress_pack_item"
+    __table_args__ = (
+        UniqueConstraint("pack_id", "recommendation_id", name="uq_progress_pack_item"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pack_id: int = Field(foreign_key="progress_pack.id", index=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id")
+    signed_off_at: datetime | None = Field(default=None, sa_column=utc_column())
+    signed_off_by_id: int | None = Field(default=None, foreign_key="person.id")

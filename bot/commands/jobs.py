@@ -46,6 +46,7 @@ _DAYS = {
 _WEEKLY: dict[str, Callable[[Framework], str]] = {
     "overdue_escalations": lambda fw: fw.escalation.overdue_actions_weekday,
     "case_reviews": lambda fw: fw.escalation.overdue_actions_weekday,
+    "weekly_reviews": lambda fw: fw.escalation.overdue_actions_weekday,
 }
 
 
