@@ -22,6 +22,7 @@ from handlers import (
     menu,
     moderation,
     more_time,
+    progress_packs,
     recommendations,
     status,
 )
@@ -31,6 +32,7 @@ from handlers.turn import Hooks
 from reminders import allocations, drafts, qa_calendar, retention, summary, tracking
 from reminders import case_reviews as case_review_jobs
 from reminders import moderation as moderation_jobs
+from reminders import progress_packs as progress_pack_jobs
 from reminders.jobs import Job
 
 
@@ -47,6 +49,7 @@ def conversations() -> tuple[Conversation, ...]:
         recommendations.CONVERSATION,
         more_time.CONVERSATION,
         case_reviews.CONVERSATION,
+        progress_packs.CONVERSATION,
     )
 
 
@@ -65,6 +68,7 @@ def jobs() -> dict[str, Job]:
         *tracking.TRACKING_JOBS,
         case_review_jobs.WEEKLY_REVIEWS,
         qa_calendar.QA_CALENDAR,
+        progress_pack_jobs.PROGRESS_PACKS,
         summary.POST_SUMMARY,
         summary.WEEKLY_TRACKING,
         summary.QUARTERLY_ANALYSIS,

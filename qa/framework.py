@@ -176,6 +176,11 @@ class FollowUpWindow(_Strict):
     label: str
     owner_role: RoleKey
     channel: ChannelKey | None = None
+    # City of London QAF 2023: "evidence of recommendations being progressed ...
+    # Reviewed and signed off in 'Achieving Excellence' meeting". True: when the window
+    # opens, the QA lead gets a pack of the recommendations due by its end and records
+    # their sign-off in chat, one by one or the whole pack. False: the reminder alone.
+    progress_pack: bool = False
 
 
 class AllocationPolicy(_Strict):
