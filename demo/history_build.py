@@ -31,6 +31,7 @@ from demo.history_text import RECOMMENDATIONS, Band
 from demo.history_world import World
 from qa.allocation import Allocated, AllocationInputs, PastAudit, allocate
 from qa.allocation_rules import allocation_day
+from qa.allocation_types import CaseRecommendation
 from qa.validation import JSON
 from qa.working_days import Month
 
@@ -117,6 +118,21 @@ class Builder:
             )  # fmt: skip
         return tuple(out)
 
+    def _recommendations_made(self, day: date) -> tuple[CaseRecommendation, ...]:
+        """Recommendations written before `day`, for cadences that follow them through.
+
+        Whether an action gets done is decided later in the history, so here every one
+        counts as open: the follow-through pick only needs the cases and the dates.
+        """
+        if not any(c.pick == "follow_through" for c in self.fw.cadences):
+            return ()
+        return tuple(
+            CaseRecommendation(a.case_id, self.days.local(a.submitted), r.due_on)
+            for a in self.audits
+            if a.submitted is not None and self.days.local(a.submitted) < day
+            for r in a.recommendations
+        )
+
     def _in_progress(self, month: Month, day: date) -> frozenset[int]:
         return frozenset(
             r.plan.case_id
@@ -138,6 +154,7 @@ class Builder:
             cases=self.world.open_cases(day),
             history=self._history(day),
             in_progress=self._in_progress(month, day),
+            recommendations=self._recommendations_made(day),
         )
         plan = follow_ups(self, inputs, list(allocate(inputs).allocations), day)
         cutoff = self.days.at_time(day, self.fw.allocation.time)
