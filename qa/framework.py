@@ -130,6 +130,15 @@ class Cadence(_Strict):
     pick: Literal["ranked", "follow_through"] = "ranked"
     follow_through_months: int = Field(default=3, ge=1, le=24)
 
+    @model_validator(mode="after")
+    def _follow_through_audits(self) -> Cadence:
+        """Only an audit follows recommendations through: refuse what would never run."""
+        if self.pick == "follow_through" and self.activity != "audit":
+            raise ValueError(
+                f"`pick: follow_through` needs `activity: audit`, not `{self.activity}`"
+            )
+        return self
+
 
 class Area(_Strict):
     """An area of planning; `cycle_target` cases over the framework's cycle."""
@@ -288,6 +297,14 @@ class EscalationPolicy(_Strict):
     # (a grade and a short note), and the review ends when a meeting records Good or
     # better or a later audit grades it so. None: the weekly reminder alone.
     case_review_owner_role: RoleKey | None = None
+
+    @model_validator(mode="after")
+    def _owned_reviews_are_weekly(self) -> EscalationPolicy:
+        """An owner for reviews that never run would silently do nothing: refuse it."""
+        if self.case_review_owner_role is not None and not self.case_review_weekly_until_good:
+            raise ValueError("`case_review_owner_role` needs `case_review_weekly_until_good: true`")
+        return self
+
     # Where the moderator gives the grade (Lambeth: the practice assurance lead "give[s]
     # an overall grading"), a regrade withdraws the requests made for the grade it
     # replaced, telling their owners why; the new grade's requests follow as usual.

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from qa.framework import PRESETS_DIR, FrameworkError, parse_framework
 from reminders.case_reviews import WEEKLY_REVIEWS
 from storage.models import CaseReview, CaseReviewMeeting, OutboxMessage
 from tests.bot.test_slack_events import all_text
@@ -29,6 +30,8 @@ from tests.reminders.followthrough_chat import (
     teams_and_services,
 )
 from tests.reminders.tracking_world import LAMBETH, add_audit, at
+
+LAMBETH_YML = PRESETS_DIR / "lambeth.yml"
 
 
 def _world(engine: Engine) -> dict[str, int]:
@@ -152,3 +155,14 @@ def test_lambeth_weekly_prim_until_good(platform: Platform, db_url: str, engine:
         with Session(engine) as s:
             ended = {r.case_id: r.end_reason for r in s.exec(select(CaseReview))}
         assert ended == {w["prim"]: "meeting_good", w["re"]: "reaudit_good"}
+
+
+def test_framework_check_refuses_an_owner_for_reviews_that_never_run() -> None:
+    text = (LAMBETH_YML.read_text(encoding="utf-8")).replace(
+        "case_review_weekly_until_good: true", "case_review_weekly_until_good: false"
+    )
+    with pytest.raises(FrameworkError) as caught:
+        parse_framework(text, filename="lambeth.yml")
+    assert "`case_review_owner_role` needs `case_review_weekly_until_good: true`" in str(
+        caught.value
+    )

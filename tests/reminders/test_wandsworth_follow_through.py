@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from qa.allocation import allocate
-from qa.framework import Framework, preset
+from qa.framework import PRESETS_DIR, Framework, FrameworkError, parse_framework, preset
 from qa.working_days import Month
 from reminders.allocations import ALLOCATE_MONTH
 from storage.allocations import build_inputs
@@ -118,3 +118,14 @@ def test_no_case_to_follow_through_is_a_shortfall_not_a_fresh_case(engine: Engin
     assert any(
         "no case has recommendations to follow through" in f.message for f in plan.shortfalls
     )
+
+
+def test_framework_check_refuses_follow_through_on_anything_but_an_audit() -> None:
+    text = (PRESETS_DIR / "wandsworth.yml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    activity: audit\n    count: 1\n    every_months: 1\n    pick: follow_through",
+        "    activity: moderation\n    count: 1\n    every_months: 1\n    pick: follow_through",
+    )
+    with pytest.raises(FrameworkError) as caught:
+        parse_framework(text, filename="wandsworth.yml")
+    assert "`pick: follow_through` needs `activity: audit`, not `moderation`" in str(caught.value)
