@@ -17,9 +17,9 @@ from handlers.turn import Turn
 from messages.progress_packs import pack_context
 from qa.working_days import Month
 from storage.models import ProgressPack, ProgressPackItem, Recommendation
+from storage.outbox import Message, enqueue
 from storage.progress_packs import pack_rows, sign_item, sign_pack
-from storage.tracking import directory
-from storage.tracking_messages import first_name
+from storage.tracking_messages import first_name, latest_shown
 
 PACK = "progress_pack"
 RECEIPT = "pack_receipt"
@@ -32,10 +32,17 @@ def _may_sign(turn: Turn, pack: ProgressPack) -> bool:
 
 
 def _shown(
-    turn: Turn, pack: ProgressPack, message_key: str, receipt: dict[str, Any]
+    turn: Turn, pack: ProgressPack, message_key: str, suffix: str, receipt: dict[str, Any]
 ) -> list[Reply]:
+    """Edit the pressed pack in place to show what is now signed, then the receipt.
+
+    The edit goes through the outbox (`update_of`), and only to a pack sent to the
+    person pressing; where the platform shows the first reply in place of the pressed
+    card, the edited pack is also returned first.
+    """
     out = [Reply(RECEIPT, {"window": pack.window, **receipt})]
-    if not turn.interaction.replaces_pressed:
+    shown = latest_shown(turn.session, message_key)
+    if shown is None or shown.person_id != turn.person.id:
         return out
     start = Month.parse(pack.month)
     window = next((w for w in turn.framework.follow_up_windows if w.label == pack.window), None)
@@ -44,11 +51,14 @@ def _shown(
         pack=pack,
         rows=pack_rows(session=turn.session, pack_id=pack.id or 0),
         message_key=message_key,
-        first_name=first_name(directory(session=turn.session).name(turn.person.id)),
+        first_name=first_name(turn.person.name),
         due_by=due_by,
         today=turn.today,
     )
-    return [Reply(PACK, context), *out]
+    context["update_of"] = message_key
+    edit = Message(PACK, f"{message_key}:edit:{suffix}", context, person_id=turn.person.id)
+    enqueue(session=turn.session, message=edit, now=turn.now)
+    return [Reply(PACK, context), *out] if turn.interaction.replaces_pressed else out
 
 
 def sign_one(turn: Turn) -> list[Reply]:
@@ -70,7 +80,8 @@ def sign_one(turn: Turn) -> list[Reply]:
         ]
     whole = sign_item(session=turn.session, item=item, person_id=turn.person.id or 0, now=turn.now)
     what = "item_and_pack" if whole else "item"
-    return _shown(turn, pack, found[1], {"what": what, "reference": case_ref})
+    receipt = {"what": what, "reference": case_ref}
+    return _shown(turn, pack, found[1], f"i{item.id}", receipt)
 
 
 def sign_all(turn: Turn) -> list[Reply]:
@@ -83,7 +94,7 @@ def sign_all(turn: Turn) -> list[Reply]:
     if pack.signed_off_at is not None:
         return [Reply(RECEIPT, {"what": "pack_already", "window": pack.window})]
     n = sign_pack(session=turn.session, pack=pack, person_id=turn.person.id or 0, now=turn.now)
-    return _shown(turn, pack, found[1], {"what": "pack", "count": n})
+    return _shown(turn, pack, found[1], "all", {"what": "pack", "count": n})
 
 
 CONVERSATION = Conversation(

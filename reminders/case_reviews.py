@@ -17,17 +17,13 @@ from typing import Any
 
 from qa.send_window import in_send_window, iso_week, to_local, weekly_slot
 from reminders.jobs import Job, JobContext, JobResult
-from storage.case_reviews import meeting_for, meetings, open_reviews, reconcile
+from storage.case_reviews import meeting_for, meetings, open_reviews, prompt_key, reconcile
 from storage.models import Case
 from storage.outbox import Message, enqueue
 from storage.tracking import directory
 from storage.tracking_messages import first_name, route
 
 TEMPLATE = "review_prompt"
-
-
-def prompt_key(meeting_id: int) -> str:
-    return f"review-prompt:{meeting_id}"
 
 
 def run_weekly_reviews(ctx: JobContext) -> JobResult:

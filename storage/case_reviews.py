@@ -31,6 +31,11 @@ class Reconciled:
     ended: int = 0
 
 
+def prompt_key(meeting_id: int) -> str:
+    """The outbox key of a meeting's prompt (its edits add `:edit:...`)."""
+    return f"review-prompt:{meeting_id}"
+
+
 def owner_role(framework: Framework) -> str | None:
     """The owning role, when the framework runs weekly reviews that record outcomes."""
     policy = framework.escalation

@@ -188,8 +188,8 @@ class Chat:
         assert self.connector is not None
         return [
             {"text": c.all_text, "cards": c.cards}
-            for c in self.connector.messages()
-            if c.conversation_id == f"a:{pid}"
+            for c in self.connector.calls_to()
+            if c.operation in ("send", "reply", "update") and c.conversation_id == f"a:{pid}"
         ]
 
     def texts(self, pid: int) -> list[str]:

@@ -144,6 +144,10 @@ def test_city_of_london_2023_progress_pack(platform: Platform, db_url: str, engi
         assert "Only the QA lead or the meeting's chair signs off" in _said(c, w["worker"], refused)
         one = c.press(w["lead"], "pack.sign_item", buttons[2])
         assert "Signed off: case CITY-0001" in _said(c, w["lead"], one)
+        # The pack is edited where it was sent: that one signed off, its button gone.
+        edited = c.sent(w["lead"])[-1] if c.platform == "slack" else {"cards": [one]}
+        assert "Signed off so far: 1 of 4" in str(edited)
+        assert len(_sign_item_buttons(c, edited)) == 3
         with Session(engine) as s:
             signed = s.exec(
                 select(ProgressPackItem.recommendation_id).where(

@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 from qa.framework import PRESETS_DIR, FrameworkError, parse_framework
 from reminders.case_reviews import WEEKLY_REVIEWS
 from storage.models import CaseReview, CaseReviewMeeting, OutboxMessage
-from tests.bot.test_slack_events import all_text
 from tests.reminders.followthrough_chat import (
     PLATFORMS,
     Chat,
@@ -67,10 +66,9 @@ def _prompts(engine: Engine) -> list[OutboxMessage]:
 
 
 def _reply(c: Chat, pid: int, result: Any) -> str:
-    """The one-line answer: Slack posts it to the person, Teams returns it in place."""
-    if c.platform == "slack":
-        return all_text(c.slack.calls_to("chat.postMessage")[-1].params)  # type: ignore[union-attr]
-    return str(result)
+    """What the person saw after acting: the card back in place (Teams) and messages."""
+    c.deliver()
+    return str(result) + "\n".join(c.texts(pid))
 
 
 def _prompt_for(c: Chat, pid: int, reference: str) -> dict[str, Any]:
@@ -121,7 +119,12 @@ def test_lambeth_weekly_prim_until_good(platform: Platform, db_url: str, engine:
             form,
             {"grade": "requires_improvement", "note": "Plan reviewed, visits on track"},
         )
-        assert "Recorded for case LAM-0001: Requires Improvement" in _reply(c, w["pal"], ok)
+        said = _reply(c, w["pal"], ok)
+        assert "Recorded for case LAM-0001: Requires Improvement" in said
+        # The week's prompt now shows the outcome, and no button, where it was sent.
+        assert "Recorded: Requires Improvement, by Pat Assurance on Monday 7 December" in said
+        edited = [p for p in c.sent(w["pal"]) if "Recorded: Requires Improvement" in str(p)]
+        assert edited and "review.record" not in str(edited[-1])
         with Session(engine) as s:
             [meeting] = s.exec(
                 select(CaseReviewMeeting).where(CaseReviewMeeting.grade.is_not(None))  # type: ignore[union-attr]

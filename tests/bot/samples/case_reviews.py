@@ -36,7 +36,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
 
 EXTRA: dict[str, list[dict[str, Any]]] = {
     "review_prompt": [
-        {**SAMPLES["review_prompt"], "first_name": "", "reference": None, "grade": None, "held": 0}
+        {**SAMPLES["review_prompt"], "first_name": "", "reference": None, "grade": None, "held": 0},
+        {
+            **SAMPLES["review_prompt"],
+            "recorded": {"grade": "Good", "by": "Pat Assurance", "on": "2026-12-15"},
+            "update_of": "review-prompt:7",
+        },
     ],
     "review_form": [
         {
