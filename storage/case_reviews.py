@@ -9,6 +9,7 @@ audit (or a regrade of the same one) is good or better, or when the case closes.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,6 +85,7 @@ def reconcile(*, session: Session, framework: Framework, now: datetime) -> Recon
         else:
             open_by_case[review.case_id] = review
     seen = set(session.exec(select(CaseReview.audit_id)).all())
+    load = Counter(r.owner_id for r in open_by_case.values())
     staff = None
     started = 0
     for case_id, (audit, grade) in sorted(latest.items()):
@@ -98,11 +100,14 @@ def reconcile(*, session: Session, framework: Framework, now: datetime) -> Recon
         holders = staff.holders_for_case(case).get(role, ())
         if not holders:
             continue  # `framework check --with-staff` names a role nobody holds
+        # The team shares the reviews: the nearest holder with the fewest open ones.
+        owner = min(holders, key=lambda p: (load[p], holders.index(p)))
+        load[owner] += 1
         session.add(
             CaseReview(
                 case_id=case_id,
                 audit_id=audit.id or 0,
-                owner_id=holders[0],
+                owner_id=owner,
                 grade=grade,
                 started_at=now,
             )

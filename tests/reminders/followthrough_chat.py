@@ -19,7 +19,6 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.app import build_app
 from bot.deps import Deps
@@ -312,10 +311,3 @@ def chat(
         deps = Deps(make_settings(db_url), framework, engine, clock=clock)
         with TestClient(build_app(deps, background=False)) as client:
             yield Chat(platform, engine, framework, client, clock, connector=connector)
-
-
-def dm_ids(engine: Engine, pid: int) -> tuple[str | None, str | None]:
-    with Session(engine) as s:
-        row = s.get(Person, pid)
-        assert row is not None
-        return row.slack_user_id, row.teams_user_id

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from qa.framework import PRESETS_DIR, FrameworkError, parse_framework
 from reminders.case_reviews import WEEKLY_REVIEWS
+from reminders.schedule import Ticker
 from storage.models import CaseReview, CaseReviewMeeting, OutboxMessage
 from tests.reminders.followthrough_chat import (
     PLATFORMS,
@@ -28,7 +29,7 @@ from tests.reminders.followthrough_chat import (
     person,
     teams_and_services,
 )
-from tests.reminders.tracking_world import LAMBETH, add_audit, at
+from tests.reminders.tracking_world import LAMBETH, LONDON, add_audit, at
 
 LAMBETH_YML = PRESETS_DIR / "lambeth.yml"
 
@@ -169,3 +170,14 @@ def test_framework_check_refuses_an_owner_for_reviews_that_never_run() -> None:
     assert "`case_review_owner_role` needs `case_review_weekly_until_good: true`" in str(
         caught.value
     )
+
+
+def test_the_practice_assurance_team_shares_the_weekly_reviews(engine: Engine) -> None:
+    w = _world(engine)
+    second = person(engine, "Pip Assurance", ["practice_assurance_lead"], team=4)
+    Ticker(
+        engine=engine, framework=LAMBETH, tz=LONDON, jobs={"weekly_reviews": WEEKLY_REVIEWS}
+    ).run_job(WEEKLY_REVIEWS, now=at(2026, 12, 3, 10))
+    with Session(engine) as s:
+        owners = [r.owner_id for r in s.exec(select(CaseReview).order_by(col(CaseReview.id)))]
+    assert owners == [w["pal"], second]
