@@ -12,7 +12,7 @@ Field keys are unique across the dialog and say what they hold
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -509,6 +509,12 @@ def _text(answers: Mapping[str, JSON], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _texts(answers: Mapping[str, JSON], keys: Iterable[str], field: str) -> dict[str, str]:
+    """The text answers to `field` (a key pattern, "domain.{}.grade") for each of `keys`;
+    a question not answered (not on the trail) is left out, not read as ""."""
+    return {k: _text(answers, field.format(k)) for k in keys if field.format(k) in answers}
+
+
 def _date(answers: Mapping[str, JSON], key: str) -> date | None:
     value = answers.get(key)
     return date.fromisoformat(value) if isinstance(value, str) else None
@@ -551,17 +557,10 @@ def result(state: DialogState, framework: Framework) -> AuditResult:
         for p in form.feedback
         if f"feedback.{p.key}.spoken" in a
     }
+    domains = [d.key for d in form.domains]
     return AuditResult(
-        domain_grades={
-            d.key: _text(a, f"domain.{d.key}.grade")
-            for d in form.domains
-            if f"domain.{d.key}.grade" in a
-        },
-        domain_evidence={
-            d.key: _text(a, f"domain.{d.key}.evidence")
-            for d in form.domains
-            if f"domain.{d.key}.evidence" in a
-        },
+        domain_grades=_texts(a, domains, "domain.{}.grade"),
+        domain_evidence=_texts(a, domains, "domain.{}.evidence"),
         overall_grade=_text(a, "overall.grade"),
         checklist={
             i.key: ChecklistAnswer(
@@ -570,11 +569,7 @@ def result(state: DialogState, framework: Framework) -> AuditResult:
             for i in form.checklist
             if f"checklist.{i.key}.answer" in a
         },
-        narrative={
-            p.key: _text(a, f"narrative.{p.key}")
-            for p in form.narrative
-            if f"narrative.{p.key}" in a
-        },
+        narrative=_texts(a, [p.key for p in form.narrative], "narrative.{}"),
         feedback=feedback,
         recommendations=tuple(recs),
         urgent_flags=state.flags,
