@@ -30,6 +30,7 @@ __all__ = [
     "RecommendationDraft",
     "build_audit_dialog",
     "follow_up_fields",
+    "follow_ups",
     "grade_options",
     "result",
     "review_period",
@@ -530,6 +531,20 @@ def slots(answers: Mapping[str, JSON], prefix: str) -> list[tuple[int, dict[str,
     return sorted(found.items())
 
 
+def follow_ups(
+    answers: Mapping[str, JSON], prefix: str
+) -> list[tuple[int, dict[str, JSON], int, date]]:
+    """The `prefix.<n>` slots asked by `follow_up_fields` (a recommendation, a
+    moderation's action arising) that name an owner and a due date, as (n, the slot's
+    parts, owner, due): a slot left blank is not a follow-up."""
+    out = []
+    for n, slot in slots(answers, prefix):
+        owner, due = slot.get("owner"), _date(slot, "due")
+        if isinstance(owner, int) and due is not None:
+            out.append((n, slot, owner, due))
+    return out
+
+
 def result(state: DialogState, framework: Framework) -> AuditResult:
     """What the finished audit says. Only steps on the trail count: a page left
     behind by going back and choosing otherwise is not part of the audit."""
@@ -537,16 +552,13 @@ def result(state: DialogState, framework: Framework) -> AuditResult:
         raise DialogError(f"the audit is not finished yet: it is at step '{state.step}'")
     a = state.merged()
     form = framework.audit_form
-    recs = []
-    for n, rec in slots(a, "rec"):
-        owner, due = rec.get("owner"), _date(rec, "due")
-        if isinstance(owner, int) and due is not None:
-            level = rec.get("level", form.recommendation_levels[0])
-            recs.append(
-                RecommendationDraft(
-                    n, str(level), _text(rec, "action"), _text(rec, "impact"), owner, due
-                )
-            )
+    level = form.recommendation_levels[0]
+    recs = [
+        RecommendationDraft(
+            n, str(rec.get("level", level)), _text(rec, "action"), _text(rec, "impact"), owner, due
+        )
+        for n, rec, owner, due in follow_ups(a, "rec")
+    ]
     feedback = {
         p.key: FeedbackAnswer(
             spoken=_text(a, f"feedback.{p.key}.spoken"),

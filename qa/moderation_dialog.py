@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
-from qa.forms import YES_NO, follow_up_fields, grade_options, slot_steps, slots
+from qa.forms import YES_NO, follow_up_fields, follow_ups, grade_options, slot_steps, slots
 from qa.framework import Framework
 from qa.validation import JSON, Context, Field, Group, Option
 
@@ -328,9 +328,7 @@ def moderation_result(
     outcome = _text(a, "mod.outcome")
     final = {"confirmed": overall_grade, "regraded": moderated}.get(outcome)
     actions = tuple(
-        ActionDraft(n, _text(s, "action"), owner, date.fromisoformat(due))
-        for n, s in slots(a, "act")
-        if isinstance(owner := s.get("owner"), int) and isinstance(due := s.get("due"), str)
+        ActionDraft(n, _text(s, "action"), owner, due) for n, s, owner, due in follow_ups(a, "act")
     )
     return ModerationResult(
         outcome=outcome,
