@@ -12,7 +12,7 @@ Field keys are unique across the dialog and say what they hold
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -510,7 +510,7 @@ def _text(answers: Mapping[str, JSON], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _texts(answers: Mapping[str, JSON], keys: Iterable[str], field: str) -> dict[str, str]:
+def _texts(answers: Mapping[str, JSON], keys: Sequence[str], field: str) -> dict[str, str]:
     """The text answers to `field` (a key pattern, "domain.{}.grade") for each of `keys`;
     a question not answered (not on the trail) is left out, not read as ""."""
     return {k: _text(answers, field.format(k)) for k in keys if field.format(k) in answers}
