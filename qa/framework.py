@@ -13,8 +13,10 @@ them carries a comment naming the section of the framework it comes from.
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from datetime import time as Time
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -60,6 +62,9 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ModerationExclusion = Literal["author", "case_team_manager", "author_line_manager", "case_worker"]
 ModerationOutcome = Literal["confirm", "regrade", "return"]
 SummaryGrouping = Literal["domain", "area", "service", "team"]
+# How often a calendar entry comes round (`qa.qa_calendar`) and a report is sent.
+CalendarEvery = Literal["month", "quarter", "week", "fortnight"]
+ReportEvery = Literal["month", "quarter", "review_window"]
 Month = Annotated[int, Field(ge=1, le=12)]
 
 
@@ -339,6 +344,49 @@ class GovernanceChannel(_Strict):
         return self.addresses.get(platform)
 
 
+DEFAULT_QUARTER_MONTHS = [1, 4, 7, 10]
+
+
+class Report(_Strict):
+    """A report sent on the framework's rhythm, to channels and to named roles.
+
+    `every: month` covers last month; `every: quarter` goes in each of `months` (the
+    months the board sits; default January, April, July, October) and covers the three
+    months before; `every: review_window` goes after each review window closes and
+    covers the window's months. Each goes on the summary day (`summary.working_day`,
+    `summary.time`). `post_to` names governance channels; `send_to` names roles whose
+    holders get it as a direct message, with the figures their role sees (an Assistant
+    Director's service, a Director's authority): aggregates only, never a case.
+    """
+
+    every: ReportEvery
+    label: str = ""
+    months: list[Month] | None = None
+    post_to: list[ChannelKey] = Field(default_factory=list)
+    send_to: list[RoleKey] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sendable(self) -> Report:
+        """A report nobody receives, or months on a rhythm that has none, is a mistake."""
+        if not self.post_to and not self.send_to:
+            raise ValueError(
+                "a report needs readers: name channels in 'post_to' or roles in 'send_to'"
+            )
+        if self.months is not None and self.every != "quarter":
+            raise ValueError(
+                f"'months' is for quarterly reports; a report every {self.every.replace('_', ' ')} "
+                "has its own dates: remove 'months'"
+            )
+        if self.months is not None and len(set(self.months)) != len(self.months):
+            raise ValueError("'months' lists a month twice")
+        return self
+
+    @property
+    def quarter_months(self) -> list[int]:
+        """The months a quarterly report goes in."""
+        return list(self.months) if self.months is not None else list(DEFAULT_QUARTER_MONTHS)
+
+
 class SummarySchedule(_Strict):
     """The monthly summary, and the weekly and quarterly reports some frameworks add.
 
@@ -360,14 +408,85 @@ class SummarySchedule(_Strict):
     # authority's and each service's are shown, as an internal board needs them;
     # "service" suppresses service figures too; "authority" suppresses every figure.
     suppress_from: Literal["authority", "service", "team"] = "team"
+    # Reports on the framework's own rhythm and to its own readers (issue 13): City of
+    # London's quarterly Achieving Excellence Board, Lambeth's report "shared with the
+    # relevant Assistant Director, Service Manager, PSW and PDLs". Empty: only the
+    # monthly post and the reports above, as before this key existed.
+    reports: list[Report] = Field(default_factory=list)
+
+
+class CalendarAfter(_Strict):
+    """An entry that falls a set time after another entry (Lambeth QAF, 6: the Practice
+    Week report "no later than one month after the Practice Week event")."""
+
+    entry: str
+    months: int = Field(default=0, ge=0, le=12)
+    days: int = Field(default=0, ge=0, le=366)
 
 
 class CalendarEntry(_Strict):
-    months: list[Month] = Field(min_length=1)
+    """A recurring QA activity whose owners are reminded ahead of it (`qa.qa_calendar`).
+
+    `every: month` (the default, and the only form before issue 13) lists `months`;
+    `every: quarter` lists one month a quarter (default January, April, July, October);
+    `every: week` and `every: fortnight` start on `starts_on` and repeat every 7 or 14
+    days (optionally only in `months`); `after` sets an entry a time after another
+    entry, named by its `key`, and is then a deadline ("due by").
+    """
+
+    months: list[Month] | None = None
     activity: str
     owner_role: RoleKey
     remind_days_before: int = Field(default=10, ge=0)
     channel: ChannelKey | None = None
+    key: str | None = None
+    every: CalendarEvery = "month"
+    starts_on: date | None = None
+    after: CalendarAfter | None = None
+
+    @model_validator(mode="after")
+    def _one_rhythm(self) -> CalendarEntry:
+        """Each form has what it needs and nothing another form uses."""
+        if self.months is not None and not self.months:
+            raise ValueError("'months' needs at least one month")
+        if self.after is not None:
+            extra = [k for k in ("months", "every", "starts_on") if k in self.model_fields_set]
+            if extra:
+                raise ValueError(
+                    f"an entry set 'after' another takes its dates from it: remove "
+                    f"{' and '.join(repr(k) for k in extra)}"
+                )
+            return self
+        if self.every == "month" and self.months is None:
+            raise ValueError("'months' is required: the months this comes round in (1 to 12)")
+        if self.every == "quarter" and self.months is not None and not _one_a_quarter(self.months):
+            raise ValueError(
+                "a quarterly entry lists one month in each quarter, three months apart "
+                "(e.g. [3, 6, 9, 12])"
+            )
+        if self.every in ("week", "fortnight") and self.starts_on is None:
+            raise ValueError(
+                f"an entry every {self.every} needs 'starts_on': the date of the first one "
+                "(YYYY-MM-DD); later ones follow on the same weekday"
+            )
+        if self.every in ("month", "quarter") and self.starts_on is not None:
+            raise ValueError(
+                f"'starts_on' is for weekly and fortnightly entries; an entry every {self.every} "
+                "names its months: remove 'starts_on'"
+            )
+        return self
+
+    @property
+    def month_list(self) -> list[int]:
+        """The months a month or quarter entry comes round in (weekly ones: where allowed)."""
+        if self.months is not None:
+            return list(self.months)
+        return list(DEFAULT_QUARTER_MONTHS) if self.every == "quarter" else list(range(1, 13))
+
+
+def _one_a_quarter(months: list[int]) -> bool:
+    ordered = sorted(months)
+    return len(ordered) == 4 and all(b - a == 3 for a, b in pairwise(ordered))
 
 
 class Retention(_Strict):
@@ -435,6 +554,14 @@ class Framework(_Strict):
         return [d for d in self.audit_form.domains if d.areas is None or area in d.areas]
 
     @model_validator(mode="after")
+    def _calendar_and_reports(self) -> Framework:
+        """Links between entries, and reports per review window, must resolve."""
+        problems = list(_calendar_problems(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
     def _references_resolve(self) -> Framework:
         """Names used must be defined (also for frameworks built in code, not files)."""
         problems = reference_problems(self.model_dump(), Framework)
@@ -442,6 +569,41 @@ class Framework(_Strict):
             rows = "\n".join(f"- {describe_loc(loc)}: {msg}" for loc, msg in problems)
             raise ValueError(f"{REF_PREFIX}:\n{rows}")
         return self
+
+
+def _calendar_problems(fw: Framework) -> list[str]:
+    """Calendar keys defined once, `after` naming a dated entry, and windows to report on."""
+    out: list[str] = []
+    keys: dict[str, CalendarEntry] = {}
+    for i, entry in enumerate(fw.calendar):
+        if entry.key is None:
+            continue
+        if entry.key in keys:
+            out.append(f"calendar[{i}].key: '{entry.key}' is used twice; give each its own key")
+        keys[entry.key] = entry
+    for i, entry in enumerate(fw.calendar):
+        if entry.after is None:
+            continue
+        anchor = keys.get(entry.after.entry)
+        if anchor is None:
+            hint = difflib.get_close_matches(entry.after.entry, sorted(keys), n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else "give that entry a 'key:'"
+            out.append(
+                f"calendar[{i}].after.entry: no calendar entry has the key "
+                f"'{entry.after.entry}'; {fix}"
+            )
+        elif anchor.after is not None:
+            out.append(
+                f"calendar[{i}].after.entry: '{entry.after.entry}' is itself set after "
+                "another entry; set this one after an entry with its own months or dates"
+            )
+    for i, report in enumerate(fw.summary.reports):
+        if report.every == "review_window" and not fw.review_windows:
+            out.append(
+                f"summary.reports[{i}]: a report every review window needs review_windows; "
+                "add them or choose 'every: month' or 'every: quarter'"
+            )
+    return out
 
 
 # -- loading, with line-precise errors ------------------------------------------
