@@ -20,7 +20,16 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from qa.chat_platforms import LEGACY_ADDRESS_KEYS
 from qa.framework_checks import (
@@ -347,6 +356,11 @@ class GovernanceChannel(_Strict):
 DEFAULT_QUARTER_MONTHS = [1, 4, 7, 10]
 
 
+def _refuse(message: str) -> PydanticCustomError:
+    """A rule's refusal in the QA lead's words, without pydantic's "Value error," prefix."""
+    return PydanticCustomError("framework_rule", message)
+
+
 class Report(_Strict):
     """A report sent on the framework's rhythm, to channels and to named roles.
 
@@ -369,16 +383,16 @@ class Report(_Strict):
     def _sendable(self) -> Report:
         """A report nobody receives, or months on a rhythm that has none, is a mistake."""
         if not self.post_to and not self.send_to:
-            raise ValueError(
+            raise _refuse(
                 "a report needs readers: name channels in 'post_to' or roles in 'send_to'"
             )
         if self.months is not None and self.every != "quarter":
-            raise ValueError(
+            raise _refuse(
                 f"'months' is for quarterly reports; a report every {self.every.replace('_', ' ')} "
                 "has its own dates: remove 'months'"
             )
         if self.months is not None and len(set(self.months)) != len(self.months):
-            raise ValueError("'months' lists a month twice")
+            raise _refuse("'months' lists a month twice")
         return self
 
     @property
@@ -448,29 +462,29 @@ class CalendarEntry(_Strict):
     def _one_rhythm(self) -> CalendarEntry:
         """Each form has what it needs and nothing another form uses."""
         if self.months is not None and not self.months:
-            raise ValueError("'months' needs at least one month")
+            raise _refuse("'months' needs at least one month")
         if self.after is not None:
             extra = [k for k in ("months", "every", "starts_on") if k in self.model_fields_set]
             if extra:
-                raise ValueError(
+                raise _refuse(
                     f"an entry set 'after' another takes its dates from it: remove "
                     f"{' and '.join(repr(k) for k in extra)}"
                 )
             return self
         if self.every == "month" and self.months is None:
-            raise ValueError("'months' is required: the months this comes round in (1 to 12)")
+            raise _refuse("'months' is required: the months this comes round in (1 to 12)")
         if self.every == "quarter" and self.months is not None and not _one_a_quarter(self.months):
-            raise ValueError(
+            raise _refuse(
                 "a quarterly entry lists one month in each quarter, three months apart "
                 "(e.g. [3, 6, 9, 12])"
             )
         if self.every in ("week", "fortnight") and self.starts_on is None:
-            raise ValueError(
+            raise _refuse(
                 f"an entry every {self.every} needs 'starts_on': the date of the first one "
                 "(YYYY-MM-DD); later ones follow on the same weekday"
             )
         if self.every in ("month", "quarter") and self.starts_on is not None:
-            raise ValueError(
+            raise _refuse(
                 f"'starts_on' is for weekly and fortnightly entries; an entry every {self.every} "
                 "names its months: remove 'starts_on'"
             )
@@ -553,13 +567,29 @@ class Framework(_Strict):
         """The graded domains of the audit form for a case in `area`."""
         return [d for d in self.audit_form.domains if d.areas is None or area in d.areas]
 
-    @model_validator(mode="after")
-    def _calendar_and_reports(self) -> Framework:
-        """Links between entries, and reports per review window, must resolve."""
-        problems = list(_calendar_problems(self))
+    @field_validator("calendar")
+    @classmethod
+    def _calendar_links(cls, calendar: list[CalendarEntry]) -> list[CalendarEntry]:
+        """Keys defined once, and `after` naming an entry with its own dates."""
+        problems = _calendar_problems(calendar)
         if problems:
-            raise ValueError("; ".join(problems))
-        return self
+            raise _refuse("; ".join(problems))
+        return calendar
+
+    @field_validator("summary")
+    @classmethod
+    def _reports_have_windows(
+        cls, summary: SummarySchedule, info: ValidationInfo
+    ) -> SummarySchedule:
+        """A report per review window needs review windows (checked before `summary`)."""
+        windows = info.data.get("review_windows")
+        for i, report in enumerate(summary.reports):
+            if report.every == "review_window" and windows == []:
+                raise _refuse(
+                    f"reports[{i}]: a report every review window needs review_windows; "
+                    "add them or choose 'every: month' or 'every: quarter'"
+                )
+        return summary
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Framework:
@@ -571,37 +601,33 @@ class Framework(_Strict):
         return self
 
 
-def _calendar_problems(fw: Framework) -> list[str]:
-    """Calendar keys defined once, `after` naming a dated entry, and windows to report on."""
+def _calendar_problems(calendar: list[CalendarEntry]) -> list[str]:
+    """Calendar keys defined once, and `after` naming an entry with its own dates."""
     out: list[str] = []
     keys: dict[str, CalendarEntry] = {}
-    for i, entry in enumerate(fw.calendar):
+    for i, entry in enumerate(calendar):
         if entry.key is None:
             continue
         if entry.key in keys:
-            out.append(f"calendar[{i}].key: '{entry.key}' is used twice; give each its own key")
+            out.append(f"entry {i} uses the key '{entry.key}' again; give each entry its own key")
         keys[entry.key] = entry
-    for i, entry in enumerate(fw.calendar):
+    for i, entry in enumerate(calendar):
         if entry.after is None:
             continue
-        anchor = keys.get(entry.after.entry)
+        wanted = entry.after.entry
+        anchor = keys.get(wanted)
         if anchor is None:
-            hint = difflib.get_close_matches(entry.after.entry, sorted(keys), n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else "give that entry a 'key:'"
-            out.append(
-                f"calendar[{i}].after.entry: no calendar entry has the key "
-                f"'{entry.after.entry}'; {fix}"
+            hint = difflib.get_close_matches(wanted, sorted(keys), n=1)
+            fix = (
+                f"did you mean '{hint[0]}'?"
+                if hint
+                else f"give the entry it follows 'key: {wanted}'"
             )
+            out.append(f"entry {i} is set after '{wanted}', but no entry has that key; {fix}")
         elif anchor.after is not None:
             out.append(
-                f"calendar[{i}].after.entry: '{entry.after.entry}' is itself set after "
-                "another entry; set this one after an entry with its own months or dates"
-            )
-    for i, report in enumerate(fw.summary.reports):
-        if report.every == "review_window" and not fw.review_windows:
-            out.append(
-                f"summary.reports[{i}]: a report every review window needs review_windows; "
-                "add them or choose 'every: month' or 'every: quarter'"
+                f"entry {i} is set after '{wanted}', which is itself set after another "
+                "entry; set it after an entry with its own months or dates"
             )
     return out
 

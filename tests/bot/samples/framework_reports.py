@@ -38,25 +38,37 @@ _QUARTER = quarter_months(Month(2027, 2))
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "framework_report": _report(
-        load_framework(SMALL), _QUARTER, title="Quarterly report", first_name=None,
+        load_framework(SMALL),
+        _QUARTER,
+        title="Quarterly report",
+        first_name=None,
         channel="QA Board",
-    ),  # fmt: skip
+    ),
 }
 
 EXTRA: dict[str, list[dict[str, Any]]] = {
     "framework_report": [
         _report(
-            preset("city-of-london"), _QUARTER, title="Achieving Excellence Board report",
-            first_name=None, channel="Achieving Excellence Board",
-        ),  # fmt: skip
+            preset("city-of-london"),
+            _QUARTER,
+            title="Achieving Excellence Board report",
+            first_name=None,
+            channel="Achieving Excellence Board",
+        ),
         _report(
-            preset("lambeth"), (Month(2026, 11),), title="Monthly audit report",
-            first_name="Robin", scope="Service: Children Looked After and Permanency",
-        ),  # fmt: skip
+            preset("lambeth"),
+            (Month(2026, 11),),
+            title="Monthly audit report",
+            first_name="Robin",
+            scope="Service: Children Looked After and Permanency",
+        ),
         _report(
-            preset("city-of-london"), (Month(2026, 10), Month(2026, 11)),
-            title="Practice and impact reviews report", first_name=None, channel="Board",
-        ),  # fmt: skip
+            preset("city-of-london"),
+            (Month(2026, 10), Month(2026, 11)),
+            title="Practice and impact reviews report",
+            first_name=None,
+            channel="Board",
+        ),
         _report(preset("camden"), (Month(2026, 11),), title="Monthly report", first_name=""),
     ],
     "calendar_reminder": [
