@@ -464,7 +464,11 @@ class CalendarEntry(_Strict):
         if self.months is not None and not self.months:
             raise _refuse("'months' needs at least one month")
         if self.after is not None:
-            extra = [k for k in ("months", "every", "starts_on") if k in self.model_fields_set]
+            # By value, not by "was it written": a dumped framework (model_dump) carries
+            # every field, and must validate again.
+            given = {"months": self.months, "starts_on": self.starts_on}
+            extra = [k for k, v in given.items() if v is not None]
+            extra += ["every"] if self.every != "month" else []
             if extra:
                 raise _refuse(
                     f"an entry set 'after' another takes its dates from it: remove "

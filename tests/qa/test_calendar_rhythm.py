@@ -276,3 +276,12 @@ def test_a_report_names_channels_and_roles_the_file_defines() -> None:
     found = problems(text)
     assert any("did you mean 'board'?" in p for p in found), found
     assert any("did you mean 'director'?" in p for p in found), found
+
+
+@pytest.mark.parametrize("name", ["camden", "city-of-london", "lambeth", "wandsworth"])
+def test_a_preset_dumped_and_read_back_is_the_same(name: str) -> None:
+    """Code copies frameworks through `model_dump` (tests, the demo): every field is then
+    written out, `after` entries' empty months included, and must validate again."""
+    fw = preset(name)
+    assert Framework.model_validate(fw.model_dump()) == fw
+    assert Framework.model_validate_json(fw.model_dump_json()) == fw
