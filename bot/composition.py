@@ -64,6 +64,7 @@ def jobs() -> dict[str, Job]:
         summary.POST_SUMMARY,
         summary.WEEKLY_TRACKING,
         summary.QUARTERLY_ANALYSIS,
+        summary.FRAMEWORK_REPORTS,
         retention.RETENTION,
     )
     by_name: dict[str, Job] = {}

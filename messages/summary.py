@@ -277,8 +277,63 @@ def quarterly_context(
     first_name: str,
 ) -> dict[str, Any]:
     """The Director's quarterly analysis: the three months to `last`, as one period."""
-    months = quarter_months(last)
-    label = quarter_label(months)
+    return period_context(
+        framework, quarter_months(last), audits, allocations, recommendations, escalations,
+        threshold=threshold, first_name=first_name,
+    )  # fmt: skip
+
+
+def period_label(months: Sequence[Month]) -> str:
+    """ "November 2026" for one month, "September to November 2026" for several."""
+    return months[0].name if len(months) == 1 else quarter_label(months)
+
+
+def report_context(
+    framework: Framework,
+    months: Sequence[Month],
+    audits: Sequence[AuditRow],
+    allocations: Sequence[AllocationRow],
+    recommendations: Sequence[RecommendationRow],
+    escalations: Sequence[EscalationRow],
+    *,
+    threshold: int,
+    first_name: str | None,
+    title: str,
+    scope: str,
+) -> dict[str, Any]:
+    """A report on the framework's own rhythm (`summary.reports`): `months` as one period.
+
+    The same figures as the quarterly analysis, for any run of months (a month, a
+    quarter, a review window), titled as the framework names the report, to a channel
+    (no first name) or to a named role's holder (their scope). Aggregates only.
+    """
+    context = period_context(
+        framework, months, audits, allocations, recommendations, escalations,
+        threshold=threshold, first_name=first_name or "",
+    )  # fmt: skip
+    table = context["table"]
+    if table is not None:  # the rows are the reader's scope already: say so in the caption
+        word = framework.vocabulary.audits
+        caption = f"Grades, {scope}, {context['period']}: {table['audits']} {word}"
+        context["table"] = table | {"scope": scope, "caption": caption}
+    return context | {"title": title, "scope": scope, "first_name": first_name}
+
+
+def period_context(
+    framework: Framework,
+    months: Sequence[Month],
+    audits: Sequence[AuditRow],
+    allocations: Sequence[AllocationRow],
+    recommendations: Sequence[RecommendationRow],
+    escalations: Sequence[EscalationRow],
+    *,
+    threshold: int,
+    first_name: str,
+) -> dict[str, Any]:
+    """Figures for `months` (consecutive, oldest first) as one period, and month by month."""
+    months = tuple(months)
+    last = months[-1]
+    label = period_label(months)
     rows = Rows.index(audits, allocations, recommendations, escalations)
     figures = period_figures(framework, rows, Period(label, months, last.last), threshold=threshold)
     word = framework.vocabulary.audits

@@ -13,12 +13,23 @@ them carries a comment naming the section of the framework it comes from.
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from datetime import time as Time
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from qa.chat_platforms import LEGACY_ADDRESS_KEYS
 from qa.framework_checks import (
@@ -60,6 +71,9 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ModerationExclusion = Literal["author", "case_team_manager", "author_line_manager", "case_worker"]
 ModerationOutcome = Literal["confirm", "regrade", "return"]
 SummaryGrouping = Literal["domain", "area", "service", "team"]
+# How often a calendar entry comes round (`qa.qa_calendar`) and a report is sent.
+CalendarEvery = Literal["month", "quarter", "week", "fortnight"]
+ReportEvery = Literal["month", "quarter", "review_window"]
 Month = Annotated[int, Field(ge=1, le=12)]
 
 
@@ -339,6 +353,54 @@ class GovernanceChannel(_Strict):
         return self.addresses.get(platform)
 
 
+DEFAULT_QUARTER_MONTHS = [1, 4, 7, 10]
+
+
+def _refuse(message: str) -> PydanticCustomError:
+    """A rule's refusal in the QA lead's words, without pydantic's "Value error," prefix."""
+    return PydanticCustomError("framework_rule", message)
+
+
+class Report(_Strict):
+    """A report sent on the framework's rhythm, to channels and to named roles.
+
+    `every: month` covers last month; `every: quarter` goes in each of `months` (the
+    months the board sits; default January, April, July, October) and covers the three
+    months before; `every: review_window` goes after each review window closes and
+    covers the window's months. Each goes on the summary day (`summary.working_day`,
+    `summary.time`). `post_to` names governance channels; `send_to` names roles whose
+    holders get it as a direct message, with the figures their role sees (an Assistant
+    Director's service, a Director's authority): aggregates only, never a case.
+    """
+
+    every: ReportEvery
+    label: str = ""
+    months: list[Month] | None = None
+    post_to: list[ChannelKey] = Field(default_factory=list)
+    send_to: list[RoleKey] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sendable(self) -> Report:
+        """A report nobody receives, or months on a rhythm that has none, is a mistake."""
+        if not self.post_to and not self.send_to:
+            raise _refuse(
+                "a report needs readers: name channels in 'post_to' or roles in 'send_to'"
+            )
+        if self.months is not None and self.every != "quarter":
+            raise _refuse(
+                f"'months' is for quarterly reports; a report every {self.every.replace('_', ' ')} "
+                "has its own dates: remove 'months'"
+            )
+        if self.months is not None and len(set(self.months)) != len(self.months):
+            raise _refuse("'months' lists a month twice")
+        return self
+
+    @property
+    def quarter_months(self) -> list[int]:
+        """The months a quarterly report goes in."""
+        return list(self.months) if self.months is not None else list(DEFAULT_QUARTER_MONTHS)
+
+
 class SummarySchedule(_Strict):
     """The monthly summary, and the weekly and quarterly reports some frameworks add.
 
@@ -360,14 +422,89 @@ class SummarySchedule(_Strict):
     # authority's and each service's are shown, as an internal board needs them;
     # "service" suppresses service figures too; "authority" suppresses every figure.
     suppress_from: Literal["authority", "service", "team"] = "team"
+    # Reports on the framework's own rhythm and to its own readers (issue 13): City of
+    # London's quarterly Achieving Excellence Board, Lambeth's report "shared with the
+    # relevant Assistant Director, Service Manager, PSW and PDLs". Empty: only the
+    # monthly post and the reports above, as before this key existed.
+    reports: list[Report] = Field(default_factory=list)
+
+
+class CalendarAfter(_Strict):
+    """An entry that falls a set time after another entry (Lambeth QAF, 6: the Practice
+    Week report "no later than one month after the Practice Week event")."""
+
+    entry: str
+    months: int = Field(default=0, ge=0, le=12)
+    days: int = Field(default=0, ge=0, le=366)
 
 
 class CalendarEntry(_Strict):
-    months: list[Month] = Field(min_length=1)
+    """A recurring QA activity whose owners are reminded ahead of it (`qa.qa_calendar`).
+
+    `every: month` (the default, and the only form before issue 13) lists `months`;
+    `every: quarter` lists one month a quarter (default January, April, July, October);
+    `every: week` and `every: fortnight` start on `starts_on` and repeat every 7 or 14
+    days (optionally only in `months`); `after` sets an entry a time after another
+    entry, named by its `key`, and is then a deadline ("due by").
+    """
+
+    months: list[Month] | None = None
     activity: str
     owner_role: RoleKey
     remind_days_before: int = Field(default=10, ge=0)
     channel: ChannelKey | None = None
+    key: str | None = None
+    every: CalendarEvery = "month"
+    starts_on: date | None = None
+    after: CalendarAfter | None = None
+
+    @model_validator(mode="after")
+    def _one_rhythm(self) -> CalendarEntry:
+        """Each form has what it needs and nothing another form uses."""
+        if self.months is not None and not self.months:
+            raise _refuse("'months' needs at least one month")
+        if self.after is not None:
+            # By value, not by "was it written": a dumped framework (model_dump) carries
+            # every field, and must validate again.
+            given = {"months": self.months, "starts_on": self.starts_on}
+            extra = [k for k, v in given.items() if v is not None]
+            extra += ["every"] if self.every != "month" else []
+            if extra:
+                raise _refuse(
+                    f"an entry set 'after' another takes its dates from it: remove "
+                    f"{' and '.join(repr(k) for k in extra)}"
+                )
+            return self
+        if self.every == "month" and self.months is None:
+            raise _refuse("'months' is required: the months this comes round in (1 to 12)")
+        if self.every == "quarter" and self.months is not None and not _one_a_quarter(self.months):
+            raise _refuse(
+                "a quarterly entry lists one month in each quarter, three months apart "
+                "(e.g. [3, 6, 9, 12])"
+            )
+        if self.every in ("week", "fortnight") and self.starts_on is None:
+            raise _refuse(
+                f"an entry every {self.every} needs 'starts_on': the date of the first one "
+                "(YYYY-MM-DD); later ones follow on the same weekday"
+            )
+        if self.every in ("month", "quarter") and self.starts_on is not None:
+            raise _refuse(
+                f"'starts_on' is for weekly and fortnightly entries; an entry every {self.every} "
+                "names its months: remove 'starts_on'"
+            )
+        return self
+
+    @property
+    def month_list(self) -> list[int]:
+        """The months a month or quarter entry comes round in (weekly ones: where allowed)."""
+        if self.months is not None:
+            return list(self.months)
+        return list(DEFAULT_QUARTER_MONTHS) if self.every == "quarter" else list(range(1, 13))
+
+
+def _one_a_quarter(months: list[int]) -> bool:
+    ordered = sorted(months)
+    return len(ordered) == 4 and all(b - a == 3 for a, b in pairwise(ordered))
 
 
 class Retention(_Strict):
@@ -434,6 +571,30 @@ class Framework(_Strict):
         """The graded domains of the audit form for a case in `area`."""
         return [d for d in self.audit_form.domains if d.areas is None or area in d.areas]
 
+    @field_validator("calendar")
+    @classmethod
+    def _calendar_links(cls, calendar: list[CalendarEntry]) -> list[CalendarEntry]:
+        """Keys defined once, and `after` naming an entry with its own dates."""
+        problems = _calendar_problems(calendar)
+        if problems:
+            raise _refuse("; ".join(problems))
+        return calendar
+
+    @field_validator("summary")
+    @classmethod
+    def _reports_have_windows(
+        cls, summary: SummarySchedule, info: ValidationInfo
+    ) -> SummarySchedule:
+        """A report per review window needs review windows (checked before `summary`)."""
+        windows = info.data.get("review_windows")
+        for i, report in enumerate(summary.reports):
+            if report.every == "review_window" and windows == []:
+                raise _refuse(
+                    f"reports[{i}]: a report every review window needs review_windows; "
+                    "add them or choose 'every: month' or 'every: quarter'"
+                )
+        return summary
+
     @model_validator(mode="after")
     def _references_resolve(self) -> Framework:
         """Names used must be defined (also for frameworks built in code, not files)."""
@@ -442,6 +603,37 @@ class Framework(_Strict):
             rows = "\n".join(f"- {describe_loc(loc)}: {msg}" for loc, msg in problems)
             raise ValueError(f"{REF_PREFIX}:\n{rows}")
         return self
+
+
+def _calendar_problems(calendar: list[CalendarEntry]) -> list[str]:
+    """Calendar keys defined once, and `after` naming an entry with its own dates."""
+    out: list[str] = []
+    keys: dict[str, CalendarEntry] = {}
+    for i, entry in enumerate(calendar):
+        if entry.key is None:
+            continue
+        if entry.key in keys:
+            out.append(f"entry {i} uses the key '{entry.key}' again; give each entry its own key")
+        keys[entry.key] = entry
+    for i, entry in enumerate(calendar):
+        if entry.after is None:
+            continue
+        wanted = entry.after.entry
+        anchor = keys.get(wanted)
+        if anchor is None:
+            hint = difflib.get_close_matches(wanted, sorted(keys), n=1)
+            fix = (
+                f"did you mean '{hint[0]}'?"
+                if hint
+                else f"give the entry it follows 'key: {wanted}'"
+            )
+            out.append(f"entry {i} is set after '{wanted}', but no entry has that key; {fix}")
+        elif anchor.after is not None:
+            out.append(
+                f"entry {i} is set after '{wanted}', which is itself set after another "
+                "entry; set it after an entry with its own months or dates"
+            )
+    return out
 
 
 # -- loading, with line-precise errors ------------------------------------------
