@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 import tests.bot.test_moderation_slack as slack_driver
 import tests.bot.test_moderation_teams as teams_driver
-from qa.framework import Framework, preset
+from qa.framework import PRESETS_DIR, Framework, FrameworkError, parse_framework, preset
 from storage.closing import line_manager_of
 from storage.models import AuditClosing, Case, Moderation, Person
 from tests.bot.test_audit_teams import inputs, text_of
@@ -369,3 +369,53 @@ def test_wandsworth_feedback_when_findings_amended_with_the_grade_unchanged(
             assert "changed" in text and "Inadequate" in text
         else:
             assert "1 action arising" in text
+
+
+# -- where the framework is silent ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_camden_sends_no_findings_and_asks_no_closing_block(
+    platform: Platform,
+    db_url: str,
+    engine: Engine,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Camden's framework sends no findings to the worker or line manager and has no
+    closing block: a moderated learning conversation sends neither."""
+    fw = preset("camden")
+    assert fw.findings.send_to == [] and fw.closing is None
+    assert preset("lambeth").findings.send_to == [] and preset("lambeth").closing is None
+    with preset_chat(
+        platform, "camden", db_url=db_url, engine=engine, now=now, monkeypatch=monkeypatch
+    ) as chat:
+        worker, manager = _worker_and_manager(engine, chat.world.audit.case_id)
+        _reach(chat, worker, manager)
+        chat.submit_audit("inadequate")
+        [row] = moderations(engine)
+        chat.moderate(row, outcome="confirmed")
+        chat.deliver()
+        assert chat.the_audit().status == "final"
+        assert chat.queued("findings") == [] and chat.queued("closing_request") == []
+        with Session(engine) as session:
+            assert session.exec(select(AuditClosing)).all() == []
+
+
+def test_findings_and_closing_keys_are_checked() -> None:
+    """A recipient the bot does not know, or a closing role the file does not define, is
+    refused with the line; a file without either key loads as before (nothing sent)."""
+    text = (PRESETS_DIR / "wandsworth.yml").read_text(encoding="utf-8")
+    bad = text.replace("send_to: [worker, line_manager]", "send_to: [worker, director]")
+    with pytest.raises(FrameworkError) as refused:
+        parse_framework(bad, filename="wandsworth.yml")
+    assert "findings" in str(refused.value) and "send_to" in str(refused.value)
+    city = (PRESETS_DIR / "city-of-london.yml").read_text(encoding="utf-8")
+    wrong_role = city.replace("  role: head_of_safeguarding\n", "  role: head_of_qa\n", 1)
+    with pytest.raises(FrameworkError) as refused:
+        parse_framework(wrong_role, filename="city-of-london.yml")
+    assert "head_of_qa" in str(refused.value)
+    start = city.index("\nfindings:\n")
+    end = city.index("\nreminders:")
+    older = parse_framework(city[:start] + city[end:], filename="older.yml")
+    assert older.findings.send_to == [] and older.closing is None
