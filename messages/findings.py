@@ -16,6 +16,7 @@ when the privacy check finds nothing in it (`storage.tracking_messages.safe_text
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +30,8 @@ from storage.models import Audit, Case, Moderation, Person, Recommendation
 from storage.moderations import load_state
 from storage.outbox import Message, enqueue
 from storage.tracking_messages import first_name, route, safe_text
+
+log = logging.getLogger(__name__)
 
 RECOMMENDATIONS_SHOWN = 10
 SUBMITTED_STAGE = "s"
@@ -148,6 +151,14 @@ def queue_findings(
 ) -> int:
     """The findings to each recipient the framework names, once per stage."""
     people = recipients(session, framework, audit)
+    if len(people) < len(framework.findings.send_to):
+        # No allocated worker, no active line manager, or one of them wrote the audit.
+        log.info(
+            "findings: audit=%s reaches %s of %s recipients",
+            audit.id,
+            len(people),
+            len(framework.findings.send_to),
+        )
     if not people or audit.id is None:
         return 0
     case = session.get(Case, audit.case_id)

@@ -419,3 +419,39 @@ def test_findings_and_closing_keys_are_checked() -> None:
     end = city.index("\nreminders:")
     older = parse_framework(city[:start] + city[end:], filename="older.yml")
     assert older.findings.send_to == [] and older.closing is None
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_wandsworth_findings_follow_the_line_chain_past_a_manager_who_left(
+    platform: Platform,
+    db_url: str,
+    engine: Engine,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker's line manager has left: the findings go to the next manager up the
+    line-management chain, not nowhere."""
+    with preset_chat(
+        platform,
+        WANDSWORTH,
+        db_url=db_url,
+        engine=engine,
+        now=now,
+        monkeypatch=monkeypatch,
+        framework=_sampled(0.0),
+    ) as chat:
+        worker, gone_manager = _worker_and_manager(engine, chat.world.audit.case_id)
+        with Session(engine) as session:
+            left = session.get(Person, gone_manager)
+            assert left is not None and left.line_manager_id is not None
+            above = left.line_manager_id
+            left.active = False
+            session.add(left)
+            session.commit()
+        assert above != chat.world.audit.auditor_id
+        _reach(chat, worker, above)
+        chat.submit_audit("good")
+        chat.deliver()
+        sent = chat.queued("findings")
+        assert sorted(m.person_id or 0 for m in sent) == sorted([worker, above])
+        assert any(chat.world.audit.reference in t for t in chat.texts_to(above))
