@@ -16,6 +16,7 @@ from handlers import (
     allocation,
     allocation_lead,
     audit,
+    closing,
     escalation,
     escalation_actions,
     menu,
@@ -41,6 +42,7 @@ def conversations() -> tuple[Conversation, ...]:
         audit.CONVERSATION,
         escalation.CONVERSATION,
         moderation.CONVERSATION,
+        closing.CONVERSATION,  # after moderation's hooks: final only when none follows
         escalation_actions.CONVERSATION,
         recommendations.CONVERSATION,
         more_time.CONVERSATION,

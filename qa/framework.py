@@ -307,6 +307,45 @@ class DipSample(_Strict):
     caseload: Literal["approval", "allocate"] = "approval"
 
 
+FindingsRecipient = Literal["worker", "line_manager"]
+
+
+class FindingsPolicy(_Strict):
+    """Who is sent a finished audit's findings, and so hears what the audit found.
+
+    City of London's review template records the "Date sent to the allocated worker and
+    line manager"; Wandsworth's recommendations are "discussed between the team manager
+    and social worker in supervision" (QAF 32). `send_to` names the case's allocated
+    worker and that worker's line manager; empty (the default) sends nothing, as a
+    framework that is silent on it says. The findings are the case reference, the
+    grades and the recommendations: never a child's details.
+    """
+
+    send_to: list[FindingsRecipient] = Field(default_factory=list)
+
+
+class ClosingQuestion(_Strict):
+    """One line of the QA lead's closing block, in the framework's words.
+
+    `filled_by` is what the bot answers itself: `findings_sent`, the day it sent the
+    findings to the worker and line manager; `moderation_panel`, whether a panel
+    moderated the audit. The QA lead may still change either.
+    """
+
+    key: str
+    label: str
+    kind: Literal["date", "yes_no"] = "date"
+    filled_by: Literal["findings_sent", "moderation_panel"] | None = None
+
+
+class ClosingBlock(_Strict):
+    """A short closing step for `role` once an audit is final (City of London's "To be
+    completed by Head of Safeguarding & Quality Assurance")."""
+
+    role: RoleKey
+    questions: list[ClosingQuestion] = Field(min_length=1)
+
+
 class ReminderPolicy(_Strict):
     before_due_working_days: list[int] = Field(default_factory=lambda: [3])
     on_due_day: bool = True
@@ -534,6 +573,8 @@ class Framework(_Strict):
     escalation: EscalationPolicy = EscalationPolicy()
     reaudit: list[Reaudit] = Field(default_factory=list)
     dip_sample: DipSample | None = None
+    findings: FindingsPolicy = FindingsPolicy()
+    closing: ClosingBlock | None = None
     reminders: ReminderPolicy = ReminderPolicy()
     governance: list[GovernanceChannel] = Field(default_factory=list)
     summary: SummarySchedule = SummarySchedule()
