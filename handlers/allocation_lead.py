@@ -19,18 +19,17 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers.allocation import refused
-from handlers.allocation_messages import (
-    allocation_id_of,
-    case_bits,
-    proposal_context,
-    queue_new_prompt,
-    queue_settled,
-    resolution,
-    routing_key,
-)
+from handlers.allocation_messages import queue_new_prompt, queue_settled
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
 from handlers.turn import Turn
+from messages.allocation import (
+    allocation_id_of,
+    case_bits,
+    proposal_context,
+    resolution,
+    routing_key,
+)
 from qa.framework import Framework
 from storage.allocation_changes import decline_parts, is_qa_lead, replaced_by, settle, settled_by
 from storage.allocation_choices import Choice, choices

@@ -26,6 +26,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from handlers.help import first_name, help_context
+from messages.tracking import route
 from qa.framework import Framework
 from storage.audits import AUDIT_ACTIVITIES, resumable
 from storage.models import (
@@ -39,7 +40,6 @@ from storage.models import (
 )
 from storage.tracking import OPEN as OPEN_ESCALATION
 from storage.tracking import key_of
-from storage.tracking_messages import route
 
 LIST_LIMIT = 10
 BUTTON_LIMIT = 5

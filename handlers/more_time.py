@@ -19,10 +19,10 @@ from handlers.interaction import Reply
 from handlers.recommendations import ITEM, RECEIPT, reference_of, submitted, tell
 from handlers.tracking_replies import edit, gone, route, state
 from handlers.turn import Turn
+from messages.tracking import NOTE_CHARS, first_name, safe_text
 from storage.models import Recommendation, RecommendationUpdate
 from storage.outbox import Message, enqueue
 from storage.tracking import MORE_TIME_REQUESTED, OPEN, directory
-from storage.tracking_messages import NOTE_CHARS, first_name, safe_text
 from storage.tracking_records import add_update
 
 

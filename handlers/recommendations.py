@@ -17,12 +17,12 @@ from handlers.conversation import Conversation
 from handlers.interaction import Reply
 from handlers.tracking_replies import current, edit, gone, route, state, with_errors
 from handlers.turn import Turn
+from messages.tracking import NOTE_CHARS, parse_route, safe_text
 from qa.send_window import snooze_until
 from qa.validation import Context, Field, validate
 from storage.models import Case, Recommendation
 from storage.outbox import Message, enqueue
 from storage.tracking import DONE, directory
-from storage.tracking_messages import NOTE_CHARS, parse_route, safe_text
 from storage.tracking_records import add_update
 
 RECEIPT = "rec_receipt"

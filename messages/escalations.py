@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from messages.tracking import escalation_item, first_name, labels, local_date
 from qa.framework import Framework
 from qa.send_window import in_send_window
 from storage.models import Audit, Escalation, OutboxMessage
 from storage.outbox import Message, enqueue
 from storage.tracking import Directory, directory, key_of, references
-from storage.tracking_messages import escalation_item, first_name, labels, local_date
 
 
 def _case_of(session: Session, row: Escalation) -> tuple[int | None, Audit | None]:
