@@ -80,25 +80,12 @@ def load_rec(turn: Turn) -> tuple[Recommendation, str] | list[Reply]:
     return rec, found[1]
 
 
-def record(
-    turn: Turn,
-    rec: Recommendation,
-    kind: str,
-    *,
-    note: str = "",
-    new_due_on: date | None = None,
-    changes: dict[str, object] | None = None,
-) -> RecommendationUpdate:
-    """One event on `rec` by the person pressing, now: every button here records one."""
+def record(turn: Turn, rec: Recommendation, kind: str, **details: Any) -> RecommendationUpdate:
+    """One event on `rec` by the person pressing, now: every button here records one.
+
+    `details` are `add_update`'s own: the `note`, a `new_due_on`, the `changes` made."""
     return add_update(
-        session=turn.session,
-        rec=rec,
-        person=turn.person,
-        kind=kind,
-        now=turn.now,
-        note=note,
-        new_due_on=new_due_on,
-        changes=changes,
+        session=turn.session, rec=rec, person=turn.person, kind=kind, now=turn.now, **details
     )
 
 

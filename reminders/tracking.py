@@ -138,12 +138,7 @@ def _send(
 ) -> JobResult:
     """Queue the requests of `rows` not queued yet; the run changed `created`."""
     sent = send_requests(
-        session=ctx.session,
-        framework=ctx.framework,
-        rows=rows,
-        stage=stage,
-        tz=ctx.tz,
-        now=ctx.now,
+        session=ctx.session, framework=ctx.framework, rows=rows, stage=stage, tz=ctx.tz, now=ctx.now
     )
     return JobResult(enqueued=sent, changed=len(created))
 
