@@ -105,14 +105,20 @@ _HIDDEN = {
 }
 
 
-def _cap(word: str) -> str:
+def cap(word: str) -> str:
     """ "learning conversations" -> "Learning conversations" (str.capitalize lowers the rest)."""
     return word[:1].upper() + word[1:]
 
 
+def hidden_note(s: Summary) -> str:
+    """What the small-number threshold leaves out, as the end of a sentence; "" if nothing.
+
+    The channel post and the report files say it the same way."""
+    return _HIDDEN.get(s.suppressed_from, _HIDDEN["authority"]) if s.threshold > 1 else ""
+
+
 def lede(s: Summary) -> str:
-    hidden = _HIDDEN.get(s.suppressed_from, _HIDDEN["authority"]) if s.threshold > 1 else ""
-    return f"{s.authority}. Aggregates only: no case references or names{hidden}."
+    return f"{s.authority}. Aggregates only: no case references or names{hidden_note(s)}."
 
 
 def glance(s: Summary) -> list[str]:
@@ -232,8 +238,8 @@ def weekly_context(s: Summary, *, first_name: str, scope: str) -> dict[str, Any]
         "as_of": s.as_of.isoformat(),
         "audits_word": word,
         "facts": [
-            {"label": f"{_cap(word)} completed", "value": s.how_much.audits.text},
-            {"label": f"{_cap(word)} allocated for {s.month.name}", "value": allocation.made.text},
+            {"label": f"{cap(word)} completed", "value": s.how_much.audits.text},
+            {"label": f"{cap(word)} allocated for {s.month.name}", "value": allocation.made.text},
             {
                 "label": "Of those, completed so far",
                 "value": display(allocation.completed, allocation.completion),

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from messages.tracking import first_name
 from qa.qa_calendar import CalendarDue, calendar_reminders, first_working_day, follow_up_reminders
 from reminders.jobs import Job, JobContext, JobResult
 from storage.outbox import Message, enqueue
 from storage.tracking import directory
-from storage.tracking_messages import first_name
 
 TEMPLATE = "calendar_reminder"
 

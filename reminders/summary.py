@@ -44,6 +44,7 @@ from messages.summary import (
     summary_post_context,
     weekly_context,
 )
+from messages.tracking import first_name
 from qa.allocation_rules import uses_bank_holidays
 from qa.framework import Framework, Report, ReviewWindow
 from qa.reporting import Summary
@@ -54,7 +55,6 @@ from storage.models import Person, Service, Team
 from storage.outbox import Message, enqueue
 from storage.reporting import load_summary, report_rows
 from storage.tracking import directory
-from storage.tracking_messages import first_name
 
 POST, WEEKLY, QUARTERLY = "summary_post", "weekly_tracking", "quarterly_analysis"
 REPORT = "framework_report"
