@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from messages.tracking import first_name, route, safe_text
 from qa.framework import Framework
 from qa.moderation_dialog import ModerationResult, moderation_result
 from storage.closing import case_worker, closing_of, line_manager_of, mark_findings_sent
 from storage.models import Audit, Case, Moderation, Person, Recommendation
 from storage.moderations import load_state
 from storage.outbox import Message, enqueue
-from storage.tracking_messages import first_name, route, safe_text
 
 log = logging.getLogger(__name__)
 
