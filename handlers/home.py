@@ -28,15 +28,7 @@ from sqlmodel import Session, col, select
 from handlers.help import first_name, help_context
 from qa.framework import Framework
 from storage.audits import AUDIT_ACTIVITIES, resumable
-from storage.models import (
-    Allocation,
-    Audit,
-    Case,
-    Escalation,
-    Moderation,
-    Person,
-    Recommendation,
-)
+from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from storage.tracking import OPEN as OPEN_ESCALATION
 from storage.tracking import key_of
 from storage.tracking_messages import route

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, false, func, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -91,13 +91,41 @@ def _log_rows(
     return _dump(rows)
 
 
-def _document(kind: str, now: datetime, subject: dict[str, Any], **parts: Any) -> dict[str, Any]:
+class _Held(NamedTuple):
+    """The rows both exports hold about their subject, by record type (`RECORD_TYPES`)."""
+
+    allocation: list[Any]
+    audit: list[Any]
+    moderation: list[Any]
+    recommendation: list[Any]
+    recommendation_update: list[Any]
+    escalation: list[Any]
+
+
+def _document(
+    session: Session,
+    kind: str,
+    now: datetime,
+    subject: dict[str, Any],
+    own: Person | Case,
+    held: Mapping[str, Sequence[Any]],
+    *also_in_log: ColumnElement[bool],
+    **extra: Any,
+) -> dict[str, Any]:
+    """The export of `own` (the person or the case) and the rows `held` about it (record
+    type -> rows, each listed under the type's plural), and every audit-log row about any
+    of them or matching `also_in_log`; both exports share this shape."""
+    own_type = RECORD_TYPES[type(own)]
+    subjects = {own_type: _ids([own]), **{t: _ids(rows) for t, rows in held.items()}}
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": kind,
         "generated_at": now.isoformat(),
         "subject": subject,
-        **parts,
+        own_type: snapshot(own),
+        **{f"{t}s": _dump(rows) for t, rows in held.items()},
+        **extra,
+        "audit_log": _log_rows(session, subjects, *also_in_log),
     }
 
 
@@ -144,36 +172,17 @@ def person_export(*, session: Session, email: str, now: datetime) -> dict[str, A
     worked = session.exec(
         select(Case.reference).where(Case.worker_id == pid).order_by(col(Case.reference))
     ).all()
-    subjects = {
-        "person": [pid],
-        "absence": _ids(absences),
-        "allocation": _ids(allocations),
-        "audit": _ids(audits),
-        "moderation": _ids(moderations),
-        "recommendation": _ids(recommendations),
-        "recommendation_update": _ids(updates),
-        "escalation": _ids(escalations),
-    }
-    log = _log_rows(
-        session,
-        subjects,
-        col(AuditLogEntry.actor_id) == pid,
-        func.lower(AuditLogEntry.actor) == person.email.lower(),
-    )
+    held = _Held(allocations, audits, moderations, recommendations, updates, escalations)
     return _document(
+        session,
         "subject_access",
         now,
         {"person_id": pid, "email": person.email},
-        person=snapshot(person),
-        absences=_dump(absences),
-        allocations=_dump(allocations),
-        audits=_dump(audits),
-        moderations=_dump(moderations),
-        recommendations=_dump(recommendations),
-        recommendation_updates=_dump(updates),
-        escalations=_dump(escalations),
+        person,
+        {"absence": absences, **held._asdict()},
+        col(AuditLogEntry.actor_id) == pid,
+        func.lower(AuditLogEntry.actor) == person.email.lower(),
         cases_as_worker=list(worked),
-        audit_log=log,
     )
 
 
@@ -207,27 +216,9 @@ def case_export(*, session: Session, reference: str, now: datetime) -> dict[str,
         Escalation,
         or_(col(Escalation.case_id) == cid, _in(Escalation.audit_id, audit_ids)),
     )
-    subjects = {
-        "case": [cid],
-        "allocation": _ids(allocations),
-        "audit": audit_ids,
-        "moderation": _ids(moderations),
-        "recommendation": _ids(recommendations),
-        "recommendation_update": _ids(updates),
-        "escalation": _ids(escalations),
-    }
+    held = _Held(allocations, audits, moderations, recommendations, updates, escalations)
     return _document(
-        "case",
-        now,
-        {"case_id": cid, "reference": case.reference},
-        case=snapshot(case),
-        allocations=_dump(allocations),
-        audits=_dump(audits),
-        moderations=_dump(moderations),
-        recommendations=_dump(recommendations),
-        recommendation_updates=_dump(updates),
-        escalations=_dump(escalations),
-        audit_log=_log_rows(session, subjects),
+        session, "case", now, {"case_id": cid, "reference": case.reference}, case, held._asdict()
     )
 
 

@@ -48,7 +48,7 @@ from qa.report_rows import AllocationRow, AuditRow, EscalationRow, Recommendatio
 from qa.reporting import Lexicon, Summary, summary
 from qa.tracking_types import CLOSED_STATUSES
 from qa.working_days import Month
-from storage.agreement import agreement_rows
+from storage.agreement import DECIDING_COLUMNS, agreement_rows, deciding
 from storage.models import (
     Allocation,
     Audit,
@@ -107,14 +107,6 @@ def _change(framework: Framework, before: str | None, after: str | None) -> int:
     if before not in order or after not in order or before == after:
         return 0
     return 1 if order.index(after) < order.index(before) else -1
-
-
-def _deciding(rows: list[Any]) -> Any:
-    """The moderation that decides: the chair's on a panel, else the latest finished."""
-    chairs = [r for r in rows if r.is_chair]
-    pool = chairs or rows
-    epoch = datetime.min.replace(tzinfo=UTC)
-    return max(pool, key=lambda r: (r.completed_at or epoch, r.id))
 
 
 def _audits(
@@ -179,16 +171,7 @@ def _audits(
         & col(Moderation.status).not_in(NOT_FINISHED_MODERATION),
     )
     for row in session.execute(
-        sa_select(
-            col(Moderation.id),
-            col(Moderation.audit_id),
-            col(Moderation.is_chair),
-            col(Moderation.outcome),
-            col(Moderation.moderated_grade),
-            col(Moderation.completed_at),
-        )
-        .where(col(Moderation.audit_id).in_(in_span))
-        .where(finished)
+        sa_select(*DECIDING_COLUMNS).where(col(Moderation.audit_id).in_(in_span)).where(finished)
     ).all():
         moderations[row[1]].append(row)
     areas = {a.key: a.label for a in framework.areas}
@@ -199,7 +182,7 @@ def _audits(
         moderated, agreed, change = False, None, 0
         if moderations[audit_id]:
             moderated = True
-            decided = _deciding(moderations[audit_id])
+            decided = deciding(moderations[audit_id])
             if decided.outcome == CONFIRMED:
                 agreed, final = True, final or overall
             elif decided.outcome == REGRADED:

@@ -149,6 +149,18 @@ def case_or_owner_team() -> Any:
     return func.coalesce(Case.team_id, Person.team_id)
 
 
+def open_owned(model: type[Recommendation] | type[Escalation], *columns: Any) -> Any:
+    """`columns` of the open rows of `model` (actions or escalations), each joined to its
+    case, if it has one, and its owner, so `case_or_owner_team()` can place it."""
+    return (
+        select(*columns)
+        .select_from(model)
+        .outerjoin(Case, col(Case.id) == col(model.case_id))
+        .join(Person, col(Person.id) == col(model.owner_id))
+        .where(col(model.status).not_in(CLOSED))
+    )
+
+
 def submitted_audit() -> Any:
     return exists().where(
         col(Audit.allocation_id) == col(Allocation.id), col(Audit.status).in_(SUBMITTED_AUDIT)
@@ -225,14 +237,8 @@ def _escalations(
     session: Session, now: datetime, team_ids: Collection[int] | None
 ) -> dict[TeamKey, Counts]:
     team = case_or_owner_team()
-    stmt = (
-        select(team, func.count(), _total(col(Escalation.deadline) < now))
-        .select_from(Escalation)
-        .outerjoin(Case, col(Case.id) == col(Escalation.case_id))
-        .join(Person, col(Person.id) == col(Escalation.owner_id))
-        .where(col(Escalation.status).not_in(CLOSED))
-        .group_by(team)
-    )
+    late = _total(col(Escalation.deadline) < now)
+    stmt = open_owned(Escalation, team, func.count(), late).group_by(team)
     return {
         key: Counts(escalations_open=n, escalations_late=late)
         for key, n, late in session.exec(in_scope(stmt, team, team_ids))
@@ -243,14 +249,8 @@ def _recommendations(
     session: Session, today: date, team_ids: Collection[int] | None
 ) -> dict[TeamKey, Counts]:
     team = case_or_owner_team()
-    stmt = (
-        select(team, func.count(), _total(col(Recommendation.due_on) < today))
-        .select_from(Recommendation)
-        .outerjoin(Case, col(Case.id) == col(Recommendation.case_id))
-        .join(Person, col(Person.id) == col(Recommendation.owner_id))
-        .where(col(Recommendation.status).not_in(CLOSED))
-        .group_by(team)
-    )
+    late = _total(col(Recommendation.due_on) < today)
+    stmt = open_owned(Recommendation, team, func.count(), late).group_by(team)
     return {
         key: Counts(recommendations_open=n, recommendations_overdue=late)
         for key, n, late in session.exec(in_scope(stmt, team, team_ids))
