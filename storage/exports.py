@@ -66,6 +66,13 @@ def _in(column: Any, values: Sequence[int]) -> ColumnElement[bool]:
     return col(column).in_(values) if values else false()
 
 
+def _of_case(
+    model: type[Recommendation] | type[Escalation], case_id: int, audit_ids: Sequence[int]
+) -> ColumnElement[bool]:
+    """A row about the case itself or about one of its audits."""
+    return or_(col(model.case_id) == case_id, _in(model.audit_id, audit_ids))
+
+
 def _dump(rows: Iterable[Any]) -> list[dict[str, Any]]:
     return [snapshot(r) for r in rows]
 
@@ -162,11 +169,10 @@ def person_export(*, session: Session, email: str, now: datetime) -> dict[str, A
     allocations = _rows(session, Allocation, col(Allocation.person_id) == pid)
     audits = _rows(session, Audit, col(Audit.auditor_id) == pid)
     moderations = _rows(session, Moderation, col(Moderation.moderator_id) == pid)
-    recommendations = _rows(
-        session,
-        Recommendation,
-        or_(col(Recommendation.owner_id) == pid, col(Recommendation.raised_by_id) == pid),
+    owned_or_raised = or_(
+        col(Recommendation.owner_id) == pid, col(Recommendation.raised_by_id) == pid
     )
+    recommendations = _rows(session, Recommendation, owned_or_raised)
     updates = _rows(session, RecommendationUpdate, col(RecommendationUpdate.person_id) == pid)
     escalations = _rows(session, Escalation, col(Escalation.owner_id) == pid)
     worked = session.exec(
@@ -201,21 +207,10 @@ def case_export(*, session: Session, reference: str, now: datetime) -> dict[str,
     audits = _rows(session, Audit, col(Audit.case_id) == cid)
     audit_ids = _ids(audits)
     moderations = _rows(session, Moderation, _in(Moderation.audit_id, audit_ids))
-    recommendations = _rows(
-        session,
-        Recommendation,
-        or_(col(Recommendation.case_id) == cid, _in(Recommendation.audit_id, audit_ids)),
-    )
-    updates = _rows(
-        session,
-        RecommendationUpdate,
-        _in(RecommendationUpdate.recommendation_id, _ids(recommendations)),
-    )
-    escalations = _rows(
-        session,
-        Escalation,
-        or_(col(Escalation.case_id) == cid, _in(Escalation.audit_id, audit_ids)),
-    )
+    recommendations = _rows(session, Recommendation, _of_case(Recommendation, cid, audit_ids))
+    of_recommendations = _in(RecommendationUpdate.recommendation_id, _ids(recommendations))
+    updates = _rows(session, RecommendationUpdate, of_recommendations)
+    escalations = _rows(session, Escalation, _of_case(Escalation, cid, audit_ids))
     held = _Held(allocations, audits, moderations, recommendations, updates, escalations)
     return _document(
         session, "case", now, {"case_id": cid, "reference": case.reference}, case, held._asdict()

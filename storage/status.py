@@ -233,26 +233,20 @@ def _moderations(
     }
 
 
-def _escalations(
-    session: Session, now: datetime, team_ids: Collection[int] | None
+def _open_and_late(
+    session: Session,
+    model: type[Recommendation] | type[Escalation],
+    late_when: ColumnElement[bool],
+    team_ids: Collection[int] | None,
+    names: tuple[str, str],
 ) -> dict[TeamKey, Counts]:
+    """How many of `model` are open and how many of those are late, per team, into the
+    two `Counts` fields `names` (actions and escalations are counted alike)."""
     team = case_or_owner_team()
-    late = _total(col(Escalation.deadline) < now)
-    stmt = open_owned(Escalation, team, func.count(), late).group_by(team)
+    stmt = open_owned(model, team, func.count(), _total(late_when)).group_by(team)
+    open_name, late_name = names
     return {
-        key: Counts(escalations_open=n, escalations_late=late)
-        for key, n, late in session.exec(in_scope(stmt, team, team_ids))
-    }
-
-
-def _recommendations(
-    session: Session, today: date, team_ids: Collection[int] | None
-) -> dict[TeamKey, Counts]:
-    team = case_or_owner_team()
-    late = _total(col(Recommendation.due_on) < today)
-    stmt = open_owned(Recommendation, team, func.count(), late).group_by(team)
-    return {
-        key: Counts(recommendations_open=n, recommendations_overdue=late)
+        key: Counts(**{open_name: n, late_name: late})
         for key, n, late in session.exec(in_scope(stmt, team, team_ids))
     }
 
@@ -295,8 +289,20 @@ def counts_by_team(
     for part in (
         _allocations(session, month, today, team_ids),
         _moderations(session, today, team_ids),
-        _escalations(session, now, team_ids),
-        _recommendations(session, today, team_ids),
+        _open_and_late(
+            session,
+            Escalation,
+            col(Escalation.deadline) < now,
+            team_ids,
+            ("escalations_open", "escalations_late"),
+        ),
+        _open_and_late(
+            session,
+            Recommendation,
+            col(Recommendation.due_on) < today,
+            team_ids,
+            ("recommendations_open", "recommendations_overdue"),
+        ),
         _grades(session, month, tz, team_ids),
     ):
         for key, counts in part.items():
