@@ -60,6 +60,7 @@ from storage.models import (
     Service,
     Team,
 )
+from storage.status import case_or_owner_team
 from storage.types import UTCDateTime
 
 __all__ = ["ReportRows", "load_summary", "report_rows", "summary_span"]
@@ -212,9 +213,18 @@ def _audits(
     return out
 
 
-def _team_of(case_team: Any, person_team: Any) -> ColumnElement[Any]:
-    """An item's team: its case's, or with no case its owner's (see the docstring)."""
-    return func.coalesce(case_team, person_team)
+def _owned_in_teams(
+    query: Any, model: type[Recommendation] | type[Escalation], teams: Collection[int] | None
+) -> Any:
+    """`query` of actions or escalations kept to those of `teams`, when given: each
+    belongs to its case's team, else (no case) its owner's."""
+    if teams is None:
+        return query
+    return (
+        query.outerjoin(Case, col(Case.id) == col(model.case_id))
+        .outerjoin(Person, col(Person.id) == col(model.owner_id))
+        .where(case_or_owner_team().in_(teams))
+    )
 
 
 def _allocations(
@@ -244,7 +254,7 @@ def _allocations(
         )
     )
     if teams is not None:
-        query = query.where(_team_of(col(Case.team_id), col(Person.team_id)).in_(teams))
+        query = query.where(case_or_owner_team().in_(teams))
     rows = []
     for month, service, status, activity, count in session.execute(query).all():
         row = AllocationRow(Month.parse(month), service or "", status, activity or "audit")
@@ -271,12 +281,7 @@ def _recommendations(
             )
         )
     )
-    if teams is not None:
-        query = (
-            query.outerjoin(Case, col(Case.id) == col(Recommendation.case_id))
-            .outerjoin(Person, col(Person.id) == col(Recommendation.owner_id))
-            .where(_team_of(col(Case.team_id), col(Person.team_id)).in_(teams))
-        )
+    query = _owned_in_teams(query, Recommendation, teams)
     rows = []
     for created, due, completed, status in session.execute(query).all():
         opened = _local(created, tz)
@@ -299,12 +304,7 @@ def _escalations(
         .where(col(Escalation.deadline) >= start)
         .where(col(Escalation.deadline) < end)
     )
-    if teams is not None:
-        query = (
-            query.outerjoin(Case, col(Case.id) == col(Escalation.case_id))
-            .outerjoin(Person, col(Person.id) == col(Escalation.owner_id))
-            .where(_team_of(col(Case.team_id), col(Person.team_id)).in_(teams))
-        )
+    query = _owned_in_teams(query, Escalation, teams)
     return [
         EscalationRow(
             _local(created, tz),
