@@ -9,9 +9,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
+from storage import models
 from storage.models import AuditLogEntry
+
+# `AuditLogEntry.record_type` for each table, as the features write it (and as
+# `storage.exports` finds a row's entries again).
+RECORD_TYPES: dict[type[SQLModel], str] = {
+    models.Person: "person",
+    models.Absence: "absence",
+    models.Case: "case",
+    models.Allocation: "allocation",
+    models.Audit: "audit",
+    models.Moderation: "moderation",
+    models.Recommendation: "recommendation",
+    models.RecommendationUpdate: "recommendation_update",
+    models.Escalation: "escalation",
+}
 
 
 def snapshot(record: Any, *, exclude: set[str] | None = None) -> dict[str, Any]:
@@ -43,4 +58,30 @@ def record(
             before=before,
             after=after,
         )
+    )
+
+
+def record_row(
+    *,
+    session: Session,
+    now: datetime,
+    action: str,
+    row: SQLModel,
+    actor: str,
+    actor_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """`record` a change to one table row, naming it by its table (`RECORD_TYPES`) and
+    id, so every feature names a row the way the exports look it up."""
+    record(
+        session=session,
+        now=now,
+        action=action,
+        record_type=RECORD_TYPES[type(row)],
+        record_id=getattr(row, "id", None) or 0,
+        actor=actor,
+        actor_id=actor_id,
+        before=before,
+        after=after,
     )

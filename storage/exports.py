@@ -8,7 +8,7 @@ with a `schema_version` so whoever reads it later knows its shape.
 What counts as "about" a record: the row itself, the rows that belong to it, and
 every audit-log row whose subject is one of those rows (or, for a person, where they
 acted). The audit log names its subject by `record_type` and `record_id`;
-`RECORD_TYPES` below lists the names the features use for each table.
+`storage.audit_log.RECORD_TYPES` lists the names the features use for each table.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import and_, false, func, or_
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from storage.audit_log import record, snapshot
+from storage.audit_log import RECORD_TYPES, record, snapshot
 from storage.models import (
     Absence,
     Allocation,
@@ -36,19 +36,6 @@ from storage.models import (
 )
 
 SCHEMA_VERSION = 1
-
-# `AuditLogEntry.record_type` for each table, as the features write it.
-RECORD_TYPES: dict[type[SQLModel], str] = {
-    Person: "person",
-    Absence: "absence",
-    Case: "case",
-    Allocation: "allocation",
-    Audit: "audit",
-    Moderation: "moderation",
-    Recommendation: "recommendation",
-    RecommendationUpdate: "recommendation_update",
-    Escalation: "escalation",
-}
 
 
 def _rows(session: Session, model: type[Any], *where: ColumnElement[bool]) -> list[Any]:

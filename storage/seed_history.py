@@ -25,9 +25,7 @@ from demo.history import DemoHistory
 from demo.history_answers import with_person_ids
 from qa.dialog import END
 from storage import models
-from storage.audit_log import record
-
-ACTOR = "cli:demo"
+from storage.seed import note_seeding
 
 
 @dataclass(frozen=True)
@@ -185,13 +183,11 @@ def seed_history(*, session: Session, history: DemoHistory, now: datetime) -> Hi
         recommendations=len(history.recommendations),
         escalations=len(history.escalations),
     )
-    record(
+    note_seeding(
         session=session,
         now=now,
         action="demo.history",
-        record_type="demo",
-        record_id=history.framework,
-        actor=ACTOR,
+        framework=history.framework,
         after={"today": history.today.isoformat(), **vars(report)},
     )
     session.flush()
