@@ -6,6 +6,7 @@ never disagree. Nothing updates or deletes a row here except the retention job.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -29,9 +30,14 @@ RECORD_TYPES: dict[type[SQLModel], str] = {
 }
 
 
-def snapshot(record: Any, *, exclude: set[str] | None = None) -> dict[str, Any]:
-    """A JSON-safe copy of a table row's fields, for `before` and `after`."""
-    data = record.model_dump(exclude=exclude or set())
+def snapshot(
+    record: Any, *, exclude: set[str] | None = None, include: Collection[str] | None = None
+) -> dict[str, Any]:
+    """A JSON-safe copy of a table row's fields (only `include`, when given), for `before`
+    and `after`."""
+    data = record.model_dump(
+        include=set(include) if include is not None else None, exclude=exclude or set()
+    )
     return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in data.items()}
 
 
@@ -85,3 +91,25 @@ def record_row(
         before=before,
         after=after,
     )
+
+
+def record_created(
+    *,
+    session: Session,
+    now: datetime,
+    action: str,
+    rows: Iterable[SQLModel],
+    actor: str,
+    fields: Collection[str],
+) -> None:
+    """Log each of `rows`, just added and flushed (so with ids), as created, with the
+    `fields` that say what it is (ids, dates: nothing a person typed)."""
+    for row in rows:
+        record_row(
+            session=session,
+            now=now,
+            action=action,
+            row=row,
+            actor=actor,
+            after=snapshot(row, include=fields),
+        )
