@@ -31,7 +31,7 @@ from storage.allocation_choices import (
     taken_pairs,
 )
 from storage.allocations import ALLOCATED, IN_PROGRESS, PROPOSED, RELEASED, allocation_row
-from storage.audit_log import RECORD_TYPES, record, record_row
+from storage.audit_log import RECORD_TYPES, record_row
 from storage.audits import DRAFT, audit_for_allocation
 from storage.models import Allocation, Audit, AuditLogEntry, Person
 
@@ -142,12 +142,11 @@ def propose(
     row = allocation_row(found, month=released.month, status=PROPOSED, now=now)
     session.add(row)
     session.flush()
-    record(
+    record_row(
         session=session,
         now=now,
         action=PROPOSED_ACTION,
-        record_type="allocation",
-        record_id=row.id or 0,
+        row=row,
         actor=actor,
         actor_id=actor_id,
         after={
@@ -211,12 +210,11 @@ def settle(
     proposal.status = ALLOCATED
     proposal.updated_at = now
     session.add(proposal)
-    record(
+    record_row(
         session=session,
         now=now,
         action="allocation.picked" if chosen is not None else "allocation.confirmed",
-        record_type="allocation",
-        record_id=proposal.id or 0,
+        row=proposal,
         actor=actor,
         actor_id=actor_id,
         before=before,
