@@ -16,7 +16,7 @@ overdue items behind the figures is `storage.status_overdue`.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import Any
@@ -238,17 +238,13 @@ def _open_and_late(
     model: type[Recommendation] | type[Escalation],
     late_when: ColumnElement[bool],
     team_ids: Collection[int] | None,
-    names: tuple[str, str],
+    counts: Callable[[int, int], Counts],
 ) -> dict[TeamKey, Counts]:
-    """How many of `model` are open and how many of those are late, per team, into the
-    two `Counts` fields `names` (actions and escalations are counted alike)."""
+    """How many of `model` are open and how many of those are late, per team, as
+    `counts(open, late)` (actions and escalations are counted alike)."""
     team = case_or_owner_team()
     stmt = open_owned(model, team, func.count(), _total(late_when)).group_by(team)
-    open_name, late_name = names
-    return {
-        key: Counts(**{open_name: n, late_name: late})
-        for key, n, late in session.exec(in_scope(stmt, team, team_ids))
-    }
+    return {key: counts(n, late) for key, n, late in session.exec(in_scope(stmt, team, team_ids))}
 
 
 def _grades(
@@ -294,14 +290,14 @@ def counts_by_team(
             Escalation,
             col(Escalation.deadline) < now,
             team_ids,
-            ("escalations_open", "escalations_late"),
+            lambda n, late: Counts(escalations_open=n, escalations_late=late),
         ),
         _open_and_late(
             session,
             Recommendation,
             col(Recommendation.due_on) < today,
             team_ids,
-            ("recommendations_open", "recommendations_overdue"),
+            lambda n, late: Counts(recommendations_open=n, recommendations_overdue=late),
         ),
         _grades(session, month, tz, team_ids),
     ):
