@@ -16,7 +16,7 @@ overdue items behind the figures is `storage.status_overdue`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import Any
@@ -238,13 +238,12 @@ def _open_and_late(
     model: type[Recommendation] | type[Escalation],
     late_when: ColumnElement[bool],
     team_ids: Collection[int] | None,
-    counts: Callable[[int, int], Counts],
-) -> dict[TeamKey, Counts]:
-    """How many of `model` are open and how many of those are late, per team, as
-    `counts(open, late)` (actions and escalations are counted alike)."""
+) -> dict[TeamKey, tuple[int, int]]:
+    """Per team, how many of `model` are open and how many of those are late (actions
+    and escalations are counted alike)."""
     team = case_or_owner_team()
     stmt = open_owned(model, team, func.count(), _total(late_when)).group_by(team)
-    return {key: counts(n, late) for key, n, late in session.exec(in_scope(stmt, team, team_ids))}
+    return {key: (n, late) for key, n, late in session.exec(in_scope(stmt, team, team_ids))}
 
 
 def _grades(
@@ -281,24 +280,20 @@ def counts_by_team(
     `today` is the local date (a thing due today is not late); `now` the instant, for
     escalation deadlines; `tz` places the month's boundaries for the grade mix.
     """
+    escalations = _open_and_late(session, Escalation, col(Escalation.deadline) < now, team_ids)
+    actions = _open_and_late(session, Recommendation, col(Recommendation.due_on) < today, team_ids)
     out: dict[TeamKey, Counts] = {}
     for part in (
         _allocations(session, month, today, team_ids),
         _moderations(session, today, team_ids),
-        _open_and_late(
-            session,
-            Escalation,
-            col(Escalation.deadline) < now,
-            team_ids,
-            lambda n, late: Counts(escalations_open=n, escalations_late=late),
-        ),
-        _open_and_late(
-            session,
-            Recommendation,
-            col(Recommendation.due_on) < today,
-            team_ids,
-            lambda n, late: Counts(recommendations_open=n, recommendations_overdue=late),
-        ),
+        {
+            key: Counts(escalations_open=n, escalations_late=late)
+            for key, (n, late) in escalations.items()
+        },
+        {
+            key: Counts(recommendations_open=n, recommendations_overdue=late)
+            for key, (n, late) in actions.items()
+        },
         _grades(session, month, tz, team_ids),
     ):
         for key, counts in part.items():
