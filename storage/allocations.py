@@ -193,7 +193,6 @@ def save_plan(
         row = allocation_row(a, month=plan.month.key, status=ALLOCATED, now=now)
         session.add(row)
         rows.append(row)
-    session.flush()
     record_created(
         session=session,
         now=now,

@@ -102,8 +102,9 @@ def record_created(
     actor: str,
     fields: Collection[str],
 ) -> None:
-    """Log each of `rows`, just added and flushed (so with ids), as created, with the
-    `fields` that say what it is (ids, dates: nothing a person typed)."""
+    """Log each of `rows`, just added, as created, with the `fields` that say what it is
+    (ids, dates: nothing a person typed). Flushes first, so each row has its id."""
+    session.flush()
     for row in rows:
         record_row(
             session=session,

@@ -246,7 +246,6 @@ def consider(
         )
         session.add(row)
         done.created.append(row)
-    session.flush()
     record_created(
         session=session,
         now=now,
