@@ -190,8 +190,9 @@ class Cells:
 def checked_rows(
     table: CsvTable, found: Findings, progress: Progress | None
 ) -> Iterator[tuple[CsvRow, Cells]]:
-    """Each row of `table` and its cells to check, telling `progress` every `PROGRESS_EVERY` rows (a
-    file of many thousand rows takes long enough that a person should see it moving)."""
+    """Each row of `table` and its cells to check, telling `progress` every
+    `PROGRESS_EVERY` rows (a file of many thousand rows takes long enough that a person
+    should see it moving)."""
     for i, row in enumerate(table.rows, start=1):
         if progress is not None and i % PROGRESS_EVERY == 0:
             progress(f"checking {table.file}", i, len(table.rows))
