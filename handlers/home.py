@@ -31,15 +31,7 @@ from handlers.help import first_name, help_context
 from messages.tracking import route
 from qa.framework import Framework
 from storage.audits import AUDIT_ACTIVITIES, resumable
-from storage.models import (
-    Allocation,
-    Audit,
-    Case,
-    Escalation,
-    Moderation,
-    Person,
-    Recommendation,
-)
+from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from storage.tracking import OPEN as OPEN_ESCALATION
 from storage.tracking import key_of
 
