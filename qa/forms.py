@@ -13,7 +13,7 @@ Field keys are unique across the dialog and say what they hold
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
@@ -296,7 +296,7 @@ def _narrative(p: Prompt) -> Item:
     ]
 
 
-def _checklist(framework: Framework) -> list[Item]:
+def _checklist(framework: Framework, area: str) -> list[Item]:
     opts = tuple(Option(o, o) for o in framework.audit_form.checklist_options)
     return [
         (
@@ -319,17 +319,48 @@ def _checklist(framework: Framework) -> list[Item]:
                 ),
             ],
         )
-        for i in framework.audit_form.checklist
+        for i in framework.checklist_for(area)
     ]
+
+
+def _needs_recommendation(
+    framework: Framework, area: str, *, at: str | None
+) -> Callable[..., dict[str, str]]:
+    """A checklist answer that needs a recommendation (City of London QAF 2024: where
+    identity is not ascertained the reasons "are raised as a recommendation") stops the
+    audit going on without one.
+
+    On a recommendations page (`at`: its first slot's action, where one is added) it
+    waits while the person goes on to another page; on the review step (`at` None) the
+    message names the question and says where to add it, so the audit is never
+    submitted without one."""
+    items = [i for i in framework.checklist_for(area) if i.needs_recommendation]
+
+    def check(values: Mapping[str, JSON], state: DialogState, _: Context) -> dict[str, str]:
+        more = any(k.startswith("recommendations.more.") and v == "yes" for k, v in values.items())
+        answers = state.merged()
+        if more or slots(answers, "rec"):
+            return {}
+        for i in items:
+            answer = answers.get(f"checklist.{i.key}.answer")
+            if isinstance(answer, str) and answer in i.needs_recommendation:
+                said = f"You answered “{answer}” to “{i.label}”: add a recommendation for it"
+                if at is None:
+                    return {f"checklist.{i.key}.answer": f"{said}. Go back to Recommendations."}
+                return {at: f"{said} here."}
+        return {}
+
+    return check
 
 
 def _context_facts(
     framework: Framework, area: str, case_reference: str, team: str
 ) -> Callable[[Dialog, DialogState, Context], tuple[Fact, ...]]:
     form = framework.audit_form
-    look = [f"the practice standards ({len(form.checklist)} checks)"] if form.checklist else []
+    checklist = framework.checklist_for(area)
+    look = [f"the practice standards ({len(checklist)} checks)"] if checklist else []
     look += [d.label for d in framework.domains_for(area)]
-    if form.feedback:
+    if framework.feedback_for(area):
         look.append("conversations with the people involved")
 
     def facts(_: Dialog, __: DialogState, ctx: Context) -> tuple[Fact, ...]:
@@ -408,7 +439,7 @@ def build_audit_dialog(
         ),
     ]
     rec_intro = "Add what needs to happen, if anything: leave a recommendation blank to skip it."
-    steps[:0] = slot_steps(
+    rec_steps = slot_steps(
         key="recommendations",
         title="Recommendations",
         noun="recommendation",
@@ -418,6 +449,16 @@ def build_audit_dialog(
         pages=RECOMMENDATION_PAGES,
         intro=rec_intro,
     )
+    if any(i.needs_recommendation for i in framework.checklist_for(area)):
+        rec_steps = [
+            replace(s, checks=(*s.checks, _needs_recommendation(framework, area, at=first)))
+            for s in rec_steps
+            for first in [next(f.key for f in s.fields if f.key.endswith(".action"))]
+        ]
+        steps[0] = replace(
+            steps[0], checks=(*steps[0].checks, _needs_recommendation(framework, area, at=None))
+        )
+    steps[:0] = rec_steps
     overall = Field(
         "overall.grade",
         "Overall grade",
@@ -439,10 +480,10 @@ def build_audit_dialog(
         ),
     )
     sections: list[tuple[str, str, list[Item]]] = [
-        ("checklist", "Practice standards", _checklist(framework)),
+        ("checklist", "Practice standards", _checklist(framework, area)),
         ("domains", "Grades", [_domain(framework, d) for d in framework.domains_for(area)]),
-        ("feedback", "Feedback", [_feedback(p) for p in form.feedback]),
-        ("narrative", "Findings", [_narrative(p) for p in form.narrative]),
+        ("feedback", "Feedback", [_feedback(p) for p in framework.feedback_for(area)]),
+        ("narrative", "Findings", [_narrative(p) for p in framework.narrative_for(area)]),
     ]
     for key, title, items in reversed(sections):
         if items:

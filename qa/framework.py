@@ -205,6 +205,14 @@ class AllocationPolicy(_Strict):
 class ChecklistItem(_Strict):
     key: str
     label: str
+    # Lambeth QAF 4: "Each area of planning has a bespoke audit tool": the areas whose
+    # audits ask this item. None: every area (as before this key existed).
+    areas: list[AreaKey] | None = None
+    # City of London QAF 2024, "Evidencing Anti-Racist Practice": where identity is not
+    # ascertained the reasons are evidenced "or are raised as a recommendation". The
+    # answers (from `checklist_options`) after which the audit cannot be submitted
+    # without a recommendation. Empty: no answer needs one.
+    needs_recommendation: list[str] = Field(default_factory=list)
 
 
 class Domain(_Strict):
@@ -218,6 +226,61 @@ class Prompt(_Strict):
     key: str
     label: str
     required: bool = True
+    # The areas whose audit tool asks this feedback or narrative prompt (Lambeth QAF 4,
+    # "a bespoke audit tool" per area of planning). None: every area.
+    areas: list[AreaKey] | None = None
+
+
+QuestionKind = Literal["choice", "multi", "text", "date"]
+QuestionStep = Literal["grades", "overall", "recommendations", "outcome"]
+
+
+class ModerationQuestion(_Strict):
+    """A question the framework's own moderation template asks (City of London QAF
+    2024, Appendix 2: question 15, "Were appropriate attempts made to elicit feedback
+    ...?"; 17 and 18, "Do you agree with the recommendations made?"; "Date of
+    Moderation Panel").
+
+    `kind` is a field kind (`qa.field_kinds`); a choice or multi without `options` is
+    Yes/No. `step` is the moderation step it is asked on, after that step's own
+    questions; questions on `recommendations` take the place of its built-in "Do you
+    agree with the recommendations made?". `comments` adds a comments box with that
+    label beneath the answer, required after the answers in `comments_required_for`.
+    """
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str
+    kind: QuestionKind = "choice"
+    options: list[str] = Field(default_factory=list)
+    required: bool = True
+    step: QuestionStep = "outcome"
+    section: str = ""
+    help: str = ""
+    comments: str = ""
+    comments_required_for: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _answers_fit(self) -> ModerationQuestion:
+        """Options only where they are picked; comments required only after answers
+        that can be given, and only where there is a comments box."""
+        if self.options and self.kind not in ("choice", "multi"):
+            raise ValueError(f"a {self.kind} question has no options: remove `options`")
+        wrong = [a for a in self.comments_required_for if a not in self.answers]
+        if wrong:
+            raise ValueError(
+                f"comments_required_for names {wrong[0]!r}, which is not one of the "
+                f"answers ({', '.join(self.answers) or 'none: the question is not a choice'})"
+            )
+        if self.comments_required_for and not self.comments:
+            raise ValueError("comments_required_for needs a `comments` label for the box")
+        return self
+
+    @property
+    def answers(self) -> list[str]:
+        """The answers one may pick (Yes/No when a choice names none)."""
+        if self.kind not in ("choice", "multi"):
+            return []
+        return list(self.options) or ["Yes", "No"]
 
 
 class UrgentFlag(_Strict):
@@ -241,6 +304,18 @@ class AuditForm(_Strict):
     narrative: list[Prompt] = Field(default_factory=list)
     recommendation_levels: list[str] = Field(default_factory=lambda: ["child", "service"])
     urgent_flags: list[UrgentFlag] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _recommendation_answers_exist(self) -> AuditForm:
+        """An answer that needs a recommendation must be one the checklist offers."""
+        for item in self.checklist:
+            wrong = [a for a in item.needs_recommendation if a not in self.checklist_options]
+            if wrong:
+                raise ValueError(
+                    f"checklist item {item.key!r}: needs_recommendation names {wrong[0]!r}, "
+                    f"which is not in checklist_options ({', '.join(self.checklist_options)})"
+                )
+        return self
 
 
 class ModerationPolicy(_Strict):
@@ -268,6 +343,9 @@ class ModerationPolicy(_Strict):
     panel_roles: list[RoleKey] = Field(default_factory=list)
     chair_role: RoleKey | None = None
     panel_meeting_minutes: int | None = Field(default=None, ge=1)
+    # The framework's own moderation questions (City of London QAF 2024, Appendix 2).
+    # Empty: the moderation dialog asks what it always has.
+    questions: list[ModerationQuestion] = Field(default_factory=list)
 
 
 class GradeEscalation(_Strict):
@@ -611,6 +689,20 @@ class Framework(_Strict):
     def domains_for(self, area: str) -> list[Domain]:
         """The graded domains of the audit form for a case in `area`."""
         return [d for d in self.audit_form.domains if d.areas is None or area in d.areas]
+
+    # Lambeth QAF 4: "Each area of planning has a bespoke audit tool": each part of the
+    # form is the items for the case's area (an item naming no areas is in every tool).
+    def checklist_for(self, area: str) -> list[ChecklistItem]:
+        """The practice-standards checklist for a case in `area`."""
+        return [i for i in self.audit_form.checklist if i.areas is None or area in i.areas]
+
+    def feedback_for(self, area: str) -> list[Prompt]:
+        """The feedback prompts for a case in `area`."""
+        return [p for p in self.audit_form.feedback if p.areas is None or area in p.areas]
+
+    def narrative_for(self, area: str) -> list[Prompt]:
+        """The narrative prompts for a case in `area`."""
+        return [p for p in self.audit_form.narrative if p.areas is None or area in p.areas]
 
     @field_validator("calendar")
     @classmethod
