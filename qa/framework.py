@@ -347,6 +347,15 @@ class ModerationPolicy(_Strict):
     # Empty: the moderation dialog asks what it always has.
     questions: list[ModerationQuestion] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _question_keys_unique(self) -> ModerationPolicy:
+        """Each question's key names its answer: two alike would share one."""
+        keys = [q.key for q in self.questions]
+        twice = next((k for k in keys if keys.count(k) > 1), None)
+        if twice is not None:
+            raise ValueError(f"two moderation questions have the key {twice!r}: rename one")
+        return self
+
 
 class GradeEscalation(_Strict):
     grade: GradeKey

@@ -160,3 +160,9 @@ def test_a_question_the_dialog_cannot_ask_is_refused_with_its_line(
     with pytest.raises(FrameworkError) as caught:
         with_questions([{"key": "q", "label": "A question?", **question}])
     assert said in str(caught.value)
+
+
+def test_two_questions_with_one_key_are_refused() -> None:
+    with pytest.raises(FrameworkError) as caught:
+        with_questions([{"key": "q", "label": "One?"}, {"key": "q", "label": "Two?"}])
+    assert "two moderation questions have the key 'q'" in str(caught.value)
