@@ -231,7 +231,7 @@ class Prompt(_Strict):
     areas: list[AreaKey] | None = None
 
 
-QuestionKind = Literal["choice", "multi", "text", "date"]
+QuestionKind = Literal["yes_no", "choice", "multi", "text", "date"]
 QuestionStep = Literal["grades", "overall", "recommendations", "outcome"]
 
 
@@ -241,16 +241,17 @@ class ModerationQuestion(_Strict):
     ...?"; 17 and 18, "Do you agree with the recommendations made?"; "Date of
     Moderation Panel").
 
-    `kind` is a field kind (`qa.field_kinds`); a choice or multi without `options` is
-    Yes/No. `step` is the moderation step it is asked on, after that step's own
-    questions; questions on `recommendations` take the place of its built-in "Do you
-    agree with the recommendations made?". `comments` adds a comments box with that
-    label beneath the answer, required after the answers in `comments_required_for`.
+    `kind` is `yes_no` (as the closing block's questions), or a field kind
+    (`qa.field_kinds`): `choice` and `multi` pick from `options`. `step` is the
+    moderation step it is asked on, after that step's own questions; questions on
+    `recommendations` take the place of its built-in "Do you agree with the
+    recommendations made?". `comments` adds a comments box with that label beneath the
+    answer, required after the answers in `comments_required_for`.
     """
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     label: str
-    kind: QuestionKind = "choice"
+    kind: QuestionKind = "yes_no"
     options: list[str] = Field(default_factory=list)
     required: bool = True
     step: QuestionStep = "outcome"
@@ -264,23 +265,30 @@ class ModerationQuestion(_Strict):
         """Options only where they are picked; comments required only after answers
         that can be given, and only where there is a comments box."""
         if self.options and self.kind not in ("choice", "multi"):
-            raise ValueError(f"a {self.kind} question has no options: remove `options`")
+            raise _refuse(f"a {self.kind} question has no options: remove `options`")
+        if not self.options and self.kind in ("choice", "multi"):
+            raise _refuse(f"a {self.kind} question needs `options` (or use `kind: yes_no`)")
         wrong = [a for a in self.comments_required_for if a not in self.answers]
         if wrong:
-            raise ValueError(
+            raise _refuse(
                 f"comments_required_for names {wrong[0]!r}, which is not one of the "
                 f"answers ({', '.join(self.answers) or 'none: the question is not a choice'})"
             )
         if self.comments_required_for and not self.comments:
-            raise ValueError("comments_required_for needs a `comments` label for the box")
+            raise _refuse("comments_required_for needs a `comments` label for the box")
         return self
 
     @property
     def answers(self) -> list[str]:
-        """The answers one may pick (Yes/No when a choice names none)."""
-        if self.kind not in ("choice", "multi"):
-            return []
-        return list(self.options) or ["Yes", "No"]
+        """The answers one may pick (none for a date or text)."""
+        if self.kind == "yes_no":
+            return ["Yes", "No"]
+        return list(self.options)
+
+    @property
+    def field_kind(self) -> str:
+        """The field kind that asks it: a yes/no question is a choice of two."""
+        return "choice" if self.kind == "yes_no" else self.kind
 
 
 class UrgentFlag(_Strict):
@@ -311,7 +319,7 @@ class AuditForm(_Strict):
         for item in self.checklist:
             wrong = [a for a in item.needs_recommendation if a not in self.checklist_options]
             if wrong:
-                raise ValueError(
+                raise _refuse(
                     f"checklist item {item.key!r}: needs_recommendation names {wrong[0]!r}, "
                     f"which is not in checklist_options ({', '.join(self.checklist_options)})"
                 )
@@ -353,7 +361,7 @@ class ModerationPolicy(_Strict):
         keys = [q.key for q in self.questions]
         twice = next((k for k in keys if keys.count(k) > 1), None)
         if twice is not None:
-            raise ValueError(f"two moderation questions have the key {twice!r}: rename one")
+            raise _refuse(f"two moderation questions have the key {twice!r}: rename one")
         return self
 
 

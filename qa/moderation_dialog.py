@@ -153,7 +153,7 @@ def _question(q: ModerationQuestion) -> tuple[Group | None, list[Field]]:
     answer = Field(
         key,
         q.label,
-        q.kind,
+        q.field_kind,
         tuple(Option(a, a) for a in q.answers),
         required=q.required,
         help="" if group else q.help,

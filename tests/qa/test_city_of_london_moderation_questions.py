@@ -150,6 +150,7 @@ def test_a_comments_box_can_be_required_after_an_answer() -> None:
         ({"kind": "date", "options": ["Yes"]}, "a date question has no options"),
         ({"comments": "Why?", "comments_required_for": ["Maybe"]}, "'Maybe', which is not one"),
         ({"comments_required_for": ["No"]}, "needs a `comments` label"),
+        ({"kind": "choice"}, "a choice question needs `options` (or use `kind: yes_no`)"),
         ({"kind": "grade"}, "kind"),
         ({"step": "actions"}, "step"),
     ],
