@@ -17,6 +17,7 @@ from handlers import (
     allocation_lead,
     audit,
     case_reviews,
+    closing,
     escalation,
     escalation_actions,
     menu,
@@ -45,6 +46,7 @@ def conversations() -> tuple[Conversation, ...]:
         audit.CONVERSATION,
         escalation.CONVERSATION,
         moderation.CONVERSATION,
+        closing.CONVERSATION,  # after moderation's hooks: final only when none follows
         escalation_actions.CONVERSATION,
         recommendations.CONVERSATION,
         more_time.CONVERSATION,
@@ -72,6 +74,7 @@ def jobs() -> dict[str, Job]:
         summary.POST_SUMMARY,
         summary.WEEKLY_TRACKING,
         summary.QUARTERLY_ANALYSIS,
+        summary.FRAMEWORK_REPORTS,
         retention.RETENTION,
     )
     by_name: dict[str, Job] = {}

@@ -15,11 +15,12 @@ from handlers.interaction import Reply
 from handlers.tracking_replies import gone, route
 from handlers.turn import Turn
 from messages.progress_packs import pack_context
+from messages.tracking import first_name
 from qa.working_days import Month
 from storage.models import ProgressPack, ProgressPackItem, Recommendation
 from storage.outbox import Message, enqueue
 from storage.progress_packs import pack_rows, sign_item, sign_pack
-from storage.tracking_messages import first_name, latest_shown
+from storage.tracking_messages import latest_shown
 
 PACK = "progress_pack"
 RECEIPT = "pack_receipt"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from messages.tracking import route, safe_text
 from storage.models import ProgressPack
 from storage.progress_packs import PackRow
-from storage.tracking_messages import route, safe_text
 
 SHOWN = 10
 SUMMARY_CHARS = 200

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from messages.tracking import first_name, route
 from qa.send_window import in_send_window, iso_week, to_local, weekly_slot
 from reminders.jobs import Job, JobContext, JobResult
 from storage.case_reviews import meeting_for, meetings, open_reviews, prompt_key, reconcile
 from storage.models import Case
 from storage.outbox import Message, enqueue
 from storage.tracking import directory
-from storage.tracking_messages import first_name, route
 
 TEMPLATE = "review_prompt"
 

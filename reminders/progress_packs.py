@@ -11,6 +11,7 @@ Run again, or after downtime within the window, it adds and sends nothing new.
 from __future__ import annotations
 
 from messages.progress_packs import pack_context, pack_key
+from messages.tracking import first_name
 from qa.framework import FollowUpWindow
 from qa.qa_calendar import first_working_day
 from qa.send_window import in_send_window, to_local
@@ -19,7 +20,6 @@ from reminders.jobs import Job, JobContext, JobResult
 from storage.outbox import Message, enqueue
 from storage.progress_packs import make_pack, pack_rows
 from storage.tracking import directory
-from storage.tracking_messages import first_name
 
 TEMPLATE = "progress_pack"
 

@@ -1,7 +1,7 @@
 """weekly reviews until Good and follow-up progress packs
 
-Revision ID: 0003_f_follow
-Revises: 0002
+Revision ID: 0004_f_follow
+Revises: 0003_f_closing
 Create Date: 2026-12-07 23:40:00
 
 `case_review` and `case_review_meeting`: a case reviewed weekly until Good (Lambeth's
@@ -17,8 +17,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0003_f_follow"
-down_revision: str | None = "0002"
+revision: str = "0004_f_follow"
+down_revision: str | None = "0003_f_closing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
