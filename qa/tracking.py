@@ -269,13 +269,18 @@ def case_review_reminders(
 ) -> tuple[Due, ...]:
     """Weekly "review this case" reminders until its latest grade is good or better.
 
-    For frameworks with `case_review_weekly_until_good` (Lambeth's PRIMs). They start the
-    week after the grade, on the weekly escalation day (`overdue_actions_weekday`, or
-    the first working day after it), caught up later in the week if missed.
+    For frameworks with `case_review_weekly_until_good` and no owner of the reviews.
+    They start the week after the grade, on the weekly escalation day
+    (`overdue_actions_weekday`, or the first working day after it), caught up later in
+    the week if missed. Where the framework names who holds the reviews
+    (`case_review_owner_role`, Lambeth's practice assurance team), that owner is asked
+    for each meeting's outcome instead (reminders/case_reviews.py), and the line
+    manager, whom such a framework does not name, is not reminded as well.
     """
     policy = framework.reminders
     weekday = framework.escalation.overdue_actions_weekday
-    if not framework.escalation.case_review_weekly_until_good:
+    escalation = framework.escalation
+    if not escalation.case_review_weekly_until_good or escalation.case_review_owner_role:
         return ()
     if not in_send_window(policy, now, tz):
         return ()

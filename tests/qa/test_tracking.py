@@ -402,17 +402,29 @@ def test_an_urgent_flag_is_chased_every_response_period_until_answered() -> None
 # -- weekly case reviews until good ------------------------------------------------
 
 
+# Weekly reviews with nobody named to hold them: the line manager is reminded.
+NO_OWNER = LAMBETH.model_copy(
+    update={"escalation": LAMBETH.escalation.model_copy(update={"case_review_owner_role": None})}
+)
+
+
 def test_a_case_graded_inadequate_is_reviewed_weekly_until_good() -> None:
     review = CaseUnderReview(case_id=40, owner_id=4, grade="inadequate", graded_on=date(2026, 3, 4))
     box = Outbox()
     for now in every(at(2026, 3, 4), at(2026, 3, 20), timedelta(hours=2)):
-        box.run([], now, reviews=[review])
+        box.run([], now, fw=NO_OWNER, reviews=[review])
     assert sorted(d.key for d in box.of_kind("case_review")) == [
         "case-review:40:2026-W11:4",
         "case-review:40:2026-W12:4",
     ]
     regraded = replace(review, grade="good", graded_on=date(2026, 3, 19))
-    assert case_review_reminders(LAMBETH, [regraded], at(2026, 3, 23), LONDON) == ()
+    assert case_review_reminders(NO_OWNER, [regraded], at(2026, 3, 23), LONDON) == ()
+
+
+def test_no_line_manager_reminder_where_the_framework_names_the_reviews_owner() -> None:
+    review = CaseUnderReview(case_id=40, owner_id=4, grade="inadequate", graded_on=date(2026, 3, 4))
+    assert case_review_reminders(LAMBETH, [review], at(2026, 3, 9, 10), LONDON) == ()
+    assert case_review_reminders(NO_OWNER, [review], at(2026, 3, 9, 10), LONDON) != ()
 
 
 def test_no_weekly_case_reviews_where_the_framework_has_none() -> None:

@@ -24,6 +24,7 @@ from reminders.tracking import (
 from storage.db import session_scope
 from storage.models import Escalation, Person, Recommendation
 from tests.reminders.tracking_world import (
+    LAMBETH,
     LONDON,
     add_audit,
     add_recommendation,
@@ -398,10 +399,16 @@ def test_snoozing_skips_the_next_digest_but_not_the_weekly_escalation(engine: En
 # -- weekly case reviews (Lambeth's PRIMs) and the QA calendar --------------------------
 
 
+# Weekly reviews with nobody named to hold them: the line manager is reminded.
+NO_OWNER = LAMBETH.model_copy(
+    update={"escalation": LAMBETH.escalation.model_copy(update={"case_review_owner_role": None})}
+)
+
+
 def test_a_case_graded_inadequate_is_reviewed_weekly_until_graded_good(engine: Engine) -> None:
     w = build_world(engine)
     add_audit(engine, case=w.case, auditor=w.auditor, grade="inadequate", when=SUBMITTED)
-    t = ticker(engine)
+    t = ticker(engine, framework=NO_OWNER)
     t.run_job(CASE_REVIEWS, now=at(2026, 12, 3, 10))  # same week: not yet
     for day in (7, 8, 14):
         t.run_job(CASE_REVIEWS, now=at(2026, 12, day, 10))
@@ -419,6 +426,18 @@ def test_a_case_graded_inadequate_is_reviewed_weekly_until_graded_good(engine: E
     add_audit(engine, case=w.case, auditor=w.auditor, grade="good", when=at(2026, 12, 16, 10))
     t.run_job(CASE_REVIEWS, now=at(2026, 12, 21, 10))
     assert len(messages(engine, "case_review")) == 2
+
+
+def test_lambeth_prims_go_to_the_practice_assurance_team_not_the_line_manager(
+    engine: Engine,
+) -> None:
+    """Lambeth names who holds the reviews; the line manager is not reminded as well."""
+    w = build_world(engine)
+    add_audit(engine, case=w.case, auditor=w.auditor, grade="inadequate", when=SUBMITTED)
+    t = ticker(engine)
+    for day in (7, 8, 14):
+        t.run_job(CASE_REVIEWS, now=at(2026, 12, day, 10))
+    assert messages(engine, "case_review") == []
 
 
 def test_the_qa_calendar_reminds_each_owner_ahead_of_the_month_once(engine: Engine) -> None:
