@@ -2,7 +2,7 @@
 
 Case references, levels, due dates and status only, plus the action where it holds no
 personal details (`safe_text`); never a child's name. At most `SHOWN` items carry a
-sign-off button each (a phone screen, and Slack's block limit); the rest are counted,
+sign-off button each (a phone screen, and the shortest chat message limit); the rest are counted,
 and *Sign off the pack* covers them all.
 """
 
