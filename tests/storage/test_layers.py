@@ -1,4 +1,4 @@
-"""Imports go one way (docs/architecture.md): storage persists and the message layer words.
+"""Imports go one way (docs/architecture.md), and the chat platform stays in the shell.
 
 `messages/` builds what people read from stored rows, so it may import `storage` and
 `qa` but never the layers that call it; `storage/` persists and must not reach up into
@@ -9,15 +9,26 @@ into storage, or a message builder that imports a handler, fails here.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ABOVE = {
+    "qa": {"storage", "messages", "handlers", "reminders", "bot", "demo"},
     "storage": {"messages", "handlers", "reminders", "bot"},
     "messages": {"handlers", "reminders", "bot", "demo"},
+    "handlers": {"reminders", "bot", "demo"},
+    "reminders": {"handlers", "bot", "demo"},
 }
+# The only modules below `bot/` that may name a chat platform: the table of a person's
+# chat accounts, and the list of platforms with their account formats.
+PLATFORM_AWARE = {"storage/models.py", "qa/chat_platforms.py"}
+PLATFORM_WORDS = re.compile(
+    r"slack|msteams|microsoft teams|teams_(user|conversation|tenant|aad|channel)|[\"']teams[\"']",
+    re.I,
+)
 
 
 def _imported(path: Path) -> set[str]:
@@ -49,3 +60,14 @@ def test_the_words_of_tracked_items_live_in_messages() -> None:
     assert hasattr(messages.tracking, "rec_item") and hasattr(messages.tracking, "safe_text")
     assert not hasattr(storage.tracking_messages, "rec_item")
     assert not hasattr(storage.tracking_messages, "safe_text")
+
+
+def test_below_the_shell_only_two_modules_name_a_chat_platform() -> None:
+    """A third platform is an adapter in bot/, a column and a format, not a hunt."""
+    naming = {
+        str(path.relative_to(ROOT))
+        for layer in ("qa", "storage", "messages", "handlers", "reminders", "demo")
+        for path in (ROOT / layer).rglob("*.py")
+        if "migrations" not in path.parts and PLATFORM_WORDS.search(path.read_text("utf-8"))
+    }
+    assert naming == PLATFORM_AWARE
