@@ -71,3 +71,54 @@ def test_below_the_shell_only_two_modules_name_a_chat_platform() -> None:
         if "migrations" not in path.parts and PLATFORM_WORDS.search(path.read_text("utf-8"))
     }
     assert naming == PLATFORM_AWARE
+
+
+PRODUCT = ("bot", "handlers", "reminders", "storage", "qa", "demo", "messages")
+
+
+def _module_name(path: Path) -> str:
+    name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def _runtime_imports(path: Path, modules: set[str]) -> set[str]:
+    """Product modules imported when `path` is imported: module-level, not TYPE_CHECKING."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for n in ast.walk(node):
+            if isinstance(n, ast.Import):
+                found |= {alias.name for alias in n.names}
+            elif isinstance(n, ast.ImportFrom) and n.module and n.level == 0:
+                found |= {n.module, *(f"{n.module}.{alias.name}" for alias in n.names)}
+    return found & modules
+
+
+def test_product_code_has_no_import_cycles() -> None:
+    """A cycle makes import order matter, the problem the explicit composition removed."""
+    paths = {
+        _module_name(p): p
+        for layer in PRODUCT
+        for p in (ROOT / layer).rglob("*.py")
+        if "migrations" not in p.parts
+    }
+    graph = {m: _runtime_imports(p, set(paths)) - {m} for m, p in paths.items()}
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for nxt in sorted(graph[module]):
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
