@@ -31,7 +31,7 @@ from storage.allocation_choices import (
     taken_pairs,
 )
 from storage.allocations import ALLOCATED, IN_PROGRESS, PROPOSED, RELEASED, allocation_row
-from storage.audit_log import RECORD_TYPES, record_row
+from storage.audit_log import RECORD_TYPES, By, record_row
 from storage.audits import DRAFT, audit_for_allocation
 from storage.models import Allocation, Audit, AuditLogEntry, Person
 
@@ -102,12 +102,10 @@ def _move(
     row.updated_at = now
     session.add(row)
     record_row(
-        session=session,
-        now=now,
-        action=f"{RECORD_TYPES[type(row)]}.{status}",
-        row=row,
-        actor=actor,
-        actor_id=actor_id,
+        session,
+        row,
+        f"{RECORD_TYPES[type(row)]}.{status}",
+        By(actor, actor_id, now),
         before={"status": before},
         after={"status": status, **why},
     )
@@ -143,12 +141,10 @@ def propose(
     session.add(row)
     session.flush()
     record_row(
-        session=session,
-        now=now,
-        action=PROPOSED_ACTION,
-        row=row,
-        actor=actor,
-        actor_id=actor_id,
+        session,
+        row,
+        PROPOSED_ACTION,
+        By(actor, actor_id, now),
         after={
             "replaces": released.id,
             "person_id": row.person_id,
@@ -211,12 +207,10 @@ def settle(
     proposal.updated_at = now
     session.add(proposal)
     record_row(
-        session=session,
-        now=now,
-        action="allocation.picked" if chosen is not None else "allocation.confirmed",
-        row=proposal,
-        actor=actor,
-        actor_id=actor_id,
+        session,
+        proposal,
+        "allocation.picked" if chosen is not None else "allocation.confirmed",
+        By(actor, actor_id, now),
         before=before,
         after={
             "status": ALLOCATED,
