@@ -113,25 +113,9 @@ def _allocation(
         return "no longer open", 0
     if row.status == PROPOSED:
         return "it was proposed to them: use Pick another in that request", 0
-    release(
-        session=session,
-        allocation=row,
-        category=CATEGORY,
-        words=WORDS,
-        now=now,
-        actor=ACTOR,
-        actor_id=None,
-    )
-    proposal = propose(
-        session=session,
-        framework=framework,
-        released=row,
-        category=CATEGORY,
-        now=now,
-        tz=tz,
-        actor=ACTOR,
-        actor_id=None,
-    )
+    by = By(ACTOR, None, now)
+    release(session, row, category=CATEGORY, words=WORDS, by=by)
+    proposal = propose(session, framework, row, category=CATEGORY, tz=tz, by=by)
     queued = queue_proposal(session, framework, row, proposal, now)
     if proposal is None:
         return "nobody eligible is free: I've asked you to pick someone", queued
