@@ -23,11 +23,11 @@ URGENT = "urgent"
 
 
 def raise_urgent(
-    *,
     session: Session,
     audit: Audit,
     flag: UrgentFlag,
     owners: Sequence[Person],
+    *,
     now: datetime,
     actor: str,
 ) -> list[Escalation]:
