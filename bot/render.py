@@ -145,6 +145,10 @@ def clip(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 
 
+# The filters above, by their own names (`|slack_text`, `|clip(80)`...), in every template.
+TEXT_FILTERS = (slack_text, slack_plain, card_text, card_plain, long_date, clip)
+
+
 class Renderer:
     """Build once per app; `render` is thread-safe (Jinja templates are)."""
 
@@ -169,12 +173,7 @@ class Renderer:
         )
         vocabulary = framework.vocabulary
         self.env.filters.update(
-            slack_text=slack_text,
-            slack_plain=slack_plain,
-            card_text=card_text,
-            card_plain=card_plain,
-            long_date=long_date,
-            clip=clip,
+            {f.__name__: f for f in TEXT_FILTERS},
             activity=self.activity_label,
             signed=self._signed,  # routing keys in buttons, metadata and card data
         )

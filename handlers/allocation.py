@@ -30,6 +30,7 @@ from handlers.turn import Turn
 from messages.allocation import allocation_id_of, decline_context, prompt_context
 from qa.privacy import warnings_for
 from storage.allocation_changes import DECLINE_REASONS, declinable, propose, release
+from storage.audit_log import By
 from storage.models import Allocation
 
 log = logging.getLogger(__name__)
@@ -94,26 +95,9 @@ def decline_submit(turn: Turn) -> list[Reply]:
     warning = warnings_for({"details": words}).get("details") if words else None
     if warning and not _confirmed(values.get("confirm")):
         return [Reply("allocation_decline", {**context, "warning": warning})]
-    actor = turn.person.email
-    release(
-        session=turn.session,
-        allocation=row,
-        category=category,
-        words=words,
-        now=turn.now,
-        actor=actor,
-        actor_id=turn.person.id,
-    )
-    proposal = propose(
-        session=turn.session,
-        framework=turn.framework,
-        released=row,
-        category=category,
-        now=turn.now,
-        tz=turn.tz,
-        actor=actor,
-        actor_id=turn.person.id,
-    )
+    by = By(turn.person.email, turn.person.id, turn.now)
+    release(turn.session, row, category=category, words=words, by=by)
+    proposal = propose(turn.session, turn.framework, row, category=category, tz=turn.tz, by=by)
     told = queue_proposal(turn.session, turn.framework, row, proposal, turn.now)
     queue_prompt_refresh(turn.session, turn.framework, row, turn.now)
     log.info(

@@ -35,6 +35,7 @@ from qa.framework import Framework
 from storage.allocation_changes import decline_parts, is_qa_lead, replaced_by, settle, settled_by
 from storage.allocation_choices import Choice, choices
 from storage.allocations import PROPOSED
+from storage.audit_log import By
 from storage.models import Allocation, Person, Team
 
 log = logging.getLogger(__name__)
@@ -77,14 +78,7 @@ def _settle(
 ) -> list[Reply]:
     """Confirm the proposal (or the `chosen` pick instead), then tell the new person, edit
     the leads' requests, and answer with a receipt."""
-    settle(
-        session=turn.session,
-        proposal=proposal,
-        now=turn.now,
-        actor=turn.person.email,
-        actor_id=turn.person.id,
-        chosen=chosen,
-    )
+    settle(turn.session, proposal, By(turn.person.email, turn.person.id, turn.now), chosen=chosen)
     resolved = resolution(turn.person, turn.now, outcome)
     queue_new_prompt(turn.session, turn.framework, proposal, turn.now)
     queue_settled(turn.session, turn.framework, released, proposal, resolved, turn.now)
@@ -113,9 +107,9 @@ def confirm(turn: Turn) -> list[Reply]:
 def _options(turn: Turn, proposal: Allocation, released: Allocation) -> list[Choice]:
     category, _ = decline_parts(released.decline_reason)
     found = choices(
-        session=turn.session,
-        framework=turn.framework,
-        released=released,
+        turn.session,
+        turn.framework,
+        released,
         category=category,
         tz=turn.tz,
         skip=frozenset({proposal.id or 0}),

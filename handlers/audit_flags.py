@@ -170,14 +170,7 @@ def on_flag_send(turn: Turn) -> list[Reply]:
     before = {f.key for f in op.state.flags}
     FLOW.save(turn, op, raise_flag(op.dialog, op.state, choice, note, by=turn.person.id or 0))
     owners = _owners(turn, flag, op.case)
-    rows = raise_urgent(
-        session=turn.session,
-        audit=op.audit,
-        flag=flag,
-        owners=owners,
-        now=turn.now,
-        actor=actor(turn),
-    )
+    rows = raise_urgent(turn.session, op.audit, flag, owners, now=turn.now, actor=actor(turn))
     by_id = {p.id: p for p in owners if p.id is not None}
     _notify(turn, rows, flag=flag, audit=op.audit, case=op.case, note=note, owners=by_id)
     log.info("urgent flag: audit=%s flag=%s escalations=%d", op.audit.id, choice, len(rows))

@@ -65,13 +65,7 @@ def _final(turn: Turn, audit: Audit, *, stage: str, moderation: Moderation | Non
     )
     if not (unchanged and findings_already_sent(session, audit)):
         queue_findings(
-            session=session,
-            framework=framework,
-            audit=audit,
-            stage=stage,
-            result=result,
-            now=turn.now,
-            tz=turn.tz,
+            session, framework, audit, stage=stage, result=result, now=turn.now, tz=turn.tz
         )
     queue_closing_requests(
         session=session, framework=framework, audit=audit, now=turn.now, tz=turn.tz

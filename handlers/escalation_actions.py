@@ -145,13 +145,7 @@ def submit(turn: Turn) -> list[Reply]:
         now=turn.now,
     )
     if what == "approved_caseload":  # approved: allocated at once, not next month
-        rows = approved_caseload(
-            session=turn.session,
-            framework=turn.framework,
-            row=row,
-            now=turn.now,
-            tz=turn.tz,
-        )
+        rows = approved_caseload(turn.session, turn.framework, row, now=turn.now, tz=turn.tz)
         if rows:
             queue_caseload_prompt(turn, rows)
     shown = state(turn, what)

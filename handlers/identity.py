@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from handlers.interaction import Interaction
-from storage.audit_log import record
+from storage.audit_log import By, record_row
 from storage.chat_accounts import account_field, address_field, by_account
 from storage.models import Person
 
@@ -75,14 +75,11 @@ def _link(*, session: Session, person: Person, interaction: Interaction, now: da
         setattr(person, address, interaction.conversation)
     person.updated_at = now
     session.add(person)
-    record(
-        session=session,
-        now=now,
-        action=f"link_{interaction.platform}",
-        record_type="person",
-        record_id=person.id or 0,
-        actor=f"{interaction.platform}:{interaction.user_id}",
-        actor_id=person.id,
+    record_row(
+        session,
+        person,
+        f"link_{interaction.platform}",
+        By(f"{interaction.platform}:{interaction.user_id}", person.id, now),
         before={field: before},
         after={field: interaction.user_id},
     )

@@ -34,7 +34,7 @@ from qa.moderation import Selected, assign
 from qa.working_days import Month
 from storage.allocation_changes import propose, qa_leads, release
 from storage.allocations import PROPOSED
-from storage.audit_log import record
+from storage.audit_log import RECORD_TYPES, By, record_row
 from storage.imports.staff_leavers import LeaverWork, OpenItem
 from storage.models import Allocation, Audit, Escalation, Moderation, Person, Recommendation
 from storage.moderation_inputs import assignment_history, local_date, moderators, submitted_audits
@@ -89,20 +89,16 @@ def _reown(
     *,
     field: str,
     to: Person,
-    record_type: str,
     now: datetime,
 ) -> None:
     before = getattr(row, field)
     setattr(row, field, to.id)
     session.add(row)
-    record(
-        session=session,
-        now=now,
-        action=f"{record_type}.reassigned",
-        record_type=record_type,
-        record_id=row.id or 0,
-        actor=ACTOR,
-        actor_id=None,
+    record_row(
+        session,
+        row,
+        f"{RECORD_TYPES[type(row)]}.reassigned",
+        By(ACTOR, None, now),
         before={field: before},
         after={field: to.id, "reason": "leaver"},
     )
@@ -117,25 +113,9 @@ def _allocation(
         return "no longer open", 0
     if row.status == PROPOSED:
         return "it was proposed to them: use Pick another in that request", 0
-    release(
-        session=session,
-        allocation=row,
-        category=CATEGORY,
-        words=WORDS,
-        now=now,
-        actor=ACTOR,
-        actor_id=None,
-    )
-    proposal = propose(
-        session=session,
-        framework=framework,
-        released=row,
-        category=CATEGORY,
-        now=now,
-        tz=tz,
-        actor=ACTOR,
-        actor_id=None,
-    )
+    by = By(ACTOR, None, now)
+    release(session, row, category=CATEGORY, words=WORDS, by=by)
+    proposal = propose(session, framework, row, category=CATEGORY, tz=tz, by=by)
     queued = queue_proposal(session, framework, row, proposal, now)
     if proposal is None:
         return "nobody eligible is free: I've asked you to pick someone", queued
@@ -195,7 +175,7 @@ def _moderation(
     if new is None:
         outcome = _reown_item(session, Moderation, item, "moderator_id", lead, now)
         return outcome + " (no other moderator is free)", 0
-    _reown(session, row, field="moderator_id", to=new, record_type="moderation", now=now)
+    _reown(session, row, field="moderator_id", to=new, now=now)
     row.status, row.step, row.answers = ASSIGNED, "grades", {}  # their draft was theirs
     session.add(row)
     context = request_context(session, framework, row, reason=MODERATION_REASON)
@@ -251,8 +231,7 @@ def _reown_item(
         return "no longer open"
     if to is None:
         return "nobody to take it on: add a QA lead"
-    record_type = "recommendation" if model is Recommendation else model.__name__.lower()
-    _reown(session, row, field=field, to=to, record_type=record_type, now=now)
+    _reown(session, row, field=field, to=to, now=now)
     return f"now {to.name}'s"
 
 

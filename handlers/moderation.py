@@ -144,13 +144,7 @@ class ModerationFlow(DialogFlow[OpenModeration]):
             )
         if decision.decided:
             queue_outcome(
-                session=session,
-                framework=framework,
-                audit=audit,
-                moderation=moderation,
-                result=result,
-                round_no=decision.round,
-                now=turn.now,
+                session, framework, audit, moderation, result, round_no=decision.round, now=turn.now
             )
             turn.hooks.moderation_decided(turn, audit, moderation)
         return [receipt(turn, op, decided=decision.decided, just_now=True)]

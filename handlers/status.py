@@ -175,12 +175,7 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
     month = Month.of(today)
     team_ids = _scope_teams(target, org)
     by_team = counts_by_team(
-        session=turn.session,
-        month=month,
-        today=today,
-        now=turn.now,
-        tz=turn.tz,
-        team_ids=team_ids,
+        turn.session, month=month, today=today, now=turn.now, tz=turn.tz, team_ids=team_ids
     )
     total = sum(by_team.values(), Counts())
     rows = _rows(level, ident, by_team, org)

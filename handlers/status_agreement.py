@@ -89,12 +89,7 @@ def _figures(
 ) -> tuple[AgreementFigures, str]:
     first, last = period_of(Month.of(turn.today))
     found = agreement_rows(
-        session=turn.session,
-        framework=turn.framework,
-        tz=turn.tz,
-        first=first,
-        last=last,
-        team_ids=team_ids,
+        turn.session, turn.framework, tz=turn.tz, first=first, last=last, team_ids=team_ids
     )
     domains = [d.key for d in turn.framework.audit_form.domains]
     return (

@@ -62,13 +62,7 @@ def edit(
     if not trusted and not _is_theirs(turn, message_key):
         return []
     edited = edit_in_place(
-        session=turn.session,
-        message_key=message_key,
-        item_type=item_type,
-        item_id=item_id,
-        state=shown,
-        suffix=suffix,
-        now=turn.now,
+        turn.session, message_key, item_type, item_id, state=shown, suffix=suffix, now=turn.now
     )
     if edited is None or not turn.interaction.replaces_pressed:
         return []

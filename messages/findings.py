@@ -140,10 +140,10 @@ def findings_context(
 
 
 def queue_findings(
-    *,
     session: Session,
     framework: Framework,
     audit: Audit,
+    *,
     stage: str,
     result: ModerationResult | None,
     now: datetime,

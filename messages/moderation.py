@@ -253,12 +253,12 @@ def _overall_why(moderation: Moderation) -> str:
 
 
 def queue_outcome(
-    *,
     session: Session,
     framework: Framework,
     audit: Audit,
     moderation: Moderation,
     result: ModerationResult,
+    *,
     round_no: int,
     now: datetime,
 ) -> bool:

@@ -22,7 +22,7 @@ from qa.report_agreement import AgreementLine
 from qa.report_counts import Change, Count, Share
 from qa.report_figures import Period, Rows, period_figures
 from qa.report_grades import GradeTable
-from qa.report_rows import AllocationRow, AuditRow, EscalationRow, RecommendationRow
+from qa.report_rows import ReportRows
 from qa.report_themes import PromptThemes, themes
 from qa.report_trends import good_or_better
 from qa.reporting import Summary
@@ -272,21 +272,12 @@ def quarter_label(months: Sequence[Month]) -> str:
 
 
 def quarterly_context(
-    framework: Framework,
-    last: Month,
-    audits: Sequence[AuditRow],
-    allocations: Sequence[AllocationRow],
-    recommendations: Sequence[RecommendationRow],
-    escalations: Sequence[EscalationRow],
-    *,
-    threshold: int,
-    first_name: str,
+    framework: Framework, last: Month, rows: ReportRows, *, threshold: int, first_name: str
 ) -> dict[str, Any]:
     """The Director's quarterly analysis: the three months to `last`, as one period."""
     return period_context(
-        framework, quarter_months(last), audits, allocations, recommendations, escalations,
-        threshold=threshold, first_name=first_name,
-    )  # fmt: skip
+        framework, quarter_months(last), rows, threshold=threshold, first_name=first_name
+    )
 
 
 def period_label(months: Sequence[Month]) -> str:
@@ -297,10 +288,7 @@ def period_label(months: Sequence[Month]) -> str:
 def report_context(
     framework: Framework,
     months: Sequence[Month],
-    audits: Sequence[AuditRow],
-    allocations: Sequence[AllocationRow],
-    recommendations: Sequence[RecommendationRow],
-    escalations: Sequence[EscalationRow],
+    rows: ReportRows,
     *,
     threshold: int,
     first_name: str | None,
@@ -314,9 +302,8 @@ def report_context(
     (no first name) or to a named role's holder (their scope). Aggregates only.
     """
     context = period_context(
-        framework, months, audits, allocations, recommendations, escalations,
-        threshold=threshold, first_name=first_name or "",
-    )  # fmt: skip
+        framework, months, rows, threshold=threshold, first_name=first_name or ""
+    )
     table = context["table"]
     if table is not None:  # the rows are the reader's scope already: say so in the caption
         word = framework.vocabulary.audits
@@ -328,10 +315,7 @@ def report_context(
 def period_context(
     framework: Framework,
     months: Sequence[Month],
-    audits: Sequence[AuditRow],
-    allocations: Sequence[AllocationRow],
-    recommendations: Sequence[RecommendationRow],
-    escalations: Sequence[EscalationRow],
+    rows: ReportRows,
     *,
     threshold: int,
     first_name: str,
@@ -340,12 +324,14 @@ def period_context(
     months = tuple(months)
     last = months[-1]
     label = period_label(months)
-    rows = Rows.index(audits, allocations, recommendations, escalations)
-    figures = period_figures(framework, rows, Period(label, months, last.last), threshold=threshold)
+    index = Rows.index(rows.audits, rows.allocations, rows.recommendations, rows.escalations)
+    figures = period_figures(
+        framework, index, Period(label, months, last.last), threshold=threshold
+    )
     word = framework.vocabulary.audits
     grades = [g.label for g in framework.grades]
     each = [
-        period_figures(framework, rows, Period(m.name, (m,), m.last), threshold=threshold)
+        period_figures(framework, index, Period(m.name, (m,), m.last), threshold=threshold)
         for m in months
     ]
     recs = figures.better_off.recommendations
@@ -378,7 +364,7 @@ def period_context(
             }
             for m, f in zip(months, each, strict=True)
         ],
-        "themes": _themes(themes(framework, rows.in_months(months), threshold=threshold)),
+        "themes": _themes(themes(framework, index.in_months(months), threshold=threshold)),
         "notes": [
             f"Small numbers: counts below {threshold} are shown as 'fewer than {threshold}'."
             if threshold > 1

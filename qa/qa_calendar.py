@@ -53,15 +53,14 @@ FOLLOW_UP_LEAD_DAYS: int = CalendarEntry.model_fields["remind_days_before"].defa
 
 @dataclass(frozen=True)
 class CalendarDue:
-    """Remind holders of `owner_role` that `activity` comes up in `month`."""
+    """Remind holders of `owner_role` that `activity` comes up in `month`.
 
-    kind: Literal["calendar", "follow_up"]
+    What it says about the entry (its kind, activity, owner role and channel) is read
+    from `entry`, so a reminder cannot disagree with the framework file."""
+
     index: int
     entry: CalendarEntry | FollowUpWindow
-    activity: str
     month: Month
-    owner_role: str
-    channel: str | None
     key: str
     send_on: date
     # Dated entries (weekly, fortnightly, after another): the day; None for a month.
@@ -69,6 +68,23 @@ class CalendarDue:
     # An entry set after another: `on` is its deadline, and `after` names the other.
     after: Anchor | None = None
     every: str = "month"
+
+    @property
+    def kind(self) -> Literal["calendar", "follow_up"]:
+        return "follow_up" if isinstance(self.entry, FollowUpWindow) else "calendar"
+
+    @property
+    def activity(self) -> str:
+        entry = self.entry
+        return entry.label if isinstance(entry, FollowUpWindow) else entry.activity
+
+    @property
+    def owner_role(self) -> str:
+        return self.entry.owner_role
+
+    @property
+    def channel(self) -> str | None:
+        return self.entry.channel
 
 
 @dataclass(frozen=True)
@@ -185,13 +201,9 @@ def _entry_dues(
 
     def due(month: Month, key: str, send_on: date, on: date | None = None) -> CalendarDue:
         return CalendarDue(
-            kind="calendar",
             index=index,
             entry=entry,
-            activity=entry.activity,
             month=month,
-            owner_role=entry.owner_role,
-            channel=entry.channel,
             key=f"calendar:{index}:{key}",
             send_on=send_on,
             on=on,
@@ -219,18 +231,26 @@ def _entry_dues(
             yield due(Month.of(on), on.isoformat(), send_on, on)
 
 
+def _send_day(framework: Framework, now: datetime, tz: ZoneInfo) -> date | None:
+    """The local date of `now` when it is inside the sending window; None outside it
+    (reminders wait for the window)."""
+    if not in_send_window(framework.reminders, now, tz):
+        return None
+    return to_local(now, tz).date()
+
+
 def calendar_reminders(
     framework: Framework, now: datetime, tz: ZoneInfo
 ) -> tuple[CalendarDue, ...]:
     """The calendar reminders due at `now` (inside the sending window only)."""
-    policy = framework.reminders
-    if not in_send_window(policy, now, tz):
+    today = _send_day(framework, now, tz)
+    if today is None:
         return ()
-    today = to_local(now, tz).date()
-    out: list[CalendarDue] = []
-    for index, entry in enumerate(framework.calendar):
-        out.extend(_entry_dues(framework, index, entry, today))
-    return tuple(out)
+    return tuple(
+        due
+        for index, entry in enumerate(framework.calendar)
+        for due in _entry_dues(framework, index, entry, today)
+    )
 
 
 def window_starts(window: FollowUpWindow) -> list[int]:
@@ -244,25 +264,13 @@ def follow_up_reminders(
     framework: Framework, now: datetime, tz: ZoneInfo
 ) -> tuple[CalendarDue, ...]:
     """Remind the owner that a recommendations follow-up window is about to open."""
-    policy = framework.reminders
-    if not in_send_window(policy, now, tz):
+    today = _send_day(framework, now, tz)
+    if today is None:
         return ()
-    today = to_local(now, tz).date()
-    out = []
-    for index, window in enumerate(framework.follow_up_windows):
-        starts = window_starts(window)
-        for month, send_on in _due_months(policy, today, FOLLOW_UP_LEAD_DAYS, starts):
-            out.append(
-                CalendarDue(
-                    kind="follow_up",
-                    index=index,
-                    entry=window,
-                    activity=window.label,
-                    month=month,
-                    owner_role=window.owner_role,
-                    channel=window.channel,
-                    key=f"follow-up:{index}:{month.key}",
-                    send_on=send_on,
-                )
-            )
-    return tuple(out)
+    return tuple(
+        CalendarDue(index, window, month, f"follow-up:{index}:{month.key}", send_on)
+        for index, window in enumerate(framework.follow_up_windows)
+        for month, send_on in _due_months(
+            framework.reminders, today, FOLLOW_UP_LEAD_DAYS, window_starts(window)
+        )
+    )

@@ -14,7 +14,7 @@ from datetime import date
 
 from qa.working_days import Month
 
-__all__ = ["AllocationRow", "AuditRow", "EscalationRow", "RecommendationRow"]
+__all__ = ["AllocationRow", "AuditRow", "EscalationRow", "RecommendationRow", "ReportRows"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,14 @@ class EscalationRow:
     created_on: date
     deadline: date
     responded_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """The four kinds of row of one span, as the storage layer reads them together and a
+    report (quarterly, on the framework's rhythm) takes them: one value, not four."""
+
+    audits: tuple[AuditRow, ...]
+    allocations: tuple[AllocationRow, ...]
+    recommendations: tuple[RecommendationRow, ...]
+    escalations: tuple[EscalationRow, ...]

@@ -35,10 +35,10 @@ class AllocationRun:
 
 
 def allocate_month(
-    *,
     session: Session,
     framework: Framework,
     month: Month,
+    *,
     now: datetime,
     tz: ZoneInfo,
     actor: str,
@@ -189,12 +189,7 @@ def _is_allocation_day(fw: Framework, d: date) -> bool:
 def _run(ctx: JobContext) -> JobResult:
     month = Month.of(ctx.now.astimezone(ctx.tz).date())
     result = allocate_month(
-        session=ctx.session,
-        framework=ctx.framework,
-        month=month,
-        now=ctx.now,
-        tz=ctx.tz,
-        actor="scheduler",
+        ctx.session, ctx.framework, month, now=ctx.now, tz=ctx.tz, actor="scheduler"
     )
     return JobResult(
         enqueued=result.enqueued,

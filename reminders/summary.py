@@ -29,7 +29,7 @@ already sees, so every number is shown there.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -123,10 +123,10 @@ def channels_for(fw: Framework) -> list[tuple[str, str]]:
 
 
 def queue_summary(
-    *,
     session: Session,
     framework: Framework,
     month: Month,
+    *,
     now: datetime,
     tz: ZoneInfo,
     threshold: int,
@@ -154,9 +154,9 @@ def queue_summary(
 def run_post_summary(ctx: JobContext) -> JobResult:
     month = latest_due_month(ctx.framework, ctx.now, ctx.tz)
     result = queue_summary(
-        session=ctx.session,
-        framework=ctx.framework,
-        month=month,
+        ctx.session,
+        ctx.framework,
+        month,
         now=ctx.now,
         tz=ctx.tz,
         threshold=small_number_threshold(),
@@ -255,9 +255,8 @@ def run_quarterly_analysis(ctx: JobContext) -> JobResult:
             session=ctx.session, framework=fw, first=first, last=last, tz=ctx.tz, teams=scope[1]
         )
         context = quarterly_context(
-            fw, last, rows.audits, rows.allocations, rows.recommendations, rows.escalations,
-            threshold=threshold, first_name=first_name(person.name),
-        )  # fmt: skip
+            fw, last, rows, threshold=threshold, first_name=first_name(person.name)
+        )
         context["scope"] = scope[0]
         key = f"{QUARTERLY}:{person.id}:{last.key}"
         queued += enqueue(
@@ -313,9 +312,8 @@ def _report(
         tz=ctx.tz, teams=teams,
     )  # fmt: skip
     return report_context(
-        ctx.framework, months, rows.audits, rows.allocations, rows.recommendations,
-        rows.escalations, threshold=threshold, first_name=name, title=title, scope=scope,
-    )  # fmt: skip
+        ctx.framework, months, rows, threshold=threshold, first_name=name, title=title, scope=scope
+    )
 
 
 def run_framework_reports(ctx: JobContext) -> JobResult:
@@ -362,12 +360,51 @@ def run_framework_reports(ctx: JobContext) -> JobResult:
     return JobResult(enqueued=queued, notes=notes)
 
 
+def _at_summary_time(
+    name: str,
+    description: str,
+    run: Callable[[JobContext], JobResult],
+    on: Callable[[Framework, date], bool],
+) -> Job:
+    """A summary job: they all fall due at the framework's summary time, and differ only
+    in the days `on` picks."""
+    return Job(name, description, run, at=lambda fw: fw.summary.time, on=on)
+
+
 def _is_summary_day(fw: Framework, d: date) -> bool:
     return d == summary_day(fw, Month.of(d))
 
 
+POST_SUMMARY = _at_summary_time(
+    "post_summary",
+    "Post last month's governance summary to each governance channel",
+    run_post_summary,
+    _is_summary_day,
+)
+
+
 def _is_weekly_day(fw: Framework, d: date) -> bool:
     return bool(fw.summary.weekly_tracking_roles) and d == weekly_day(fw, d)
+
+
+WEEKLY_TRACKING = _at_summary_time(
+    "weekly_tracking",
+    "Send managers their team's figures for the month so far",
+    run_weekly_tracking,
+    _is_weekly_day,
+)
+
+
+def _is_report_day(fw: Framework, d: date) -> bool:
+    return bool(fw.summary.reports) and _is_summary_day(fw, d)
+
+
+FRAMEWORK_REPORTS = _at_summary_time(
+    "framework_reports",
+    "Send the reports the framework sets on its own rhythm, to channels and roles",
+    run_framework_reports,
+    _is_report_day,
+)
 
 
 def _is_quarterly_day(fw: Framework, d: date) -> bool:
@@ -378,37 +415,9 @@ def _is_quarterly_day(fw: Framework, d: date) -> bool:
     )
 
 
-POST_SUMMARY = Job(
-    name="post_summary",
-    description="Post last month's governance summary to each governance channel",
-    run=run_post_summary,
-    at=lambda fw: fw.summary.time,
-    on=_is_summary_day,
-)
-WEEKLY_TRACKING = Job(
-    name="weekly_tracking",
-    description="Send managers their team's figures for the month so far",
-    run=run_weekly_tracking,
-    at=lambda fw: fw.summary.time,
-    on=_is_weekly_day,
-)
-
-
-def _is_report_day(fw: Framework, d: date) -> bool:
-    return bool(fw.summary.reports) and _is_summary_day(fw, d)
-
-
-FRAMEWORK_REPORTS = Job(
-    name="framework_reports",
-    description="Send the reports the framework sets on its own rhythm, to channels and roles",
-    run=run_framework_reports,
-    at=lambda fw: fw.summary.time,
-    on=_is_report_day,
-)
-QUARTERLY_ANALYSIS = Job(
-    name="quarterly_analysis",
-    description="Send the quarterly analysis of audit findings to the Director",
-    run=run_quarterly_analysis,
-    at=lambda fw: fw.summary.time,
-    on=_is_quarterly_day,
+QUARTERLY_ANALYSIS = _at_summary_time(
+    "quarterly_analysis",
+    "Send the quarterly analysis of audit findings to the Director",
+    run_quarterly_analysis,
+    _is_quarterly_day,
 )

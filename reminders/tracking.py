@@ -81,12 +81,7 @@ def run_audit_escalations(ctx: JobContext) -> JobResult:
         if audit.status in GRADED and (when is None or when < since):
             continue
         created += escalate_audit(
-            session=ctx.session,
-            framework=ctx.framework,
-            audit=audit,
-            staff=staff,
-            now=ctx.now,
-            tz=ctx.tz,
+            ctx.session, ctx.framework, audit, staff=staff, now=ctx.now, tz=ctx.tz
         )
         caseload = allocate_caseload(
             session=ctx.session, framework=ctx.framework, audit=audit, now=ctx.now, tz=ctx.tz

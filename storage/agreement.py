@@ -85,9 +85,9 @@ def deciding(rows: list[Any]) -> Any:
 
 
 def agreement_rows(
-    *,
     session: Session,
     framework: Framework,
+    *,
     tz: ZoneInfo,
     first: Month,
     last: Month,

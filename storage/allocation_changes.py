@@ -31,7 +31,7 @@ from storage.allocation_choices import (
     taken_pairs,
 )
 from storage.allocations import ALLOCATED, IN_PROGRESS, PROPOSED, RELEASED, allocation_row
-from storage.audit_log import RECORD_TYPES, record_row
+from storage.audit_log import RECORD_TYPES, By, record_row, snapshot
 from storage.audits import DRAFT, audit_for_allocation
 from storage.models import Allocation, Audit, AuditLogEntry, Person
 
@@ -41,6 +41,8 @@ DECLINE_REASONS = ("absence", "conflict", "case_closed", "other")
 KEEP: dict[str, Literal["person", "case"] | None] = {"absence": "case", "case_closed": "person"}
 PROPOSED_ACTION = "allocation.proposed"
 SETTLED_ACTIONS = ("allocation.confirmed", "allocation.picked")
+# What a settled proposal's log entry shows before and after: its status, and whose it is.
+SETTLED_FIELDS = ("status", "person_id", "case_id")
 WITHDRAWN = "withdrawn"  # a draft audit whose allocation was released
 
 
@@ -64,34 +66,24 @@ def decline_parts(decline_reason: str | None) -> tuple[str, str]:
     return category.strip(), words.strip()
 
 
-def release(
-    *,
-    session: Session,
-    allocation: Allocation,
-    category: str,
-    words: str,
-    now: datetime,
-    actor: str,
-    actor_id: int | None,
-) -> None:
-    """The person cannot do it: keep the row as `released`, with why."""
+def release(session: Session, allocation: Allocation, *, category: str, words: str, by: By) -> None:
+    """The person cannot do it: keep the row as `released`, with why; `by` is who said so
+    (or the leaver sweep), and when."""
     if allocation.status == IN_PROGRESS and allocation.id is not None:
         draft = audit_for_allocation(session=session, allocation_id=allocation.id)
         if draft is not None and draft.status == DRAFT:
             # Kept as `withdrawn`, so it is never resumed or reminded of.
             why = {"reason": category, "allocation_id": draft.allocation_id}
-            _move(session, draft, WITHDRAWN, now, actor, actor_id, why)
+            _move(session, draft, WITHDRAWN, by, why)
     allocation.decline_reason = f"{category}: {words}" if words else category
-    _move(session, allocation, RELEASED, now, actor, actor_id, {"reason": category})
+    _move(session, allocation, RELEASED, by, {"reason": category})
 
 
 def _move(
     session: Session,
     row: Allocation | Audit,
     status: str,
-    now: datetime,
-    actor: str,
-    actor_id: int | None,
+    by: By,
     why: dict[str, Any],
 ) -> None:
     """Move a released allocation, or its draft, to `status`, logged as
@@ -99,30 +91,26 @@ def _move(
     words (they stay on the row)."""
     before = row.status
     row.status = status
-    row.updated_at = now
+    row.updated_at = by.at
     session.add(row)
     record_row(
-        session=session,
-        now=now,
-        action=f"{RECORD_TYPES[type(row)]}.{status}",
-        row=row,
-        actor=actor,
-        actor_id=actor_id,
+        session,
+        row,
+        f"{RECORD_TYPES[type(row)]}.{status}",
+        by,
         before={"status": before},
         after={"status": status, **why},
     )
 
 
 def propose(
-    *,
     session: Session,
     framework: Framework,
     released: Allocation,
+    *,
     category: str,
-    now: datetime,
     tz: ZoneInfo,
-    actor: str,
-    actor_id: int | None,
+    by: By,
 ) -> Allocation | None:
     """Ask the engine for a replacement and store it as `proposed`; None if there is none."""
     month = Month.parse(released.month)
@@ -139,16 +127,14 @@ def propose(
         found = options[0].allocated if options else None
     if found is None:
         return None
-    row = allocation_row(found, month=released.month, status=PROPOSED, now=now)
+    row = allocation_row(found, month=released.month, status=PROPOSED, now=by.at)
     session.add(row)
     session.flush()
     record_row(
-        session=session,
-        now=now,
-        action=PROPOSED_ACTION,
-        row=row,
-        actor=actor,
-        actor_id=actor_id,
+        session,
+        row,
+        PROPOSED_ACTION,
+        by,
         after={
             "replaces": released.id,
             "person_id": row.person_id,
@@ -190,40 +176,19 @@ def settled_by(*, session: Session, proposal_id: int) -> tuple[Person | None, da
 
 
 def settle(
-    *,
-    session: Session,
-    proposal: Allocation,
-    now: datetime,
-    actor: str,
-    actor_id: int | None,
-    chosen: Allocated | None = None,
+    session: Session, proposal: Allocation, by: By, *, chosen: Allocated | None = None
 ) -> None:
     """The QA lead's decision: the proposal (or `chosen`, picked instead) becomes allocated."""
-    before = {
-        "status": proposal.status,
-        "person_id": proposal.person_id,
-        "case_id": proposal.case_id,
-    }
+    before = snapshot(proposal, include=SETTLED_FIELDS)
     if chosen is not None:
         proposal.person_id, proposal.case_id = chosen.person_id, chosen.case_id
         proposal.due_on, proposal.reason = chosen.due_on, chosen.reason
     proposal.status = ALLOCATED
-    proposal.updated_at = now
+    proposal.updated_at = by.at
     session.add(proposal)
-    record_row(
-        session=session,
-        now=now,
-        action="allocation.picked" if chosen is not None else "allocation.confirmed",
-        row=proposal,
-        actor=actor,
-        actor_id=actor_id,
-        before=before,
-        after={
-            "status": ALLOCATED,
-            "person_id": proposal.person_id,
-            "case_id": proposal.case_id,
-        },
-    )
+    action = "allocation.picked" if chosen is not None else "allocation.confirmed"
+    after = snapshot(proposal, include=SETTLED_FIELDS)
+    record_row(session, proposal, action, by, before=before, after=after)
 
 
 def is_qa_lead(person: Person, framework: Framework) -> bool:

@@ -93,10 +93,10 @@ def kinds_for(category: str) -> tuple[Kind, ...]:
 
 
 def choices(
-    *,
     session: Session,
     framework: Framework,
     released: Allocation,
+    *,
     category: str,
     tz: ZoneInfo,
     skip: frozenset[int] = frozenset(),

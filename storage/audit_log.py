@@ -7,6 +7,7 @@ never disagree. Nothing updates or deletes a row here except the retention job.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -67,27 +68,46 @@ def record(
     )
 
 
+@dataclass(frozen=True)
+class By:
+    """Who made a change and when, as the audit log records it: the actor's label (an
+    email, a platform account, the scheduler), the person's id when a person did it, and
+    the time. One value, so "who and when" travels as one piece."""
+
+    actor: str
+    actor_id: int | None
+    at: datetime
+
+
 def record_row(
-    *,
     session: Session,
-    now: datetime,
-    action: str,
     row: SQLModel,
-    actor: str,
+    action: str,
+    by: By | None = None,
+    *,
+    now: datetime | None = None,
+    actor: str | None = None,
     actor_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
     """`record` a change to one table row, naming it by its table (`RECORD_TYPES`) and
-    id, so every feature names a row the way the exports look it up."""
+    id, so every feature names a row the way the exports look it up.
+
+    Who and when come as `by`; the keywords `now`, `actor` and `actor_id` say the same one
+    by one (the older spelling, which callers may still use)."""
+    if by is None:
+        if now is None or actor is None:
+            raise TypeError("record_row needs `by`, or `now` and `actor`")
+        by = By(actor, actor_id, now)
     record(
         session=session,
-        now=now,
+        now=by.at,
         action=action,
         record_type=RECORD_TYPES[type(row)],
         record_id=getattr(row, "id", None) or 0,
-        actor=actor,
-        actor_id=actor_id,
+        actor=by.actor,
+        actor_id=by.actor_id,
         before=before,
         after=after,
     )
@@ -106,11 +126,4 @@ def record_created(
     (ids, dates: nothing a person typed). Flushes first, so each row has its id."""
     session.flush()
     for row in rows:
-        record_row(
-            session=session,
-            now=now,
-            action=action,
-            row=row,
-            actor=actor,
-            after=snapshot(row, include=fields),
-        )
+        record_row(session, row, action, By(actor, None, now), after=snapshot(row, include=fields))

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from qa.dialog import END, DialogState
 from qa.forms import AuditResult
 from storage.allocations import ALLOCATED, COMPLETED, IN_PROGRESS
-from storage.audit_log import record_row
+from storage.audit_log import By, record_row
 from storage.models import (
     Allocation,
     Audit,
@@ -71,12 +71,10 @@ def start_draft(
         session.add(allocation)
     session.flush()
     record_row(
-        session=session,
-        now=now,
-        action="audit.start",
-        row=audit,
-        actor=actor,
-        actor_id=allocation.person_id,
+        session,
+        audit,
+        "audit.start",
+        By(actor, allocation.person_id, now),
         after={"allocation_id": allocation.id, "case_id": allocation.case_id},
     )
     return audit
@@ -113,14 +111,7 @@ def reopen(
 ) -> None:
     """Save `state` (the review step, reopened) as an edit of a submitted audit."""
     save_state(session=session, audit=audit, state=state, now=now)
-    record_row(
-        session=session,
-        now=now,
-        action="audit.edit",
-        row=audit,
-        actor=actor,
-        actor_id=audit.auditor_id,
-    )
+    record_row(session, audit, "audit.edit", By(actor, audit.auditor_id, now))
 
 
 def _version(audit: Audit) -> dict[str, Any]:
@@ -170,12 +161,10 @@ def submit(
             session.add(allocation)
     recommendations = _sync_recommendations(session=session, audit=audit, result=result, now=now)
     record_row(
-        session=session,
-        now=now,
-        action="audit.resubmit" if edit else "audit.submit",
-        row=audit,
-        actor=actor,
-        actor_id=audit.auditor_id,
+        session,
+        audit,
+        "audit.resubmit" if edit else "audit.submit",
+        By(actor, audit.auditor_id, now),
         before=entry.get("previous"),
         after={**_version(audit), "recommendations": [r.id for r in recommendations]},
     )

@@ -277,7 +277,7 @@ def _caseload_requests(g: _Graded) -> list[Escalation]:
 
 
 def allocate_caseload(
-    *, session: Session, framework: Framework, audit: Audit, now: datetime, tz: ZoneInfo
+    session: Session, framework: Framework, audit: Audit, *, now: datetime, tz: ZoneInfo
 ) -> list[Allocation]:
     """Wandsworth QAF 33: the same concerns found again, the worker's caseload is audited.
 
@@ -330,7 +330,7 @@ def allocate_caseload(
 
 
 def approved_caseload(
-    *, session: Session, framework: Framework, row: Escalation, now: datetime, tz: ZoneInfo
+    session: Session, framework: Framework, row: Escalation, *, now: datetime, tz: ZoneInfo
 ) -> list[Allocation]:
     """The approver said yes: the worker's caseload goes at once to the last dip-sampler.
 
@@ -411,10 +411,10 @@ def withdraw_superseded(
 
 
 def escalate_audit(
-    *,
     session: Session,
     framework: Framework,
     audit: Audit,
+    *,
     staff: Directory,
     now: datetime,
     tz: ZoneInfo,

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from qa.dialog import END, DialogState, Move
 from qa.moderation_dialog import ModerationResult
 from storage.allocations import ALLOCATED, COMPLETED, IN_PROGRESS
-from storage.audit_log import record_row
+from storage.audit_log import By, record_row
 from storage.audits import RETURNED
 from storage.audits import load_state as load_audit_state
 from storage.audits import save_state as save_audit_state
@@ -180,12 +180,10 @@ def finish(
                 withdrawn.append(r)
     session.flush()
     record_row(
-        session=session,
-        now=now,
-        action="moderation.decide" if decided else "moderation.view",
-        row=moderation,
-        actor=actor,
-        actor_id=moderation.moderator_id,
+        session,
+        moderation,
+        "moderation.decide" if decided else "moderation.view",
+        By(actor, moderation.moderator_id, now),
         after={
             "audit_id": audit.id,
             "round": round_no,

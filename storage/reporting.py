@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,7 +43,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from qa.framework import Framework
-from qa.report_rows import AllocationRow, AuditRow, EscalationRow, RecommendationRow
+from qa.report_rows import (
+    AllocationRow,
+    AuditRow,
+    EscalationRow,
+    RecommendationRow,
+    ReportRows,
+)
 from qa.reporting import Lexicon, Summary, summary
 from qa.tracking_types import CLOSED_STATUSES
 from qa.working_days import Month
@@ -71,14 +76,6 @@ NOT_FINISHED_MODERATION = ("cancelled", "withdrawn")
 NOT_COUNTED = ("cancelled", "withdrawn")
 NOT_ASKED = ("informed", "cancelled", "withdrawn")
 CONFIRMED, REGRADED = "confirmed", "regraded"
-
-
-@dataclass(frozen=True)
-class ReportRows:
-    audits: tuple[AuditRow, ...]
-    allocations: tuple[AllocationRow, ...]
-    recommendations: tuple[RecommendationRow, ...]
-    escalations: tuple[EscalationRow, ...]
 
 
 def summary_span(month: Month) -> tuple[Month, Month]:

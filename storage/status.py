@@ -267,8 +267,8 @@ def _grades(
 
 
 def counts_by_team(
-    *,
     session: Session,
+    *,
     month: Month,
     today: date,
     now: datetime,

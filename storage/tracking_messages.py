@@ -37,11 +37,11 @@ def latest_shown(session: Session, message_key: str) -> OutboxMessage | None:
 
 
 def edit_in_place(
-    *,
     session: Session,
     message_key: str,
     item_type: str,
     item_id: int,
+    *,
     state: dict[str, Any],
     suffix: str,
     now: datetime,

@@ -32,16 +32,12 @@ def _log(
 ) -> None:
     """Log a change to a tracked row, with the row as it now is: made by `person`, or by
     the scheduler when None."""
-    audit_log.record_row(
-        session=session,
-        now=now,
-        action=action,
-        row=row,
-        actor=person.email if person is not None else SCHEDULER,
-        actor_id=person.id if person is not None else None,
-        before=before,
-        after=audit_log.snapshot(row),
+    by = (
+        audit_log.By(person.email, person.id, now)
+        if person is not None
+        else audit_log.By(SCHEDULER, None, now)
     )
+    audit_log.record_row(session, row, action, by, before=before, after=audit_log.snapshot(row))
 
 
 def find_escalation(*, session: Session, plan: EscalationPlan) -> Escalation | None:

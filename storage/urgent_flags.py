@@ -16,18 +16,18 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from qa.framework import UrgentFlag
-from storage.audit_log import record_row
+from storage.audit_log import By, record_row
 from storage.models import Audit, Escalation, Person
 
 URGENT = "urgent"
 
 
 def raise_urgent(
-    *,
     session: Session,
     audit: Audit,
     flag: UrgentFlag,
     owners: Sequence[Person],
+    *,
     now: datetime,
     actor: str,
 ) -> list[Escalation]:
@@ -63,12 +63,10 @@ def raise_urgent(
         session.add(audit)
     session.flush()
     record_row(
-        session=session,
-        now=now,
-        action="audit.urgent_flag",
-        row=audit,
-        actor=actor,
-        actor_id=audit.auditor_id,
+        session,
+        audit,
+        "audit.urgent_flag",
+        By(actor, audit.auditor_id, now),
         after={
             "flag": flag.key,
             "escalations": [r.id for r in rows],
@@ -91,12 +89,10 @@ def respond(
     escalation.status = "responded"
     session.add(escalation)
     record_row(
-        session=session,
-        now=now,
-        action="escalation.respond",
-        row=escalation,
-        actor=actor,
-        actor_id=escalation.owner_id,
+        session,
+        escalation,
+        "escalation.respond",
+        By(actor, escalation.owner_id, now),
         before=before,
         after={"status": escalation.status, "responded_at": now.isoformat()},
     )

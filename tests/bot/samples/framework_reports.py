@@ -13,6 +13,7 @@ from typing import Any
 
 from messages.summary import quarter_months, report_context
 from qa.framework import Framework, load_framework, preset
+from qa.report_rows import ReportRows
 from qa.working_days import Month
 from tests.bot.samples.summary import SMALL, _allocations, year_of_audits
 
@@ -27,10 +28,10 @@ def _report(
     channel: str | None = None,
 ) -> dict[str, Any]:
     last = months[-1]
+    rows = ReportRows(tuple(year_of_audits(fw, last)), tuple(_allocations(last)), (), ())
     context = report_context(
-        fw, months, year_of_audits(fw, last), _allocations(last), [], [],
-        threshold=5, first_name=first_name, title=title, scope=scope,
-    )  # fmt: skip
+        fw, months, rows, threshold=5, first_name=first_name, title=title, scope=scope
+    )
     return context | {"channel": channel}
 
 

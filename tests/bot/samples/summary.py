@@ -14,6 +14,7 @@ from typing import Any
 from messages.summary import quarterly_context, summary_post_context, weekly_context
 from qa.agreement import AgreementRow
 from qa.framework import Framework, load_framework, preset
+from qa.report_rows import ReportRows
 from qa.reporting import AllocationRow, AuditRow, EscalationRow, RecommendationRow, summary
 from qa.working_days import Month
 from tests.qa import report_dataset as data
@@ -110,10 +111,10 @@ def _hand(threshold: int) -> Any:
 
 def _quarter(fw: Framework) -> dict[str, Any]:
     last = Month(2026, 9)
-    return quarterly_context(
-        fw, last, year_of_audits(fw, last), _allocations(last), [], [],
-        threshold=5, first_name="Robin",
-    ) | {"scope": "All services"}  # fmt: skip
+    rows = ReportRows(tuple(year_of_audits(fw, last)), tuple(_allocations(last)), (), ())
+    return quarterly_context(fw, last, rows, threshold=5, first_name="Robin") | {
+        "scope": "All services"
+    }
 
 
 _EMPTY = summary(load_framework(SMALL), Month(2025, 6), [], [], [], [], today=date(2026, 4, 1))
