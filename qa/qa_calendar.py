@@ -33,7 +33,7 @@ upgrading repeats no reminder.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -231,25 +231,29 @@ def _entry_dues(
             yield due(Month.of(on), on.isoformat(), send_on, on)
 
 
-def _send_day(framework: Framework, now: datetime, tz: ZoneInfo) -> date | None:
-    """The local date of `now` when it is inside the sending window; None outside it
-    (reminders wait for the window)."""
+def _in_window(
+    framework: Framework, now: datetime, tz: ZoneInfo, dues: Callable[[date], Iterable[CalendarDue]]
+) -> tuple[CalendarDue, ...]:
+    """`dues` of the local day of `now`, inside the sending window only (outside it,
+    reminders wait for the window)."""
     if not in_send_window(framework.reminders, now, tz):
-        return None
-    return to_local(now, tz).date()
+        return ()
+    return tuple(dues(to_local(now, tz).date()))
 
 
 def calendar_reminders(
     framework: Framework, now: datetime, tz: ZoneInfo
 ) -> tuple[CalendarDue, ...]:
     """The calendar reminders due at `now` (inside the sending window only)."""
-    today = _send_day(framework, now, tz)
-    if today is None:
-        return ()
-    return tuple(
-        due
-        for index, entry in enumerate(framework.calendar)
-        for due in _entry_dues(framework, index, entry, today)
+    return _in_window(
+        framework,
+        now,
+        tz,
+        lambda today: (
+            due
+            for index, entry in enumerate(framework.calendar)
+            for due in _entry_dues(framework, index, entry, today)
+        ),
     )
 
 
@@ -264,13 +268,15 @@ def follow_up_reminders(
     framework: Framework, now: datetime, tz: ZoneInfo
 ) -> tuple[CalendarDue, ...]:
     """Remind the owner that a recommendations follow-up window is about to open."""
-    today = _send_day(framework, now, tz)
-    if today is None:
-        return ()
-    return tuple(
-        CalendarDue(index, window, month, f"follow-up:{index}:{month.key}", send_on)
-        for index, window in enumerate(framework.follow_up_windows)
-        for month, send_on in _due_months(
-            framework.reminders, today, FOLLOW_UP_LEAD_DAYS, window_starts(window)
-        )
+    return _in_window(
+        framework,
+        now,
+        tz,
+        lambda today: (
+            CalendarDue(index, window, month, f"follow-up:{index}:{month.key}", send_on)
+            for index, window in enumerate(framework.follow_up_windows)
+            for month, send_on in _due_months(
+                framework.reminders, today, FOLLOW_UP_LEAD_DAYS, window_starts(window)
+            )
+        ),
     )
