@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import wraps
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -231,30 +232,27 @@ def _entry_dues(
             yield due(Month.of(on), on.isoformat(), send_on, on)
 
 
-def _in_window(
-    framework: Framework, now: datetime, tz: ZoneInfo, dues: Callable[[date], Iterable[CalendarDue]]
-) -> tuple[CalendarDue, ...]:
-    """`dues` of the local day of `now`, inside the sending window only (outside it,
-    reminders wait for the window)."""
-    if not in_send_window(framework.reminders, now, tz):
-        return ()
-    return tuple(dues(to_local(now, tz).date()))
+Dues = Callable[[Framework, datetime, ZoneInfo], tuple[CalendarDue, ...]]
 
 
-def calendar_reminders(
-    framework: Framework, now: datetime, tz: ZoneInfo
-) -> tuple[CalendarDue, ...]:
-    """The calendar reminders due at `now` (inside the sending window only)."""
-    return _in_window(
-        framework,
-        now,
-        tz,
-        lambda today: (
-            due
-            for index, entry in enumerate(framework.calendar)
-            for due in _entry_dues(framework, index, entry, today)
-        ),
-    )
+def _inside_send_window(dues: Callable[[Framework, date], Iterable[CalendarDue]]) -> Dues:
+    """`dues` for the local day of `now`, inside the sending window only: outside it,
+    reminders wait for the window, as every other reminder does."""
+
+    @wraps(dues)
+    def at(framework: Framework, now: datetime, tz: ZoneInfo) -> tuple[CalendarDue, ...]:
+        if not in_send_window(framework.reminders, now, tz):
+            return ()
+        return tuple(dues(framework, to_local(now, tz).date()))
+
+    return at
+
+
+@_inside_send_window
+def calendar_reminders(framework: Framework, today: date) -> Iterator[CalendarDue]:
+    """The calendar reminders due today; called as `calendar_reminders(framework, now, tz)`."""
+    for index, entry in enumerate(framework.calendar):
+        yield from _entry_dues(framework, index, entry, today)
 
 
 def window_starts(window: FollowUpWindow) -> list[int]:
@@ -264,19 +262,11 @@ def window_starts(window: FollowUpWindow) -> list[int]:
     return starts or window.months[:1]  # every month listed: it "opens" in the first
 
 
-def follow_up_reminders(
-    framework: Framework, now: datetime, tz: ZoneInfo
-) -> tuple[CalendarDue, ...]:
-    """Remind the owner that a recommendations follow-up window is about to open."""
-    return _in_window(
-        framework,
-        now,
-        tz,
-        lambda today: (
-            CalendarDue(index, window, month, f"follow-up:{index}:{month.key}", send_on)
-            for index, window in enumerate(framework.follow_up_windows)
-            for month, send_on in _due_months(
-                framework.reminders, today, FOLLOW_UP_LEAD_DAYS, window_starts(window)
-            )
-        ),
-    )
+@_inside_send_window
+def follow_up_reminders(framework: Framework, today: date) -> Iterator[CalendarDue]:
+    """Remind the owner that a recommendations follow-up window is about to open; called
+    as `follow_up_reminders(framework, now, tz)`."""
+    for index, window in enumerate(framework.follow_up_windows):
+        starts = window_starts(window)
+        for month, send_on in _due_months(framework.reminders, today, FOLLOW_UP_LEAD_DAYS, starts):
+            yield CalendarDue(index, window, month, f"follow-up:{index}:{month.key}", send_on)
