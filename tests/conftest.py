@@ -21,6 +21,8 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, upgrade
+from tests.fakes.connector import FakeConnector
+from tests.fakes.slack_api import FakeSlack
 
 PG_URL = os.environ.get("QA_BOT_TEST_DATABASE_URL", "")
 _counter = itertools.count()
@@ -80,3 +82,17 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def now() -> datetime:
     return NOW
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """The fake Slack Web API the app under test talks to (see tests/chat.py)."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeConnector]:
+    """The fake Bot Connector that Teams activities name as their `serviceUrl`."""
+    with FakeConnector() as fake:
+        yield fake

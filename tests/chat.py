@@ -1,0 +1,376 @@
+"""One test client for both chat platforms, through the app's public endpoints.
+
+Every suite that drives the bot as people do goes through here, so that how a request
+is signed, what a Slack payload or a Teams activity looks like and how a test waits
+for the bot's after-acknowledgement work are written once:
+
+- **The app**: `slack_settings` / `teams_settings` and `app_client` build the app the
+  way `qa-bot serve` does (`bot.app.build_app`), its Web API pointed at the in-project
+  fakes in tests/fakes.
+- **Slack**: `signed_headers` (the v0 HMAC over the raw bytes), then `post_command`,
+  `post_event`, `click` (a `block_actions` press with a fresh `trigger_id`),
+  `post_interaction` (any interactivity payload: `view_submission`, `view_closed`,
+  a press inside a modal), `settle` (wait for Bolt's listeners, never sleep).
+- **Teams**: `post_activity` and the activity builders of tests/fakes/connector.py
+  (`message`, `execute`, `submit`, `install`), playground mode by default, or with the
+  fake Entra JWT of tests/security/openid.py when a test turns authentication on.
+- **What was said back**: `all_text` of a Slack message or view, `last_view`, and the
+  fakes' own `calls_to` / `messages`.
+- **Seeding**: `add_person` (one row with sensible defaults), `count`, `row_counts`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import warnings
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import Engine, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, select
+
+from bot.app import build_app
+from bot.deps import Deps
+from bot.settings import Settings
+from handlers.router import Router
+from qa.framework import Framework, load_framework
+from storage.models import Person
+from tests.fakes.connector import activity, execute, install, message
+from tests.fakes.slack_api import FakeSlack, new_trigger_id
+
+with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+__all__ = [
+    "TestClient",
+    "activity",
+    "execute",
+    "install",
+    "message",
+    "new_trigger_id",
+]
+
+SECRET = "test-signing-secret"
+ROUTING_SECRET = "test-routing-secret"  # fixed, whatever the environment holds
+SMALL = Path(__file__).parent / "data" / "framework-small.yml"
+TEAM = "T0TEAM"
+APP_ID = "A0APP"
+FORM = "application/x-www-form-urlencoded"
+
+
+# -- the app ------------------------------------------------------------------------------
+
+
+def slack_settings(db_url: str, slack_url: str, **overrides: Any) -> Settings:
+    """Settings for a Slack-only app whose Web API is the fake at `slack_url`."""
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": slack_url,
+        "database_url": db_url,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def teams_settings(db_url: str, **overrides: Any) -> Settings:
+    """Settings for a Teams app in playground mode (no inbound token) unless overridden."""
+    values: dict[str, Any] = {
+        "QA_BOT_DATABASE_URL": db_url,
+        "QA_BOT_FRAMEWORK": str(SMALL),
+        "QA_BOT_HOST": "127.0.0.1",
+        "QA_BOT_TEAMS_PLAYGROUND": True,
+        "SLACK_BOT_TOKEN": None,
+        "SLACK_APP_TOKEN": None,
+        "TEAMS_CLIENT_ID": None,
+        "TEAMS_CLIENT_SECRET": None,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def app_client(
+    settings: Settings,
+    engine: Engine,
+    now: datetime,
+    *,
+    framework: Framework | None = None,
+    router: Router | None = None,
+) -> TestClient:
+    """The app as `serve` builds it, at a frozen clock, without background jobs."""
+    deps = Deps(
+        settings=settings,
+        framework=framework or load_framework(str(SMALL)),
+        engine=engine,
+        clock=lambda: now,
+    )
+    if router is not None:
+        deps.router = router
+    return TestClient(build_app(deps, background=False))
+
+
+def settle(api: TestClient) -> None:
+    """Wait until Bolt has finished the work it does after acknowledging."""
+    assert api.app.state.slack_executor.wait_idle(10), "listeners still running"  # type: ignore[attr-defined]
+
+
+# -- Slack --------------------------------------------------------------------------------
+
+
+def signed_headers(
+    body: bytes, *, content_type: str, timestamp: int | None = None, secret: str = SECRET
+) -> dict[str, str]:
+    """Headers Slack would send: a timestamp (now unless given) and the v0 signature."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    try:
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    except UnicodeDecodeError:  # the SDK signs text; Slack's scheme signs the raw bytes
+        mac = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256)
+        signature = "v0=" + mac.hexdigest()
+    assert signature is not None
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+    }
+
+
+def post_signed(
+    api: TestClient, body: bytes, *, content_type: str = FORM, **headers: str
+) -> httpx.Response:
+    """POST raw bytes to /slack/events, signed; `headers` are added after signing."""
+    signed = signed_headers(body, content_type=content_type) | headers
+    return api.post("/slack/events", content=body, headers=signed)
+
+
+def interaction_body(payload: dict[str, Any]) -> bytes:
+    """An interactivity payload as Slack encodes it: one form field holding JSON."""
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def post_interaction(
+    api: TestClient, payload: dict[str, Any], *, wait: bool = True
+) -> httpx.Response:
+    """Send an interactivity payload (`type` is set by the caller), signed."""
+    payload = {"team": {"id": TEAM}, "api_app_id": APP_ID, **payload}
+    response = post_signed(api, interaction_body(payload))
+    if wait:
+        settle(api)
+    return response
+
+
+def command_body(
+    user_id: str, text: str, *, response_url: str = "http://127.0.0.1:9/response"
+) -> bytes:
+    """A `/qa` slash command body, with a fresh `trigger_id`."""
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": TEAM,
+            "channel_id": "C0GENERAL",
+            "user_id": user_id,
+            "command": "/qa",
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": new_trigger_id(),
+        }
+    ).encode()
+
+
+def post_command(
+    api: TestClient, slack: FakeSlack | None, user_id: str, text: str
+) -> httpx.Response:
+    """`/qa <text>` from `user_id`; the response URL points at the fake when given."""
+    response_url = f"{slack.url}response" if slack else "http://127.0.0.1:9/response"
+    return post_signed(api, command_body(user_id, text, response_url=response_url))
+
+
+def event_body(event: dict[str, Any], *, event_id: str) -> bytes:
+    """An Events API envelope around `event`."""
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": TEAM,
+            "api_app_id": APP_ID,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": TEAM, "user_id": "U0BOT", "is_bot": True}],
+        }
+    ).encode()
+
+
+def post_event(
+    api: TestClient, event: dict[str, Any], *, event_id: str, retry: int | None = None
+) -> httpx.Response:
+    """An event callback; `retry` adds the headers Slack puts on a redelivery."""
+    extra = {}
+    if retry is not None:
+        extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+    body = event_body(event, event_id=event_id)
+    return post_signed(api, body, content_type="application/json", **extra)
+
+
+def dm(user: str, text: str, ts: str = "1700000000.000100") -> dict[str, Any]:
+    """A `message` event in the bot's DM with `user`."""
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": f"D{user}",
+        "user": user,
+        "text": text,
+        "ts": ts,
+    }
+
+
+def block_actions(
+    user: str,
+    action_id: str,
+    value: str | None,
+    *,
+    channel: str | None = None,
+    message_ts: str = "1.1",
+    block_id: str = "b1",
+) -> dict[str, Any]:
+    """A button press on a message (in the DM with `user` unless `channel` says)."""
+    where = channel or f"D{user}"
+    action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": "button"}
+    if value is not None:
+        action["value"] = value
+    return {
+        "type": "block_actions",
+        "user": {"id": user},
+        "trigger_id": new_trigger_id(),
+        "channel": {"id": where},
+        "container": {"type": "message", "channel_id": where, "message_ts": message_ts},
+        "actions": [action],
+    }
+
+
+def click(
+    api: TestClient,
+    user: str,
+    action_id: str,
+    value: str | None,
+    *,
+    channel: str | None = None,
+    message_ts: str = "1.1",
+    wait: bool = True,
+) -> httpx.Response:
+    """Press a button on a message, signed, with a fresh `trigger_id`."""
+    payload = block_actions(user, action_id, value, channel=channel, message_ts=message_ts)
+    return post_interaction(api, payload, wait=wait)
+
+
+def modal(view: dict[str, Any], state: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The `view` object Slack sends back for a modal the app showed, with `state`."""
+    return {
+        "id": view.get("id", "V0VIEW"),
+        "type": "modal",
+        "callback_id": view["callback_id"],
+        "private_metadata": view.get("private_metadata", ""),
+        "state": state,
+        "hash": "1.h",
+        **extra,
+    }
+
+
+def view_submission(user: str, view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's submit, with a fresh `trigger_id`."""
+    return {
+        "type": "view_submission",
+        "user": {"id": user},
+        "trigger_id": new_trigger_id(),
+        "view": view,
+    }
+
+
+def view_closed(user: str, view: dict[str, Any]) -> dict[str, Any]:
+    """A modal closed with the X (Slack sends what was typed)."""
+    return {"type": "view_closed", "user": {"id": user}, "is_cleared": False, "view": view}
+
+
+def all_text(payload: dict[str, Any]) -> str:
+    """Everything a Slack message or view says: its blocks as JSON plus its text."""
+    blocks = payload.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return json.dumps(blocks or [], ensure_ascii=False) + str(payload.get("text", ""))
+
+
+def last_view(slack: FakeSlack, method: str = "views.open") -> dict[str, Any]:
+    """The view the app last asked Slack to open, push, update or publish."""
+    view = slack.calls_to(method)[-1].params["view"]
+    return json.loads(view) if isinstance(view, str) else dict(view)
+
+
+# -- Teams --------------------------------------------------------------------------------
+
+
+def post_activity(
+    client: TestClient, body: dict[str, Any], *, token: str | None = None
+) -> httpx.Response:
+    """An activity into /api/messages, with a bearer token when the app checks them."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.post("/api/messages", json=body, headers=headers)
+
+
+def submit(data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """An `Action.Submit` press: a message activity whose value is the card's data."""
+    return activity("message", value=data, **kwargs)
+
+
+# -- people and rows ----------------------------------------------------------------------
+
+
+def add_person(engine: Engine, now: datetime, **fields: Any) -> int:
+    """One person (a QA lead unless `fields` say otherwise); their id."""
+    values: dict[str, Any] = {
+        "email": "lee.lead@council.gov.uk",
+        "name": "Lee Lead",
+        "roles": ["qa_lead"],
+        "created_at": now,
+        "updated_at": now,
+    }
+    values.update(fields)
+    with Session(engine) as session:
+        row = Person(**values)
+        session.add(row)
+        session.commit()
+        assert row.id is not None
+        return row.id
+
+
+def count(engine: Engine, model: type[Any]) -> int:
+    """Rows of one model."""
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table, by table name (to prove nothing was written)."""
+    with engine.connect() as conn:
+        counts = {
+            t.name: int(conn.execute(sa_select(func.count()).select_from(t)).scalar_one())
+            for t in SQLModel.metadata.sorted_tables
+        }
+        conn.rollback()
+    return counts
+
+
+def rows_of(engine: Engine, table: str) -> list[dict[str, Any]]:
+    """Every row of one table, as dicts."""
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(SQLModel.metadata.tables[table].select())]
+        conn.rollback()
+    return rows
