@@ -43,7 +43,7 @@ from bot.settings import Settings
 from handlers.router import Router
 from qa.framework import Framework, load_framework
 from storage.models import Person
-from tests.fakes.connector import activity, execute, install, message
+from tests.fakes.connector import ConnectorCall, FakeConnector, activity, execute, install, message
 from tests.fakes.slack_api import FakeSlack, new_trigger_id
 
 with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
@@ -323,6 +323,41 @@ def post_activity(
     """An activity into /api/messages, with a bearer token when the app checks them."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return client.post("/api/messages", json=body, headers=headers)
+
+
+def say(
+    client: TestClient, connector: FakeConnector, aad_object_id: str, text: str, **kw: Any
+) -> ConnectorCall:
+    """Type `text` to the bot; the one message it sent back through the connector."""
+    before = len(connector.messages())
+    body = message(text, service_url=connector.url, aad_object_id=aad_object_id, **kw)
+    assert post_activity(client, body).status_code == 200
+    sent = connector.messages()[before:]
+    assert len(sent) == 1, sent
+    return sent[0]
+
+
+def press(
+    client: TestClient,
+    connector: FakeConnector,
+    aad_object_id: str,
+    data: dict[str, Any],
+    **kw: Any,
+) -> dict[str, Any]:
+    """An `Action.Execute` press with `data`; the card Teams shows in its place."""
+    body = execute(
+        data,
+        verb=str(data.get("action")),
+        service_url=connector.url,
+        aad_object_id=aad_object_id,
+        **kw,
+    )
+    answer = post_activity(client, body)
+    assert answer.status_code == 200, answer.text
+    reply: dict[str, Any] = answer.json()
+    assert reply["statusCode"] == 200
+    assert reply["type"] == "application/vnd.microsoft.card.adaptive", reply
+    return dict(reply["value"])
 
 
 def submit(data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
