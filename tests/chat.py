@@ -21,6 +21,7 @@ for the bot's after-acknowledgement work are written once:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -121,6 +122,12 @@ def app_client(
 def settle(api: TestClient) -> None:
     """Wait until Bolt has finished the work it does after acknowledging."""
     assert api.app.state.slack_executor.wait_idle(10), "listeners still running"  # type: ignore[attr-defined]
+
+
+def deliver(api: TestClient) -> None:
+    """Run the outbox sender until everything queued has gone to the fakes."""
+    report = asyncio.run(api.app.state.sender.drain(timeout=10))  # type: ignore[attr-defined]
+    assert report.remaining == 0 and report.failed == 0, report
 
 
 # -- Slack --------------------------------------------------------------------------------

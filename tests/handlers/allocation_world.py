@@ -10,9 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from qa.framework import Framework
+from qa.working_days import Month
+from reminders.allocations import allocate_month
 from storage.models import Allocation, Case, Person, Service, Team
 
 MONTH = "2027-01"
@@ -122,3 +127,37 @@ def seed_world(
         cases[row.reference] = row.id
     allocation = allocate(session, now, sam, cases["CASE-1"])
     return World(lead=lead, sam=sam, pat=pat, cases=cases, allocation=allocation)
+
+
+def on_teams(connector_url: str, name: str) -> dict[str, Any]:
+    """A person's Teams ids whose 1:1 chat (`a:chat-<name>`) lives on the fake connector."""
+    reference = {"serviceUrl": connector_url, "conversation": {"id": f"a:chat-{name}"}}
+    return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
+
+
+def teams_chat(connector_url: str) -> dict[str, dict[str, Any]]:
+    """`chat` for `seed_world`: Lee, Sam and Pat all on Teams."""
+    return {n: on_teams(connector_url, n) for n in ("lee", "sam", "pat")}
+
+
+def allocate_the_month(session: Session, framework: Framework) -> None:
+    """The scheduler's allocation run for MONTH, as on allocation day."""
+    allocate_month(
+        session=session,
+        framework=framework,
+        month=Month.parse(MONTH),
+        now=NOW,
+        tz=ZoneInfo("Europe/London"),
+        actor="scheduler",
+    )
+
+
+def allocated_world(
+    engine: Engine, framework: Framework, *, chat: dict[str, dict[str, Any]] | None = None
+) -> World:
+    """The authority with the month allocated and every prompt queued, committed."""
+    with Session(engine) as session:
+        world = seed_world(session, chat=chat)
+        allocate_the_month(session, framework)
+        session.commit()
+    return world
