@@ -27,6 +27,7 @@ import hmac
 import json
 import time
 import warnings
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.app import build_app
 from bot.deps import Deps
+from bot.sender import OutboxSender, SenderPolicy
 from bot.settings import Settings
 from handlers.router import Router
 from qa.framework import Framework, load_framework
@@ -99,20 +101,31 @@ def teams_settings(db_url: str, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+class Clock:
+    """A frozen clock a test can move on (`clock.now = ...`) between requests."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def app_client(
     settings: Settings,
     engine: Engine,
-    now: datetime,
+    now: datetime | Callable[[], datetime],
     *,
     framework: Framework | None = None,
     router: Router | None = None,
 ) -> TestClient:
-    """The app as `serve` builds it, at a frozen clock, without background jobs."""
+    """The app as `serve` builds it, at a frozen `now` (or a `Clock`), without background jobs."""
+    clock = now if callable(now) else (lambda: now)
     deps = Deps(
         settings=settings,
         framework=framework or load_framework(str(SMALL)),
         engine=engine,
-        clock=lambda: now,
+        clock=clock,
     )
     if router is not None:
         deps.router = router
@@ -128,6 +141,15 @@ def deliver(api: TestClient) -> None:
     """Run the outbox sender until everything queued has gone to the fakes."""
     report = asyncio.run(api.app.state.sender.drain(timeout=10))  # type: ignore[attr-defined]
     assert report.remaining == 0 and report.failed == 0, report
+
+
+def deliver_unpaced(api: TestClient) -> None:
+    """Send everything queued at once: no sending windows (pacing has its own tests)."""
+    state = api.app.state  # type: ignore[attr-defined]
+    policy = SenderPolicy(windows={}, idle_poll=0.05)
+    sender = OutboxSender(state.deps, state.messengers, renderer=state.renderer, policy=policy)
+    report = asyncio.run(sender.drain(timeout=20))
+    assert report.failed == 0 and report.remaining == 0, report
 
 
 # -- Slack --------------------------------------------------------------------------------
@@ -248,6 +270,7 @@ def block_actions(
     channel: str | None = None,
     message_ts: str = "1.1",
     block_id: str = "b1",
+    **extra: Any,
 ) -> dict[str, Any]:
     """A button press on a message (in the DM with `user` unless `channel` says)."""
     where = channel or f"D{user}"
@@ -261,6 +284,7 @@ def block_actions(
         "channel": {"id": where},
         "container": {"type": "message", "channel_id": where, "message_ts": message_ts},
         "actions": [action],
+        **extra,
     }
 
 
@@ -273,9 +297,10 @@ def click(
     channel: str | None = None,
     message_ts: str = "1.1",
     wait: bool = True,
+    **extra: Any,
 ) -> httpx.Response:
     """Press a button on a message, signed, with a fresh `trigger_id`."""
-    payload = block_actions(user, action_id, value, channel=channel, message_ts=message_ts)
+    payload = block_actions(user, action_id, value, channel=channel, message_ts=message_ts, **extra)
     return post_interaction(api, payload, wait=wait)
 
 
