@@ -137,9 +137,14 @@ def settle(api: TestClient) -> None:
     assert api.app.state.slack_executor.wait_idle(10), "listeners still running"  # type: ignore[attr-defined]
 
 
+def drain(api: TestClient) -> Any:
+    """Run the app's own outbox sender until nothing queued is due; its report."""
+    return asyncio.run(api.app.state.sender.drain(timeout=10))  # type: ignore[attr-defined]
+
+
 def deliver(api: TestClient) -> None:
     """Run the outbox sender until everything queued has gone to the fakes."""
-    report = asyncio.run(api.app.state.sender.drain(timeout=10))  # type: ignore[attr-defined]
+    report = drain(api)
     assert report.remaining == 0 and report.failed == 0, report
 
 
@@ -315,6 +320,30 @@ def modal(view: dict[str, Any], state: dict[str, Any], **extra: Any) -> dict[str
         "hash": "1.h",
         **extra,
     }
+
+
+def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """`view.state` as Slack builds it from the inputs on screen and what was typed
+    (`values` by block id: text, option value, list of option values or ISO date)."""
+    out: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element, key = block["element"], block["block_id"]
+        raw = values.get(key)
+        kind = element["type"]
+        if kind == "plain_text_input":
+            state: dict[str, Any] = {"value": raw}
+        elif kind in ("radio_buttons", "static_select"):
+            state = {"selected_option": {"value": raw} if raw else None}
+        elif kind == "checkboxes":
+            state = {"selected_options": [{"value": v} for v in raw or []]}
+        elif kind == "datepicker":
+            state = {"selected_date": raw}
+        else:
+            raise AssertionError(kind)
+        out[key] = {element["action_id"]: {"type": kind, **state}}
+    return {"values": out}
 
 
 def view_submission(user: str, view: dict[str, Any]) -> dict[str, Any]:

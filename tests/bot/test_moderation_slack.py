@@ -10,13 +10,11 @@ Waits are on conditions (listeners idle, outbox drained), never sleeps.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -29,8 +27,17 @@ from bot.routing_keys import RoutingKeys
 from handlers.moderation_session import dialog_for
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
-from tests.bot.test_slack_events import all_text, settle, signed_headers
-from tests.fakes.slack_api import FakeSlack, new_trigger_id
+from tests.chat import (
+    all_text,
+    block_actions,
+    drain,
+    last_view,
+    modal,
+    post_interaction,
+    view_state,
+    view_submission,
+)
+from tests.fakes.slack_api import FakeSlack
 from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER
 from tests.handlers.moderation_world import (
     REASON,
@@ -44,12 +51,6 @@ from tests.handlers.moderation_world import (
 ERROR = "A regrade to Inadequate needs at least one action: add it here"
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
 class SlackModeration:
     """Both sides in Slack: the auditor (a `SlackAudit`) and the moderators."""
 
@@ -61,15 +62,12 @@ class SlackModeration:
 
     # -- plumbing ---------------------------------------------------------------------
     def post(self, payload: dict[str, Any]) -> httpx.Response:
-        body = urlencode({"payload": json.dumps(payload)}).encode()
-        headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
-        response = self.api.post("/slack/events", content=body, headers=headers)
+        response = post_interaction(self.api, payload)
         assert response.status_code == 200, response.text
-        settle(self.api)
         return response
 
     def deliver(self) -> None:
-        report = asyncio.run(self.api.app.state.sender.drain(timeout=10))
+        report = drain(self.api)
         assert report.remaining == 0, report
 
     def sent_to(self, user: str) -> list[dict[str, Any]]:
@@ -80,8 +78,7 @@ class SlackModeration:
         ]
 
     def last_view(self, method: str) -> dict[str, Any]:
-        view = self.slack.calls_to(method)[-1].params["view"]
-        return json.loads(view) if isinstance(view, str) else dict(view)
+        return last_view(self.slack, method)
 
     @staticmethod
     def button(message: dict[str, Any], action_id: str) -> str:
@@ -99,44 +96,18 @@ class SlackModeration:
 
     def click(self, user: str, action_id: str, value: str) -> None:
         """A button in the bot's DM with `user`."""
-        self.post(
-            {
-                "type": "block_actions",
-                "user": {"id": user},
-                "team": {"id": "T0TEAM"},
-                "api_app_id": "A0APP",
-                "trigger_id": new_trigger_id(),
-                "channel": {"id": f"D{user}"},
-                "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
-                "actions": [
-                    {"action_id": action_id, "block_id": "b1", "type": "button", "value": value}
-                ],
-            }
-        )
+        self.post(block_actions(user, action_id, value))
 
     def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-        full = {
-            "id": "V0MOD",
-            "type": "modal",
-            "team_id": "T0TEAM",
-            "callback_id": view["callback_id"],
-            "private_metadata": view["private_metadata"],
-            "title": view["title"],
-            "blocks": view["blocks"],
-            "state": self.auditor.state(values, view),
-            "hash": "1.h",
-            "root_view_id": "V0MOD",
-        }
-        response = self.post(
-            {
-                "type": "view_submission",
-                "user": {"id": user},
-                "team": {"id": "T0TEAM"},
-                "api_app_id": "A0APP",
-                "trigger_id": new_trigger_id(),
-                "view": full,
-            }
+        full = modal(
+            {**view, "id": "V0MOD"},
+            view_state(view, values),
+            team_id="T0TEAM",
+            title=view["title"],
+            blocks=view["blocks"],
+            root_view_id="V0MOD",
         )
+        response = self.post(view_submission(user, full))
         return response.json() if response.content else {}
 
     # -- the people -------------------------------------------------------------------
