@@ -393,7 +393,7 @@ def test_wandsworth_the_dip_sampler_says_whether_the_same_concerns_are_present(
     audited": the dip-sampler answers in the dialog; yes allocates the caseload at once."""
     from handlers.escalation import escalate_after_submit
     from qa.forms import SAME_CONCERNS
-    from tests.handlers.audit_world import make_dip_sample
+    from tests.handlers.audit_world import caseload_and_prompts, make_dip_sample
 
     world = make_dip_sample(engine, seed_world(engine, now, "wandsworth"), now)
     only_escalation = router(hooks=Hooks(after_submit=(escalate_after_submit,)))
@@ -416,17 +416,7 @@ def test_wandsworth_the_dip_sampler_says_whether_the_same_concerns_are_present(
             assert body.get("response_action") == "update", body
         auditor.submit({})
     assert asked, "the question is on the overall grade's step"
-    with Session(engine) as session:
-        caseload = session.exec(
-            select(Allocation)
-            .where(Allocation.person_id == world.auditor_id)
-            .where(Allocation.activity == "audit")
-        ).all()
-        prompts = session.exec(
-            select(OutboxMessage).where(
-                col(OutboxMessage.idempotency_key).startswith("allocation-caseload:")
-            )
-        ).all()
+    caseload, prompts = caseload_and_prompts(engine, world)
     if same == "yes":
         assert caseload and all("Whole-caseload audit" in r.reason for r in caseload)
         assert [p.person_id for p in prompts] == [world.auditor_id]

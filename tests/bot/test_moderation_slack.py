@@ -24,7 +24,6 @@ from sqlmodel import Session, col, select
 import handlers.audit  # noqa: F401 - registers the audit dialog
 from bot.composition import router
 from bot.routing_keys import RoutingKeys
-from handlers.moderation_session import dialog_for
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
 from tests.chat import (
@@ -42,6 +41,8 @@ from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER
 from tests.handlers.moderation_world import (
     REASON,
     ModerationWorld,
+    audit_of,
+    dialog_of,
     moderation_answers,
     moderations,
     seed_moderation_world,
@@ -137,11 +138,7 @@ class SlackModeration:
         assert len(self.slack.calls_to("views.open")) == before + 1, "the modal opened"
         view = self.last_view("views.open")
         check_view(view)
-        with Session(self.engine) as session:
-            audit = session.get(Audit, row.audit_id)
-            case = session.get(Case, audit.case_id) if audit else None
-            assert audit is not None and case is not None
-            dialog = dialog_for(self.world.framework, audit, case)
+        dialog = dialog_of(self.engine, self.world.framework, row)
         while True:
             step = (self.keys.verify(view["private_metadata"]) or "").rsplit(":", 1)[-1]
             body = self.submit(
@@ -177,10 +174,7 @@ def chat(
 
 
 def the_audit(chat: SlackModeration) -> Audit:
-    with Session(chat.engine) as session:
-        return session.exec(
-            select(Audit).where(Audit.allocation_id == chat.world.audit.allocation_id)
-        ).one()
+    return audit_of(chat.engine, chat.world)
 
 
 # -- Camden: selection, assignment, refusals, returned ------------------------------------

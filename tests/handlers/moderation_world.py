@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from qa.dialog import Step
+from qa.dialog import Dialog, Step
 from qa.framework import Framework
-from storage.models import Absence, Case, Moderation, Person
+from handlers.moderation_session import dialog_for
+from storage.models import Absence, Audit, Case, Moderation, Person
 from storage.moderation_inputs import moderator_roles
 from tests.handlers.audit_world import DUE, World, seed_world
 
@@ -88,6 +89,36 @@ def connect_teams(engine: Engine, service_url: str) -> None:
             }
             session.add(p)
         session.commit()
+
+
+def connect_auditor(engine: Engine, world: ModerationWorld, service_url: str) -> None:
+    """The auditor's own 1:1 chat with the bot is on the connector at `service_url`."""
+    with Session(engine) as session:
+        auditor = session.get(Person, world.audit.auditor_id)
+        assert auditor is not None
+        auditor.teams_conversation = {
+            "serviceUrl": service_url,
+            "conversation": {"id": f"a:chat-{auditor.teams_user_id}"},
+        }
+        session.add(auditor)
+        session.commit()
+
+
+def dialog_of(engine: Engine, framework: Framework, row: Moderation) -> Dialog:
+    """The moderation dialog for `row`, as the handler builds it from the audit and case."""
+    with Session(engine) as session:
+        audit = session.get(Audit, row.audit_id)
+        case = session.get(Case, audit.case_id) if audit else None
+        assert audit is not None and case is not None
+        return dialog_for(framework, audit, case)
+
+
+def audit_of(engine: Engine, world: ModerationWorld) -> Audit:
+    """The audit the world's auditor submitted."""
+    with Session(engine) as session:
+        return session.exec(
+            select(Audit).where(Audit.allocation_id == world.audit.allocation_id)
+        ).one()
 
 
 def moderations(engine: Engine) -> list[Moderation]:
