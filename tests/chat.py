@@ -40,9 +40,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
 from bot.app import build_app
+from bot.composition import conversations
 from bot.deps import Deps
 from bot.sender import OutboxSender, SenderPolicy
 from bot.settings import Settings
+from handlers.conversation import Conversation
+from handlers.menu import didnt_catch
 from handlers.router import Router
 from qa.framework import Framework, load_framework
 from storage.models import Person
@@ -132,6 +135,11 @@ def app_client(
     return TestClient(build_app(deps, background=False))
 
 
+def routes_with(*extra: Conversation) -> Router:
+    """The product's router with `extra` conversations (say, one whose handler fails)."""
+    return Router([*conversations(), *extra], fallback=didnt_catch)
+
+
 def settle(api: TestClient) -> None:
     """Wait until Bolt has finished the work it does after acknowledging."""
     assert api.app.state.slack_executor.wait_idle(10), "listeners still running"  # type: ignore[attr-defined]
@@ -187,7 +195,9 @@ def post_signed(
 
 
 def interaction_body(payload: dict[str, Any]) -> bytes:
-    """An interactivity payload as Slack encodes it: one form field holding JSON."""
+    """An interactivity payload as Slack encodes it: one form field holding JSON (with the
+    workspace and app ids Slack adds)."""
+    payload = {"team": {"id": TEAM}, "api_app_id": APP_ID, **payload}
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
@@ -195,7 +205,6 @@ def post_interaction(
     api: TestClient, payload: dict[str, Any], *, wait: bool = True
 ) -> httpx.Response:
     """Send an interactivity payload (`type` is set by the caller), signed."""
-    payload = {"team": {"id": TEAM}, "api_app_id": APP_ID, **payload}
     response = post_signed(api, interaction_body(payload))
     if wait:
         settle(api)

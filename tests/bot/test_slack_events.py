@@ -24,12 +24,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.app import build_app
-from bot.composition import conversations
 from bot.deps import Deps
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.menu import didnt_catch
-from handlers.router import Router
 from handlers.turn import Turn
 from qa.framework import load_framework
 from storage.models import AuditLogEntry, OutboxMessage, Person, ProcessedEvent
@@ -45,6 +42,7 @@ from tests.chat import (
     post_command,
     post_event,
     post_interaction,
+    routes_with,
     settle,
     signed_headers,
     slack_settings,
@@ -62,13 +60,12 @@ def slack_deps(
     db_url: str, engine: Engine, slack: FakeSlack, now: datetime, *extra: Conversation
 ) -> Deps:
     """The app's dependencies; `extra` conversations join the product's own."""
-    routes = Router([*conversations(), *extra], fallback=didnt_catch)
     return Deps(
         settings=slack_settings(db_url, slack.url),
         framework=load_framework(str(SMALL)),
         engine=engine,
         clock=lambda: now,
-        router=routes,
+        router=routes_with(*extra),
     )
 
 
