@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, upgrade
+from tests.chat import TestClient, app_client, slack_settings
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
 
@@ -96,3 +97,10 @@ def connector() -> Iterator[FakeConnector]:
     """The fake Bot Connector that Teams activities name as their `serviceUrl`."""
     with FakeConnector() as fake:
         yield fake
+
+
+@pytest.fixture
+def api(db_url: str, engine: Engine, slack: FakeSlack, now: datetime) -> Iterator[TestClient]:
+    """The Slack app as `serve` builds it (small framework, clock at `now`), on the fake."""
+    with app_client(slack_settings(db_url, slack.url), engine, now) as client:
+        yield client

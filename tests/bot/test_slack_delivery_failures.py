@@ -8,21 +8,13 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine
 
-from tests.bot.test_slack_events import (  # noqa: F401 - fixtures
-    TestClient,
-    add_person,
-    api,
-    dm,
-    post_event,
-    settle,
-    slack,
-)
+from tests.chat import TestClient, add_person, dm, post_event, settle
 from tests.fakes.slack_api import FakeSlack, Fault
 
 
 def test_a_reply_slack_refuses_is_logged_and_the_event_still_gets_200(
-    api: TestClient,  # noqa: F811
-    slack: FakeSlack,  # noqa: F811
+    api: TestClient,
+    slack: FakeSlack,
     engine: Engine,
     now: datetime,
     caplog: pytest.LogCaptureFixture,

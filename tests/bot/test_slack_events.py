@@ -13,7 +13,6 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -48,12 +47,6 @@ from tests.chat import (
     slack_settings,
 )
 from tests.fakes.slack_api import FakeSlack, new_trigger_id
-
-
-@pytest.fixture
-def api(db_url: str, engine: Engine, slack: FakeSlack, now: datetime) -> Iterator[TestClient]:
-    with TestClient(build_app(slack_deps(db_url, engine, slack, now), background=False)) as client:
-        yield client
 
 
 def slack_deps(
