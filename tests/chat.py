@@ -68,6 +68,7 @@ __all__ = [
 SECRET = "test-signing-secret"
 ROUTING_SECRET = "test-routing-secret"  # fixed, whatever the environment holds
 SMALL = Path(__file__).parent / "data" / "framework-small.yml"
+CLIENT_ID = "99999999-8888-7777-6666-555555555555"  # the bot's Entra app id
 TEAM = "T0TEAM"
 APP_ID = "A0APP"
 FORM = "application/x-www-form-urlencoded"
@@ -112,6 +113,23 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def authenticated_teams_settings(
+    db_url: str, openid_url: str, *, login_url: str | None = None, **overrides: Any
+) -> Settings:
+    """Teams with inbound authentication on: bearer tokens are checked against the keys
+    published at `openid_url` (tests/security/openid.py serves them, and signs the fake
+    JWTs); `login_url` keeps the SDK's own sign-in local too."""
+    values: dict[str, Any] = {
+        "QA_BOT_TEAMS_PLAYGROUND": False,
+        "TEAMS_CLIENT_ID": CLIENT_ID,
+        "TEAMS_CLIENT_SECRET": "client-secret",
+        "QA_BOT_TEAMS_OPENID_URL": openid_url,
+    }
+    if login_url is not None:
+        values["QA_BOT_LOGIN_URL"] = login_url
+    return teams_settings(db_url, **{**values, **overrides})
 
 
 def app_client(

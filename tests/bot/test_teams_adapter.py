@@ -23,7 +23,14 @@ from sqlmodel import Session, select
 from bot.settings import Settings
 from storage.models import Person
 from tests import chat
-from tests.chat import SMALL, TestClient, app_client, teams_settings
+from tests.chat import (
+    SMALL,
+    TestClient,
+    app_client,
+    authenticated_teams_settings,
+    post_activity,
+    teams_settings,
+)
 from tests.fakes import connector as teams
 from tests.fakes.connector import ConnectorFault, FakeConnector
 
@@ -368,18 +375,10 @@ def test_a_token_signed_by_the_bot_framework_keys_for_this_bot_is_accepted(
         membersAdded=[{"id": f"28:{teams.BOT_ID}"}],
     )
     with KeyServer() as keys:
-        settings = make_settings(
-            db_url,
-            QA_BOT_TEAMS_PLAYGROUND=False,
-            TEAMS_CLIENT_ID=CLIENT_ID,
-            TEAMS_CLIENT_SECRET="s",
-            QA_BOT_TEAMS_OPENID_URL=keys.openid_url,
-        )
+        settings = authenticated_teams_settings(db_url, keys.openid_url, TEAMS_CLIENT_SECRET="s")
         token = keys.token(audience=audience, service_url=token_service_url or connector.url)
         with client_for(settings, engine, now) as client:
-            answer = client.post(
-                "/api/messages", json=bot_added, headers={"Authorization": f"Bearer {token}"}
-            )
+            answer = post_activity(client, bot_added, token=token)
 
     assert answer.status_code == expected
 

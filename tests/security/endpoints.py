@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from bot.settings import Settings
 from tests import chat
 from tests.chat import SECRET, SMALL, TestClient, add_person, row_counts, rows_of
+from tests.security.openid import OpenIdServer
 
 __all__ = ["SECRET", "SMALL", "add_person", "row_counts", "rows_of"]
 
@@ -38,6 +39,15 @@ def slack_client(db_url: str, engine: Engine, now: datetime, slack_url: str) -> 
 
 def teams_settings(db_url: str, **overrides: Any) -> Settings:
     return chat.teams_settings(db_url, **{"QA_BOT_ROUTING_SECRET": ROUTING_SECRET, **overrides})
+
+
+def authenticated(db_url: str, keys: OpenIdServer) -> Settings:
+    """Teams with inbound authentication on, checked against the local keys `keys`. The
+    login URL is local too, so nothing reaches the internet: Entra-issued tokens are
+    checked against keys under it, and the SDK's own sign-in for replies fails at once."""
+    return chat.authenticated_teams_settings(
+        db_url, keys.openid_url, login_url=keys.base, QA_BOT_ROUTING_SECRET=ROUTING_SECRET
+    )
 
 
 def teams_client(settings: Settings, engine: Engine, now: datetime) -> TestClient:
