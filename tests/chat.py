@@ -474,6 +474,18 @@ def add_person(engine: Engine, now: datetime, **fields: Any) -> int:
         return row.id
 
 
+def add_lead(engine: Engine, now: datetime, *, name: str = "Lee", **fields: Any) -> int:
+    """Lee, a QA lead known in Slack as U1LEAD."""
+    values = {"email": "lead@council.gov.uk", "slack_user_id": "U1LEAD", **fields}
+    return add_person(engine, now, name=name, roles=["qa_lead"], **values)
+
+
+def add_practitioner(engine: Engine, now: datetime, *, name: str = "Pat", **fields: Any) -> int:
+    """Pat, a practitioner known in Slack as U2PRAC."""
+    values = {"email": "pat@council.gov.uk", "slack_user_id": "U2PRAC", **fields}
+    return add_person(engine, now, name=name, roles=["practitioner"], **values)
+
+
 def count(engine: Engine, model: type[Any]) -> int:
     """Rows of one model."""
     with Session(engine) as session:

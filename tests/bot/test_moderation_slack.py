@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 import handlers.audit  # noqa: F401 - registers the audit dialog
 from bot.composition import router
 from bot.routing_keys import RoutingKeys
-from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
+from storage.models import Audit, Case, Escalation, Moderation, Person
 from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
 from tests.chat import (
     all_text,
@@ -41,10 +41,13 @@ from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER
 from tests.handlers.moderation_world import (
     REASON,
     ModerationWorld,
+    allocation_status,
     audit_of,
     dialog_of,
+    grade_escalations_and_actions,
     moderation_answers,
     moderations,
+    moderator_and_case,
     seed_moderation_world,
     slack_id,
 )
@@ -185,10 +188,7 @@ def test_an_inadequate_audit_is_sent_to_a_head_of_service_who_is_not_too_close(
 ) -> None:
     chat.submit_audit("inadequate")
     [row] = moderations(chat.engine)
-    with Session(chat.engine) as session:
-        moderator = session.get(Person, row.moderator_id)
-        case = session.get(Case, chat.world.audit.case_id)
-        assert moderator is not None and case is not None
+    moderator, case = moderator_and_case(chat.engine, chat.world, row)
     assert "head_of_service" in moderator.roles and moderator.team_id != case.team_id
     assert row.moderator_id not in {chat.world.audit.auditor_id, chat.world.line_manager_id}
     text = all_text(chat.request_for(row))
@@ -225,9 +225,7 @@ def test_a_returned_audit_reopens_and_its_resubmission_goes_back_to_moderation(
     assert "goes back to its author" in all_text(receipt)
     audit = the_audit(chat)
     assert audit.status == "returned"
-    with Session(chat.engine) as session:
-        allocation = session.get(Allocation, chat.world.audit.allocation_id)
-        assert allocation is not None and allocation.status == "in_progress"
+    assert allocation_status(chat.engine, chat.world) == "in_progress"
     chat.deliver()
     told = [m for m in chat.sent_to(SLACK_AUDITOR) if "come back to you" in m["text"]]
     assert len(told) == 1 and REASON in all_text(told[0])
@@ -260,11 +258,7 @@ def test_a_regrade_to_inadequate_needs_an_action_then_escalates(chat: SlackModer
     assert "response_action" not in body
     audit = the_audit(chat)
     assert (audit.status, audit.final_grade) == ("final", "inadequate")
-    with Session(chat.engine) as session:
-        escalations = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
-        recs = session.exec(
-            select(Recommendation).where(Recommendation.source == "moderation")
-        ).all()
+    escalations, recs = grade_escalations_and_actions(chat.engine)
     assert escalations and {e.grade for e in escalations} == {"inadequate"}
     assert len(recs) == 1 and recs[0].audit_id == audit.id
     chat.deliver()

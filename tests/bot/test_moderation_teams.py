@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 import handlers.audit  # noqa: F401 - registers the audit dialog
 from bot.routing_keys import RoutingKeys, keys_for
-from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
+from storage.models import Audit, Case, Escalation, Moderation, Person
 from tests.bot.test_audit_teams import TeamsAudit, check_card, elements, inputs, text_of
 from tests.chat import app_client, drain, teams_settings
 from tests.fakes.connector import ConnectorCall, FakeConnector
@@ -32,12 +32,15 @@ from tests.handlers.moderation_world import (
     REASON,
     ModerationWorld,
     aad_id,
+    allocation_status,
     audit_of,
     connect_auditor,
     connect_teams,
     dialog_of,
+    grade_escalations_and_actions,
     moderation_answers,
     moderations,
+    moderator_and_case,
     seed_moderation_world,
 )
 
@@ -197,10 +200,7 @@ def test_an_inadequate_audit_is_sent_to_a_head_of_service_who_is_not_too_close(
 ) -> None:
     chat.submit_audit("inadequate")
     [row] = moderations(chat.engine)
-    with Session(chat.engine) as session:
-        moderator = session.get(Person, row.moderator_id)
-        case = session.get(Case, chat.world.audit.case_id)
-        assert moderator is not None and case is not None
+    moderator, case = moderator_and_case(chat.engine, chat.world, row)
     assert "head_of_service" in moderator.roles and moderator.team_id != case.team_id
     assert row.moderator_id not in {chat.world.audit.auditor_id, chat.world.line_manager_id}
     text = text_of(chat.request_for(row))
@@ -232,9 +232,7 @@ def test_a_returned_audit_reopens_and_its_resubmission_goes_back_to_moderation(
     card = chat.moderate(row, outcome="returned", reason=REASON)
     assert "goes back to its author" in text_of(card)
     assert the_audit(chat).status == "returned"
-    with Session(chat.engine) as session:
-        allocation = session.get(Allocation, chat.world.audit.allocation_id)
-        assert allocation is not None and allocation.status == "in_progress"
+    assert allocation_status(chat.engine, chat.world) == "in_progress"
     chat.deliver()
     [told] = [c for c in chat.sent_to(AAD_AUDITOR) if "come back to you" in c.all_text]
     assert REASON in told.all_text
@@ -284,11 +282,7 @@ def test_a_regrade_to_inadequate_needs_an_action_then_escalates(chat: TeamsModer
     assert "regraded to Inadequate" in text_of(card)
     audit = the_audit(chat)
     assert (audit.status, audit.final_grade) == ("final", "inadequate")
-    with Session(chat.engine) as session:
-        escalations = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
-        recs = session.exec(
-            select(Recommendation).where(Recommendation.source == "moderation")
-        ).all()
+    escalations, recs = grade_escalations_and_actions(chat.engine)
     assert escalations and {e.grade for e in escalations} == {"inadequate"}
     assert len(recs) == 1
     chat.deliver()

@@ -28,6 +28,7 @@ from tests.bot.test_teams_adapter import AAD
 from tests.bot.test_teams_adapter import add_person as add_teams_person
 from tests.chat import (
     TestClient,
+    add_lead,
     app_client,
     interaction_body,
     post_activity,
@@ -58,17 +59,6 @@ def teams_client(db_url: str, engine: Engine, now: datetime, *extra: Conversatio
 
 def slack_client(db_url: str, engine: Engine, now: datetime, slack: FakeSlack) -> TestClient:
     return app_client(slack_settings(db_url, slack.url), engine, now)
-
-
-def add_lee(engine: Engine, now: datetime) -> None:
-    chat.add_person(
-        engine,
-        now,
-        email="lee@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
 
 
 # -- Teams ----------------------------------------------------------------------------------
@@ -154,7 +144,7 @@ def _post(api: TestClient, body: bytes) -> int:
 def test_a_resent_slack_click_has_one_effect_and_one_reply(
     db_url: str, engine: Engine, now: datetime, slack: FakeSlack, concurrent: bool
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     body = _press("my", "U1LEAD", action_ts="1700000000.000001")
     with slack_client(db_url, engine, now, slack) as api:
         if concurrent:
@@ -170,7 +160,7 @@ def test_a_resent_slack_click_has_one_effect_and_one_reply(
 def test_separate_clicks_on_the_same_button_are_each_answered(
     db_url: str, engine: Engine, now: datetime, slack: FakeSlack
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     with slack_client(db_url, engine, now, slack) as api:
         for n in range(COPIES):
             assert _post(api, _press("my", "U1LEAD", action_ts=f"1700000000.00000{n}")) == 200
@@ -242,7 +232,7 @@ def test_a_resent_slack_form_submission_has_one_effect_and_one_answer(
 def test_a_resent_slash_command_is_answered_once(
     db_url: str, engine: Engine, now: datetime, slack: FakeSlack
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     raw = urlencode(
         {"command": "/qa", "user_id": "U1LEAD", "text": "my", "trigger_id": "7.7.same"}
     ).encode()

@@ -32,7 +32,9 @@ from storage.models import AuditLogEntry, OutboxMessage, Person, ProcessedEvent
 from tests.chat import (
     SMALL,
     TestClient,
+    add_lead,
     add_person,
+    add_practitioner,
     all_text,
     app_client,
     click,
@@ -62,32 +64,13 @@ def slack_deps(
     )
 
 
-def add_lee(engine: Engine, now: datetime) -> int:
-    """Lee, a QA lead known by their Slack id."""
-    return add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
-
-
 # -- slash command ----------------------------------------------------------------------
 
 
 def test_qa_lead_asking_for_help_sees_status_and_the_operator_commands(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee Lead",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now, name="Lee Lead")
     response = post_command(api, slack, "U1LEAD", "help")
     assert response.status_code == 200
     reply = response.json()
@@ -102,14 +85,7 @@ def test_qa_lead_asking_for_help_sees_status_and_the_operator_commands(
 def test_practitioner_help_offers_only_their_own_work(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="pat@council.gov.uk",
-        name="Pat Practitioner",
-        roles=["practitioner"],
-        slack_user_id="U2PRAC",
-    )
+    add_practitioner(engine, now, name="Pat Practitioner")
     text = all_text(post_command(api, slack, "U2PRAC", "").json())
     assert "/qa my" in text
     assert "/qa status" not in text and "qa-bot" not in text
@@ -118,14 +94,7 @@ def test_practitioner_help_offers_only_their_own_work(
 def test_an_unknown_word_gets_help_with_a_gentle_note(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="pat@council.gov.uk",
-        name="Pat",
-        roles=["practitioner"],
-        slack_user_id="U2PRAC",
-    )
+    add_practitioner(engine, now)
     text = all_text(post_command(api, slack, "U2PRAC", "florb the widgets").json())
     assert "didn't catch" in text and "florb" in text and "widgets" not in text
     assert "/qa my" in text
@@ -294,7 +263,7 @@ def test_url_verification_is_answered(api: TestClient) -> None:
 def test_direct_message_help_is_answered_in_the_dm(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     assert post_event(api, dm("U1LEAD", "help"), event_id="Ev0001").status_code == 200
     settle(api)
     [call] = slack.calls_to("chat.postMessage")
@@ -305,7 +274,7 @@ def test_direct_message_help_is_answered_in_the_dm(
 def test_an_event_retried_by_slack_is_answered_once(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     assert post_event(api, dm("U1LEAD", "my"), event_id="Ev0002").status_code == 200
     settle(api)
     for attempt in (1, 2):
@@ -318,7 +287,7 @@ def test_an_event_retried_by_slack_is_answered_once(
 def test_simultaneous_deliveries_of_one_event_reply_once(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     statuses: list[int] = []
     workers = [
         threading.Thread(
@@ -340,7 +309,7 @@ def test_simultaneous_deliveries_of_one_event_reply_once(
 def test_messages_from_bots_and_edits_are_ignored(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     post_event(api, {**dm("U1LEAD", "help"), "bot_id": "B0OTHER"}, event_id="Ev0003")
     post_event(api, {**dm("U1LEAD", "help"), "subtype": "message_changed"}, event_id="Ev0004")
     settle(api)
@@ -350,7 +319,7 @@ def test_messages_from_bots_and_edits_are_ignored(
 def test_a_mention_in_a_channel_is_answered_privately(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     event = {
         "type": "app_mention",
         "channel": "C0GENERAL",
@@ -369,7 +338,7 @@ def test_a_mention_in_a_channel_is_answered_privately(
 def test_opening_the_home_tab_publishes_a_home_view(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     event = {"type": "app_home_opened", "user": "U1LEAD", "channel": "DU1LEAD", "tab": "home"}
     post_event(api, event, event_id="Ev0006")
     settle(api)
@@ -384,7 +353,7 @@ def test_opening_the_home_tab_publishes_a_home_view(
 def test_the_my_work_button_on_the_home_tab_answers_in_a_dm(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_lee(engine, now)
+    add_lead(engine, now)
     payload = {
         "type": "block_actions",
         "user": {"id": "U1LEAD"},
@@ -417,7 +386,7 @@ def test_a_failing_handler_or_template_still_gets_a_polite_answer(
         name="faulty",
         actions={"boom": boom, "bad_template": lambda _t: [Reply("no_such_template")]},
     )
-    add_lee(engine, now)
+    add_lead(engine, now)
     app = build_app(slack_deps(db_url, engine, slack, now, faulty), background=False)
     with TestClient(app) as api:
         assert click(api, "U1LEAD", "boom", "k", wait=False).status_code == 200

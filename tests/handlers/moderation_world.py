@@ -18,10 +18,19 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from handlers.moderation_session import dialog_for
 from qa.dialog import Dialog, Step
 from qa.framework import Framework
-from handlers.moderation_session import dialog_for
-from storage.models import Absence, Audit, Case, Moderation, Person
+from storage.models import (
+    Absence,
+    Allocation,
+    Audit,
+    Case,
+    Escalation,
+    Moderation,
+    Person,
+    Recommendation,
+)
 from storage.moderation_inputs import moderator_roles
 from tests.handlers.audit_world import DUE, World, seed_world
 
@@ -169,3 +178,32 @@ def moderation_answers(
         elif key == "mod.outcome.reason" and reason:
             values[key] = reason
     return values
+
+
+def moderator_and_case(
+    engine: Engine, world: ModerationWorld, row: Moderation
+) -> tuple[Person, Case]:
+    """Who was asked to moderate `row`, and the audited case (to check they are not too close)."""
+    with Session(engine) as session:
+        moderator = session.get(Person, row.moderator_id)
+        case = session.get(Case, world.audit.case_id)
+        assert moderator is not None and case is not None
+        return moderator, case
+
+
+def allocation_status(engine: Engine, world: ModerationWorld) -> str:
+    """The status of the allocation the world's audit answers."""
+    with Session(engine) as session:
+        allocation = session.get(Allocation, world.audit.allocation_id)
+        assert allocation is not None
+        return allocation.status
+
+
+def grade_escalations_and_actions(engine: Engine) -> tuple[list[Escalation], list[Recommendation]]:
+    """Grade escalations raised, and actions that came out of moderation."""
+    with Session(engine) as session:
+        escalations = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+        recs = session.exec(
+            select(Recommendation).where(Recommendation.source == "moderation")
+        ).all()
+        return list(escalations), list(recs)
