@@ -28,6 +28,7 @@ from tests.handlers.allocation_world import (
     World,
     allocate_the_month,
     allocated_world,
+    allocation_for,
     seed_world,
 )
 
@@ -216,13 +217,7 @@ def test_pick_another_through_the_modal(
     answer = submit(api, "U0LEE", form, {"choice": _select(choice)})
     assert answer.status_code == 200 and not answer.content
     assert "Done: Pat Smith takes CASE-1" in text(posted_to(slack, "U0LEE")[-1])
-    with Session(engine) as session:
-        picked = session.exec(
-            select(Allocation)
-            .where(Allocation.person_id == world.pat)
-            .where(Allocation.case_id == world.cases["CASE-1"])
-        ).one()
-        assert picked.status == "allocated"
+    assert allocation_for(engine, world.pat, world.cases["CASE-1"]).status == "allocated"
 
 
 def test_start_audit_opens_the_dialog_only_for_the_allocated_person(

@@ -27,6 +27,7 @@ from tests.handlers.allocation_world import (
     World,
     allocate_the_month,
     allocated_world,
+    allocation_for,
     on_teams,
     seed_world,
     teams_chat,
@@ -214,13 +215,7 @@ def test_pick_another_and_back(
         client, connector, "lee", actions(pick)["allocation.pick@"], choice=f"person:{world.pat}"
     )
     assert "Chosen by Lee Lead" in text_of(done)
-    with Session(engine) as session:
-        picked = session.exec(
-            select(Allocation)
-            .where(Allocation.person_id == world.pat)
-            .where(Allocation.case_id == world.cases["CASE-1"])
-        ).one()
-        assert picked.status == "allocated"
+    assert allocation_for(engine, world.pat, world.cases["CASE-1"]).status == "allocated"
 
 
 def test_start_audit_opens_the_dialog_only_for_the_allocated_person(

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from qa.framework import Framework
 from qa.working_days import Month
@@ -161,3 +161,13 @@ def allocated_world(
         allocate_the_month(session, framework)
         session.commit()
     return world
+
+
+def allocation_for(engine: Engine, person_id: int, case_id: int) -> Allocation:
+    """The one allocation of `case_id` to `person_id`."""
+    with Session(engine) as session:
+        return session.exec(
+            select(Allocation)
+            .where(Allocation.person_id == person_id)
+            .where(Allocation.case_id == case_id)
+        ).one()
