@@ -48,7 +48,9 @@ from handlers.conversation import Conversation
 from handlers.menu import didnt_catch
 from handlers.router import Router
 from qa.framework import Framework, load_framework
+from storage.db import session_scope
 from storage.models import Person
+from storage.outbox import Message, enqueue
 from tests.fakes.connector import ConnectorCall, FakeConnector, activity, execute, install, message
 from tests.fakes.slack_api import FakeSlack, new_trigger_id
 
@@ -484,6 +486,38 @@ def add_practitioner(engine: Engine, now: datetime, *, name: str = "Pat", **fiel
     """Pat, a practitioner known in Slack as U2PRAC."""
     values = {"email": "pat@council.gov.uk", "slack_user_id": "U2PRAC", **fields}
     return add_person(engine, now, name=name, roles=["practitioner"], **values)
+
+
+def add_staff(
+    engine: Engine, now: datetime, people: int, **account: Callable[[int], Any]
+) -> list[int]:
+    """`people` staff (person0@testshire.gov.uk...) with chat `account` fields made from
+    their index (say `slack_user_id=lambda i: f"U{i:05d}"`); their ids."""
+    with session_scope(engine) as s:
+        rows = [
+            Person(
+                email=f"person{i}@testshire.gov.uk",
+                name=f"Person {i}",
+                created_at=now,
+                updated_at=now,
+                **{field: make(i) for field, make in account.items()},
+            )
+            for i in range(people)
+        ]
+        s.add_all(rows)
+        s.flush()
+        return [p.id or 0 for p in rows]
+
+
+def queue_notices(engine: Engine, now: datetime, ids: list[int], rounds: int, prefix: str) -> None:
+    """`rounds` notices for each person, queued round by round (as jobs queue them), so
+    each person's are interleaved; each says its key, `<prefix>-<person id>-<round>`."""
+    for r in range(rounds):
+        with session_scope(engine) as s:
+            for pid in ids:
+                key = f"{prefix}-{pid}-{r}"
+                msg = Message("notice", key, context={"text": key}, person_id=pid)
+                enqueue(session=s, message=msg, now=now)
 
 
 def count(engine: Engine, model: type[Any]) -> int:
