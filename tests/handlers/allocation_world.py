@@ -19,6 +19,7 @@ from qa.framework import Framework
 from qa.working_days import Month
 from reminders.allocations import allocate_month
 from storage.models import Allocation, Case, Person, Service, Team
+from tests.handlers.helpers import added
 
 MONTH = "2027-01"
 DUE = date(2027, 1, 25)
@@ -45,10 +46,7 @@ def _person(session: Session, now: datetime, name: str, roles: list[str], **extr
         updated_at=now,
         **extra,
     )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    return added(session, row)
 
 
 def allocate(
@@ -65,10 +63,7 @@ def allocate(
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    return added(session, row)
 
 
 def seed_world(
