@@ -489,14 +489,19 @@ def add_practitioner(engine: Engine, now: datetime, *, name: str = "Pat", **fiel
 
 
 def add_staff(
-    engine: Engine, now: datetime, people: int, **account: Callable[[int], Any]
+    engine: Engine,
+    now: datetime,
+    people: int,
+    *,
+    email: Callable[[int], str] = lambda i: f"person{i}@testshire.gov.uk",
+    **account: Callable[[int], Any],
 ) -> list[int]:
-    """`people` staff (person0@testshire.gov.uk...) with chat `account` fields made from
-    their index (say `slack_user_id=lambda i: f"U{i:05d}"`); their ids."""
+    """`people` staff ("Person 0"..., `email` made from their index) with chat `account`
+    fields made from it too (say `slack_user_id=lambda i: f"U{i:05d}"`); their ids."""
     with session_scope(engine) as s:
         rows = [
             Person(
-                email=f"person{i}@testshire.gov.uk",
+                email=email(i),
                 name=f"Person {i}",
                 created_at=now,
                 updated_at=now,
