@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 import handlers.audit  # noqa: F401 - registers the audit dialog
 from bot.composition import router
 from bot.routing_keys import RoutingKeys
-from storage.models import Audit, Case, Escalation, Moderation, Person
+from storage.models import Audit, Escalation, Moderation, Person
 from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
 from tests.chat import (
     all_text,
@@ -48,6 +48,7 @@ from tests.handlers.moderation_world import (
     moderation_answers,
     moderations,
     moderator_and_case,
+    relevant_assistant_director,
     seed_moderation_world,
     slack_id,
 )
@@ -394,15 +395,8 @@ def test_lambeth_inadequate_reaches_the_relevant_assistant_director(
     """
     chat = lambeth
     chat.submit_audit("inadequate")
+    ad, people = relevant_assistant_director(chat.engine, chat.world)
     with Session(chat.engine) as session:
-        case = session.get(Case, chat.world.audit.case_id)
-        assert case is not None and case.worker_id is not None
-        people = {p.id: p for p in session.exec(select(Person))}
-        chain, boss = [], people[case.worker_id].line_manager_id
-        while boss is not None and boss not in chain:
-            chain.append(boss)
-            boss = people[boss].line_manager_id
-        [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
         asked = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
     owners = {e.owner_id for e in asked}
     assert ad in owners, "the relevant Assistant Director is asked"

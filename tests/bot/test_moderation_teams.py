@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 import handlers.audit  # noqa: F401 - registers the audit dialog
 from bot.routing_keys import RoutingKeys, keys_for
-from storage.models import Audit, Case, Escalation, Moderation, Person
+from storage.models import Audit, Escalation, Moderation, Person
 from tests.bot.test_audit_teams import TeamsAudit, check_card, elements, inputs, text_of
 from tests.chat import app_client, drain, teams_settings
 from tests.fakes.connector import ConnectorCall, FakeConnector
@@ -41,6 +41,7 @@ from tests.handlers.moderation_world import (
     moderation_answers,
     moderations,
     moderator_and_case,
+    relevant_assistant_director,
     seed_moderation_world,
 )
 
@@ -372,15 +373,8 @@ def test_lambeth_inadequate_reaches_the_relevant_assistant_director(
     found up the case worker's line management (the demo's ADs sit in a directorate team)."""
     chat = following
     chat.submit_audit("inadequate")
+    ad, people = relevant_assistant_director(chat.engine, chat.world)
     with Session(chat.engine) as session:
-        case = session.get(Case, chat.world.audit.case_id)
-        assert case is not None and case.worker_id is not None
-        people = {p.id: p for p in session.exec(select(Person))}
-        chain, boss = [], people[case.worker_id].line_manager_id
-        while boss is not None and boss not in chain:
-            chain.append(boss)
-            boss = people[boss].line_manager_id
-        [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
         owners = {e.owner_id for e in session.exec(select(Escalation))}
     assert ad in owners
     chat.deliver()

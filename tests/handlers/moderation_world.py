@@ -207,3 +207,20 @@ def grade_escalations_and_actions(engine: Engine) -> tuple[list[Escalation], lis
             select(Recommendation).where(Recommendation.source == "moderation")
         ).all()
         return list(escalations), list(recs)
+
+
+def relevant_assistant_director(
+    engine: Engine, world: ModerationWorld
+) -> tuple[int, dict[int, Person]]:
+    """The first Assistant Director up the audited case worker's line management (Lambeth
+    QAF 4: "the relevant Assistant Director"), and everyone by id."""
+    with Session(engine) as session:
+        case = session.get(Case, world.audit.case_id)
+        assert case is not None and case.worker_id is not None
+        people = {p.id or 0: p for p in session.exec(select(Person))}
+    chain, boss = [], people[case.worker_id].line_manager_id
+    while boss is not None and boss not in chain:
+        chain.append(boss)
+        boss = people[boss].line_manager_id
+    [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
+    return ad, people
