@@ -1,22 +1,30 @@
 """One test client for both chat platforms, through the app's public endpoints.
 
 Every suite that drives the bot as people do goes through here, so that how a request
-is signed, what a Slack payload or a Teams activity looks like and how a test waits
-for the bot's after-acknowledgement work are written once:
+is signed, what a Slack payload or a Teams activity looks like, how a test waits for
+the bot's after-acknowledgement work and how the common people are seeded are written
+once. tests/conftest.py gives the fakes as fixtures (`slack`, `connector`) and the
+default Slack app (`api`).
 
-- **The app**: `slack_settings` / `teams_settings` and `app_client` build the app the
-  way `qa-bot serve` does (`bot.app.build_app`), its Web API pointed at the in-project
-  fakes in tests/fakes.
-- **Slack**: `signed_headers` (the v0 HMAC over the raw bytes), then `post_command`,
-  `post_event`, `click` (a `block_actions` press with a fresh `trigger_id`),
-  `post_interaction` (any interactivity payload: `view_submission`, `view_closed`,
-  a press inside a modal), `settle` (wait for Bolt's listeners, never sleep).
-- **Teams**: `post_activity` and the activity builders of tests/fakes/connector.py
-  (`message`, `execute`, `submit`, `install`), playground mode by default, or with the
-  fake Entra JWT of tests/security/openid.py when a test turns authentication on.
+- **The app**: `slack_settings` / `teams_settings` (playground) /
+  `authenticated_teams_settings` (bearer tokens checked against the local keys of
+  tests/security/openid.py, which signs the fake JWTs), then `app_client` builds the app
+  the way `qa-bot serve` does (`bot.app.build_app`) at a frozen `now` or a `Clock`, with
+  `routes_with` for extra conversations. `settle` waits for Bolt's listeners (never a
+  sleep); `deliver` / `deliver_unpaced` drain the outbox to the fakes.
+- **Slack** (`POST /slack/events`): `signed_headers` (v0 HMAC over the raw bytes),
+  `post_signed`, `post_command`, `post_event` (+ retry headers), `dm`, `click` and
+  `block_actions` (fresh `trigger_id`), `post_interaction` for any interactivity
+  payload; `modal`, `view_state`, `view_submission`, `view_closed` for modals.
+- **Teams** (`POST /api/messages`): `post_activity` (with a bearer token when asked),
+  `say` (a typed message; the one reply the fake connector got), `press` (an
+  `Action.Execute`; the card shown in place), `submit` (an `Action.Submit`), and the
+  activity builders of tests/fakes/connector.py (`message`, `execute`, `install`).
 - **What was said back**: `all_text` of a Slack message or view, `last_view`, and the
   fakes' own `calls_to` / `messages`.
-- **Seeding**: `add_person` (one row with sensible defaults), `count`, `row_counts`.
+- **People and rows**: `add_person` (defaults: a QA lead), `add_lead`,
+  `add_practitioner`, `add_staff` and `queue_notices` (many people, many messages),
+  `count`, `row_counts`, `rows_of`.
 """
 
 from __future__ import annotations

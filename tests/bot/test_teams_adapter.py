@@ -24,6 +24,7 @@ from bot.settings import Settings
 from storage.models import Person
 from tests import chat
 from tests.chat import (
+    CLIENT_ID,
     SMALL,
     TestClient,
     app_client,
@@ -36,7 +37,6 @@ from tests.fakes.connector import ConnectorFault, FakeConnector
 
 FRAMEWORK = SMALL
 AAD = "11111111-2222-3333-4444-555555555555"
-CLIENT_ID = "99999999-8888-7777-6666-555555555555"
 
 
 def make_settings(db_url: str, **overrides: Any) -> Settings:

@@ -16,13 +16,19 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from tests import chat
-from tests.chat import SECRET, SMALL, TestClient, add_person, row_counts, rows_of
+from tests.chat import (
+    CLIENT_ID,
+    ROUTING_SECRET,
+    SECRET,
+    SMALL,
+    TestClient,
+    add_person,
+    row_counts,
+    rows_of,
+)
 from tests.security.openid import OpenIdServer
 
-__all__ = ["SECRET", "SMALL", "add_person", "row_counts", "rows_of"]
-
-ROUTING_SECRET = "test-routing-secret"  # fixed, whatever the environment holds
-CLIENT_ID = "99999999-8888-7777-6666-555555555555"
+__all__ = ["CLIENT_ID", "ROUTING_SECRET", "SECRET", "SMALL", "add_person", "row_counts", "rows_of"]
 
 
 def slack_client(db_url: str, engine: Engine, now: datetime, slack_url: str) -> TestClient:
