@@ -16,6 +16,7 @@ from handlers import (
     allocation,
     allocation_lead,
     audit,
+    closing,
     escalation,
     escalation_actions,
     menu,
@@ -41,6 +42,7 @@ def conversations() -> tuple[Conversation, ...]:
         audit.CONVERSATION,
         escalation.CONVERSATION,
         moderation.CONVERSATION,
+        closing.CONVERSATION,  # after moderation's hooks: final only when none follows
         escalation_actions.CONVERSATION,
         recommendations.CONVERSATION,
         more_time.CONVERSATION,
@@ -64,6 +66,7 @@ def jobs() -> dict[str, Job]:
         summary.POST_SUMMARY,
         summary.WEEKLY_TRACKING,
         summary.QUARTERLY_ANALYSIS,
+        summary.FRAMEWORK_REPORTS,
         retention.RETENTION,
     )
     by_name: dict[str, Job] = {}

@@ -72,7 +72,7 @@ def flat_answers(
     band = bands[overall]
     out: dict[str, JSON] = {}
     options = list(form.checklist_options)
-    for item in form.checklist:
+    for item in framework.checklist_for(area):
         i = _checklist_answer(rng, options, band)
         out[f"checklist.{item.key}.answer"] = options[i]
         if 0 < i < len(options) - 1 and rng.random() < 0.6:
@@ -81,7 +81,7 @@ def flat_answers(
         grade = domain_grades[d.key]
         out[f"domain.{d.key}.grade"] = grade
         out[f"domain.{d.key}.evidence"] = evidence_note(rng, bands[grade])
-    for p in form.feedback:
+    for p in framework.feedback_for(area):
         g = f"feedback.{p.key}"
         spoken = _spoken(rng, p.key)
         out[f"{g}.spoken"] = spoken
@@ -90,7 +90,7 @@ def flat_answers(
             out[f"{g}.method"] = rng.choice(METHODS).value
             if rng.random() < 0.35:
                 out[f"{g}.note"] = rng.choice(FEEDBACK_NOTES)
-    for p in form.narrative:
+    for p in framework.narrative_for(area):
         out[f"narrative.{p.key}"] = narrative(rng, p, band)
     out["overall.grade"] = overall
     levels = form.recommendation_levels

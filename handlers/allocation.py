@@ -23,17 +23,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from handlers.allocation_messages import (
-    allocation_id_of,
-    decline_context,
-    month_prompt_rows,
-    prompt_context,
-    queue_prompt_refresh,
-    queue_proposal,
-)
+from handlers.allocation_messages import month_prompt_rows, queue_prompt_refresh, queue_proposal
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
 from handlers.turn import Turn
+from messages.allocation import allocation_id_of, decline_context, prompt_context
 from qa.privacy import warnings_for
 from storage.allocation_changes import DECLINE_REASONS, declinable, propose, release
 from storage.models import Allocation

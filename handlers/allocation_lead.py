@@ -19,18 +19,18 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers.allocation import refused
-from handlers.allocation_messages import (
-    allocation_id_of,
-    case_bits,
-    proposal_context,
-    queue_new_prompt,
-    queue_settled,
-    resolution,
-    routing_key,
-)
+from handlers.allocation_messages import queue_new_prompt, queue_settled
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
 from handlers.turn import Turn
+from messages.allocation import (
+    allocation_id_of,
+    case_bits,
+    proposal_context,
+    resolution,
+    routing_key,
+)
+from qa.allocation_types import Allocated
 from qa.framework import Framework
 from storage.allocation_changes import decline_parts, is_qa_lead, replaced_by, settle, settled_by
 from storage.allocation_choices import Choice, choices
@@ -68,8 +68,23 @@ def _proposal(turn: Turn) -> tuple[Allocation | None, Allocation | None, list[Re
     return proposal, released, []
 
 
-def _settled(turn: Turn, proposal: Allocation, released: Allocation, outcome: str) -> list[Reply]:
-    """After a confirm or a pick: tell the new person, edit the leads' requests, a receipt."""
+def _settle(
+    turn: Turn,
+    proposal: Allocation,
+    released: Allocation,
+    outcome: str,
+    chosen: Allocated | None = None,
+) -> list[Reply]:
+    """Confirm the proposal (or the `chosen` pick instead), then tell the new person, edit
+    the leads' requests, and answer with a receipt."""
+    settle(
+        session=turn.session,
+        proposal=proposal,
+        now=turn.now,
+        actor=turn.person.email,
+        actor_id=turn.person.id,
+        chosen=chosen,
+    )
     resolved = resolution(turn.person, turn.now, outcome)
     queue_new_prompt(turn.session, turn.framework, proposal, turn.now)
     queue_settled(turn.session, turn.framework, released, proposal, resolved, turn.now)
@@ -92,14 +107,7 @@ def confirm(turn: Turn) -> list[Reply]:
     proposal, released, refusal = _proposal(turn)
     if proposal is None or released is None:
         return refusal
-    settle(
-        session=turn.session,
-        proposal=proposal,
-        now=turn.now,
-        actor=turn.person.email,
-        actor_id=turn.person.id,
-    )
-    return _settled(turn, proposal, released, "confirmed")
+    return _settle(turn, proposal, released, "confirmed")
 
 
 def _options(turn: Turn, proposal: Allocation, released: Allocation) -> list[Choice]:
@@ -164,15 +172,7 @@ def pick_submit(turn: Turn) -> list[Reply]:
     if chosen is None:
         context = _pick_context(turn.session, turn.framework, proposal, released, options)
         return [Reply("allocation_pick", context, errors={"choice": NEED_CHOICE})]
-    settle(
-        session=turn.session,
-        proposal=proposal,
-        now=turn.now,
-        actor=turn.person.email,
-        actor_id=turn.person.id,
-        chosen=chosen.allocated,
-    )
-    return _settled(turn, proposal, released, "picked")
+    return _settle(turn, proposal, released, "picked", chosen.allocated)
 
 
 def show_proposal(turn: Turn) -> list[Reply]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from handlers.allocation_messages import refreshed_prompt_context
 from handlers.audit_flags import on_flag, on_flag_send, on_respond, on_respond_send
 from handlers.audit_flow import FLOW, actor
 from handlers.audit_session import dialog_for, refused
@@ -37,6 +36,7 @@ from handlers.conversation import Conversation
 from handlers.dialog_session import Refusal, parse_key
 from handlers.interaction import Reply
 from handlers.turn import Turn
+from messages.allocation import refreshed_prompt_context
 from qa.dialog import END, Move
 from storage.audits import (
     AUDIT_ACTIVITIES,

@@ -12,9 +12,9 @@ job makes the same requests for anything this hook missed).
 
 from __future__ import annotations
 
-from handlers.allocation_messages import prompt_context
 from handlers.conversation import Conversation
 from handlers.turn import Turn
+from messages.allocation import prompt_context
 from messages.escalations import send_requests
 from storage.escalations import allocate_caseload, escalate_audit
 from storage.models import Allocation, Audit, Person

@@ -19,27 +19,21 @@ dialogs (in progress, returned...) still show up as waiting.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from handlers.help import first_name, help_context
+from messages.tracking import route
 from qa.framework import Framework
 from storage.audits import AUDIT_ACTIVITIES, resumable
-from storage.models import (
-    Allocation,
-    Audit,
-    Case,
-    Escalation,
-    Moderation,
-    Person,
-    Recommendation,
-)
+from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from storage.tracking import OPEN as OPEN_ESCALATION
 from storage.tracking import key_of
-from storage.tracking_messages import route
 
 LIST_LIMIT = 10
 BUTTON_LIMIT = 5
@@ -100,17 +94,31 @@ def _references(session: Session, case_ids: set[int]) -> dict[int, str]:
     return {int(i): ref for i, ref in rows if i is not None}
 
 
+_Due = TypeVar("_Due", Allocation, Moderation, Recommendation)
+
+
+def _unfinished(
+    session: Session, model: type[_Due], mine: ColumnElement[bool], finished: set[str]
+) -> Sequence[_Due]:
+    """The rows of `model` that are `mine` and not finished, soonest due first.
+
+    Matched by exclusion so that statuses later dialogs add still count as waiting."""
+    return session.exec(
+        select(model)
+        .where(mine)
+        .where(col(model.status).not_in(finished))
+        .order_by(col(model.due_on), col(model.id))
+    ).all()
+
+
 def _audit_items(
     session: Session, person_id: int, refs: dict[int, str]
 ) -> tuple[list[Item], list[Allocation]]:
     """Audits to start or continue (a draft is its allocation, counted once), and the
     open allocations with no case yet (moderation slots)."""
-    allocations = session.exec(
-        select(Allocation)
-        .where(Allocation.person_id == person_id)
-        .where(col(Allocation.status).not_in(FINISHED_ALLOCATION))
-        .order_by(col(Allocation.due_on), col(Allocation.id))
-    ).all()
+    allocations = _unfinished(
+        session, Allocation, col(Allocation.person_id) == person_id, FINISHED_ALLOCATION
+    )
     drafts = session.exec(
         select(Audit)
         .where(Audit.auditor_id == person_id)
@@ -157,12 +165,9 @@ def open_work(*, session: Session, person_id: int, today: date, tz: tzinfo | Non
     local date there."""
     refs: dict[int, str] = {}
     items, slots = _audit_items(session, person_id, refs)
-    moderations = session.exec(
-        select(Moderation)
-        .where(Moderation.moderator_id == person_id)
-        .where(col(Moderation.status).not_in(FINISHED_MODERATION))
-        .order_by(col(Moderation.due_on), col(Moderation.id))
-    ).all()
+    moderations = _unfinished(
+        session, Moderation, col(Moderation.moderator_id) == person_id, FINISHED_MODERATION
+    )
     audit_case: dict[int, int] = {}
     if moderations:
         rows = session.exec(
@@ -171,12 +176,9 @@ def open_work(*, session: Session, person_id: int, today: date, tz: tzinfo | Non
             )
         ).all()
         audit_case = {int(i): c for i, c in rows if i is not None}
-    recommendations = session.exec(
-        select(Recommendation)
-        .where(Recommendation.owner_id == person_id)
-        .where(col(Recommendation.status).not_in(FINISHED_RECOMMENDATION))
-        .order_by(col(Recommendation.due_on), col(Recommendation.id))
-    ).all()
+    recommendations = _unfinished(
+        session, Recommendation, col(Recommendation.owner_id) == person_id, FINISHED_RECOMMENDATION
+    )
     escalations = session.exec(
         select(Escalation)
         .where(Escalation.owner_id == person_id)

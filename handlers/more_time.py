@@ -16,14 +16,13 @@ from sqlmodel import col, select
 
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.recommendations import ITEM, RECEIPT, reference_of, submitted, tell
+from handlers.recommendations import RECEIPT, record, reference_of, show_update, submitted, tell
 from handlers.tracking_replies import edit, gone, route, state
 from handlers.turn import Turn
+from messages.tracking import NOTE_CHARS, first_name, safe_text
 from storage.models import Recommendation, RecommendationUpdate
 from storage.outbox import Message, enqueue
 from storage.tracking import MORE_TIME_REQUESTED, OPEN, directory
-from storage.tracking_messages import NOTE_CHARS, first_name, safe_text
-from storage.tracking_records import add_update
 
 
 def _leads(turn: Turn, owner_id: int) -> list[int]:
@@ -40,16 +39,8 @@ def submit_more_time(turn: Turn) -> list[Reply]:
     rec, key, cleaned = got
     new_due = date.fromisoformat(str(cleaned["new_due"]))
     reason = str(cleaned["reason"])
-    update = add_update(
-        session=turn.session,
-        rec=rec,
-        person=turn.person,
-        kind="more_time",
-        now=turn.now,
-        note=reason,
-        new_due_on=new_due,
-        changes={"status": MORE_TIME_REQUESTED},
-    )
+    changes: dict[str, object] = {"status": MORE_TIME_REQUESTED}
+    update = record(turn, rec, "more_time", note=reason, new_due_on=new_due, changes=changes)
     leads = _leads(turn, rec.owner_id)
     staff = directory(session=turn.session)
     for lead in leads:
@@ -73,13 +64,8 @@ def submit_more_time(turn: Turn) -> list[Reply]:
         }
         message = Message("rec_time_request", request_key, context, person_id=lead)
         enqueue(session=turn.session, message=message, now=turn.now)
-    shown = edit(
-        turn,
-        message_key=key,
-        item_type=ITEM,
-        item_id=rec.id or 0,
-        shown=state(turn, "more_time", open_=True, new_due_on=new_due.isoformat()),
-        suffix=f"u{update.id}",
+    shown = show_update(
+        turn, rec, key, update, state(turn, "more_time", open_=True, new_due_on=new_due.isoformat())
     )
     what = "more_time" if leads else "more_time_no_lead"
     receipt = {
@@ -116,15 +102,7 @@ def _decide(turn: Turn, approve: bool) -> list[Reply]:
     if approve and new_due is not None:
         changes |= {"due_on": new_due, "snoozed_until": None}
     kind = "approved" if approve else "refused"
-    update = add_update(
-        session=turn.session,
-        rec=rec,
-        person=turn.person,
-        kind=kind,
-        now=turn.now,
-        new_due_on=new_due if approve else None,
-        changes=changes,
-    )
+    update = record(turn, rec, kind, new_due_on=new_due if approve else None, changes=changes)
     extra = {"update_id": update.id, "new_due_on": new_due.isoformat() if new_due else None}
     tell(turn, rec, rec.owner_id, f"time_{kind}", **extra)
     if approve and rec.raised_by_id != rec.owner_id:

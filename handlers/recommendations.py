@@ -17,12 +17,12 @@ from handlers.conversation import Conversation
 from handlers.interaction import Reply
 from handlers.tracking_replies import current, edit, gone, route, state, with_errors
 from handlers.turn import Turn
+from messages.tracking import NOTE_CHARS, parse_route, safe_text
 from qa.send_window import snooze_until
 from qa.validation import Context, Field, validate
-from storage.models import Case, Recommendation
+from storage.models import Case, Recommendation, RecommendationUpdate
 from storage.outbox import Message, enqueue
 from storage.tracking import DONE, directory
-from storage.tracking_messages import NOTE_CHARS, parse_route, safe_text
 from storage.tracking_records import add_update
 
 RECEIPT = "rec_receipt"
@@ -78,6 +78,29 @@ def load_rec(turn: Turn) -> tuple[Recommendation, str] | list[Reply]:
     if rec.status == DONE:
         return [Reply(RECEIPT, {"what": "already_done", "reference": reference_of(turn, rec)})]
     return rec, found[1]
+
+
+def record(turn: Turn, rec: Recommendation, kind: str, **details: Any) -> RecommendationUpdate:
+    """One event on `rec` by the person pressing, now: every button here records one.
+
+    `details` are `add_update`'s own: the `note`, a `new_due_on`, the `changes` made."""
+    return add_update(
+        session=turn.session, rec=rec, person=turn.person, kind=kind, now=turn.now, **details
+    )
+
+
+def show_update(
+    turn: Turn, rec: Recommendation, key: str, update: RecommendationUpdate, shown: dict[str, Any]
+) -> list[Reply]:
+    """Edit `rec`'s item on the message the owner pressed (`key`) to show `shown`."""
+    return edit(
+        turn,
+        message_key=key,
+        item_type=ITEM,
+        item_id=rec.id or 0,
+        shown=shown,
+        suffix=f"u{update.id}",
+    )
 
 
 def reference_of(turn: Turn, rec: Recommendation) -> str | None:
@@ -164,23 +187,8 @@ def submit_done(turn: Turn) -> list[Reply]:
         "completed_at": turn.now,
         "snoozed_until": None,
     }
-    update = add_update(
-        session=turn.session,
-        rec=rec,
-        person=turn.person,
-        kind="done",
-        now=turn.now,
-        note=impact,
-        changes=changes,
-    )
-    shown = edit(
-        turn,
-        message_key=key,
-        item_type=ITEM,
-        item_id=rec.id or 0,
-        shown=state(turn, "done"),
-        suffix=f"u{update.id}",
-    )
+    update = record(turn, rec, "done", note=impact, changes=changes)
+    shown = show_update(turn, rec, key, update, state(turn, "done"))
     tell(
         turn, rec, rec.raised_by_id, "done", update_id=update.id, note=safe_text(impact, NOTE_CHARS)
     )
@@ -192,22 +200,8 @@ def submit_update(turn: Turn) -> list[Reply]:
     if isinstance(got, list):
         return got
     rec, key, cleaned = got
-    update = add_update(
-        session=turn.session,
-        rec=rec,
-        person=turn.person,
-        kind="update",
-        now=turn.now,
-        note=str(cleaned["progress"]),
-    )
-    shown = edit(
-        turn,
-        message_key=key,
-        item_type=ITEM,
-        item_id=rec.id or 0,
-        shown=state(turn, "updated", open_=True),
-        suffix=f"u{update.id}",
-    )
+    update = record(turn, rec, "update", note=str(cleaned["progress"]))
+    shown = show_update(turn, rec, key, update, state(turn, "updated", open_=True))
     return [*shown, Reply(RECEIPT, {"what": "updated", "reference": reference_of(turn, rec)})]
 
 
@@ -217,21 +211,9 @@ def snooze(turn: Turn) -> list[Reply]:
         return loaded
     rec, key = loaded
     until = snooze_until(turn.framework.reminders, turn.today)
-    update = add_update(
-        session=turn.session,
-        rec=rec,
-        person=turn.person,
-        kind="snoozed",
-        now=turn.now,
-        changes={"snoozed_until": until},
-    )
-    shown = edit(
-        turn,
-        message_key=key,
-        item_type=ITEM,
-        item_id=rec.id or 0,
-        shown=state(turn, "snoozed", open_=True, until=until.isoformat()),
-        suffix=f"u{update.id}",
+    update = record(turn, rec, "snoozed", changes={"snoozed_until": until})
+    shown = show_update(
+        turn, rec, key, update, state(turn, "snoozed", open_=True, until=until.isoformat())
     )
     return [
         *shown,

@@ -14,7 +14,8 @@ from typing import Any
 
 from handlers.interaction import Reply
 from handlers.turn import Turn
-from storage.tracking_messages import edit_in_place, latest_shown, parse_route
+from messages.tracking import parse_route
+from storage.tracking_messages import edit_in_place, latest_shown
 
 
 def route(turn: Turn, kind: str) -> tuple[int, str] | None:

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from messages.tracking import escalation_item, first_name, labels, local_date
 from qa.framework import Framework
 from qa.send_window import in_send_window
 from storage.models import Audit, Escalation, OutboxMessage
 from storage.outbox import Message, enqueue
 from storage.tracking import Directory, directory, key_of, references
-from storage.tracking_messages import escalation_item, first_name, labels, local_date
 
 
 def _case_of(session: Session, row: Escalation) -> tuple[int | None, Audit | None]:
@@ -50,37 +49,6 @@ def _roles_involved(framework: Framework, row: Escalation) -> tuple[list[str], l
     return list(rule.roles), [*rule.roles, *rule.re_escalate_to]
 
 
-def escalation_context(
-    session: Session,
-    framework: Framework,
-    row: Escalation,
-    *,
-    stage: str,
-    message_key: str,
-    staff: Directory,
-    tz: ZoneInfo,
-    now: datetime,
-) -> dict[str, Any]:
-    case_id, audit = _case_of(session, row)
-    reference = references(session=session, case_ids=[case_id]).get(case_id or 0)
-    first_asked, involved = _roles_involved(framework, row)
-    person = staff.people.get(row.owner_id)
-    mine = [r for r in involved if person is not None and r in person.roles]
-    graded_at = (audit.finalised_at or audit.submitted_at) if audit else None
-    return {
-        "stage": stage,
-        "kind": row.kind,
-        "level": row.level,
-        "first_name": first_name(staff.name(row.owner_id)),
-        "asked_as": labels(framework, mine) if mine or row.level == 0 else ["line manager"],
-        "asked_first": labels(framework, first_asked),
-        "audited_on": local_date(graded_at, tz),
-        "item": escalation_item(
-            framework, row, reference=reference, message_key=message_key, tz=tz, now=now
-        ),
-    }
-
-
 def request_message(
     session: Session,
     framework: Framework,
@@ -92,16 +60,25 @@ def request_message(
     tz: ZoneInfo,
     now: datetime,
 ) -> Message:
-    context = escalation_context(
-        session,
-        framework,
-        row,
-        stage=stage,
-        message_key=message_key,
-        staff=staff,
-        tz=tz,
-        now=now,
-    )
+    """The request to `row`'s owner: what to answer, asked as whom, and by when."""
+    case_id, audit = _case_of(session, row)
+    reference = references(session=session, case_ids=[case_id]).get(case_id or 0)
+    first_asked, involved = _roles_involved(framework, row)
+    person = staff.people.get(row.owner_id)
+    mine = [r for r in involved if person is not None and r in person.roles]
+    graded_at = (audit.finalised_at or audit.submitted_at) if audit else None
+    context = {
+        "stage": stage,
+        "kind": row.kind,
+        "level": row.level,
+        "first_name": first_name(staff.name(row.owner_id)),
+        "asked_as": labels(framework, mine) if mine or row.level == 0 else ["line manager"],
+        "asked_first": labels(framework, first_asked),
+        "audited_on": local_date(graded_at, tz),
+        "item": escalation_item(
+            framework, row, reference=reference, message_key=message_key, tz=tz, now=now
+        ),
+    }
     return Message("escalation_request", message_key, context, person_id=row.owner_id)
 
 

@@ -7,8 +7,12 @@
 - `moderation-due:<moderation id>:<n>`: the reminder `n` working days before the
   due date (0: on the day), queued by the reminder job.
 - `moderation-outcome:<audit id>:<round>`: the outcome, to the author, once per
-  round, with the moderator's comments (unless the framework tells authors only
-  when their grade changes, `feedback_to_author: when_regraded`).
+  round, with the moderator's comments and the domain grades it changed (unless the
+  framework tells authors only when their findings or grades are amended,
+  `feedback_to_author: when_regraded`: then a confirmation that changed nothing is
+  not sent, but one that regraded a domain, did not agree the recommendations or
+  added actions is, as Wandsworth's QAF 29 says: "if their findings or grades are
+  amended").
 
 Case references only, never a child's details; the moderator's comments are what
 they typed for the author, after the dialog's privacy check.
@@ -193,6 +197,16 @@ def queue_reminder(
     return enqueue(session=session, message=message, now=now)
 
 
+def findings_amended(result: ModerationResult) -> bool:
+    """Whether the moderation amended the findings, whatever it did to the overall
+    grade: a domain regraded, the recommendations not agreed, or actions added."""
+    return (
+        any(not v.agrees and v.grade for v in result.domains.values())
+        or not result.recommendations_agree
+        or bool(result.actions)
+    )
+
+
 def outcome_context(
     session: Session,
     framework: Framework,
@@ -223,6 +237,8 @@ def outcome_context(
         "comments": result.reason[:COMMENT_CHARS],
         "why": overall_why[:COMMENT_CHARS] if result.outcome == "regraded" else "",
         "domains": changed[:10],
+        "recommendations_amended": not result.recommendations_agree,
+        "recommendations_comments": result.recommendations_comments[:COMMENT_CHARS],
         "actions": len(result.actions),
         "audit_key": f"audit:{audit.id}",
     }
@@ -247,7 +263,11 @@ def queue_outcome(
     now: datetime,
 ) -> bool:
     """Tell the author, once per round (the framework may say: only when it changed)."""
-    if framework.moderation.feedback_to_author == "when_regraded" and result.outcome == "confirmed":
+    if (
+        framework.moderation.feedback_to_author == "when_regraded"
+        and result.outcome == "confirmed"
+        and not findings_amended(result)
+    ):
         return False
     context = outcome_context(session, framework, audit, moderation, result)
     message = Message(

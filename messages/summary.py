@@ -105,14 +105,20 @@ _HIDDEN = {
 }
 
 
-def _cap(word: str) -> str:
+def cap(word: str) -> str:
     """ "learning conversations" -> "Learning conversations" (str.capitalize lowers the rest)."""
     return word[:1].upper() + word[1:]
 
 
+def hidden_note(s: Summary) -> str:
+    """What the small-number threshold leaves out, as the end of a sentence; "" if nothing.
+
+    The channel post and the report files say it the same way."""
+    return _HIDDEN.get(s.suppressed_from, _HIDDEN["authority"]) if s.threshold > 1 else ""
+
+
 def lede(s: Summary) -> str:
-    hidden = _HIDDEN.get(s.suppressed_from, _HIDDEN["authority"]) if s.threshold > 1 else ""
-    return f"{s.authority}. Aggregates only: no case references or names{hidden}."
+    return f"{s.authority}. Aggregates only: no case references or names{hidden_note(s)}."
 
 
 def glance(s: Summary) -> list[str]:
@@ -232,8 +238,8 @@ def weekly_context(s: Summary, *, first_name: str, scope: str) -> dict[str, Any]
         "as_of": s.as_of.isoformat(),
         "audits_word": word,
         "facts": [
-            {"label": f"{_cap(word)} completed", "value": s.how_much.audits.text},
-            {"label": f"{_cap(word)} allocated for {s.month.name}", "value": allocation.made.text},
+            {"label": f"{cap(word)} completed", "value": s.how_much.audits.text},
+            {"label": f"{cap(word)} allocated for {s.month.name}", "value": allocation.made.text},
             {
                 "label": "Of those, completed so far",
                 "value": display(allocation.completed, allocation.completion),
@@ -277,8 +283,63 @@ def quarterly_context(
     first_name: str,
 ) -> dict[str, Any]:
     """The Director's quarterly analysis: the three months to `last`, as one period."""
-    months = quarter_months(last)
-    label = quarter_label(months)
+    return period_context(
+        framework, quarter_months(last), audits, allocations, recommendations, escalations,
+        threshold=threshold, first_name=first_name,
+    )  # fmt: skip
+
+
+def period_label(months: Sequence[Month]) -> str:
+    """ "November 2026" for one month, "September to November 2026" for several."""
+    return months[0].name if len(months) == 1 else quarter_label(months)
+
+
+def report_context(
+    framework: Framework,
+    months: Sequence[Month],
+    audits: Sequence[AuditRow],
+    allocations: Sequence[AllocationRow],
+    recommendations: Sequence[RecommendationRow],
+    escalations: Sequence[EscalationRow],
+    *,
+    threshold: int,
+    first_name: str | None,
+    title: str,
+    scope: str,
+) -> dict[str, Any]:
+    """A report on the framework's own rhythm (`summary.reports`): `months` as one period.
+
+    The same figures as the quarterly analysis, for any run of months (a month, a
+    quarter, a review window), titled as the framework names the report, to a channel
+    (no first name) or to a named role's holder (their scope). Aggregates only.
+    """
+    context = period_context(
+        framework, months, audits, allocations, recommendations, escalations,
+        threshold=threshold, first_name=first_name or "",
+    )  # fmt: skip
+    table = context["table"]
+    if table is not None:  # the rows are the reader's scope already: say so in the caption
+        word = framework.vocabulary.audits
+        caption = f"Grades, {scope}, {context['period']}: {table['audits']} {word}"
+        context["table"] = table | {"scope": scope, "caption": caption}
+    return context | {"title": title, "scope": scope, "first_name": first_name}
+
+
+def period_context(
+    framework: Framework,
+    months: Sequence[Month],
+    audits: Sequence[AuditRow],
+    allocations: Sequence[AllocationRow],
+    recommendations: Sequence[RecommendationRow],
+    escalations: Sequence[EscalationRow],
+    *,
+    threshold: int,
+    first_name: str,
+) -> dict[str, Any]:
+    """Figures for `months` (consecutive, oldest first) as one period, and month by month."""
+    months = tuple(months)
+    last = months[-1]
+    label = period_label(months)
     rows = Rows.index(audits, allocations, recommendations, escalations)
     figures = period_figures(framework, rows, Period(label, months, last.last), threshold=threshold)
     word = framework.vocabulary.audits

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from messages.escalations import request_message
+from messages.tracking import DIGEST_LIMIT, escalation_item, first_name, rec_item
 from qa.framework import Framework
 from qa.tracking import Due, TrackedItem
 from storage.models import Escalation, Recommendation
@@ -29,12 +30,6 @@ from storage.tracking import (
     references,
     tracked_escalation,
     tracked_recommendation,
-)
-from storage.tracking_messages import (
-    DIGEST_LIMIT,
-    escalation_item,
-    first_name,
-    rec_item,
 )
 
 _DAYS = re.compile(r":(\d+)wd$")

@@ -13,7 +13,7 @@ Field keys are unique across the dialog and say what they hold
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
@@ -30,6 +30,7 @@ __all__ = [
     "RecommendationDraft",
     "build_audit_dialog",
     "follow_up_fields",
+    "follow_ups",
     "grade_options",
     "result",
     "review_period",
@@ -295,7 +296,7 @@ def _narrative(p: Prompt) -> Item:
     ]
 
 
-def _checklist(framework: Framework) -> list[Item]:
+def _checklist(framework: Framework, area: str) -> list[Item]:
     opts = tuple(Option(o, o) for o in framework.audit_form.checklist_options)
     return [
         (
@@ -318,17 +319,48 @@ def _checklist(framework: Framework) -> list[Item]:
                 ),
             ],
         )
-        for i in framework.audit_form.checklist
+        for i in framework.checklist_for(area)
     ]
+
+
+def _needs_recommendation(
+    framework: Framework, area: str, *, at: str | None
+) -> Callable[..., dict[str, str]]:
+    """A checklist answer that needs a recommendation (City of London QAF 2024: where
+    identity is not ascertained the reasons "are raised as a recommendation") stops the
+    audit going on without one.
+
+    On a recommendations page (`at`: its first slot's action, where one is added) it
+    waits while the person goes on to another page; on the review step (`at` None) the
+    message names the question and says where to add it, so the audit is never
+    submitted without one."""
+    items = [i for i in framework.checklist_for(area) if i.needs_recommendation]
+
+    def check(values: Mapping[str, JSON], state: DialogState, _: Context) -> dict[str, str]:
+        more = any(k.startswith("recommendations.more.") and v == "yes" for k, v in values.items())
+        answers = state.merged()
+        if more or slots(answers, "rec"):
+            return {}
+        for i in items:
+            answer = answers.get(f"checklist.{i.key}.answer")
+            if isinstance(answer, str) and answer in i.needs_recommendation:
+                said = f"You answered “{answer}” to “{i.label}”: add a recommendation for it"
+                if at is None:
+                    return {f"checklist.{i.key}.answer": f"{said}. Go back to Recommendations."}
+                return {at: f"{said} here."}
+        return {}
+
+    return check
 
 
 def _context_facts(
     framework: Framework, area: str, case_reference: str, team: str
 ) -> Callable[[Dialog, DialogState, Context], tuple[Fact, ...]]:
     form = framework.audit_form
-    look = [f"the practice standards ({len(form.checklist)} checks)"] if form.checklist else []
+    checklist = framework.checklist_for(area)
+    look = [f"the practice standards ({len(checklist)} checks)"] if checklist else []
     look += [d.label for d in framework.domains_for(area)]
-    if form.feedback:
+    if framework.feedback_for(area):
         look.append("conversations with the people involved")
 
     def facts(_: Dialog, __: DialogState, ctx: Context) -> tuple[Fact, ...]:
@@ -407,7 +439,7 @@ def build_audit_dialog(
         ),
     ]
     rec_intro = "Add what needs to happen, if anything: leave a recommendation blank to skip it."
-    steps[:0] = slot_steps(
+    rec_steps = slot_steps(
         key="recommendations",
         title="Recommendations",
         noun="recommendation",
@@ -417,6 +449,16 @@ def build_audit_dialog(
         pages=RECOMMENDATION_PAGES,
         intro=rec_intro,
     )
+    if any(i.needs_recommendation for i in framework.checklist_for(area)):
+        rec_steps = [
+            replace(s, checks=(*s.checks, _needs_recommendation(framework, area, at=first)))
+            for s in rec_steps
+            for first in [next(f.key for f in s.fields if f.key.endswith(".action"))]
+        ]
+        steps[0] = replace(
+            steps[0], checks=(*steps[0].checks, _needs_recommendation(framework, area, at=None))
+        )
+    steps[:0] = rec_steps
     overall = Field(
         "overall.grade",
         "Overall grade",
@@ -438,10 +480,10 @@ def build_audit_dialog(
         ),
     )
     sections: list[tuple[str, str, list[Item]]] = [
-        ("checklist", "Practice standards", _checklist(framework)),
+        ("checklist", "Practice standards", _checklist(framework, area)),
         ("domains", "Grades", [_domain(framework, d) for d in framework.domains_for(area)]),
-        ("feedback", "Feedback", [_feedback(p) for p in form.feedback]),
-        ("narrative", "Findings", [_narrative(p) for p in form.narrative]),
+        ("feedback", "Feedback", [_feedback(p) for p in framework.feedback_for(area)]),
+        ("narrative", "Findings", [_narrative(p) for p in framework.narrative_for(area)]),
     ]
     for key, title, items in reversed(sections):
         if items:
@@ -509,6 +551,12 @@ def _text(answers: Mapping[str, JSON], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _texts(answers: Mapping[str, JSON], keys: Sequence[str], field: str) -> dict[str, str]:
+    """The text answers to `field` (a key pattern, "domain.{}.grade") for each of `keys`;
+    a question not answered (not on the trail) is left out, not read as ""."""
+    return {k: _text(answers, field.format(k)) for k in keys if field.format(k) in answers}
+
+
 def _date(answers: Mapping[str, JSON], key: str) -> date | None:
     value = answers.get(key)
     return date.fromisoformat(value) if isinstance(value, str) else None
@@ -524,6 +572,20 @@ def slots(answers: Mapping[str, JSON], prefix: str) -> list[tuple[int, dict[str,
     return sorted(found.items())
 
 
+def follow_ups(
+    answers: Mapping[str, JSON], prefix: str
+) -> list[tuple[int, dict[str, JSON], int, date]]:
+    """The `prefix.<n>` slots asked by `follow_up_fields` (a recommendation, a
+    moderation's action arising) that name an owner and a due date, as (n, the slot's
+    parts, owner, due): a slot left blank is not a follow-up."""
+    out = []
+    for n, slot in slots(answers, prefix):
+        owner, due = slot.get("owner"), _date(slot, "due")
+        if isinstance(owner, int) and due is not None:
+            out.append((n, slot, owner, due))
+    return out
+
+
 def result(state: DialogState, framework: Framework) -> AuditResult:
     """What the finished audit says. Only steps on the trail count: a page left
     behind by going back and choosing otherwise is not part of the audit."""
@@ -531,16 +593,13 @@ def result(state: DialogState, framework: Framework) -> AuditResult:
         raise DialogError(f"the audit is not finished yet: it is at step '{state.step}'")
     a = state.merged()
     form = framework.audit_form
-    recs = []
-    for n, rec in slots(a, "rec"):
-        owner, due = rec.get("owner"), _date(rec, "due")
-        if isinstance(owner, int) and due is not None:
-            level = rec.get("level", form.recommendation_levels[0])
-            recs.append(
-                RecommendationDraft(
-                    n, str(level), _text(rec, "action"), _text(rec, "impact"), owner, due
-                )
-            )
+    level = form.recommendation_levels[0]
+    recs = [
+        RecommendationDraft(
+            n, str(rec.get("level", level)), _text(rec, "action"), _text(rec, "impact"), owner, due
+        )
+        for n, rec, owner, due in follow_ups(a, "rec")
+    ]
     feedback = {
         p.key: FeedbackAnswer(
             spoken=_text(a, f"feedback.{p.key}.spoken"),
@@ -551,17 +610,10 @@ def result(state: DialogState, framework: Framework) -> AuditResult:
         for p in form.feedback
         if f"feedback.{p.key}.spoken" in a
     }
+    domains = [d.key for d in form.domains]
     return AuditResult(
-        domain_grades={
-            d.key: _text(a, f"domain.{d.key}.grade")
-            for d in form.domains
-            if f"domain.{d.key}.grade" in a
-        },
-        domain_evidence={
-            d.key: _text(a, f"domain.{d.key}.evidence")
-            for d in form.domains
-            if f"domain.{d.key}.evidence" in a
-        },
+        domain_grades=_texts(a, domains, "domain.{}.grade"),
+        domain_evidence=_texts(a, domains, "domain.{}.evidence"),
         overall_grade=_text(a, "overall.grade"),
         checklist={
             i.key: ChecklistAnswer(
@@ -570,11 +622,7 @@ def result(state: DialogState, framework: Framework) -> AuditResult:
             for i in form.checklist
             if f"checklist.{i.key}.answer" in a
         },
-        narrative={
-            p.key: _text(a, f"narrative.{p.key}")
-            for p in form.narrative
-            if f"narrative.{p.key}" in a
-        },
+        narrative=_texts(a, [p.key for p in form.narrative], "narrative.{}"),
         feedback=feedback,
         recommendations=tuple(recs),
         urgent_flags=state.flags,

@@ -13,12 +13,23 @@ them carries a comment naming the section of the framework it comes from.
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from datetime import time as Time
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from qa.chat_platforms import LEGACY_ADDRESS_KEYS
 from qa.framework_checks import (
@@ -60,6 +71,9 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ModerationExclusion = Literal["author", "case_team_manager", "author_line_manager", "case_worker"]
 ModerationOutcome = Literal["confirm", "regrade", "return"]
 SummaryGrouping = Literal["domain", "area", "service", "team"]
+# How often a calendar entry comes round (`qa.qa_calendar`) and a report is sent.
+CalendarEvery = Literal["month", "quarter", "week", "fortnight"]
+ReportEvery = Literal["month", "quarter", "review_window"]
 Month = Annotated[int, Field(ge=1, le=12)]
 
 
@@ -191,6 +205,14 @@ class AllocationPolicy(_Strict):
 class ChecklistItem(_Strict):
     key: str
     label: str
+    # Lambeth QAF 4: "Each area of planning has a bespoke audit tool": the areas whose
+    # audits ask this item. None: every area (as before this key existed).
+    areas: list[AreaKey] | None = None
+    # City of London QAF 2024, "Evidencing Anti-Racist Practice": where identity is not
+    # ascertained the reasons are evidenced "or are raised as a recommendation". The
+    # answers (from `checklist_options`) after which the audit cannot be submitted
+    # without a recommendation. Empty: no answer needs one.
+    needs_recommendation: list[str] = Field(default_factory=list)
 
 
 class Domain(_Strict):
@@ -204,6 +226,69 @@ class Prompt(_Strict):
     key: str
     label: str
     required: bool = True
+    # The areas whose audit tool asks this feedback or narrative prompt (Lambeth QAF 4,
+    # "a bespoke audit tool" per area of planning). None: every area.
+    areas: list[AreaKey] | None = None
+
+
+QuestionKind = Literal["yes_no", "choice", "multi", "text", "date"]
+QuestionStep = Literal["grades", "overall", "recommendations", "outcome"]
+
+
+class ModerationQuestion(_Strict):
+    """A question the framework's own moderation template asks (City of London QAF
+    2024, Appendix 2: question 15, "Were appropriate attempts made to elicit feedback
+    ...?"; 17 and 18, "Do you agree with the recommendations made?"; "Date of
+    Moderation Panel").
+
+    `kind` is `yes_no` (as the closing block's questions), or a field kind
+    (`qa.field_kinds`): `choice` and `multi` pick from `options`. `step` is the
+    moderation step it is asked on, after that step's own questions; questions on
+    `recommendations` take the place of its built-in "Do you agree with the
+    recommendations made?". `comments` adds a comments box with that label beneath the
+    answer, required after the answers in `comments_required_for`.
+    """
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str
+    kind: QuestionKind = "yes_no"
+    options: list[str] = Field(default_factory=list)
+    required: bool = True
+    step: QuestionStep = "outcome"
+    section: str = ""
+    help: str = ""
+    comments: str = ""
+    comments_required_for: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _answers_fit(self) -> ModerationQuestion:
+        """Options only where they are picked; comments required only after answers
+        that can be given, and only where there is a comments box."""
+        if self.options and self.kind not in ("choice", "multi"):
+            raise _refuse(f"a {self.kind} question has no options: remove `options`")
+        if not self.options and self.kind in ("choice", "multi"):
+            raise _refuse(f"a {self.kind} question needs `options` (or use `kind: yes_no`)")
+        wrong = [a for a in self.comments_required_for if a not in self.answers]
+        if wrong:
+            raise _refuse(
+                f"comments_required_for names {wrong[0]!r}, which is not one of the "
+                f"answers ({', '.join(self.answers) or 'none: the question is not a choice'})"
+            )
+        if self.comments_required_for and not self.comments:
+            raise _refuse("comments_required_for needs a `comments` label for the box")
+        return self
+
+    @property
+    def answers(self) -> list[str]:
+        """The answers one may pick (none for a date or text)."""
+        if self.kind == "yes_no":
+            return ["Yes", "No"]
+        return list(self.options)
+
+    @property
+    def field_kind(self) -> str:
+        """The field kind that asks it: a yes/no question is a choice of two."""
+        return "choice" if self.kind == "yes_no" else self.kind
 
 
 class UrgentFlag(_Strict):
@@ -227,6 +312,18 @@ class AuditForm(_Strict):
     narrative: list[Prompt] = Field(default_factory=list)
     recommendation_levels: list[str] = Field(default_factory=lambda: ["child", "service"])
     urgent_flags: list[UrgentFlag] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _recommendation_answers_exist(self) -> AuditForm:
+        """An answer that needs a recommendation must be one the checklist offers."""
+        for item in self.checklist:
+            wrong = [a for a in item.needs_recommendation if a not in self.checklist_options]
+            if wrong:
+                raise _refuse(
+                    f"checklist item {item.key!r}: needs_recommendation names {wrong[0]!r}, "
+                    f"which is not in checklist_options ({', '.join(self.checklist_options)})"
+                )
+        return self
 
 
 class ModerationPolicy(_Strict):
@@ -254,6 +351,18 @@ class ModerationPolicy(_Strict):
     panel_roles: list[RoleKey] = Field(default_factory=list)
     chair_role: RoleKey | None = None
     panel_meeting_minutes: int | None = Field(default=None, ge=1)
+    # The framework's own moderation questions (City of London QAF 2024, Appendix 2).
+    # Empty: the moderation dialog asks what it always has.
+    questions: list[ModerationQuestion] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _question_keys_unique(self) -> ModerationPolicy:
+        """Each question's key names its answer: two alike would share one."""
+        keys = [q.key for q in self.questions]
+        twice = next((k for k in keys if keys.count(k) > 1), None)
+        if twice is not None:
+            raise _refuse(f"two moderation questions have the key {twice!r}: rename one")
+        return self
 
 
 class GradeEscalation(_Strict):
@@ -291,6 +400,45 @@ class DipSample(_Strict):
     # the same concerns are found the social worker's case load is audited"): every
     # open case of the worker is allocated at once to the dip-sampler, nobody asked.
     caseload: Literal["approval", "allocate"] = "approval"
+
+
+FindingsRecipient = Literal["worker", "line_manager"]
+
+
+class FindingsPolicy(_Strict):
+    """Who is sent a finished audit's findings, and so hears what the audit found.
+
+    City of London's review template records the "Date sent to the allocated worker and
+    line manager"; Wandsworth's recommendations are "discussed between the team manager
+    and social worker in supervision" (QAF 32). `send_to` names the case's allocated
+    worker and that worker's line manager; empty (the default) sends nothing, as a
+    framework that is silent on it says. The findings are the case reference, the
+    grades and the recommendations: never a child's details.
+    """
+
+    send_to: list[FindingsRecipient] = Field(default_factory=list)
+
+
+class ClosingQuestion(_Strict):
+    """One line of the QA lead's closing block, in the framework's words.
+
+    `filled_by` is what the bot answers itself: `findings_sent`, the day it sent the
+    findings to the worker and line manager; `moderation_panel`, whether a panel
+    moderated the audit. The QA lead may still change either.
+    """
+
+    key: str
+    label: str
+    kind: Literal["date", "yes_no"] = "date"
+    filled_by: Literal["findings_sent", "moderation_panel"] | None = None
+
+
+class ClosingBlock(_Strict):
+    """A short closing step for `role` once an audit is final (City of London's "To be
+    completed by Head of Safeguarding & Quality Assurance")."""
+
+    role: RoleKey
+    questions: list[ClosingQuestion] = Field(min_length=1)
 
 
 class ReminderPolicy(_Strict):
@@ -339,6 +487,54 @@ class GovernanceChannel(_Strict):
         return self.addresses.get(platform)
 
 
+DEFAULT_QUARTER_MONTHS = [1, 4, 7, 10]
+
+
+def _refuse(message: str) -> PydanticCustomError:
+    """A rule's refusal in the QA lead's words, without pydantic's "Value error," prefix."""
+    return PydanticCustomError("framework_rule", message)
+
+
+class Report(_Strict):
+    """A report sent on the framework's rhythm, to channels and to named roles.
+
+    `every: month` covers last month; `every: quarter` goes in each of `months` (the
+    months the board sits; default January, April, July, October) and covers the three
+    months before; `every: review_window` goes after each review window closes and
+    covers the window's months. Each goes on the summary day (`summary.working_day`,
+    `summary.time`). `post_to` names governance channels; `send_to` names roles whose
+    holders get it as a direct message, with the figures their role sees (an Assistant
+    Director's service, a Director's authority): aggregates only, never a case.
+    """
+
+    every: ReportEvery
+    label: str = ""
+    months: list[Month] | None = None
+    post_to: list[ChannelKey] = Field(default_factory=list)
+    send_to: list[RoleKey] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sendable(self) -> Report:
+        """A report nobody receives, or months on a rhythm that has none, is a mistake."""
+        if not self.post_to and not self.send_to:
+            raise _refuse(
+                "a report needs readers: name channels in 'post_to' or roles in 'send_to'"
+            )
+        if self.months is not None and self.every != "quarter":
+            raise _refuse(
+                f"'months' is for quarterly reports; a report every {self.every.replace('_', ' ')} "
+                "has its own dates: remove 'months'"
+            )
+        if self.months is not None and len(set(self.months)) != len(self.months):
+            raise _refuse("'months' lists a month twice")
+        return self
+
+    @property
+    def quarter_months(self) -> list[int]:
+        """The months a quarterly report goes in."""
+        return list(self.months) if self.months is not None else list(DEFAULT_QUARTER_MONTHS)
+
+
 class SummarySchedule(_Strict):
     """The monthly summary, and the weekly and quarterly reports some frameworks add.
 
@@ -360,14 +556,89 @@ class SummarySchedule(_Strict):
     # authority's and each service's are shown, as an internal board needs them;
     # "service" suppresses service figures too; "authority" suppresses every figure.
     suppress_from: Literal["authority", "service", "team"] = "team"
+    # Reports on the framework's own rhythm and to its own readers (issue 13): City of
+    # London's quarterly Achieving Excellence Board, Lambeth's report "shared with the
+    # relevant Assistant Director, Service Manager, PSW and PDLs". Empty: only the
+    # monthly post and the reports above, as before this key existed.
+    reports: list[Report] = Field(default_factory=list)
+
+
+class CalendarAfter(_Strict):
+    """An entry that falls a set time after another entry (Lambeth QAF, 6: the Practice
+    Week report "no later than one month after the Practice Week event")."""
+
+    entry: str
+    months: int = Field(default=0, ge=0, le=12)
+    days: int = Field(default=0, ge=0, le=366)
 
 
 class CalendarEntry(_Strict):
-    months: list[Month] = Field(min_length=1)
+    """A recurring QA activity whose owners are reminded ahead of it (`qa.qa_calendar`).
+
+    `every: month` (the default, and the only form before issue 13) lists `months`;
+    `every: quarter` lists one month a quarter (default January, April, July, October);
+    `every: week` and `every: fortnight` start on `starts_on` and repeat every 7 or 14
+    days (optionally only in `months`); `after` sets an entry a time after another
+    entry, named by its `key`, and is then a deadline ("due by").
+    """
+
+    months: list[Month] | None = None
     activity: str
     owner_role: RoleKey
     remind_days_before: int = Field(default=10, ge=0)
     channel: ChannelKey | None = None
+    key: str | None = None
+    every: CalendarEvery = "month"
+    starts_on: date | None = None
+    after: CalendarAfter | None = None
+
+    @model_validator(mode="after")
+    def _one_rhythm(self) -> CalendarEntry:
+        """Each form has what it needs and nothing another form uses."""
+        if self.months is not None and not self.months:
+            raise _refuse("'months' needs at least one month")
+        if self.after is not None:
+            # By value, not by "was it written": a dumped framework (model_dump) carries
+            # every field, and must validate again.
+            given = {"months": self.months, "starts_on": self.starts_on}
+            extra = [k for k, v in given.items() if v is not None]
+            extra += ["every"] if self.every != "month" else []
+            if extra:
+                raise _refuse(
+                    f"an entry set 'after' another takes its dates from it: remove "
+                    f"{' and '.join(repr(k) for k in extra)}"
+                )
+            return self
+        if self.every == "month" and self.months is None:
+            raise _refuse("'months' is required: the months this comes round in (1 to 12)")
+        if self.every == "quarter" and self.months is not None and not _one_a_quarter(self.months):
+            raise _refuse(
+                "a quarterly entry lists one month in each quarter, three months apart "
+                "(e.g. [3, 6, 9, 12])"
+            )
+        if self.every in ("week", "fortnight") and self.starts_on is None:
+            raise _refuse(
+                f"an entry every {self.every} needs 'starts_on': the date of the first one "
+                "(YYYY-MM-DD); later ones follow on the same weekday"
+            )
+        if self.every in ("month", "quarter") and self.starts_on is not None:
+            raise _refuse(
+                f"'starts_on' is for weekly and fortnightly entries; an entry every {self.every} "
+                "names its months: remove 'starts_on'"
+            )
+        return self
+
+    @property
+    def month_list(self) -> list[int]:
+        """The months a month or quarter entry comes round in (weekly ones: where allowed)."""
+        if self.months is not None:
+            return list(self.months)
+        return list(DEFAULT_QUARTER_MONTHS) if self.every == "quarter" else list(range(1, 13))
+
+
+def _one_a_quarter(months: list[int]) -> bool:
+    ordered = sorted(months)
+    return len(ordered) == 4 and all(b - a == 3 for a, b in pairwise(ordered))
 
 
 class Retention(_Strict):
@@ -397,6 +668,8 @@ class Framework(_Strict):
     escalation: EscalationPolicy = EscalationPolicy()
     reaudit: list[Reaudit] = Field(default_factory=list)
     dip_sample: DipSample | None = None
+    findings: FindingsPolicy = FindingsPolicy()
+    closing: ClosingBlock | None = None
     reminders: ReminderPolicy = ReminderPolicy()
     governance: list[GovernanceChannel] = Field(default_factory=list)
     summary: SummarySchedule = SummarySchedule()
@@ -434,6 +707,44 @@ class Framework(_Strict):
         """The graded domains of the audit form for a case in `area`."""
         return [d for d in self.audit_form.domains if d.areas is None or area in d.areas]
 
+    # Lambeth QAF 4: "Each area of planning has a bespoke audit tool": each part of the
+    # form is the items for the case's area (an item naming no areas is in every tool).
+    def checklist_for(self, area: str) -> list[ChecklistItem]:
+        """The practice-standards checklist for a case in `area`."""
+        return [i for i in self.audit_form.checklist if i.areas is None or area in i.areas]
+
+    def feedback_for(self, area: str) -> list[Prompt]:
+        """The feedback prompts for a case in `area`."""
+        return [p for p in self.audit_form.feedback if p.areas is None or area in p.areas]
+
+    def narrative_for(self, area: str) -> list[Prompt]:
+        """The narrative prompts for a case in `area`."""
+        return [p for p in self.audit_form.narrative if p.areas is None or area in p.areas]
+
+    @field_validator("calendar")
+    @classmethod
+    def _calendar_links(cls, calendar: list[CalendarEntry]) -> list[CalendarEntry]:
+        """Keys defined once, and `after` naming an entry with its own dates."""
+        problems = _calendar_problems(calendar)
+        if problems:
+            raise _refuse("; ".join(problems))
+        return calendar
+
+    @field_validator("summary")
+    @classmethod
+    def _reports_have_windows(
+        cls, summary: SummarySchedule, info: ValidationInfo
+    ) -> SummarySchedule:
+        """A report per review window needs review windows (checked before `summary`)."""
+        windows = info.data.get("review_windows")
+        for i, report in enumerate(summary.reports):
+            if report.every == "review_window" and windows == []:
+                raise _refuse(
+                    f"reports[{i}]: a report every review window needs review_windows; "
+                    "add them or choose 'every: month' or 'every: quarter'"
+                )
+        return summary
+
     @model_validator(mode="after")
     def _references_resolve(self) -> Framework:
         """Names used must be defined (also for frameworks built in code, not files)."""
@@ -442,6 +753,37 @@ class Framework(_Strict):
             rows = "\n".join(f"- {describe_loc(loc)}: {msg}" for loc, msg in problems)
             raise ValueError(f"{REF_PREFIX}:\n{rows}")
         return self
+
+
+def _calendar_problems(calendar: list[CalendarEntry]) -> list[str]:
+    """Calendar keys defined once, and `after` naming an entry with its own dates."""
+    out: list[str] = []
+    keys: dict[str, CalendarEntry] = {}
+    for i, entry in enumerate(calendar):
+        if entry.key is None:
+            continue
+        if entry.key in keys:
+            out.append(f"entry {i} uses the key '{entry.key}' again; give each entry its own key")
+        keys[entry.key] = entry
+    for i, entry in enumerate(calendar):
+        if entry.after is None:
+            continue
+        wanted = entry.after.entry
+        anchor = keys.get(wanted)
+        if anchor is None:
+            hint = difflib.get_close_matches(wanted, sorted(keys), n=1)
+            fix = (
+                f"did you mean '{hint[0]}'?"
+                if hint
+                else f"give the entry it follows 'key: {wanted}'"
+            )
+            out.append(f"entry {i} is set after '{wanted}', but no entry has that key; {fix}")
+        elif anchor.after is not None:
+            out.append(
+                f"entry {i} is set after '{wanted}', which is itself set after another "
+                "entry; set it after an entry with its own months or dates"
+            )
+    return out
 
 
 # -- loading, with line-precise errors ------------------------------------------

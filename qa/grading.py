@@ -10,7 +10,7 @@ facts of the database: callers pass them in, so these rules stay pure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -62,10 +62,44 @@ def escalation_key(
     return f"escalation:{kind}:{audit_id}:{subject}:{owner_id}:{level}"
 
 
-def _subject(plan: EscalationPlan) -> str:
-    if plan.kind == "urgent":
-        return plan.flag or ""
-    return "caseload" if plan.kind == "dip_sample" else plan.grade or ""
+def _subject(kind: EscalationKind, grade: str | None, flag: str | None) -> str:
+    if kind == "urgent":
+        return flag or ""
+    return "caseload" if kind == "dip_sample" else grade or ""
+
+
+def _requests(
+    owners: Mapping[int, tuple[str, ...]],
+    kind: EscalationKind,
+    audit_id: int | None,
+    *,
+    deadline: datetime,
+    case_id: int | None = None,
+    grade: str | None = None,
+    flag: str | None = None,
+    level: int = 0,
+    responding: Collection[int] | None = None,
+) -> tuple[EscalationPlan, ...]:
+    """One request per owner (person -> the roles that chose them), each keyed by its
+    own columns as `escalation_key` rebuilds it from a stored row. `responding`: who
+    must answer (None: every owner); the others are told only."""
+    subject = _subject(kind, grade, flag)
+    return tuple(
+        EscalationPlan(
+            owner_id=person,
+            kind=kind,
+            audit_id=audit_id,
+            deadline=deadline,
+            roles_reason=roles,
+            key=escalation_key(kind, audit_id, subject, person, level),
+            grade=grade,
+            flag=flag,
+            case_id=case_id,
+            level=level,
+            responds=responding is None or person in responding,
+        )
+        for person, roles in owners.items()
+    )
 
 
 # -- the grade scale ---------------------------------------------------------------
@@ -177,19 +211,8 @@ def escalations_for(
         return ()
     owners = _owners(rule.roles, role_holders=role_holders, service_ad_ids=service_ad_ids)
     deadline = end_of_day(_local_day(now, tz) + timedelta(days=rule.deadline_days), tz)
-    return tuple(
-        EscalationPlan(
-            owner_id=person,
-            kind="grade",
-            audit_id=audit_id,
-            case_id=case_id,
-            grade=grade,
-            deadline=deadline,
-            roles_reason=roles,
-            key=escalation_key("grade", audit_id, grade, person, 0),
-        )
-        for person, roles in _or_qa_lead(framework, owners, role_holders).items()
-    )
+    owners = _or_qa_lead(framework, owners, role_holders)
+    return _requests(owners, "grade", audit_id, deadline=deadline, case_id=case_id, grade=grade)
 
 
 def urgent_escalations(
@@ -219,21 +242,20 @@ def urgent_escalations(
     # Nobody holds the roles asked to respond: those told must answer themselves.
     respond = found(flag.response_from) or dict(told)
     respond = _or_qa_lead(framework, respond, role_holders)
-    everyone = {**told, **respond}
+    # Everyone told or asked, once, with every role that brought them in.
+    everyone = {
+        person: tuple(dict.fromkeys((*told.get(person, ()), *respond.get(person, ()))))
+        for person in {**told, **respond}
+    }
     deadline = now.astimezone(UTC) + timedelta(hours=flag.response_hours)
-    return tuple(
-        EscalationPlan(
-            owner_id=person,
-            kind="urgent",
-            audit_id=audit_id,
-            case_id=case_id,
-            flag=flag_key,
-            deadline=deadline,
-            roles_reason=tuple(dict.fromkeys((*told.get(person, ()), *respond.get(person, ())))),
-            key=escalation_key("urgent", audit_id, flag_key, person, 0),
-            responds=person in respond,
-        )
-        for person in everyone
+    return _requests(
+        everyone,
+        "urgent",
+        audit_id,
+        deadline=deadline,
+        case_id=case_id,
+        flag=flag_key,
+        responding=respond,
     )
 
 
@@ -288,18 +310,8 @@ def caseload_approval_requests(
     )
     days = _deadline_days(framework, worst)
     deadline = end_of_day(_local_day(now, tz) + timedelta(days=days), tz)
-    return tuple(
-        EscalationPlan(
-            owner_id=person,
-            kind="dip_sample",
-            audit_id=audit_id,
-            grade=worst,
-            deadline=deadline,
-            roles_reason=roles,
-            key=escalation_key("dip_sample", audit_id, "caseload", person, 0),
-        )
-        for person, roles in _or_qa_lead(framework, owners, role_holders).items()
-    )
+    owners = _or_qa_lead(framework, owners, role_holders)
+    return _requests(owners, "dip_sample", audit_id, deadline=deadline, grade=worst)
 
 
 def re_escalation(
@@ -343,23 +355,16 @@ def re_escalation(
     else:
         days = max(_deadline_days(framework, escalation.grade), 1)
         deadline = end_of_day(escalation.deadline.astimezone(tz).date() + timedelta(days=days), tz)
-    level = escalation.level + 1
-    return tuple(
-        EscalationPlan(
-            owner_id=person,
-            kind=escalation.kind,
-            audit_id=escalation.audit_id,
-            case_id=escalation.case_id,
-            grade=escalation.grade,
-            flag=escalation.flag,
-            deadline=deadline,
-            roles_reason=roles,
-            key=escalation_key(
-                escalation.kind, escalation.audit_id, _subject(escalation), person, level
-            ),
-            level=level,
-        )
-        for person, roles in owners.items()
+    # The same request, one level up.
+    return _requests(
+        owners,
+        escalation.kind,
+        escalation.audit_id,
+        case_id=escalation.case_id,
+        grade=escalation.grade,
+        flag=escalation.flag,
+        deadline=deadline,
+        level=escalation.level + 1,
     )
 
 

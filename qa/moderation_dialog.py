@@ -9,17 +9,23 @@ the actions so that when a downgrade needs actions (Lambeth's rule, the framewor
 
 The final grade: confirmed keeps the auditor's overall grade, regraded takes the
 moderator's, returned leaves none (the author redoes the audit).
+
+A framework may add its own template's questions (`moderation.questions`: City of
+London's question 15, its child and service recommendations asked apart, the panel's
+date), each on the step it names, in the framework's words and field kinds; questions
+on the recommendations step take the place of its one built-in question. A framework
+that declares none gets the dialog exactly as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
-from qa.forms import YES_NO, follow_up_fields, grade_options, slot_steps, slots
-from qa.framework import Framework
+from qa.forms import YES_NO, follow_up_fields, follow_ups, grade_options, slot_steps, slots
+from qa.framework import Framework, ModerationQuestion
 from qa.validation import JSON, Context, Field, Group, Option
 
 __all__ = [
@@ -27,6 +33,7 @@ __all__ = [
     "ActionDraft",
     "DomainModeration",
     "ModerationResult",
+    "QuestionAnswer",
     "build_moderation_dialog",
     "is_downgrade",
     "moderation_result",
@@ -38,6 +45,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "regrade": ("regraded", "Regrade"),
     "return": ("returned", "Return it to its author to redo"),
 }
+QUESTION_STEPS = ("grades", "overall", "recommendations", "outcome")
 ACTIONS_PER_PAGE = 3
 ACTION_PAGES = 4
 NO = ("no",)
@@ -132,6 +140,56 @@ def _actions_check(framework: Framework, given: str) -> Callable[..., dict[str, 
     return check
 
 
+def question_key(q: ModerationQuestion) -> str:
+    """The field key of a framework question's answer (its comments: `<key>.comments`)."""
+    return f"mod.q.{q.key}"
+
+
+def _question(q: ModerationQuestion) -> tuple[Group | None, list[Field]]:
+    """A framework's own moderation question as written: its answer in the kind it
+    names and, where the template has one, a comments box beneath."""
+    key = question_key(q)
+    group = Group(key, q.section, q.help) if q.section else None
+    answer = Field(
+        key,
+        q.label,
+        q.field_kind,
+        tuple(Option(a, a) for a in q.answers),
+        required=q.required,
+        help="" if group else q.help,
+        group=key if group else "",
+        multiline=q.kind == "text",
+        max_length=1000 if q.kind == "text" else None,
+        summary_label=q.section or q.label,
+    )
+    fields = [answer]
+    if q.comments:
+        fields.append(
+            Field(
+                f"{key}.comments",
+                q.comments,
+                "text",
+                group=answer.group,
+                multiline=True,
+                max_length=1000,
+                required=False,
+                required_if=(key, tuple(q.comments_required_for))
+                if q.comments_required_for
+                else None,
+                missing=f"Add your comments on “{q.section or q.label}”",
+                summary_label=f"{q.section or q.label}: comments",
+            )
+        )
+    return group, fields
+
+
+def _questions(framework: Framework, step: str) -> tuple[tuple[Field, ...], tuple[Group, ...]]:
+    """The fields and headings of the framework's questions asked on `step`."""
+    asked = [_question(q) for q in framework.moderation.questions if q.step == step]
+    fields = tuple(f for _, fs in asked for f in fs)
+    return fields, tuple(g for g, _ in asked if g is not None)
+
+
 def _action(framework: Framework, n: int) -> tuple[Group, list[Field]]:
     return Group(f"act.{n}", f"Action {n}"), follow_up_fields(framework, f"act.{n}", f"Action {n}")
 
@@ -199,6 +257,7 @@ def build_moderation_dialog(
         required_if=("mod.outcome", ("returned",)),
         missing=f"Say why the {vocab.audit} is being returned, so its author knows what to redo",
     )
+    asked = {k: _questions(framework, k) for k in QUESTION_STEPS}
     steps.insert(
         0,
         Step(
@@ -209,7 +268,9 @@ def build_moderation_dialog(
             fields=(
                 Field("mod.outcome", "Outcome", "choice", outcomes, missing="Choose an outcome"),
                 reason,
+                *asked["outcome"][0],
             ),
+            groups=asked["outcome"][1],
         ),
     )
     steps.insert(
@@ -218,7 +279,9 @@ def build_moderation_dialog(
             "recommendations",
             "Recommendations",
             ("outcome",),
-            fields=(
+            groups=asked["recommendations"][1],
+            fields=asked["recommendations"][0]
+            or (
                 Field(
                     "mod.recommendations.agree",
                     "Do you agree with the recommendations made?",
@@ -244,8 +307,14 @@ def build_moderation_dialog(
             "overall",
             "Overall grade",
             ("recommendations",),
-            fields=tuple(_judgement(framework, "overall", "the overall grade", overall_grade)),
-            groups=(Group("mod.overall", "Overall grade", f"Given: {label[overall_grade]}"),),
+            fields=(
+                *_judgement(framework, "overall", "the overall grade", overall_grade),
+                *asked["overall"][0],
+            ),
+            groups=(
+                Group("mod.overall", "Overall grade", f"Given: {label[overall_grade]}"),
+                *asked["overall"][1],
+            ),
             checks=(_same_grade_check({"overall": overall_grade}),),
             facts=overall_facts,
         ),
@@ -257,11 +326,13 @@ def build_moderation_dialog(
             "Domain grades",
             ("overall",),
             facts=grade_facts,
-            fields=tuple(
-                f for d in domains for f in _judgement(framework, d.key, d.label, given[d.key])
+            fields=(
+                *(f for d in domains for f in _judgement(framework, d.key, d.label, given[d.key])),
+                *asked["grades"][0],
             ),
-            groups=tuple(
-                Group(f"mod.{d.key}", d.label, f"Given: {label[given[d.key]]}") for d in domains
+            groups=(
+                *(Group(f"mod.{d.key}", d.label, f"Given: {label[given[d.key]]}") for d in domains),
+                *asked["grades"][1],
             ),
             checks=(_same_grade_check(given),),
             intro=f"Do you agree with the grades given in this {vocab.audit}?",
@@ -287,6 +358,15 @@ class ActionDraft:
 
 
 @dataclass(frozen=True)
+class QuestionAnswer:
+    """The answer to one of the framework's own questions (as stored: an option, text,
+    an ISO date) and its comments."""
+
+    answer: JSON | None
+    comments: str = ""
+
+
+@dataclass(frozen=True)
 class ModerationResult:
     """A finished moderation, ready to store (Moderation columns, Recommendation rows)."""
 
@@ -300,6 +380,8 @@ class ModerationResult:
     reason: str
     actions: tuple[ActionDraft, ...]
     urgent_flags: tuple[RaisedFlag, ...]
+    # The framework's own questions (`moderation.questions`), by key: those answered.
+    questions: dict[str, QuestionAnswer] = field(default_factory=dict)
 
 
 def _text(a: Mapping[str, JSON], key: str) -> str:
@@ -328,9 +410,7 @@ def moderation_result(
     outcome = _text(a, "mod.outcome")
     final = {"confirmed": overall_grade, "regraded": moderated}.get(outcome)
     actions = tuple(
-        ActionDraft(n, _text(s, "action"), owner, date.fromisoformat(due))
-        for n, s in slots(a, "act")
-        if isinstance(owner := s.get("owner"), int) and isinstance(due := s.get("due"), str)
+        ActionDraft(n, _text(s, "action"), owner, due) for n, s, owner, due in follow_ups(a, "act")
     )
     return ModerationResult(
         outcome=outcome,
@@ -343,4 +423,9 @@ def moderation_result(
         reason=_text(a, "mod.outcome.reason"),
         actions=actions,
         urgent_flags=state.flags,
+        questions={
+            q.key: QuestionAnswer(a[question_key(q)], _text(a, f"{question_key(q)}.comments"))
+            for q in framework.moderation.questions
+            if question_key(q) in a
+        },
     )

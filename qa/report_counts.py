@@ -48,8 +48,19 @@ def percent(part: int, whole: int) -> int:
     return (200 * part + whole) // (2 * whole)
 
 
+class _Figure:
+    """A figure that prints as what a reader may see, so a template can show it bare."""
+
+    @property
+    def text(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass(frozen=True)
-class Count:
+class Count(_Figure):
     """A number of things; `text` is what a reader may see."""
 
     value: int
@@ -72,12 +83,9 @@ class Count:
             return "not shown"
         return f"{self.value:,}"
 
-    def __str__(self) -> str:
-        return self.text
-
 
 @dataclass(frozen=True)
-class Share:
+class Share(_Figure):
     """`count` out of `base`, as a percentage."""
 
     count: Count
@@ -100,12 +108,9 @@ class Share:
             return "not shown"
         return f"{self.percent}%"
 
-    def __str__(self) -> str:
-        return self.text
-
 
 @dataclass(frozen=True)
-class Change:
+class Change(_Figure):
     """A percentage now against one `then`, in points, with words: "up 4 points"."""
 
     period: str  # "February 2026"
@@ -122,9 +127,6 @@ class Change:
             return "no change"
         unit = "point" if abs(self.points) == 1 else "points"
         return f"{'up' if self.points > 0 else 'down'} {abs(self.points)} {unit}"
-
-    def __str__(self) -> str:
-        return self.text
 
 
 def change(now: Share, then: Share, period: str) -> Change:

@@ -19,7 +19,7 @@ aware `now`, and dates are the authority's local dates in `tz`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -168,12 +168,24 @@ def overdue_digests(
     today = to_local(now, tz).date()
     live = [i for i in items if not i.is_snoozed(today)]
     by_person = _overdue_by_person(live, ("recommendation", "escalation"), now, tz)
+    send_at = sent_at(policy, today, now, tz)
+    day = today.isoformat()
+    return _digests("overdue_digest", lambda p: f"overdue-digest:{p}:{day}", by_person, send_at)
+
+
+def _digests(
+    kind: DueKind,
+    key: Callable[[int], str],
+    by_person: Mapping[int, list[TrackedItem]],
+    send_at: datetime,
+) -> tuple[Due, ...]:
+    """One message a person listing their items, oldest due first, under `key(person)`."""
     return tuple(
         Due(
-            kind="overdue_digest",
+            kind=kind,
             person_id=person,
-            key=f"overdue-digest:{person}:{today.isoformat()}",
-            send_at=sent_at(policy, today, now, tz),
+            key=key(person),
+            send_at=send_at,
             items=tuple(sorted(found, key=_order)),
         )
         for person, found in sorted(by_person.items())
@@ -215,15 +227,9 @@ def weekly_overdue_escalations(
             if recipient != owner:
                 by_recipient[recipient].extend(found)
     week = iso_week(today)
-    return tuple(
-        Due(
-            kind="overdue_escalation",
-            person_id=recipient,
-            key=f"overdue-escalation:{recipient}:{week}",
-            send_at=sent_at(policy, slot, now, tz),
-            items=tuple(sorted(found, key=_order)),
-        )
-        for recipient, found in sorted(by_recipient.items())
+    send_at = sent_at(policy, slot, now, tz)
+    return _digests(
+        "overdue_escalation", lambda p: f"overdue-escalation:{p}:{week}", by_recipient, send_at
     )
 
 

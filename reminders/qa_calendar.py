@@ -4,30 +4,46 @@
 due at `now` (inside working hours only) with a key per entry and month; here the
 owner role becomes people, each with their own key (`calendar:0:2027-01:<person>`),
 and an entry with a governance channel is also posted there once (`...:channel`).
-A calendar reminder names an activity and a month: nothing personal, fine for a channel.
+A calendar reminder names an activity and a month or a day (weekly, fortnightly and
+"after another" entries): nothing personal, fine for a channel.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from messages.tracking import first_name
 from qa.qa_calendar import CalendarDue, calendar_reminders, first_working_day, follow_up_reminders
 from reminders.jobs import Job, JobContext, JobResult
 from storage.outbox import Message, enqueue
 from storage.tracking import directory
-from storage.tracking_messages import first_name
 
 TEMPLATE = "calendar_reminder"
 
 
 def _context(ctx: JobContext, due: CalendarDue, name: str | None) -> dict[str, Any]:
+    """The words' facts: a month entry's first working day, a dated entry's day, and for
+    a deadline the entry it follows (its activity, and the day or month it was in)."""
     starts = first_working_day(ctx.framework.reminders, due.month)
+    after = None
+    if due.after is not None:
+        a = due.after
+        after = {
+            "activity": a.activity,
+            "on": a.on.isoformat() if a.on is not None else None,
+            "month": f"{a.month.first:%B %Y}",
+            "months": a.months,
+            "days": a.days,
+        }
     return {
         "kind": due.kind,
         "activity": due.activity,
         "month": f"{due.month.first:%B %Y}",
         "starts_on": starts.isoformat(),
         "first_name": name,
+        "on": due.on.isoformat() if due.on is not None else None,
+        "every": due.every,
+        "after": after,
     }
 
 

@@ -13,6 +13,12 @@
   each holder of a `quarterly_analysis_roles` role gets the three months before,
   key `quarterly_analysis:<person>:<last month covered, YYYY-MM>`.
 
+- `framework_reports`, on the summary day: the reports the framework sets on its own
+  rhythm (`summary.reports`: monthly, quarterly in the months the board sits, or after
+  each review window closes), to their channels (key
+  `report:<index>:<first>..<last month>:channel:<channel>`) and to each holder of a
+  `send_to` role with the figures their role sees (key `...:<person>`).
+
 Reconcilers, like every job: a run works out what should exist by `now` and queues
 what is missing, so a run missed while the bot was down is caught up once, and a run
 repeated queues nothing. Channels get aggregates with small numbers suppressed
@@ -26,6 +32,7 @@ import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -33,11 +40,13 @@ from sqlmodel import Session, select
 from messages.summary import (
     quarter_months,
     quarterly_context,
+    report_context,
     summary_post_context,
     weekly_context,
 )
+from messages.tracking import first_name
 from qa.allocation_rules import uses_bank_holidays
-from qa.framework import Framework
+from qa.framework import Framework, Report, ReviewWindow
 from qa.reporting import Summary
 from qa.working_days import Month, is_working_day, nth_working_day
 from reminders.jobs import Job, JobContext, JobResult
@@ -46,9 +55,15 @@ from storage.models import Person, Service, Team
 from storage.outbox import Message, enqueue
 from storage.reporting import load_summary, report_rows
 from storage.tracking import directory
-from storage.tracking_messages import first_name
 
 POST, WEEKLY, QUARTERLY = "summary_post", "weekly_tracking", "quarterly_analysis"
+REPORT = "framework_report"
+# A report's title when the framework file gives it no `label`.
+REPORT_TITLES = {
+    "month": "Monthly report",
+    "quarter": "Quarterly report",
+    "review_window": "Review window report",
+}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 THRESHOLD_ENV = "QA_BOT_SMALL_NUMBER_THRESHOLD"  # the variable `Settings` documents
 DEFAULT_THRESHOLD = 5
@@ -253,6 +268,100 @@ def run_quarterly_analysis(ctx: JobContext) -> JobResult:
     return JobResult(enqueued=queued)
 
 
+# -- reports on the framework's own rhythm (summary.reports) ---------------------------
+
+
+def window_end(window: ReviewWindow) -> int | None:
+    """The month a review window closes in: [10, 11] closes in 11, [12, 1] in 1."""
+    months = set(window.months)
+    ends = [m for m in window.months if m % 12 + 1 not in months]
+    return ends[0] if ends else None  # every month listed: it never closes
+
+
+def report_months(fw: Framework, report: Report, sent_in: Month) -> tuple[Month, ...]:
+    """The months the report sent in `sent_in` covers; () when none is due that month."""
+    last = sent_in.shift(-1)
+    if report.every == "month":
+        return (last,)
+    if report.every == "quarter":
+        return quarter_months(last) if sent_in.month in report.quarter_months else ()
+    for window in fw.review_windows:
+        if window_end(window) == last.month:
+            run = 1
+            while run < 12 and last.shift(-run).month in window.months:
+                run += 1
+            return tuple(last.shift(-i) for i in reversed(range(run)))
+    return ()
+
+
+def report_title(report: Report) -> str:
+    return report.label or REPORT_TITLES[report.every]
+
+
+def _report(
+    ctx: JobContext,
+    months: tuple[Month, ...],
+    title: str,
+    teams: tuple[int, ...] | None,
+    scope: str,
+    name: str | None,
+    threshold: int,
+) -> dict[str, Any]:
+    """One report's context for one reader: the figures of `teams` (None: all)."""
+    rows = report_rows(
+        session=ctx.session, framework=ctx.framework, first=months[0], last=months[-1],
+        tz=ctx.tz, teams=teams,
+    )  # fmt: skip
+    return report_context(
+        ctx.framework, months, rows.audits, rows.allocations, rows.recommendations,
+        rows.escalations, threshold=threshold, first_name=name, title=title, scope=scope,
+    )  # fmt: skip
+
+
+def run_framework_reports(ctx: JobContext) -> JobResult:
+    """Queue each report due on the latest summary day: to its channels, to its roles."""
+    fw = ctx.framework
+    if not fw.summary.reports:
+        return JobResult()
+    sent_in = latest_due_month(fw, ctx.now, ctx.tz).shift(1)
+    threshold = small_number_threshold()
+    names = {c.key: c.name for c in fw.governance}
+    queued, skipped = 0, 0
+    for index, report in enumerate(fw.summary.reports):
+        months = report_months(fw, report, sent_in)
+        if not months:
+            continue
+        period = f"{months[0].key}..{months[-1].key}"
+        title = report_title(report)
+
+        for channel in report.post_to:
+            if channel not in names:
+                continue
+            message = Message(
+                REPORT,
+                f"report:{index}:{period}:channel:{channel}",
+                _report(ctx, months, title, None, "All services", None, threshold)
+                | {"channel": names[channel]},
+                channel=channel,
+            )
+            queued += enqueue(session=ctx.session, message=message, now=ctx.now)
+        for person in _holders(ctx.session, report.send_to):
+            scope = _scope(fw, ctx.session, person, report.send_to)
+            if scope is None:
+                skipped += 1
+                continue
+            message = Message(
+                REPORT,
+                f"report:{index}:{period}:{person.id}",
+                _report(ctx, months, title, scope[1], scope[0], first_name(person.name), threshold)
+                | {"channel": None},
+                person_id=person.id,
+            )
+            queued += enqueue(session=ctx.session, message=message, now=ctx.now)
+    notes = (f"{skipped} reader(s) with no team: no report sent",) if skipped else ()
+    return JobResult(enqueued=queued, notes=notes)
+
+
 def _is_summary_day(fw: Framework, d: date) -> bool:
     return d == summary_day(fw, Month.of(d))
 
@@ -282,6 +391,19 @@ WEEKLY_TRACKING = Job(
     run=run_weekly_tracking,
     at=lambda fw: fw.summary.time,
     on=_is_weekly_day,
+)
+
+
+def _is_report_day(fw: Framework, d: date) -> bool:
+    return bool(fw.summary.reports) and _is_summary_day(fw, d)
+
+
+FRAMEWORK_REPORTS = Job(
+    name="framework_reports",
+    description="Send the reports the framework sets on its own rhythm, to channels and roles",
+    run=run_framework_reports,
+    at=lambda fw: fw.summary.time,
+    on=_is_report_day,
 )
 QUARTERLY_ANALYSIS = Job(
     name="quarterly_analysis",

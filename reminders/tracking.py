@@ -107,16 +107,7 @@ def run_audit_escalations(ctx: JobContext) -> JobResult:
         .where(col(Escalation.kind).in_(["grade", "dip_sample"]))
         .order_by(col(Escalation.id))
     ).all()
-    recent = [*created, *(r for r in recent if r not in created)]
-    sent = send_requests(
-        session=ctx.session,
-        framework=ctx.framework,
-        rows=recent,
-        stage="request",
-        tz=ctx.tz,
-        now=ctx.now,
-    )
-    return JobResult(enqueued=sent, changed=len(created))
+    return _send(ctx, [*created, *(r for r in recent if r not in created)], "request", created)
 
 
 def run_re_escalations(ctx: JobContext) -> JobResult:
@@ -139,13 +130,15 @@ def run_re_escalations(ctx: JobContext) -> JobResult:
             exclude=asked,
         )
         created += save_plans(session=ctx.session, plans=plans, now=ctx.now)
+    return _send(ctx, created, "re_escalated", created)
+
+
+def _send(
+    ctx: JobContext, rows: list[Escalation], stage: str, created: list[Escalation]
+) -> JobResult:
+    """Queue the requests of `rows` not queued yet; the run changed `created`."""
     sent = send_requests(
-        session=ctx.session,
-        framework=ctx.framework,
-        rows=created,
-        stage="re_escalated",
-        tz=ctx.tz,
-        now=ctx.now,
+        session=ctx.session, framework=ctx.framework, rows=rows, stage=stage, tz=ctx.tz, now=ctx.now
     )
     return JobResult(enqueued=sent, changed=len(created))
 

@@ -36,7 +36,7 @@ from qa.framework import Framework
 from qa.working_days import Month
 from storage.models import Audit, Case, Moderation, Service
 
-__all__ = ["AgreementRows", "agreement_rows"]
+__all__ = ["DECIDING_COLUMNS", "AgreementRows", "agreement_rows", "deciding"]
 
 FINISHED = ("completed", "done")
 CONFIRMED, REGRADED = "confirmed", "regraded"
@@ -63,7 +63,20 @@ def _flat(answers: Mapping[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def _deciding(rows: list[Any]) -> Any:
+# What `deciding` reads of a moderation, selected first by both readers of moderations.
+DECIDING_COLUMNS = (
+    col(Moderation.id),
+    col(Moderation.audit_id),
+    col(Moderation.is_chair),
+    col(Moderation.outcome),
+    col(Moderation.moderated_grade),
+    col(Moderation.completed_at),
+)
+
+
+def deciding(rows: list[Any]) -> Any:
+    """The moderation that decides: the chair's on a panel, else the latest finished (rows
+    selected with `DECIDING_COLUMNS` first); agreement and the report both count this one."""
     if len(rows) == 1:  # nearly always: one moderator
         return rows[0]
     chairs = [r for r in rows if r.is_chair]
@@ -89,15 +102,7 @@ def agreement_rows(
     bounds = [_midnight(m, tz) for m in (*months, last.shift(1))]
     start, end = bounds[0], bounds[-1]
     query = (
-        sa_select(
-            col(Moderation.id),
-            col(Moderation.audit_id),
-            col(Moderation.is_chair),
-            col(Moderation.outcome),
-            col(Moderation.moderated_grade),
-            col(Moderation.completed_at),
-            col(Moderation.answers),
-        )
+        sa_select(*DECIDING_COLUMNS, col(Moderation.answers))
         .join(Audit, col(Audit.id) == col(Moderation.audit_id))
         .join(Case, col(Case.id) == col(Audit.case_id))
         .where(col(Moderation.status).in_(FINISHED))
@@ -132,7 +137,7 @@ def agreement_rows(
     rows: list[AgreementRow] = []
     left_out = 0
     for audit_id, auditor_id, overall, domain_grades, service_id, team_id, service in audits:
-        decided = _deciding(by_audit[audit_id])
+        decided = deciding(by_audit[audit_id])
         at = decided.completed_at
         if at is None:
             continue

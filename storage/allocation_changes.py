@@ -15,7 +15,7 @@ two declines on the same day cannot be offered the same case.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -31,7 +31,7 @@ from storage.allocation_choices import (
     taken_pairs,
 )
 from storage.allocations import ALLOCATED, IN_PROGRESS, PROPOSED, RELEASED, allocation_row
-from storage.audit_log import record
+from storage.audit_log import RECORD_TYPES, record_row
 from storage.audits import DRAFT, audit_for_allocation
 from storage.models import Allocation, Audit, AuditLogEntry, Person
 
@@ -75,47 +75,41 @@ def release(
     actor_id: int | None,
 ) -> None:
     """The person cannot do it: keep the row as `released`, with why."""
-    before = allocation.status
-    if before == IN_PROGRESS and allocation.id is not None:
+    if allocation.status == IN_PROGRESS and allocation.id is not None:
         draft = audit_for_allocation(session=session, allocation_id=allocation.id)
         if draft is not None and draft.status == DRAFT:
-            _withdraw(session, draft, category, now, actor, actor_id)
-    allocation.status = RELEASED
+            # Kept as `withdrawn`, so it is never resumed or reminded of.
+            why = {"reason": category, "allocation_id": draft.allocation_id}
+            _move(session, draft, WITHDRAWN, now, actor, actor_id, why)
     allocation.decline_reason = f"{category}: {words}" if words else category
-    allocation.updated_at = now
-    session.add(allocation)
-    # The category only: what the person typed stays on the row, not in the log.
-    record(
+    _move(session, allocation, RELEASED, now, actor, actor_id, {"reason": category})
+
+
+def _move(
+    session: Session,
+    row: Allocation | Audit,
+    status: str,
+    now: datetime,
+    actor: str,
+    actor_id: int | None,
+    why: dict[str, Any],
+) -> None:
+    """Move a released allocation, or its draft, to `status`, logged as
+    `<record type>.<status>` with `why`: the category and ids only, never the person's
+    words (they stay on the row)."""
+    before = row.status
+    row.status = status
+    row.updated_at = now
+    session.add(row)
+    record_row(
         session=session,
         now=now,
-        action="allocation.released",
-        record_type="allocation",
-        record_id=allocation.id or 0,
+        action=f"{RECORD_TYPES[type(row)]}.{status}",
+        row=row,
         actor=actor,
         actor_id=actor_id,
         before={"status": before},
-        after={"status": RELEASED, "reason": category},
-    )
-
-
-def _withdraw(
-    session: Session, audit: Audit, category: str, now: datetime, actor: str, actor_id: int | None
-) -> None:
-    """The draft of a released allocation: kept as `withdrawn`, so it is never resumed or
-    reminded of, and the audit log says why (the category only, never the words)."""
-    audit.status = WITHDRAWN
-    audit.updated_at = now
-    session.add(audit)
-    record(
-        session=session,
-        now=now,
-        action="audit.withdrawn",
-        record_type="audit",
-        record_id=audit.id or 0,
-        actor=actor,
-        actor_id=actor_id,
-        before={"status": DRAFT},
-        after={"status": WITHDRAWN, "reason": category, "allocation_id": audit.allocation_id},
+        after={"status": status, **why},
     )
 
 
@@ -148,12 +142,11 @@ def propose(
     row = allocation_row(found, month=released.month, status=PROPOSED, now=now)
     session.add(row)
     session.flush()
-    record(
+    record_row(
         session=session,
         now=now,
         action=PROPOSED_ACTION,
-        record_type="allocation",
-        record_id=row.id or 0,
+        row=row,
         actor=actor,
         actor_id=actor_id,
         after={
@@ -166,28 +159,30 @@ def propose(
     return row
 
 
-def replaced_by(*, session: Session, proposal_id: int) -> Allocation | None:
-    """The released allocation that proposal `proposal_id` stands in for."""
-    entry = session.exec(
+def _first_entry(
+    session: Session, proposal_id: int, actions: tuple[str, ...]
+) -> AuditLogEntry | None:
+    """The first audit-log entry of one of `actions` about proposal `proposal_id`: where
+    its history lives (what it replaces, who settled it)."""
+    return session.exec(
         select(AuditLogEntry)
         .where(AuditLogEntry.record_type == "allocation")
         .where(AuditLogEntry.record_id == str(proposal_id))
-        .where(AuditLogEntry.action == PROPOSED_ACTION)
+        .where(col(AuditLogEntry.action).in_(actions))
         .order_by(col(AuditLogEntry.id))
     ).first()
+
+
+def replaced_by(*, session: Session, proposal_id: int) -> Allocation | None:
+    """The released allocation that proposal `proposal_id` stands in for."""
+    entry = _first_entry(session, proposal_id, (PROPOSED_ACTION,))
     replaces = (entry.after or {}).get("replaces") if entry else None
     return session.get(Allocation, int(replaces)) if replaces is not None else None
 
 
 def settled_by(*, session: Session, proposal_id: int) -> tuple[Person | None, datetime | None]:
     """Who confirmed (or picked) the proposal, and when: for "already done" answers."""
-    entry = session.exec(
-        select(AuditLogEntry)
-        .where(AuditLogEntry.record_type == "allocation")
-        .where(AuditLogEntry.record_id == str(proposal_id))
-        .where(col(AuditLogEntry.action).in_(SETTLED_ACTIONS))
-        .order_by(col(AuditLogEntry.id))
-    ).first()
+    entry = _first_entry(session, proposal_id, SETTLED_ACTIONS)
     if entry is None:
         return None, None
     who = session.get(Person, entry.actor_id) if entry.actor_id is not None else None
@@ -215,12 +210,11 @@ def settle(
     proposal.status = ALLOCATED
     proposal.updated_at = now
     session.add(proposal)
-    record(
+    record_row(
         session=session,
         now=now,
         action="allocation.picked" if chosen is not None else "allocation.confirmed",
-        record_type="allocation",
-        record_id=proposal.id or 0,
+        row=proposal,
         actor=actor,
         actor_id=actor_id,
         before=before,

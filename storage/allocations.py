@@ -20,7 +20,7 @@ from qa.allocation import StaffMember as StaffRow
 from qa.allocation_rules import uses_bank_holidays
 from qa.framework import Framework
 from qa.working_days import Month, working_days_after
-from storage.audit_log import record
+from storage.audit_log import record_created
 from storage.models import Absence, Allocation, Audit, Case, Person, Service, Team
 
 # Allocation.status values. `released` rows stay for the record ("Can't do this one").
@@ -193,18 +193,14 @@ def save_plan(
         row = allocation_row(a, month=plan.month.key, status=ALLOCATED, now=now)
         session.add(row)
         rows.append(row)
-    session.flush()
-    for row in rows:
-        record(
-            session=session,
-            now=now,
-            action="allocation.created",
-            record_type="allocation",
-            record_id=row.id or 0,
-            actor=actor,
-            after={"month": row.month, "person_id": row.person_id, "case_id": row.case_id,
-                   "activity": row.activity, "due_on": row.due_on.isoformat()},
-        )  # fmt: skip
+    record_created(
+        session=session,
+        now=now,
+        action="allocation.created",
+        rows=rows,
+        actor=actor,
+        fields=("month", "person_id", "case_id", "activity", "due_on"),
+    )
     return rows
 
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from qa.dialog import END, DialogState
 from qa.forms import AuditResult
 from storage.allocations import ALLOCATED, COMPLETED, IN_PROGRESS
-from storage.audit_log import record
+from storage.audit_log import record_row
 from storage.models import (
     Allocation,
     Audit,
@@ -70,12 +70,11 @@ def start_draft(
         allocation.updated_at = now
         session.add(allocation)
     session.flush()
-    record(
+    record_row(
         session=session,
         now=now,
         action="audit.start",
-        record_type="audit",
-        record_id=audit.id or 0,
+        row=audit,
         actor=actor,
         actor_id=allocation.person_id,
         after={"allocation_id": allocation.id, "case_id": allocation.case_id},
@@ -114,12 +113,11 @@ def reopen(
 ) -> None:
     """Save `state` (the review step, reopened) as an edit of a submitted audit."""
     save_state(session=session, audit=audit, state=state, now=now)
-    record(
+    record_row(
         session=session,
         now=now,
         action="audit.edit",
-        record_type="audit",
-        record_id=audit.id or 0,
+        row=audit,
         actor=actor,
         actor_id=audit.auditor_id,
     )
@@ -171,12 +169,11 @@ def submit(
             allocation.updated_at = now
             session.add(allocation)
     recommendations = _sync_recommendations(session=session, audit=audit, result=result, now=now)
-    record(
+    record_row(
         session=session,
         now=now,
         action="audit.resubmit" if edit else "audit.submit",
-        record_type="audit",
-        record_id=audit.id or 0,
+        row=audit,
         actor=actor,
         actor_id=audit.auditor_id,
         before=entry.get("previous"),

@@ -10,7 +10,8 @@ the dip samples found so far) and stores the requests once.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -138,31 +139,49 @@ def raise_urgent(
     return save_plans(session=session, plans=plans, now=now)
 
 
-def _grade_requests(
-    session: Session,
-    framework: Framework,
-    audit: Audit,
-    staff: Directory,
-    now: datetime,
-    tz: ZoneInfo,
-) -> list[Escalation]:
+@dataclass(frozen=True)
+class _Graded:
+    """A graded audit being escalated and what each kind of request reads to plan and
+    store its requests (`escalate_audit` asks each kind in turn)."""
+
+    session: Session
+    framework: Framework
+    audit: Audit
+    staff: Directory
+    now: datetime
+    tz: ZoneInfo
+
+    def people(self, case_id: int) -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
+        """The case's Assistant Director(s) and role holders (`for_case`)."""
+        return for_case(self.staff, self.session.get(Case, case_id))
+
+    def graded_at(self) -> datetime:
+        """When the audit was graded (else now): the requests' deadlines count from it."""
+        return graded_at(self.audit) or self.now
+
+    def save(self, plans: Iterable[EscalationPlan]) -> list[Escalation]:
+        return save_plans(session=self.session, plans=plans, now=self.now)
+
+
+def _grade_requests(g: _Graded) -> list[Escalation]:
+    audit = g.audit
     grade = audit.final_grade or audit.overall_grade
-    if grade is None or grade not in framework.grade_keys:
+    if grade is None or grade not in g.framework.grade_keys:
         return []
-    if already_escalated(session=session, kind="grade", audit_id=audit.id or 0, subject=grade):
+    if already_escalated(session=g.session, kind="grade", audit_id=audit.id or 0, subject=grade):
         return []
-    ads, holders = for_case(staff, session.get(Case, audit.case_id))
+    ads, holders = g.people(audit.case_id)
     plans = escalations_for(
-        framework,
+        g.framework,
         grade=grade,
         audit_id=audit.id or 0,
         service_ad_ids=ads,
         role_holders=holders,
-        now=graded_at(audit) or now,
-        tz=tz,
+        now=g.graded_at(),
+        tz=g.tz,
         case_id=audit.case_id,
     )
-    return save_plans(session=session, plans=plans, now=now)
+    return g.save(plans)
 
 
 def _worker_audits(session: Session, worker_id: int) -> list[Audit]:
@@ -236,33 +255,25 @@ def _said_same_concerns(audit: Audit) -> bool | None:
     return None
 
 
-def _caseload_requests(
-    session: Session,
-    framework: Framework,
-    audit: Audit,
-    staff: Directory,
-    now: datetime,
-    tz: ZoneInfo,
-) -> list[Escalation]:
+def _caseload_requests(g: _Graded) -> list[Escalation]:
     """A dip sample that finds the same concerns asks approval to audit the caseload
     (where the framework's `dip_sample.caseload` is `approval`)."""
-    found = _caseload_due(session, framework, audit, "approval")
+    found = _caseload_due(g.session, g.framework, g.audit, "approval")
     if found is None:
         return []
     trigger, worst, _ = found
-    ads, holders = for_case(staff, session.get(Case, trigger.case_id))
+    ads, holders = g.people(trigger.case_id)
     plans: tuple[EscalationPlan, ...] = caseload_approval_requests(
-        framework,
+        g.framework,
         audit_id=trigger.id or 0,
         dip_sample_grades=[worst] if worst else [],
         role_holders=holders,
         service_ad_ids=ads,
-        now=graded_at(audit) or now,
-        tz=tz,
+        now=g.graded_at(),
+        tz=g.tz,
         same_concerns=True,
     )
-    plans = tuple(replace(p, case_id=trigger.case_id) for p in plans)
-    return save_plans(session=session, plans=plans, now=now)
+    return g.save(replace(p, case_id=trigger.case_id) for p in plans)
 
 
 def allocate_caseload(
@@ -420,6 +431,7 @@ def escalate_audit(
             session=session, framework=framework, audit=audit, flag=flag, staff=staff, now=now
         )
     if audit.status in GRADED or audit.submitted_at is not None:
-        rows += _grade_requests(session, framework, audit, staff, now, tz)
-        rows += _caseload_requests(session, framework, audit, staff, now, tz)
+        graded = _Graded(session, framework, audit, staff, now, tz)
+        rows += _grade_requests(graded)
+        rows += _caseload_requests(graded)
     return rows

@@ -8,20 +8,20 @@ with a `schema_version` so whoever reads it later knows its shape.
 What counts as "about" a record: the row itself, the rows that belong to it, and
 every audit-log row whose subject is one of those rows (or, for a person, where they
 acted). The audit log names its subject by `record_type` and `record_id`;
-`RECORD_TYPES` below lists the names the features use for each table.
+`storage.audit_log.RECORD_TYPES` lists the names the features use for each table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, false, func, or_
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from storage.audit_log import record, snapshot
+from storage.audit_log import RECORD_TYPES, record, snapshot
 from storage.models import (
     Absence,
     Allocation,
@@ -37,19 +37,6 @@ from storage.models import (
 
 SCHEMA_VERSION = 1
 
-# `AuditLogEntry.record_type` for each table, as the features write it.
-RECORD_TYPES: dict[type[SQLModel], str] = {
-    Person: "person",
-    Absence: "absence",
-    Case: "case",
-    Allocation: "allocation",
-    Audit: "audit",
-    Moderation: "moderation",
-    Recommendation: "recommendation",
-    RecommendationUpdate: "recommendation_update",
-    Escalation: "escalation",
-}
-
 
 def _rows(session: Session, model: type[Any], *where: ColumnElement[bool]) -> list[Any]:
     if not where:
@@ -64,6 +51,13 @@ def _ids(rows: Iterable[Any]) -> list[int]:
 def _in(column: Any, values: Sequence[int]) -> ColumnElement[bool]:
     """`column IN values`, or a false condition for no values (never an empty IN)."""
     return col(column).in_(values) if values else false()
+
+
+def _of_case(
+    model: type[Recommendation] | type[Escalation], case_id: int, audit_ids: Sequence[int]
+) -> ColumnElement[bool]:
+    """A row about the case itself or about one of its audits."""
+    return or_(col(model.case_id) == case_id, _in(model.audit_id, audit_ids))
 
 
 def _dump(rows: Iterable[Any]) -> list[dict[str, Any]]:
@@ -91,13 +85,41 @@ def _log_rows(
     return _dump(rows)
 
 
-def _document(kind: str, now: datetime, subject: dict[str, Any], **parts: Any) -> dict[str, Any]:
+class _Held(NamedTuple):
+    """The rows both exports hold about their subject, by record type (`RECORD_TYPES`)."""
+
+    allocation: list[Any]
+    audit: list[Any]
+    moderation: list[Any]
+    recommendation: list[Any]
+    recommendation_update: list[Any]
+    escalation: list[Any]
+
+
+def _document(
+    session: Session,
+    kind: str,
+    now: datetime,
+    subject: dict[str, Any],
+    own: Person | Case,
+    held: Mapping[str, Sequence[Any]],
+    *also_in_log: ColumnElement[bool],
+    **extra: Any,
+) -> dict[str, Any]:
+    """The export of `own` (the person or the case) and the rows `held` about it (record
+    type -> rows, each listed under the type's plural), and every audit-log row about any
+    of them or matching `also_in_log`; both exports share this shape."""
+    own_type = RECORD_TYPES[type(own)]
+    subjects = {own_type: _ids([own]), **{t: _ids(rows) for t, rows in held.items()}}
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": kind,
         "generated_at": now.isoformat(),
         "subject": subject,
-        **parts,
+        own_type: snapshot(own),
+        **{f"{t}s": _dump(rows) for t, rows in held.items()},
+        **extra,
+        "audit_log": _log_rows(session, subjects, *also_in_log),
     }
 
 
@@ -134,46 +156,26 @@ def person_export(*, session: Session, email: str, now: datetime) -> dict[str, A
     allocations = _rows(session, Allocation, col(Allocation.person_id) == pid)
     audits = _rows(session, Audit, col(Audit.auditor_id) == pid)
     moderations = _rows(session, Moderation, col(Moderation.moderator_id) == pid)
-    recommendations = _rows(
-        session,
-        Recommendation,
-        or_(col(Recommendation.owner_id) == pid, col(Recommendation.raised_by_id) == pid),
+    owned_or_raised = or_(
+        col(Recommendation.owner_id) == pid, col(Recommendation.raised_by_id) == pid
     )
+    recommendations = _rows(session, Recommendation, owned_or_raised)
     updates = _rows(session, RecommendationUpdate, col(RecommendationUpdate.person_id) == pid)
     escalations = _rows(session, Escalation, col(Escalation.owner_id) == pid)
     worked = session.exec(
         select(Case.reference).where(Case.worker_id == pid).order_by(col(Case.reference))
     ).all()
-    subjects = {
-        "person": [pid],
-        "absence": _ids(absences),
-        "allocation": _ids(allocations),
-        "audit": _ids(audits),
-        "moderation": _ids(moderations),
-        "recommendation": _ids(recommendations),
-        "recommendation_update": _ids(updates),
-        "escalation": _ids(escalations),
-    }
-    log = _log_rows(
-        session,
-        subjects,
-        col(AuditLogEntry.actor_id) == pid,
-        func.lower(AuditLogEntry.actor) == person.email.lower(),
-    )
+    held = _Held(allocations, audits, moderations, recommendations, updates, escalations)
     return _document(
+        session,
         "subject_access",
         now,
         {"person_id": pid, "email": person.email},
-        person=snapshot(person),
-        absences=_dump(absences),
-        allocations=_dump(allocations),
-        audits=_dump(audits),
-        moderations=_dump(moderations),
-        recommendations=_dump(recommendations),
-        recommendation_updates=_dump(updates),
-        escalations=_dump(escalations),
+        person,
+        {"absence": absences, **held._asdict()},
+        col(AuditLogEntry.actor_id) == pid,
+        func.lower(AuditLogEntry.actor) == person.email.lower(),
         cases_as_worker=list(worked),
-        audit_log=log,
     )
 
 
@@ -192,42 +194,13 @@ def case_export(*, session: Session, reference: str, now: datetime) -> dict[str,
     audits = _rows(session, Audit, col(Audit.case_id) == cid)
     audit_ids = _ids(audits)
     moderations = _rows(session, Moderation, _in(Moderation.audit_id, audit_ids))
-    recommendations = _rows(
-        session,
-        Recommendation,
-        or_(col(Recommendation.case_id) == cid, _in(Recommendation.audit_id, audit_ids)),
-    )
-    updates = _rows(
-        session,
-        RecommendationUpdate,
-        _in(RecommendationUpdate.recommendation_id, _ids(recommendations)),
-    )
-    escalations = _rows(
-        session,
-        Escalation,
-        or_(col(Escalation.case_id) == cid, _in(Escalation.audit_id, audit_ids)),
-    )
-    subjects = {
-        "case": [cid],
-        "allocation": _ids(allocations),
-        "audit": audit_ids,
-        "moderation": _ids(moderations),
-        "recommendation": _ids(recommendations),
-        "recommendation_update": _ids(updates),
-        "escalation": _ids(escalations),
-    }
+    recommendations = _rows(session, Recommendation, _of_case(Recommendation, cid, audit_ids))
+    of_recommendations = _in(RecommendationUpdate.recommendation_id, _ids(recommendations))
+    updates = _rows(session, RecommendationUpdate, of_recommendations)
+    escalations = _rows(session, Escalation, _of_case(Escalation, cid, audit_ids))
+    held = _Held(allocations, audits, moderations, recommendations, updates, escalations)
     return _document(
-        "case",
-        now,
-        {"case_id": cid, "reference": case.reference},
-        case=snapshot(case),
-        allocations=_dump(allocations),
-        audits=_dump(audits),
-        moderations=_dump(moderations),
-        recommendations=_dump(recommendations),
-        recommendation_updates=_dump(updates),
-        escalations=_dump(escalations),
-        audit_log=_log_rows(session, subjects),
+        session, "case", now, {"case_id": cid, "reference": case.reference}, case, held._asdict()
     )
 
 

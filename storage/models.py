@@ -259,3 +259,19 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True)
     received_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+
+
+class AuditClosing(SQLModel, table=True):
+    """After an audit is final: when its findings went to the worker and line manager,
+    and the QA lead's closing block (City of London's "To be completed by Head of
+    Safeguarding & Quality Assurance"), one row per audit."""
+
+    __tablename__ = "audit_closing"
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", unique=True, index=True)
+    findings_sent_at: datetime | None = Field(default=None, sa_column=utc_column())
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    closed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from qa.dialog import END, DialogState, Move
 from qa.moderation_dialog import ModerationResult
 from storage.allocations import ALLOCATED, COMPLETED, IN_PROGRESS
-from storage.audit_log import record
+from storage.audit_log import record_row
 from storage.audits import RETURNED
 from storage.audits import load_state as load_audit_state
 from storage.audits import save_state as save_audit_state
@@ -179,12 +179,11 @@ def finish(
                 session.add(r)
                 withdrawn.append(r)
     session.flush()
-    record(
+    record_row(
         session=session,
         now=now,
         action="moderation.decide" if decided else "moderation.view",
-        record_type="moderation",
-        record_id=moderation.id or 0,
+        row=moderation,
         actor=actor,
         actor_id=moderation.moderator_id,
         after={

@@ -38,7 +38,7 @@ from qa.moderation import (
     select_for_moderation,
 )
 from qa.working_days import Month
-from storage.audit_log import record
+from storage.audit_log import record_created
 from storage.audits import SUBMITTED
 from storage.models import Audit, Moderation, Person
 from storage.moderation_inputs import (
@@ -246,22 +246,14 @@ def consider(
         )
         session.add(row)
         done.created.append(row)
-    session.flush()
-    for row in done.created:
-        record(
-            session=session,
-            now=now,
-            action="moderation.assign",
-            record_type="moderation",
-            record_id=row.id or 0,
-            actor=actor,
-            after={
-                "audit_id": row.audit_id,
-                "moderator_id": row.moderator_id,
-                "is_chair": row.is_chair,
-                "due_on": row.due_on.isoformat(),
-            },
-        )
+    record_created(
+        session=session,
+        now=now,
+        action="moderation.assign",
+        rows=done.created,
+        actor=actor,
+        fields=("audit_id", "moderator_id", "is_chair", "due_on"),
+    )
     for u in done.unassigned:
         log.warning("moderation unassigned: audit=%s (no moderator free)", u.audit_id)
     return done

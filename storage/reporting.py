@@ -48,7 +48,7 @@ from qa.report_rows import AllocationRow, AuditRow, EscalationRow, Recommendatio
 from qa.reporting import Lexicon, Summary, summary
 from qa.tracking_types import CLOSED_STATUSES
 from qa.working_days import Month
-from storage.agreement import agreement_rows
+from storage.agreement import DECIDING_COLUMNS, agreement_rows, deciding
 from storage.models import (
     Allocation,
     Audit,
@@ -60,6 +60,7 @@ from storage.models import (
     Service,
     Team,
 )
+from storage.status import case_or_owner_team
 from storage.types import UTCDateTime
 
 __all__ = ["ReportRows", "load_summary", "report_rows", "summary_span"]
@@ -107,14 +108,6 @@ def _change(framework: Framework, before: str | None, after: str | None) -> int:
     if before not in order or after not in order or before == after:
         return 0
     return 1 if order.index(after) < order.index(before) else -1
-
-
-def _deciding(rows: list[Any]) -> Any:
-    """The moderation that decides: the chair's on a panel, else the latest finished."""
-    chairs = [r for r in rows if r.is_chair]
-    pool = chairs or rows
-    epoch = datetime.min.replace(tzinfo=UTC)
-    return max(pool, key=lambda r: (r.completed_at or epoch, r.id))
 
 
 def _audits(
@@ -179,16 +172,7 @@ def _audits(
         & col(Moderation.status).not_in(NOT_FINISHED_MODERATION),
     )
     for row in session.execute(
-        sa_select(
-            col(Moderation.id),
-            col(Moderation.audit_id),
-            col(Moderation.is_chair),
-            col(Moderation.outcome),
-            col(Moderation.moderated_grade),
-            col(Moderation.completed_at),
-        )
-        .where(col(Moderation.audit_id).in_(in_span))
-        .where(finished)
+        sa_select(*DECIDING_COLUMNS).where(col(Moderation.audit_id).in_(in_span)).where(finished)
     ).all():
         moderations[row[1]].append(row)
     areas = {a.key: a.label for a in framework.areas}
@@ -199,7 +183,7 @@ def _audits(
         moderated, agreed, change = False, None, 0
         if moderations[audit_id]:
             moderated = True
-            decided = _deciding(moderations[audit_id])
+            decided = deciding(moderations[audit_id])
             if decided.outcome == CONFIRMED:
                 agreed, final = True, final or overall
             elif decided.outcome == REGRADED:
@@ -229,9 +213,18 @@ def _audits(
     return out
 
 
-def _team_of(case_team: Any, person_team: Any) -> ColumnElement[Any]:
-    """An item's team: its case's, or with no case its owner's (see the docstring)."""
-    return func.coalesce(case_team, person_team)
+def _owned_in_teams(
+    query: Any, model: type[Recommendation] | type[Escalation], teams: Collection[int] | None
+) -> Any:
+    """`query` of actions or escalations kept to those of `teams`, when given: each
+    belongs to its case's team, else (no case) its owner's."""
+    if teams is None:
+        return query
+    return (
+        query.outerjoin(Case, col(Case.id) == col(model.case_id))
+        .outerjoin(Person, col(Person.id) == col(model.owner_id))
+        .where(case_or_owner_team().in_(teams))
+    )
 
 
 def _allocations(
@@ -261,7 +254,7 @@ def _allocations(
         )
     )
     if teams is not None:
-        query = query.where(_team_of(col(Case.team_id), col(Person.team_id)).in_(teams))
+        query = query.where(case_or_owner_team().in_(teams))
     rows = []
     for month, service, status, activity, count in session.execute(query).all():
         row = AllocationRow(Month.parse(month), service or "", status, activity or "audit")
@@ -288,12 +281,7 @@ def _recommendations(
             )
         )
     )
-    if teams is not None:
-        query = (
-            query.outerjoin(Case, col(Case.id) == col(Recommendation.case_id))
-            .outerjoin(Person, col(Person.id) == col(Recommendation.owner_id))
-            .where(_team_of(col(Case.team_id), col(Person.team_id)).in_(teams))
-        )
+    query = _owned_in_teams(query, Recommendation, teams)
     rows = []
     for created, due, completed, status in session.execute(query).all():
         opened = _local(created, tz)
@@ -316,12 +304,7 @@ def _escalations(
         .where(col(Escalation.deadline) >= start)
         .where(col(Escalation.deadline) < end)
     )
-    if teams is not None:
-        query = (
-            query.outerjoin(Case, col(Case.id) == col(Escalation.case_id))
-            .outerjoin(Person, col(Person.id) == col(Escalation.owner_id))
-            .where(_team_of(col(Case.team_id), col(Person.team_id)).in_(teams))
-        )
+    query = _owned_in_teams(query, Escalation, teams)
     return [
         EscalationRow(
             _local(created, tz),

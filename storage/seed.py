@@ -43,6 +43,22 @@ class SeedReport:
         return self.services + self.teams + self.people + self.cases
 
 
+def note_seeding(
+    *, session: Session, now: datetime, action: str, framework: str, after: dict[str, Any]
+) -> None:
+    """The one audit-log entry each demo seeder leaves (ids and counts only), so a demo
+    database says what was written into it, by whom, and for which framework."""
+    record(
+        session=session,
+        now=now,
+        action=action,
+        record_type="demo",
+        record_id=framework,
+        actor=ACTOR,
+        after=after,
+    )
+
+
 def reset_demo(*, session: Session) -> None:
     """Empty every data table, children before parents, keeping the schema."""
     session.execute(update(models.Person).values(line_manager_id=None))
@@ -165,13 +181,11 @@ def seed_demo(
         cleared=reset,
     )
     if report.added or reset:
-        record(
+        note_seeding(
             session=session,
             now=now,
             action="demo.seed",
-            record_type="demo",
-            record_id=authority.framework,
-            actor=ACTOR,
+            framework=authority.framework,
             after={"seed": authority.seed, **asdict(report)},
         )
     session.flush()

@@ -25,9 +25,7 @@ from demo.history import DemoHistory
 from demo.history_answers import with_person_ids
 from qa.dialog import END
 from storage import models
-from storage.audit_log import record
-
-ACTOR = "cli:demo"
+from storage.seed import note_seeding
 
 
 @dataclass(frozen=True)
@@ -79,6 +77,14 @@ def _insert(session: Session, model: type[SQLModel], rows: Sequence[dict[str, An
     return list(session.scalars(stmt, list(rows)))
 
 
+def _insert_keyed(
+    session: Session, model: type[SQLModel], items: Sequence[Any], rows: Sequence[dict[str, Any]]
+) -> dict[int, int]:
+    """`_insert` the rows made from `items` (one each, in order); the new ids by each
+    item's key, for the rows that point at them."""
+    return dict(zip([i.key for i in items], _insert(session, model, rows), strict=True))
+
+
 def seed_history(*, session: Session, history: DemoHistory, now: datetime) -> HistoryReport:
     """Write `history` unless there is history already; see the module docstring."""
     if now.tzinfo is None:
@@ -89,56 +95,44 @@ def seed_history(*, session: Session, history: DemoHistory, now: datetime) -> Hi
     cases = _ids(session, models.Case.reference, models.Case.id)
     _check(history, people, cases)
 
-    allocation_ids = dict(
-        zip(
-            [a.key for a in history.allocations],
-            _insert(session, models.Allocation, [
-                {
-                    "month": a.month,
-                    "person_id": people[a.person],
-                    "case_id": cases[a.case] if a.case else None,
-                    "activity": a.activity,
-                    "due_on": a.due_on,
-                    "reason": a.reason,
-                    "status": a.status,
-                    "created_at": a.created_at,
-                    "updated_at": a.updated_at,
-                }
-                for a in history.allocations
-            ]),
-            strict=True,
-        )
-    )  # fmt: skip
-    audit_ids = dict(
-        zip(
-            [a.key for a in history.audits],
-            _insert(session, models.Audit, [
-                {
-                    "allocation_id": allocation_ids[a.allocation],
-                    "case_id": cases[a.case],
-                    "auditor_id": people[a.auditor],
-                    "step": a.step,
-                    "answers": with_person_ids(a.answers, people),
-                    "domain_grades": dict(a.domain_grades),
-                    "overall_grade": a.overall_grade,
-                    "final_grade": a.final_grade,
-                    "narrative": dict(a.narrative),
-                    "urgent_flags": [],
-                    "status": a.status,
-                    "history": [
-                        {"event": e.event, "at": e.at.isoformat(), "by": people[e.by]}
-                        for e in a.events
-                    ],
-                    "submitted_at": a.submitted_at,
-                    "finalised_at": a.finalised_at,
-                    "created_at": a.created_at,
-                    "updated_at": a.updated_at,
-                }
-                for a in history.audits
-            ]),
-            strict=True,
-        )
-    )  # fmt: skip
+    allocation_ids = _insert_keyed(session, models.Allocation, history.allocations, [
+        {
+            "month": a.month,
+            "person_id": people[a.person],
+            "case_id": cases[a.case] if a.case else None,
+            "activity": a.activity,
+            "due_on": a.due_on,
+            "reason": a.reason,
+            "status": a.status,
+            "created_at": a.created_at,
+            "updated_at": a.updated_at,
+        }
+        for a in history.allocations
+    ])  # fmt: skip
+    audit_ids = _insert_keyed(session, models.Audit, history.audits, [
+        {
+            "allocation_id": allocation_ids[a.allocation],
+            "case_id": cases[a.case],
+            "auditor_id": people[a.auditor],
+            "step": a.step,
+            "answers": with_person_ids(a.answers, people),
+            "domain_grades": dict(a.domain_grades),
+            "overall_grade": a.overall_grade,
+            "final_grade": a.final_grade,
+            "narrative": dict(a.narrative),
+            "urgent_flags": [],
+            "status": a.status,
+            "history": [
+                {"event": e.event, "at": e.at.isoformat(), "by": people[e.by]}
+                for e in a.events
+            ],
+            "submitted_at": a.submitted_at,
+            "finalised_at": a.finalised_at,
+            "created_at": a.created_at,
+            "updated_at": a.updated_at,
+        }
+        for a in history.audits
+    ])  # fmt: skip
     _insert(session, models.Moderation, [
         {
             "audit_id": audit_ids[m.audit],
@@ -185,13 +179,11 @@ def seed_history(*, session: Session, history: DemoHistory, now: datetime) -> Hi
         recommendations=len(history.recommendations),
         escalations=len(history.escalations),
     )
-    record(
+    note_seeding(
         session=session,
         now=now,
         action="demo.history",
-        record_type="demo",
-        record_id=history.framework,
-        actor=ACTOR,
+        framework=history.framework,
         after={"today": history.today.isoformat(), **vars(report)},
     )
     session.flush()

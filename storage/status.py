@@ -149,6 +149,18 @@ def case_or_owner_team() -> Any:
     return func.coalesce(Case.team_id, Person.team_id)
 
 
+def open_owned(model: type[Recommendation] | type[Escalation], *columns: Any) -> Any:
+    """`columns` of the open rows of `model` (actions or escalations), each joined to its
+    case, if it has one, and its owner, so `case_or_owner_team()` can place it."""
+    return (
+        select(*columns)
+        .select_from(model)
+        .outerjoin(Case, col(Case.id) == col(model.case_id))
+        .join(Person, col(Person.id) == col(model.owner_id))
+        .where(col(model.status).not_in(CLOSED))
+    )
+
+
 def submitted_audit() -> Any:
     return exists().where(
         col(Audit.allocation_id) == col(Allocation.id), col(Audit.status).in_(SUBMITTED_AUDIT)
@@ -221,40 +233,17 @@ def _moderations(
     }
 
 
-def _escalations(
-    session: Session, now: datetime, team_ids: Collection[int] | None
-) -> dict[TeamKey, Counts]:
+def _open_and_late(
+    session: Session,
+    model: type[Recommendation] | type[Escalation],
+    late_when: ColumnElement[bool],
+    team_ids: Collection[int] | None,
+) -> dict[TeamKey, tuple[int, int]]:
+    """Per team, how many of `model` are open and how many of those are late (actions
+    and escalations are counted alike)."""
     team = case_or_owner_team()
-    stmt = (
-        select(team, func.count(), _total(col(Escalation.deadline) < now))
-        .select_from(Escalation)
-        .outerjoin(Case, col(Case.id) == col(Escalation.case_id))
-        .join(Person, col(Person.id) == col(Escalation.owner_id))
-        .where(col(Escalation.status).not_in(CLOSED))
-        .group_by(team)
-    )
-    return {
-        key: Counts(escalations_open=n, escalations_late=late)
-        for key, n, late in session.exec(in_scope(stmt, team, team_ids))
-    }
-
-
-def _recommendations(
-    session: Session, today: date, team_ids: Collection[int] | None
-) -> dict[TeamKey, Counts]:
-    team = case_or_owner_team()
-    stmt = (
-        select(team, func.count(), _total(col(Recommendation.due_on) < today))
-        .select_from(Recommendation)
-        .outerjoin(Case, col(Case.id) == col(Recommendation.case_id))
-        .join(Person, col(Person.id) == col(Recommendation.owner_id))
-        .where(col(Recommendation.status).not_in(CLOSED))
-        .group_by(team)
-    )
-    return {
-        key: Counts(recommendations_open=n, recommendations_overdue=late)
-        for key, n, late in session.exec(in_scope(stmt, team, team_ids))
-    }
+    stmt = open_owned(model, team, func.count(), _total(late_when)).group_by(team)
+    return {key: (n, late) for key, n, late in session.exec(in_scope(stmt, team, team_ids))}
 
 
 def _grades(
@@ -291,12 +280,20 @@ def counts_by_team(
     `today` is the local date (a thing due today is not late); `now` the instant, for
     escalation deadlines; `tz` places the month's boundaries for the grade mix.
     """
+    escalations = _open_and_late(session, Escalation, col(Escalation.deadline) < now, team_ids)
+    actions = _open_and_late(session, Recommendation, col(Recommendation.due_on) < today, team_ids)
     out: dict[TeamKey, Counts] = {}
     for part in (
         _allocations(session, month, today, team_ids),
         _moderations(session, today, team_ids),
-        _escalations(session, now, team_ids),
-        _recommendations(session, today, team_ids),
+        {
+            key: Counts(escalations_open=n, escalations_late=late)
+            for key, (n, late) in escalations.items()
+        },
+        {
+            key: Counts(recommendations_open=n, recommendations_overdue=late)
+            for key, (n, late) in actions.items()
+        },
         _grades(session, month, tz, team_ids),
     ):
         for key, counts in part.items():

@@ -20,12 +20,12 @@ from sqlmodel import Session, col, select
 
 from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
 from storage.status import (
-    CLOSED,
     DONE,
     FINISHED_MODERATION,
     NOT_LIVE,
     case_or_owner_team,
     in_scope,
+    open_owned,
     submitted_audit,
 )
 
@@ -64,8 +64,7 @@ def overdue_items(
     total = 0
     team = case_or_owner_team()
 
-    rows, n = _page(
-        session,
+    allocations = (
         select(
             col(Allocation.activity), col(Case.reference), col(Person.name), col(Allocation.due_on)
         )
@@ -74,16 +73,13 @@ def overdue_items(
         .join(Person, col(Person.id) == col(Allocation.person_id))
         .where(col(Allocation.status).not_in(NOT_LIVE + DONE))
         .where(col(Allocation.due_on) < today, not_(submitted_audit()))
-        .order_by(col(Allocation.due_on), col(Allocation.id)),
-        team,
-        team_ids,
-        limit,
+        .order_by(col(Allocation.due_on), col(Allocation.id))
     )
+    rows, n = _page(session, allocations, team, team_ids, limit)
     items += [OverdueItem("allocation", ref, act, name, due) for act, ref, name, due in rows]
     total += n
 
-    rows, n = _page(
-        session,
+    moderations = (
         select(col(Case.reference), col(Person.name), col(Moderation.due_on))
         .select_from(Moderation)
         .join(Audit, col(Audit.id) == col(Moderation.audit_id))
@@ -91,47 +87,37 @@ def overdue_items(
         .join(Person, col(Person.id) == col(Moderation.moderator_id))
         .where(col(Moderation.status).not_in(FINISHED_MODERATION))
         .where(col(Moderation.due_on) < today)
-        .order_by(col(Moderation.due_on), col(Moderation.id)),
-        col(Case.team_id),
-        team_ids,
-        limit,
+        .order_by(col(Moderation.due_on), col(Moderation.id))
     )
+    rows, n = _page(session, moderations, col(Case.team_id), team_ids, limit)
     items += [OverdueItem("moderation", ref, "moderation", name, due) for ref, name, due in rows]
     total += n
 
-    rows, n = _page(
-        session,
-        select(col(Case.reference), col(Person.name), col(Recommendation.due_on))
-        .select_from(Recommendation)
-        .outerjoin(Case, col(Case.id) == col(Recommendation.case_id))
-        .join(Person, col(Person.id) == col(Recommendation.owner_id))
-        .where(col(Recommendation.status).not_in(CLOSED))
+    actions = (
+        open_owned(
+            Recommendation, col(Case.reference), col(Person.name), col(Recommendation.due_on)
+        )
         .where(col(Recommendation.due_on) < today)
-        .order_by(col(Recommendation.due_on), col(Recommendation.id)),
-        team,
-        team_ids,
-        limit,
+        .order_by(col(Recommendation.due_on), col(Recommendation.id))
     )
+    rows, n = _page(session, actions, team, team_ids, limit)
     items += [
         OverdueItem("recommendation", ref, "recommendation", name, due) for ref, name, due in rows
     ]
     total += n
 
-    rows, n = _page(
-        session,
-        select(
-            col(Escalation.kind), col(Case.reference), col(Person.name), col(Escalation.deadline)
+    escalations = (
+        open_owned(
+            Escalation,
+            col(Escalation.kind),
+            col(Case.reference),
+            col(Person.name),
+            col(Escalation.deadline),
         )
-        .select_from(Escalation)
-        .outerjoin(Case, col(Case.id) == col(Escalation.case_id))
-        .join(Person, col(Person.id) == col(Escalation.owner_id))
-        .where(col(Escalation.status).not_in(CLOSED))
         .where(col(Escalation.deadline) < now)
-        .order_by(col(Escalation.deadline), col(Escalation.id)),
-        team,
-        team_ids,
-        limit,
+        .order_by(col(Escalation.deadline), col(Escalation.id))
     )
+    rows, n = _page(session, escalations, team, team_ids, limit)
     items += [
         OverdueItem("escalation", ref, kind, name, deadline.astimezone(tz).date())
         for kind, ref, name, deadline in rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -21,8 +22,26 @@ from storage.tracking import INFORMED, OPEN, RESOLVED, siblings, subject_of
 SCHEDULER = "scheduler"
 
 
-def _actor(person: Person | None) -> str:
-    return person.email if person is not None else SCHEDULER
+def _log(
+    session: Session,
+    now: datetime,
+    action: str,
+    row: Escalation | Recommendation,
+    person: Person | None,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Log a change to a tracked row, with the row as it now is: made by `person`, or by
+    the scheduler when None."""
+    audit_log.record_row(
+        session=session,
+        now=now,
+        action=action,
+        row=row,
+        actor=person.email if person is not None else SCHEDULER,
+        actor_id=person.id if person is not None else None,
+        before=before,
+        after=audit_log.snapshot(row),
+    )
 
 
 def find_escalation(*, session: Session, plan: EscalationPlan) -> Escalation | None:
@@ -70,15 +89,7 @@ def save_plans(
         )
         session.add(row)
         session.flush()
-        audit_log.record(
-            session=session,
-            now=now,
-            action=f"escalation.{plan.kind}",
-            record_type="escalation",
-            record_id=row.id or 0,
-            actor=SCHEDULER,
-            after=audit_log.snapshot(row),
-        )
+        _log(session, now, f"escalation.{plan.kind}", row, None)
         created.append(row)
     return created
 
@@ -100,17 +111,7 @@ def record_response(
         other.response = response
         other.responded_at = now
         session.add(other)
-        audit_log.record(
-            session=session,
-            now=now,
-            action="escalation.respond",
-            record_type="escalation",
-            record_id=other.id or 0,
-            actor=_actor(person),
-            actor_id=person.id,
-            before=before,
-            after=audit_log.snapshot(other),
-        )
+        _log(session, now, "escalation.respond", other, person, before)
         closed.append(other)
     return closed
 
@@ -141,15 +142,5 @@ def add_update(
     )
     session.add(update)
     session.flush()
-    audit_log.record(
-        session=session,
-        now=now,
-        action=f"recommendation.{kind}",
-        record_type="recommendation",
-        record_id=rec.id or 0,
-        actor=_actor(person),
-        actor_id=person.id,
-        before=before,
-        after=audit_log.snapshot(rec),
-    )
+    _log(session, now, f"recommendation.{kind}", rec, person, before)
     return update

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from qa.framework import UrgentFlag
-from storage.audit_log import record
+from storage.audit_log import record_row
 from storage.models import Audit, Escalation, Person
 
 URGENT = "urgent"
@@ -62,12 +62,11 @@ def raise_urgent(
         audit.updated_at = now
         session.add(audit)
     session.flush()
-    record(
+    record_row(
         session=session,
         now=now,
         action="audit.urgent_flag",
-        record_type="audit",
-        record_id=audit.id or 0,
+        row=audit,
         actor=actor,
         actor_id=audit.auditor_id,
         after={
@@ -91,12 +90,11 @@ def respond(
     escalation.responded_at = now
     escalation.status = "responded"
     session.add(escalation)
-    record(
+    record_row(
         session=session,
         now=now,
         action="escalation.respond",
-        record_type="escalation",
-        record_id=escalation.id or 0,
+        row=escalation,
         actor=actor,
         actor_id=escalation.owner_id,
         before=before,

@@ -9,14 +9,16 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from bot.commands.common import (
+    AS_JSON,
+    MONTH,
     console,
-    fail,
     load_configured_framework,
     load_settings,
     now,
     open_database,
+    parse_month,
 )
-from qa.working_days import Month, long_date
+from qa.working_days import long_date
 from reminders.allocations import allocate_month
 from storage.db import with_retries
 from storage.models import Case, Person
@@ -25,17 +27,14 @@ from storage.models import Case, Person
 def register(app: typer.Typer) -> None:
     @app.command()
     def allocate(
-        month: str = typer.Option(..., "--month", help="The month, as YYYY-MM."),
+        month: str = MONTH,
         dry_run: bool = typer.Option(
             False, "--dry-run", help="Show the plan; store and send nothing."
         ),
-        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        as_json: bool = AS_JSON,
     ) -> None:
         """Make the month's allocations and queue the prompts (safe to run again)."""
-        try:
-            m = Month.parse(month)
-        except ValueError as exc:
-            fail(str(exc))
+        m = parse_month(month)
         settings = load_settings()
         framework = load_configured_framework(settings)
         engine = open_database(settings)

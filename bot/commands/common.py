@@ -19,10 +19,15 @@ from sqlmodel import Session
 
 from bot.settings import Settings
 from qa.framework import Framework, FrameworkError, load_framework
+from qa.working_days import Month
 from storage.db import make_engine, upgrade
 
 console = Console()
 err_console = Console(stderr=True)
+
+# Options several commands take, spelt and explained the same way in each.
+MONTH = typer.Option(..., "--month", help="The month, as YYYY-MM.")
+AS_JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def fail(message: str) -> NoReturn:
@@ -69,6 +74,14 @@ def database_session(settings: Settings) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def parse_month(value: str) -> Month:
+    """`--month`: a month as YYYY-MM; anything else is a user error."""
+    try:
+        return Month.parse(value)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def parse_at(value: str | None, tz: tzinfo) -> datetime:

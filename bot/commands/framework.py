@@ -40,7 +40,13 @@ def _counts(fw: Framework) -> dict[str, int]:
         "cadences": len(fw.cadences),
         "governance_channels": len(fw.governance),
         "calendar_entries": len(fw.calendar),
+        "reports": len(fw.summary.reports),
     }
+
+
+# Counts left out of `check`'s one-line summary when zero: keys added after the line's
+# wording was fixed, so a file that does not use them reads as it always did.
+_QUIET_WHEN_ZERO = {"reports"}
 
 
 def _plural(n: int, what: str) -> str:
@@ -98,7 +104,9 @@ def check(
         }  # fmt: skip
         typer.echo(json.dumps(result, indent=2))
         return
-    shown = ", ".join(_plural(n, what) for what, n in counts.items())
+    shown = ", ".join(
+        _plural(n, what) for what, n in counts.items() if n or what not in _QUIET_WHEN_ZERO
+    )
     typer.echo(f"✓ {name}: valid ({shown})")
     for warning in warnings:
         typer.echo(f"Warning: {warning}")

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from bot.commands.common import (
+    AS_JSON,
     console,
     fail,
     load_configured_framework,
@@ -65,7 +66,7 @@ def when_words(
 
 @app.command("list")
 def list_jobs(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = AS_JSON,
 ) -> None:
     """Every scheduled job and its next run, in local time."""
     settings = load_settings()

@@ -12,6 +12,7 @@ import json
 import typer
 
 from bot.commands.common import (
+    AS_JSON,
     console,
     load_configured_framework,
     load_settings,
@@ -31,7 +32,7 @@ def register(app: typer.Typer) -> None:
         at: str | None = typer.Option(
             None, "--at", help="Apply the policy as if the time were this (ISO-8601)."
         ),
-        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        as_json: bool = AS_JSON,
     ) -> None:
         """Anonymise old audits and delete old messages and audit-log rows, per the framework."""
         settings = load_settings()

@@ -19,18 +19,21 @@ import typer
 from sqlmodel import Session
 
 from bot.commands.common import (
+    AS_JSON,
+    MONTH,
     console,
     fail,
     load_configured_framework,
     load_settings,
     open_database,
     parse_at,
+    parse_month,
 )
 from bot.render import Renderer
 from bot.reports import FORMATS, ReportError, write_report
 from messages.summary import summary_post_context
 from qa.framework import Framework
-from qa.working_days import Month, long_date
+from qa.working_days import long_date
 from reminders.summary import PostResult, channels_for, queue_summary
 from storage.db import with_retries
 from storage.reporting import load_summary
@@ -59,23 +62,20 @@ def _print(framework: Framework, context: dict[str, Any]) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def summary(
-        month: str = typer.Option(..., "--month", help="The month, as YYYY-MM."),
+        month: str = MONTH,
         post: bool = typer.Option(
             False, "--post", help="Queue it for each governance channel (once per month)."
         ),
         out: Path | None = typer.Option(
             None, "--out", help="Write the report to FILE (.html, .md or .csv).", metavar="FILE"
         ),
-        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        as_json: bool = AS_JSON,
         at: str | None = typer.Option(
             None, "--at", help="As if the time were this (ISO-8601): rehearsals and tests."
         ),
     ) -> None:
         """The monthly governance summary: write it, post it, or both."""
-        try:
-            m = Month.parse(month)
-        except ValueError as exc:
-            fail(str(exc))
+        m = parse_month(month)
         _check_out(out)
         settings = load_settings()
         framework = load_configured_framework(settings)

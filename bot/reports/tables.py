@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from messages.summary import cap, hidden_note
 from qa.reporting import AgreementLine, Count, GradeTable, Share, Summary, Trend
 from qa.working_days import long_date
 
@@ -73,23 +74,11 @@ def _change_cells(trend: Trend) -> tuple[Cell, ...]:
     return tuple(cells)
 
 
-_HIDDEN = {
-    "authority": ", and small numbers are not shown",
-    "service": ", and small numbers for services and teams are not shown",
-    "team": ", and small numbers for teams are not shown",
-}
-
-
-def _cap(word: str) -> str:
-    return word[:1].upper() + word[1:]
-
-
 def lede(s: Summary) -> str:
     """The line under the title: whose figures, to when, and what is left out."""
-    hidden = _HIDDEN.get(s.suppressed_from, _HIDDEN["authority"]) if s.threshold > 1 else ""
     return (
         f"{s.authority}. Figures to {long_date(s.as_of)}. Aggregates only: no case "
-        f"references or names{hidden}."
+        f"references or names{hidden_note(s)}."
     )
 
 
@@ -146,10 +135,10 @@ def _how_much(s: Summary) -> Section:
         tuple(lines),
         (
             Table(
-                f"{_cap(word)} allocated for {month}, and how many of those are completed",
+                f"{cap(word)} allocated for {month}, and how many of those are completed",
                 month,
                 "Service",
-                (f"{_cap(word)} allocated", "Of those, completed", "Completion rate"),
+                (f"{cap(word)} allocated", "Of those, completed", "Completion rate"),
                 tuple(
                     (a.scope, (_n(a.made), _n(a.completed), _pct(a.completion)))
                     for a in s.how_much.allocations

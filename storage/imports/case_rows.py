@@ -13,7 +13,7 @@ from datetime import date
 
 from qa.framework import Framework
 from storage.imports.bulk import Progress
-from storage.imports.cells import Cells, suggestion
+from storage.imports.cells import checked_rows, suggestion
 from storage.imports.csvfile import CsvTable
 from storage.imports.findings import Findings
 from storage.imports.org import Org
@@ -21,7 +21,6 @@ from storage.imports.org import Org
 CASE_COLUMNS = ["case_reference", "service", "team", "worker_email", "area", "status", "opened_on"]
 CASE_REQUIRED = {"case_reference", "service", "team", "area", "status", "opened_on"}
 STATUSES = ["open", "closed"]
-PROGRESS_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -58,10 +57,7 @@ def check_cases(
     first_row: dict[str, int] = {}
     rows: list[CaseRow] = []
     refs: list[Reference] = []
-    for i, row in enumerate(table.rows, start=1):
-        if progress is not None and i % PROGRESS_EVERY == 0:
-            progress(f"checking {table.file}", i, len(table.rows))
-        c = Cells(row, found)
+    for row, c in checked_rows(table, found, progress):
         reference = c.text("case_reference", required=True)
         service = c.text("service", required=True)
         team = c.text("team", required=True)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 
-from storage.imports.csvfile import FORMULA_PREFIXES, CsvRow
+from storage.imports.bulk import Progress
+from storage.imports.csvfile import FORMULA_PREFIXES, CsvRow, CsvTable
 from storage.imports.findings import Findings
+
+PROGRESS_EVERY = 1000
 
 _EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -182,3 +185,15 @@ class Cells:
             self.bad(column, f"{parsed.isoformat()} is too long ago to be right")
             return None
         return parsed
+
+
+def checked_rows(
+    table: CsvTable, found: Findings, progress: Progress | None
+) -> Iterator[tuple[CsvRow, Cells]]:
+    """Each row of `table` and its cells to check, telling `progress` every
+    `PROGRESS_EVERY` rows (a file of many thousand rows takes long enough that a person
+    should see it moving)."""
+    for i, row in enumerate(table.rows, start=1):
+        if progress is not None and i % PROGRESS_EVERY == 0:
+            progress(f"checking {table.file}", i, len(table.rows))
+        yield row, Cells(row, found)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from qa.framework import Framework
 from storage.chat_accounts import account_fields, account_format
 from storage.imports.bulk import Progress
-from storage.imports.cells import Cells
+from storage.imports.cells import checked_rows
 from storage.imports.csvfile import CsvTable
 from storage.imports.findings import Findings
 
@@ -29,7 +29,6 @@ STAFF_COLUMNS = [
 ]
 STAFF_REQUIRED = {"email", "name", "roles", "team", "service"}
 MAX_CAPACITY = 100
-PROGRESS_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -63,10 +62,7 @@ def check_staff(
     ids_seen: dict[tuple[str, str], int] = {}
     managers: list[tuple[int, str]] = []
     rows: list[StaffRow] = []
-    for i, row in enumerate(table.rows, start=1):
-        if progress is not None and i % PROGRESS_EVERY == 0:
-            progress(f"checking {table.file}", i, len(table.rows))
-        c = Cells(row, found)
+    for row, c in checked_rows(table, found, progress):
         email = c.email("email", required=True)
         name = c.text("name", required=True)
         roles = c.key_list(

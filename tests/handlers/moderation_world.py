@@ -150,12 +150,31 @@ def moderation_answers(
     outcome: str = "confirmed",
     actions: int = 0,
     reason: str = "",
+    questions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Values (as a form sends them) for `step`: agree with every domain; disagree with
-    the overall grade when `grade` is given; `actions` actions arising on page one."""
+    the overall grade when `grade` is given; `actions` actions arising on page one.
+    The framework's own questions (`mod.q.<key>`) take `questions[<field key>]` when
+    given (None leaves one blank), else their first option, or `DUE` for a date."""
     values: dict[str, Any] = {}
     for f in step.fields:
         key = f.key
+        if key.startswith("mod.q."):
+            given = (questions or {}).get(key, ...)
+            if given is not ...:
+                if given is not None:
+                    values[key] = given
+            elif key.endswith(".comments"):
+                pass
+            elif f.kind == "date":
+                values[key] = DUE
+            elif f.kind == "multi":
+                values[key] = [f.options[0].value]
+            elif f.options:
+                values[key] = f.options[0].value
+            else:
+                values[key] = "Answered as the template asks."
+            continue
         if key.startswith("act."):
             n, part = int(key.split(".")[1]), key.split(".")[2]
             if n <= actions:

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from handlers.allocation_messages import prompt_context
 from handlers.interaction import Kind, Reply
+from messages.allocation import prompt_context
 from qa.working_days import Month
 from reminders.allocations import queue_prompts
 from reminders.drafts import DRAFT_REMINDERS

@@ -102,9 +102,10 @@ def test_every_area_of_every_framework_can_be_audited_to_the_end(name: str) -> N
         done = result(state, fw)
         assert list(done.domain_grades) == [d.key for d in fw.domains_for(area)]
         assert done.overall_grade == fw.grade_keys[0]
-        assert set(done.checklist) == {i.key for i in fw.audit_form.checklist}
-        assert set(done.narrative) == {p.key for p in fw.audit_form.narrative}
-        assert set(done.feedback) == {p.key for p in fw.audit_form.feedback}
+        # each area's own audit tool (Lambeth QAF 4: "a bespoke audit tool")
+        assert set(done.checklist) == {i.key for i in fw.checklist_for(area)}
+        assert set(done.narrative) == {p.key for p in fw.narrative_for(area)}
+        assert set(done.feedback) == {p.key for p in fw.feedback_for(area)}
         assert len(done.recommendations) == 3
         rec = done.recommendations[0]
         assert (rec.owner_id, rec.due_on) == (2, date(2026, 12, 14))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.teams import activities
-from bot.teams.routes.replies import reply_all, roster_email
+from bot.teams.routes.replies import reply_all, run_activity
 from bot.teams.turn import CARD_CONTENT_TYPE
 from bot.turns import TurnRunner
 
@@ -30,10 +30,7 @@ def register(app: Any, turns: TurnRunner) -> None:
 
     @app.on_card_action_execute
     async def on_execute(ctx: Any) -> Any:
-        activity = ctx.activity
-        conversation = activities.personal_reference(activity, ctx.conversation_ref)
-        interaction = activities.from_execute(activity, conversation)
-        rendered = await turns.run(interaction, email=roster_email(ctx))
+        rendered = await run_activity(ctx, turns, activities.from_execute)
         if rendered is None:  # a resent copy of a press already answered
             return InvokeResponse(status=200, body=invoke_body({"text": ALREADY_DONE}))
         await reply_all(ctx, rendered[1:], turns)

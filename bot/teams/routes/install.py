@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from bot.teams import activities
-from bot.teams.routes.replies import reply_all, roster_email
+from bot.teams.routes.replies import reply_all, run_activity
 from bot.turns import TurnRunner
 
 log = logging.getLogger(__name__)
@@ -20,10 +20,7 @@ log = logging.getLogger(__name__)
 def register(app: Any, turns: TurnRunner) -> None:
     @app.on_install_add
     async def on_install(ctx: Any) -> None:
-        activity = ctx.activity
-        conversation = activities.personal_reference(activity, ctx.conversation_ref)
-        interaction = activities.installed(activity, conversation)
-        rendered = await turns.run(interaction, email=roster_email(ctx))
+        rendered = await run_activity(ctx, turns, activities.installed)
         if rendered is not None:  # None: a copy of an activity already answered
             await reply_all(ctx, rendered, turns)
 

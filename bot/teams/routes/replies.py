@@ -1,20 +1,44 @@
-"""What the routes share: finding a newcomer's email, naming what was asked, sending replies."""
+"""What the routes share: running the turn of an activity, finding a newcomer's email,
+sending replies."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.body_limits import without_lone_surrogates
+from bot.teams import activities
 from bot.teams.turn import message_json
 from bot.turns import AsyncEmailLookup, Rendered, TurnRunner
+from handlers.interaction import Interaction
 from storage.db import with_retries
 
 log = logging.getLogger(__name__)
+
+
+async def run_activity(
+    ctx: Any,
+    turns: TurnRunner,
+    interaction_of: Callable[[Any, dict[str, Any] | None], Interaction | None],
+) -> list[Rendered] | None:
+    """The rendered replies to the activity in `ctx`; None when there is nothing to send.
+
+    Every route answers the same way: remember the conversation if it is a personal
+    chat, build the `Interaction`, and run it through the shared turn runner. None: a
+    copy of an activity already answered, or (from `interaction_of`) nothing to act on.
+    """
+    activity = ctx.activity
+    conversation = activities.personal_reference(activity, ctx.conversation_ref)
+    interaction = interaction_of(activity, conversation)
+    if interaction is None:
+        log.info("teams: activity %s has nothing to act on", activity.id)
+        return None
+    return await turns.run(interaction, email=roster_email(ctx))
 
 
 def roster_email(ctx: Any) -> AsyncEmailLookup:

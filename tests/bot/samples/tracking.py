@@ -138,7 +138,7 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
     ],
     "rec_digest": [
         {"first_name": "", "items": [rec(overdue=True)], "more": 0, "total": 1},
-        # Ten actions written at the full length shown (storage.tracking_messages.ACTION_CHARS).
+        # Ten actions written at the full length shown (messages.tracking.ACTION_CHARS).
         {
             "first_name": "Sam",
             "items": [rec(i, summary="Agree a plan " * 76) for i in range(10)],
