@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from microsoft_teams.cards import AdaptiveCard
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -23,11 +22,12 @@ from sqlmodel import Session, col, select
 import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
 from bot.composition import router
 from bot.routing_keys import RoutingKeys, keys_for
+from handlers.router import Router
 from handlers.turn import Hooks
 from qa.forms import build_audit_dialog
 from storage.models import Audit, Escalation, OutboxMessage, Recommendation
 from tests import chat
-from tests.chat import app_client, teams_settings
+from tests.chat import TestClient, app_client, teams_settings
 from tests.fakes.connector import FakeConnector
 from tests.handlers.audit_world import AAD_AUDITOR, AAD_OTHER, World, answers_for, seed_world
 
@@ -108,6 +108,15 @@ class TeamsAudit:
         return answers_for(self.dialog.step(self.step()), owner=self.owner())
 
 
+def teams_app_for(
+    db_url: str, engine: Engine, now: datetime, world: World, preset: str, *, routes: Router = QUIET
+) -> tuple[TestClient, RoutingKeys]:
+    """The Teams app on `preset` with `world`'s framework (the Slack side's `app_for`)."""
+    settings = teams_settings(db_url, QA_BOT_FRAMEWORK=preset)
+    client = app_client(settings, engine, now, framework=world.framework, router=routes)
+    return client, keys_for(settings)
+
+
 @pytest.fixture(params=["camden", "lambeth"])
 def auditor(
     request: pytest.FixtureRequest,
@@ -117,9 +126,9 @@ def auditor(
     connector: FakeConnector,
 ) -> Iterator[TeamsAudit]:
     world = seed_world(engine, now, str(request.param))
-    settings = teams_settings(db_url, QA_BOT_FRAMEWORK=str(request.param))
-    with app_client(settings, engine, now, framework=world.framework, router=QUIET) as client:
-        yield TeamsAudit(client, connector, keys_for(settings), world)
+    client, keys = teams_app_for(db_url, engine, now, world, str(request.param))
+    with client:
+        yield TeamsAudit(client, connector, keys, world)
 
 
 def stored(engine: Engine, world: World) -> Audit:
