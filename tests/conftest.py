@@ -21,6 +21,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, upgrade
+from tests.chat import TestClient, app_client, slack_settings
+from tests.fakes.connector import FakeConnector
+from tests.fakes.slack_api import FakeSlack
 
 PG_URL = os.environ.get("QA_BOT_TEST_DATABASE_URL", "")
 _counter = itertools.count()
@@ -80,3 +83,24 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def now() -> datetime:
     return NOW
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """The fake Slack Web API the app under test talks to (see tests/chat.py)."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeConnector]:
+    """The fake Bot Connector that Teams activities name as their `serviceUrl`."""
+    with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+def api(db_url: str, engine: Engine, slack: FakeSlack, now: datetime) -> Iterator[TestClient]:
+    """The Slack app as `serve` builds it (small framework, clock at `now`), on the fake."""
+    with app_client(slack_settings(db_url, slack.url), engine, now) as client:
+        yield client

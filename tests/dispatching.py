@@ -7,12 +7,13 @@ can be replaced (recorded or silenced) per call, since nothing is registered glo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.composition import router
-from handlers.interaction import Interaction, Reply
+from handlers.interaction import Interaction, Kind, Reply
 from handlers.turn import Hooks
 from qa.framework import Framework
 
@@ -31,3 +32,21 @@ def dispatch(
     return router(hooks=hooks).dispatch(
         interaction, session=session, framework=framework, now=now, tz=tz
     )
+
+
+def act(
+    session: Session,
+    user_id: str,
+    name: str,
+    *,
+    framework: Framework,
+    now: datetime,
+    kind: Kind = "command",
+    platform: str = "slack",
+    hooks: Hooks | None = None,
+    **fields: Any,
+) -> list[Reply]:
+    """What `user_id` did on `platform` (a command, a press, a submitted form: `fields` are
+    the rest of the `Interaction`), dispatched as the turn runner would; the replies."""
+    interaction = Interaction(platform=platform, user_id=user_id, kind=kind, name=name, **fields)
+    return dispatch(interaction, session=session, framework=framework, now=now, hooks=hooks)

@@ -8,123 +8,52 @@ are on conditions (the listener pool going idle, the outbox drained), never slee
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.app import build_app
-from bot.deps import Deps
-from bot.settings import Settings
 from qa.framework import load_framework
-from qa.working_days import Month
-from reminders.allocations import allocate_month
 from storage.models import Allocation, Audit, OutboxMessage, Person
+from tests import chat
 from tests.bot.test_render import EVIL
-from tests.fakes.slack_api import Call, FakeSlack, new_trigger_id
-from tests.handlers.allocation_world import MONTH, NOW, World, seed_world
+from tests.chat import SMALL, TestClient, app_client, count, deliver, last_view, slack_settings
+from tests.fakes.slack_api import Call, FakeSlack
+from tests.handlers.allocation_world import (
+    NOW,
+    World,
+    allocate_the_month,
+    allocated_world,
+    allocation_for,
+    seed_world,
+)
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-SECRET = "test-signing-secret"
-SMALL = Path(__file__).parents[1] / "data" / "framework-small.yml"
 FRAMEWORK = load_framework(str(SMALL))
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 def api(db_url: str, engine: Engine, slack: FakeSlack) -> Iterator[TestClient]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.url,
-        database_url=db_url,
-    )
-    deps = Deps(settings=settings, framework=FRAMEWORK, engine=engine, clock=lambda: NOW)
-    with TestClient(build_app(deps, background=False)) as client:
+    settings = slack_settings(db_url, slack.url)
+    with app_client(settings, engine, NOW, framework=FRAMEWORK) as client:
         yield client
 
 
 @pytest.fixture
 def world(engine: Engine) -> World:
     """The small authority, with the month allocated and every prompt delivered."""
-    with Session(engine) as session:
-        w = seed_world(session)
-        allocate_month(
-            session=session,
-            framework=FRAMEWORK,
-            month=Month.parse(MONTH),
-            now=NOW,
-            tz=ZoneInfo("Europe/London"),
-            actor="scheduler",
-        )
-        session.commit()
-    return w
+    return allocated_world(engine, FRAMEWORK)
 
 
 # -- driving Slack ------------------------------------------------------------------------
 
 
-def post(api: TestClient, payload: dict[str, Any]) -> httpx.Response:
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    ts = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature or "",
-    }
-    response = api.post("/slack/events", content=body, headers=headers)
-    settle(api)
-    return response
-
-
-def settle(api: TestClient) -> None:
-    assert api.app.state.slack_executor.wait_idle(10), "listeners still running"  # type: ignore[attr-defined]
-
-
-def deliver(api: TestClient) -> None:
-    """Run the outbox sender until everything queued has gone to the fake Slack."""
-    report = asyncio.run(api.app.state.sender.drain(timeout=10))  # type: ignore[attr-defined]
-    assert report.remaining == 0 and report.failed == 0, report
-
-
 def click(api: TestClient, user: str, action_id: str, value: str) -> httpx.Response:
     """A button in the bot's DM with `user`."""
-    return post(
-        api,
-        {
-            "type": "block_actions",
-            "user": {"id": user},
-            "team": {"id": "T0TEAM"},
-            "api_app_id": "A0APP",
-            "trigger_id": new_trigger_id(),
-            "channel": {"id": f"D{user}"},
-            "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
-            "actions": [
-                {"action_id": action_id, "block_id": "b1", "type": "button", "value": value}
-            ],
-        },
-    )
+    return chat.click(api, user, action_id, value)
 
 
 def submit(
@@ -132,25 +61,8 @@ def submit(
 ) -> httpx.Response:
     """Submit the modal `view` (as Slack was asked to open it) with `values` {block: element}."""
     state = {block: {block: element} for block, element in values.items()}
-    return post(
-        api,
-        {
-            "type": "view_submission",
-            "team": {"id": "T0TEAM"},
-            "user": {"id": user},
-            "api_app_id": "A0APP",
-            "trigger_id": new_trigger_id(),
-            "view": {
-                "id": "V0VIEW",
-                "type": "modal",
-                "callback_id": view["callback_id"],
-                "private_metadata": view.get("private_metadata", ""),
-                "state": {"values": state},
-                "title": view["title"],
-                "blocks": view["blocks"],
-            },
-        },
-    )
+    shown = chat.modal(view, {"values": state}, title=view["title"], blocks=view["blocks"])
+    return chat.post_interaction(api, chat.view_submission(user, shown))
 
 
 def blocks(call: Call) -> list[dict[str, Any]]:
@@ -180,16 +92,6 @@ def posted_to(slack: FakeSlack, channel: str, method: str = "chat.postMessage") 
     return [c for c in slack.calls_to(method) if c.params.get("channel") == channel]
 
 
-def opened_view(slack: FakeSlack) -> dict[str, Any]:
-    view = slack.calls_to("views.open")[-1].params["view"]
-    return json.loads(view) if isinstance(view, str) else dict(view)
-
-
-def count(engine: Engine, model: type[Any]) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model)).one())
-
-
 def allocation(engine: Engine, allocation_id: int) -> Allocation:
     with Session(engine) as session:
         row = session.get(Allocation, allocation_id)
@@ -214,7 +116,7 @@ def test_the_monthly_prompt_lists_each_case_with_buttons_that_route_back(
 
     click(api, "U0SAM", "allocation.decline", found[("allocation.decline", "CASE-1")])
 
-    view = opened_view(slack)
+    view = last_view(slack)
     assert view["callback_id"] == "allocation.decline"
     assert view["private_metadata"] == found[("allocation.decline", "CASE-1")]
     assert "CASE-1" in json.dumps(view["blocks"])
@@ -226,7 +128,7 @@ def test_cant_do_this_one_end_to_end_then_the_qa_lead_confirms(
     deliver(api)
     (prompt,) = posted_to(slack, "U0SAM")
     click(api, "U0SAM", "allocation.decline", buttons(prompt)[("allocation.decline", "CASE-1")])
-    form = opened_view(slack)
+    form = last_view(slack)
 
     # "Something else" without a word: Slack shows the error by the field; nothing changes.
     answer = submit(api, "U0SAM", form, {"reason": _radio("other"), "details": _text(None)})
@@ -298,14 +200,14 @@ def test_pick_another_through_the_modal(
     deliver(api)
     decline = buttons(posted_to(slack, "U0SAM")[0])[("allocation.decline", "CASE-1")]
     click(api, "U0SAM", "allocation.decline", decline)
-    submit(api, "U0SAM", opened_view(slack), {"reason": _radio("conflict"), "details": _text("")})
+    submit(api, "U0SAM", last_view(slack), {"reason": _radio("conflict"), "details": _text("")})
     deliver(api)
     ask = posted_to(slack, "U0LEE")[-1]
     assert "Sam Jones takes case" in text(ask)  # the engine's first idea: another case for Sam
     click(
         api, "U0LEE", "allocation.pick_other", buttons(ask)[("allocation.pick_other", "Proposed:")]
     )
-    form = opened_view(slack)
+    form = last_view(slack)
     assert form["callback_id"] == "allocation.pick"
     (select_block,) = [b for b in form["blocks"] if b.get("block_id") == "choice"]
     groups = select_block["element"]["option_groups"]
@@ -315,13 +217,7 @@ def test_pick_another_through_the_modal(
     answer = submit(api, "U0LEE", form, {"choice": _select(choice)})
     assert answer.status_code == 200 and not answer.content
     assert "Done: Pat Smith takes CASE-1" in text(posted_to(slack, "U0LEE")[-1])
-    with Session(engine) as session:
-        picked = session.exec(
-            select(Allocation)
-            .where(Allocation.person_id == world.pat)
-            .where(Allocation.case_id == world.cases["CASE-1"])
-        ).one()
-        assert picked.status == "allocated"
+    assert allocation_for(engine, world.pat, world.cases["CASE-1"]).status == "allocated"
 
 
 def test_start_audit_opens_the_dialog_only_for_the_allocated_person(
@@ -336,7 +232,7 @@ def test_start_audit_opens_the_dialog_only_for_the_allocated_person(
     assert posted_to(slack, "DU0PAT"), "Pat is told why not"
 
     click(api, "U0SAM", "audit.start", start)
-    view = opened_view(slack)
+    view = last_view(slack)
     assert view["type"] == "modal" and "CASE-1" in json.dumps(view)
     with Session(engine) as session:
         (audit,) = session.exec(select(Audit)).all()
@@ -370,7 +266,7 @@ def test_the_persons_own_words_reach_only_the_qa_lead_and_cannot_format_or_ping(
     deliver(api)
     decline = buttons(posted_to(slack, "U0SAM")[0])[("allocation.decline", "CASE-1")]
     click(api, "U0SAM", "allocation.decline", decline)
-    submit(api, "U0SAM", opened_view(slack), {"reason": _radio("other"), "details": _text(EVIL)})
+    submit(api, "U0SAM", last_view(slack), {"reason": _radio("other"), "details": _text(EVIL)})
     deliver(api)
 
     ask = text(posted_to(slack, "U0LEE")[-1])
@@ -388,12 +284,12 @@ def test_a_started_case_can_still_be_declined_and_its_draft_is_withdrawn(
     deliver(api)
     (prompt,) = posted_to(slack, "U0SAM")
     click(api, "U0SAM", "audit.start", buttons(prompt)[("audit.start", "CASE-1")])
-    assert "audit.step" in json.dumps(opened_view(slack))  # started: the draft exists
+    assert "audit.step" in json.dumps(last_view(slack))  # started: the draft exists
     assert allocation(engine, world.allocation).status == "in_progress"
 
     # The prompt still offers "Can't do this one" for the started case (issue 17).
     click(api, "U0SAM", "allocation.decline", buttons(prompt)[("allocation.decline", "CASE-1")])
-    form = opened_view(slack)
+    form = last_view(slack)
     assert form["callback_id"] == "allocation.decline"
     assert "The draft you started will be withdrawn" in json.dumps(form)
     answer = submit(api, "U0SAM", form, {"reason": _radio("conflict"), "details": _text(None)})
@@ -423,10 +319,7 @@ def test_a_head_of_service_is_told_all_four_moderation_slots_once(
             )
         )  # fmt: skip
         for _ in range(2):
-            allocate_month(
-                session=session, framework=FRAMEWORK, month=Month.parse(MONTH), now=NOW,
-                tz=ZoneInfo("Europe/London"), actor="scheduler",
-            )  # fmt: skip
+            allocate_the_month(session, FRAMEWORK)
         session.commit()
     deliver(api)
     (prompt,) = posted_to(slack, "U0HANA")

@@ -9,106 +9,55 @@ Teams shows in place. Waits are on the outbox draining, never sleeps.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.app import build_app
-from bot.deps import Deps
-from bot.settings import Settings
 from qa.framework import load_framework
-from qa.working_days import Month
-from reminders.allocations import allocate_month
 from storage.models import Allocation, Audit, OutboxMessage, Person
+from tests import chat
 from tests.bot.test_render import EVIL
-from tests.fakes import connector as teams
+from tests.chat import SMALL, TestClient, app_client, count, deliver, teams_settings
 from tests.fakes.connector import ConnectorCall, FakeConnector
-from tests.handlers.allocation_world import MONTH, NOW, World, seed_world
+from tests.handlers.allocation_world import (
+    NOW,
+    World,
+    allocate_the_month,
+    allocated_world,
+    allocation_for,
+    on_teams,
+    seed_world,
+    teams_chat,
+)
 
-FRAMEWORK_PATH = Path(__file__).parents[1] / "data" / "framework-small.yml"
-FRAMEWORK = load_framework(str(FRAMEWORK_PATH))
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
+FRAMEWORK = load_framework(str(SMALL))
 
 
 @pytest.fixture
 def client(db_url: str, engine: Engine) -> Iterator[TestClient]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        QA_BOT_DATABASE_URL=db_url,
-        QA_BOT_FRAMEWORK=str(FRAMEWORK_PATH),
-        QA_BOT_HOST="127.0.0.1",
-        QA_BOT_TEAMS_PLAYGROUND=True,
-        SLACK_BOT_TOKEN=None,
-        SLACK_APP_TOKEN=None,
-        TEAMS_CLIENT_ID=None,
-        TEAMS_CLIENT_SECRET=None,
-    )
-    deps = Deps(settings, FRAMEWORK, engine, clock=lambda: NOW)
-    with TestClient(build_app(deps, background=False)) as test_client:
+    with app_client(teams_settings(db_url), engine, NOW, framework=FRAMEWORK) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def world(engine: Engine, connector: FakeConnector) -> World:
     """The small authority in Teams, the month allocated, prompts queued."""
-
-    def on_teams(name: str) -> dict[str, Any]:
-        reference = {"serviceUrl": connector.url, "conversation": {"id": f"a:chat-{name}"}}
-        return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
-
-    with Session(engine) as session:
-        w = seed_world(session, chat={n: on_teams(n) for n in ("lee", "sam", "pat")})
-        allocate_month(
-            session=session,
-            framework=FRAMEWORK,
-            month=Month.parse(MONTH),
-            now=NOW,
-            tz=ZoneInfo("Europe/London"),
-            actor="scheduler",
-        )
-        session.commit()
-    return w
+    return allocated_world(engine, FRAMEWORK, chat=teams_chat(connector.url))
 
 
 # -- driving Teams ------------------------------------------------------------------------
-
-
-def deliver(client: TestClient) -> None:
-    report = asyncio.run(client.app.state.sender.drain(timeout=10))  # type: ignore[attr-defined]
-    assert report.remaining == 0 and report.failed == 0, report
 
 
 def press(
     client: TestClient, connector: FakeConnector, who: str, data: dict[str, Any], **inputs: Any
 ) -> dict[str, Any]:
     """Press a card button as `who` (with form `inputs`); the card Teams shows in place."""
-    answer = client.post(
-        "/api/messages",
-        json=teams.execute(
-            {**data, **inputs},
-            verb=str(data["action"]),
-            service_url=connector.url,
-            aad_object_id=f"aad-{who}",
-            conversation_id=f"a:chat-{who}",  # each person's own 1:1 chat with the bot
-        ),
-    )
-    assert answer.status_code == 200, answer.text
-    body = answer.json()
-    assert body["statusCode"] == 200
-    value: dict[str, Any] = body["value"]
-    return value
+    # each person's own 1:1 chat with the bot
+    where = f"a:chat-{who}"
+    return chat.press(client, connector, f"aad-{who}", {**data, **inputs}, conversation_id=where)
 
 
 def actions(node: Any) -> dict[str, dict[str, Any]]:
@@ -149,11 +98,6 @@ READABLE = {"text", "title", "value", "label", "placeholder"}
 
 def sent_to(connector: FakeConnector, who: str, operation: str = "send") -> list[ConnectorCall]:
     return [c for c in connector.calls_to(operation) if c.conversation_id == f"a:chat-{who}"]
-
-
-def count(engine: Engine, model: type[Any]) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model)).one())
 
 
 def status(engine: Engine, allocation_id: int) -> str:
@@ -271,13 +215,7 @@ def test_pick_another_and_back(
         client, connector, "lee", actions(pick)["allocation.pick@"], choice=f"person:{world.pat}"
     )
     assert "Chosen by Lee Lead" in text_of(done)
-    with Session(engine) as session:
-        picked = session.exec(
-            select(Allocation)
-            .where(Allocation.person_id == world.pat)
-            .where(Allocation.case_id == world.cases["CASE-1"])
-        ).one()
-        assert picked.status == "allocated"
+    assert allocation_for(engine, world.pat, world.cases["CASE-1"]).status == "allocated"
 
 
 def test_start_audit_opens_the_dialog_only_for_the_allocated_person(
@@ -354,24 +292,16 @@ def test_a_head_of_service_is_told_all_four_moderation_slots_once(
     client: TestClient, connector: FakeConnector, engine: Engine
 ) -> None:
     """Issue 17 item 4: four slots stored and told, and a re-run adds and sends nothing."""
-
-    def on_teams(name: str) -> dict[str, Any]:
-        reference = {"serviceUrl": connector.url, "conversation": {"id": f"a:chat-{name}"}}
-        return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
-
     with Session(engine) as session:
-        seed_world(session, chat={n: on_teams(n) for n in ("lee", "sam", "pat")})
+        seed_world(session, chat=teams_chat(connector.url))
         session.add(
             Person(
                 email="hana@testshire.gov.uk", name="Hana Head", roles=["head_of_service"],
-                created_at=NOW, updated_at=NOW, **on_teams("hana"),
+                created_at=NOW, updated_at=NOW, **on_teams(connector.url, "hana"),
             )
         )  # fmt: skip
         for _ in range(2):
-            allocate_month(
-                session=session, framework=FRAMEWORK, month=Month.parse(MONTH), now=NOW,
-                tz=ZoneInfo("Europe/London"), actor="scheduler",
-            )  # fmt: skip
+            allocate_the_month(session, FRAMEWORK)
         session.commit()
     deliver(client)
     (prompt,) = sent_to(connector, "hana")

@@ -12,11 +12,9 @@ built from the views the app really sent.
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -24,39 +22,27 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
-from bot.app import build_app
 from bot.composition import router
-from bot.deps import Deps
 from bot.routing_keys import RoutingKeys, keys_for
-from bot.settings import Settings
 from handlers.router import Router
 from handlers.turn import Hooks
 from qa.forms import build_audit_dialog
 from storage.models import Allocation, Audit, Escalation, OutboxMessage, Recommendation
-from tests.bot.test_slack_events import (
-    SECRET,
+from tests import chat
+from tests.chat import (
+    TestClient,
     all_text,
+    app_client,
     post_command,
     post_event,
     settle,
-    signed_headers,
+    slack_settings,
 )
 from tests.fakes.slack_api import FakeSlack, new_trigger_id
 from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER, World, answers_for, seed_world
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-
 # Other features' hooks (moderation, escalation) are theirs to test.
 QUIET = router(hooks=Hooks())
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 class SlackAudit:
@@ -71,33 +57,16 @@ class SlackAudit:
         )
 
     def _post(self, payload: dict[str, Any]) -> httpx.Response:
-        body = urlencode({"payload": json.dumps(payload)}).encode()
-        headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
-        response = self.api.post("/slack/events", content=body, headers=headers)
+        response = chat.post_interaction(self.api, payload)
         assert response.status_code == 200, response.text
         return response
 
     def _last_view(self, method: str) -> dict[str, Any]:
-        view = self.slack.calls_to(method)[-1].params["view"]
-        return json.loads(view) if isinstance(view, str) else dict(view)
+        return chat.last_view(self.slack, method)
 
     def click_in_dm(self, action_id: str, key: str | None, *, user: str = SLACK_AUDITOR) -> None:
         value = key if key is None or "~" in key else self.keys.sign(key)
-        self._post(
-            {
-                "type": "block_actions",
-                "user": {"id": user},
-                "team": {"id": "T0TEAM"},
-                "api_app_id": "A0APP",
-                "trigger_id": new_trigger_id(),
-                "channel": {"id": f"D{user}"},
-                "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
-                "actions": [
-                    {"action_id": action_id, "block_id": "b1", "type": "button", "value": value}
-                ],
-            }
-        )
-        settle(self.api)
+        self._post(chat.block_actions(user, action_id, value))
 
     def open(self, *, user: str = SLACK_AUDITOR) -> dict[str, Any]:
         before = len(self.slack.calls_to("views.open"))
@@ -110,25 +79,7 @@ class SlackAudit:
 
     def state(self, values: dict[str, Any], view: dict[str, Any] | None = None) -> dict[str, Any]:
         """`view.state` as Slack builds it from the inputs on screen and what was typed."""
-        out: dict[str, Any] = {}
-        for block in (view or self.view)["blocks"]:
-            if block["type"] != "input":
-                continue
-            element, key = block["element"], block["block_id"]
-            raw = values.get(key)
-            kind = element["type"]
-            if kind == "plain_text_input":
-                state: dict[str, Any] = {"value": raw}
-            elif kind in ("radio_buttons", "static_select"):
-                state = {"selected_option": {"value": raw} if raw else None}
-            elif kind == "checkboxes":
-                state = {"selected_options": [{"value": v} for v in raw or []]}
-            elif kind == "datepicker":
-                state = {"selected_date": raw}
-            else:
-                raise AssertionError(kind)
-            out[key] = {element["action_id"]: {"type": kind, **state}}
-        return {"values": out}
+        return chat.view_state(view or self.view, values)
 
     def submit(
         self,
@@ -139,29 +90,15 @@ class SlackAudit:
     ) -> dict[str, Any]:
         """Submit the modal on top; the ack's body (empty when it just closes)."""
         view = view or self.view
-        full = {
-            "id": view.get("id", "V0STEP"),
-            "type": "modal",
-            "team_id": "T0TEAM",
-            "callback_id": view["callback_id"],
-            "private_metadata": view["private_metadata"],
-            "title": view["title"],
-            "blocks": view["blocks"],
-            "state": self.state(values, view),
-            "hash": "1.h",
-            "root_view_id": "V0STEP",
-        }
-        response = self._post(
-            {
-                "type": "view_submission",
-                "user": {"id": user},
-                "team": {"id": "T0TEAM"},
-                "api_app_id": "A0APP",
-                "trigger_id": new_trigger_id(),
-                "view": full,
-            }
+        full = chat.modal(
+            {"id": "V0STEP", **view},
+            self.state(values, view),
+            team_id="T0TEAM",
+            title=view["title"],
+            blocks=view["blocks"],
+            root_view_id="V0STEP",
         )
-        settle(self.api)
+        response = self._post(chat.view_submission(user, full))
         body = response.json() if response.content else {}
         if body.get("response_action") == "update":
             updated = {"id": full["id"], **body["view"]}
@@ -187,53 +124,22 @@ class SlackAudit:
             for e in b["elements"]
             if e["action_id"] == action_id
         )
+        opened = chat.modal({**self.view, "id": "V0STEP"}, self.state(values))
+        nav = {"action_id": action_id, "block_id": "audit.nav", "type": "button"}
         self._post(
             {
                 "type": "block_actions",
                 "user": {"id": SLACK_AUDITOR},
-                "team": {"id": "T0TEAM"},
-                "api_app_id": "A0APP",
                 "trigger_id": new_trigger_id(),
                 "container": {"type": "view", "view_id": "V0STEP"},
-                "view": {
-                    "id": "V0STEP",
-                    "type": "modal",
-                    "callback_id": self.view["callback_id"],
-                    "private_metadata": self.view["private_metadata"],
-                    "state": self.state(values),
-                    "hash": "1.h",
-                },
-                "actions": [
-                    {
-                        "action_id": action_id,
-                        "block_id": "audit.nav",
-                        "type": "button",
-                        "value": button["value"],
-                    }
-                ],
+                "view": opened,
+                "actions": [{**nav, "value": button["value"]}],
             }
         )
-        settle(self.api)
 
     def close(self, values: dict[str, Any]) -> None:
-        self._post(
-            {
-                "type": "view_closed",
-                "user": {"id": SLACK_AUDITOR},
-                "team": {"id": "T0TEAM"},
-                "api_app_id": "A0APP",
-                "is_cleared": False,
-                "view": {
-                    "id": "V0STEP",
-                    "type": "modal",
-                    "callback_id": self.view["callback_id"],
-                    "private_metadata": self.view["private_metadata"],
-                    "state": self.state(values),
-                    "hash": "1.h",
-                },
-            }
-        )
-        settle(self.api)
+        opened = chat.modal({**self.view, "id": "V0STEP"}, self.state(values))
+        self._post(chat.view_closed(SLACK_AUDITOR, opened))
 
     def step(self) -> str:
         key = self.keys.verify(self.view["private_metadata"]) or ""
@@ -284,21 +190,9 @@ def app_for(
     *,
     routes: Router = QUIET,
 ) -> tuple[TestClient, RoutingKeys]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.url,
-        database_url=db_url,
-    )
-    deps = Deps(
-        settings=settings,
-        framework=world.framework,
-        engine=engine,
-        clock=lambda: now,
-        router=routes,
-    )
-    return TestClient(build_app(deps, background=False)), keys_for(settings)
+    settings = slack_settings(db_url, slack.url)
+    client = app_client(settings, engine, now, framework=world.framework, router=routes)
+    return client, keys_for(settings)
 
 
 @pytest.fixture(params=["camden", "lambeth"])
@@ -499,7 +393,7 @@ def test_wandsworth_the_dip_sampler_says_whether_the_same_concerns_are_present(
     audited": the dip-sampler answers in the dialog; yes allocates the caseload at once."""
     from handlers.escalation import escalate_after_submit
     from qa.forms import SAME_CONCERNS
-    from tests.handlers.audit_world import make_dip_sample
+    from tests.handlers.audit_world import caseload_and_prompts, make_dip_sample
 
     world = make_dip_sample(engine, seed_world(engine, now, "wandsworth"), now)
     only_escalation = router(hooks=Hooks(after_submit=(escalate_after_submit,)))
@@ -522,17 +416,7 @@ def test_wandsworth_the_dip_sampler_says_whether_the_same_concerns_are_present(
             assert body.get("response_action") == "update", body
         auditor.submit({})
     assert asked, "the question is on the overall grade's step"
-    with Session(engine) as session:
-        caseload = session.exec(
-            select(Allocation)
-            .where(Allocation.person_id == world.auditor_id)
-            .where(Allocation.activity == "audit")
-        ).all()
-        prompts = session.exec(
-            select(OutboxMessage).where(
-                col(OutboxMessage.idempotency_key).startswith("allocation-caseload:")
-            )
-        ).all()
+    caseload, prompts = caseload_and_prompts(engine, world)
     if same == "yes":
         assert caseload and all("Whole-caseload audit" in r.reason for r in caseload)
         assert [p.person_id for p in prompts] == [world.auditor_id]

@@ -15,21 +15,19 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from microsoft_teams.cards import AdaptiveCard
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import handlers.audit  # noqa: F401 - registers the dialog's buttons and forms
-from bot.app import build_app
 from bot.composition import router
-from bot.deps import Deps
 from bot.routing_keys import RoutingKeys, keys_for
+from handlers.router import Router
 from handlers.turn import Hooks
 from qa.forms import build_audit_dialog
 from storage.models import Audit, Escalation, OutboxMessage, Recommendation
-from tests.bot.test_teams_adapter import make_settings
-from tests.fakes import connector as teams
+from tests import chat
+from tests.chat import TestClient, app_client, teams_settings
 from tests.fakes.connector import FakeConnector
 from tests.handlers.audit_world import AAD_AUDITOR, AAD_OTHER, World, answers_for, seed_world
 
@@ -38,12 +36,6 @@ INPUTS = {"Input.Text", "Input.ChoiceSet", "Input.Date", "Input.Toggle", "Input.
 
 # Other features' hooks (moderation, escalation) are theirs to test.
 QUIET = router(hooks=Hooks())
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
 
 
 def elements(card: dict[str, Any]) -> list[dict[str, Any]]:
@@ -71,16 +63,11 @@ class TeamsAudit:
             world.framework, world.area, case_reference=world.reference
         )
 
+    own_chats = False  # True: each person presses from their own 1:1 chat with the bot
+
     def execute(self, data: dict[str, Any], *, user: str = AAD_AUDITOR) -> dict[str, Any]:
-        activity = teams.execute(
-            data, verb=str(data.get("action")), service_url=self.connector.url, aad_object_id=user
-        )
-        answer = self.client.post("/api/messages", json=activity)
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        assert body["statusCode"] == 200
-        assert body["type"] == "application/vnd.microsoft.card.adaptive", body
-        card = dict(body["value"])
+        where = {"conversation_id": f"a:chat-{user}"} if self.own_chats else {}
+        card = chat.press(self.client, self.connector, user, data, **where)
         check_card(card)
         return card
 
@@ -121,6 +108,15 @@ class TeamsAudit:
         return answers_for(self.dialog.step(self.step()), owner=self.owner())
 
 
+def teams_app_for(
+    db_url: str, engine: Engine, now: datetime, world: World, preset: str, *, routes: Router = QUIET
+) -> tuple[TestClient, RoutingKeys]:
+    """The Teams app on `preset` with `world`'s framework (the Slack side's `app_for`)."""
+    settings = teams_settings(db_url, QA_BOT_FRAMEWORK=preset)
+    client = app_client(settings, engine, now, framework=world.framework, router=routes)
+    return client, keys_for(settings)
+
+
 @pytest.fixture(params=["camden", "lambeth"])
 def auditor(
     request: pytest.FixtureRequest,
@@ -130,10 +126,9 @@ def auditor(
     connector: FakeConnector,
 ) -> Iterator[TeamsAudit]:
     world = seed_world(engine, now, str(request.param))
-    settings = make_settings(db_url, QA_BOT_FRAMEWORK=str(request.param))
-    deps = Deps(settings, world.framework, engine, clock=lambda: now, router=QUIET)
-    with TestClient(build_app(deps, background=False)) as client:
-        yield TeamsAudit(client, connector, keys_for(settings), world)
+    client, keys = teams_app_for(db_url, engine, now, world, str(request.param))
+    with client:
+        yield TeamsAudit(client, connector, keys, world)
 
 
 def stored(engine: Engine, world: World) -> Audit:
@@ -245,9 +240,7 @@ def test_my_offers_continue_audit(auditor: TeamsAudit, connector: FakeConnector)
     auditor.start()
     auditor.press("audit.step", {})
     where = auditor.step()
-    activity = teams.message("my", service_url=connector.url, aad_object_id=AAD_AUDITOR)
-    assert auditor.client.post("/api/messages", json=activity).status_code == 200
-    (sent,) = connector.messages()
+    sent = chat.say(auditor.client, connector, AAD_AUDITOR, "my")
     (card,) = sent.cards
     check_card(card)
     # One item (the draft is its allocation, counted once), with its button beside it.
@@ -271,14 +264,13 @@ def test_wandsworth_the_dip_sampler_says_whether_the_same_concerns_are_present(
     audited": the dip-sampler answers in the dialog; yes allocates the caseload at once."""
     from handlers.escalation import escalate_after_submit
     from qa.forms import SAME_CONCERNS
-    from storage.models import Allocation
-    from tests.handlers.audit_world import make_dip_sample
+    from tests.handlers.audit_world import caseload_and_prompts, make_dip_sample
 
     world = make_dip_sample(engine, seed_world(engine, now, "wandsworth"), now)
-    settings = make_settings(db_url, QA_BOT_FRAMEWORK="wandsworth")
+    settings = teams_settings(db_url, QA_BOT_FRAMEWORK="wandsworth")
     only_escalation = router(hooks=Hooks(after_submit=(escalate_after_submit,)))
-    deps = Deps(settings, world.framework, engine, clock=lambda: now, router=only_escalation)
-    with TestClient(build_app(deps, background=False)) as client:
+    fw = world.framework
+    with app_client(settings, engine, now, framework=fw, router=only_escalation) as client:
         auditor = TeamsAudit(client, connector, keys_for(settings), world)
         auditor.dialog = build_audit_dialog(
             world.framework, world.area, case_reference=world.reference, dip_sample=True
@@ -294,17 +286,7 @@ def test_wandsworth_the_dip_sampler_says_whether_the_same_concerns_are_present(
             auditor.press("audit.step", values)
         auditor.press("audit.step", {})
     assert asked, "the question is on the overall grade's step"
-    with Session(engine) as session:
-        caseload = session.exec(
-            select(Allocation)
-            .where(Allocation.person_id == world.auditor_id)
-            .where(Allocation.activity == "audit")
-        ).all()
-        prompts = session.exec(
-            select(OutboxMessage).where(
-                col(OutboxMessage.idempotency_key).startswith("allocation-caseload:")
-            )
-        ).all()
+    caseload, prompts = caseload_and_prompts(engine, world)
     if same == "yes":
         assert caseload and all("Whole-caseload audit" in r.reason for r in caseload)
         assert [p.person_id for p in prompts] == [world.auditor_id]

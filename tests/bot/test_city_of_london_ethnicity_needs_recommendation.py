@@ -16,16 +16,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.deps import Deps
-from bot.routing_keys import keys_for
 from storage.models import Audit, Recommendation
 from tests.bot.test_audit_slack import SlackAudit, app_for
-from tests.bot.test_audit_teams import QUIET, TeamsAudit, build_app, elements
-from tests.bot.test_teams_adapter import make_settings
+from tests.bot.test_audit_teams import TeamsAudit, elements, teams_app_for
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.audit_world import World, answers_for, seed_world
@@ -53,12 +49,6 @@ def submitted(engine: Engine, world: World) -> tuple[Audit | None, int]:
 
 
 # -- Slack -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -96,20 +86,13 @@ def test_city_of_london_ethnicity_needs_recommendation_in_slack(
 
 
 @pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
 def in_teams(
     db_url: str, engine: Engine, now: datetime, connector: FakeConnector
 ) -> Iterator[TeamsAudit]:
     world = seed_world(engine, now, PRESET)
-    settings = make_settings(db_url, QA_BOT_FRAMEWORK=PRESET)
-    deps = Deps(settings, world.framework, engine, clock=lambda: now, router=QUIET)
-    with TestClient(build_app(deps, background=False)) as client:
-        yield TeamsAudit(client, connector, keys_for(settings), world)
+    client, keys = teams_app_for(db_url, engine, now, world, PRESET)
+    with client:
+        yield TeamsAudit(client, connector, keys, world)
 
 
 def error_under(card: dict[str, Any], field: str) -> str:

@@ -17,31 +17,24 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 import handlers.audit  # noqa: F401 - registers the audit dialog
-from bot.app import build_app
 from bot.composition import router
-from bot.deps import Deps
-from bot.routing_keys import keys_for
-from handlers.moderation_session import dialog_for
 from qa.dialog import Dialog
 from qa.moderation_dialog import moderation_result
-from storage.models import Audit, Case, Moderation, Person
+from storage.models import Audit, Moderation
 from storage.moderations import load_state
 from tests.bot.test_audit_slack import app_for, check_view
 from tests.bot.test_audit_teams import check_card, elements, inputs
 from tests.bot.test_moderation_slack import SlackModeration
-from tests.bot.test_moderation_teams import TeamsModeration, find_action
-from tests.bot.test_teams_adapter import make_settings
+from tests.bot.test_moderation_teams import TeamsModeration, find_action, teams_moderation
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
-from tests.handlers.audit_world import AAD_AUDITOR
 from tests.handlers.moderation_world import (
     aad_id,
-    connect_teams,
+    dialog_of,
     moderation_answers,
     moderations,
     seed_moderation_world,
@@ -71,11 +64,7 @@ def chair_of(engine: Engine) -> Moderation:
 
 
 def moderation_dialog(chat: SlackModeration | TeamsModeration, row: Moderation) -> Dialog:
-    with Session(chat.engine) as session:
-        audit = session.get(Audit, row.audit_id)
-        case = session.get(Case, audit.case_id) if audit else None
-        assert audit is not None and case is not None
-        return dialog_for(chat.world.framework, audit, case)
+    return dialog_of(chat.engine, chat.world.framework, row)
 
 
 def check_kept(chat: SlackModeration | TeamsModeration, row: Moderation) -> None:
@@ -97,12 +86,6 @@ def check_kept(chat: SlackModeration | TeamsModeration, row: Moderation) -> None
 
 
 # -- Slack -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -177,30 +160,11 @@ def chat_status(chat: SlackModeration | TeamsModeration, row: Moderation) -> str
 
 
 @pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
 def in_teams(
     db_url: str, engine: Engine, now: datetime, connector: FakeConnector
 ) -> Iterator[TeamsModeration]:
-    world = seed_moderation_world(engine, now, PRESET)
-    connect_teams(engine, connector.url)
-    with Session(engine) as session:
-        auditor = session.get(Person, world.audit.auditor_id)
-        assert auditor is not None
-        auditor.teams_conversation = {
-            "serviceUrl": connector.url,
-            "conversation": {"id": f"a:chat-{AAD_AUDITOR}"},
-        }
-        session.add(auditor)
-        session.commit()
-    settings = make_settings(db_url, QA_BOT_FRAMEWORK=PRESET)
-    deps = Deps(settings, world.framework, engine, clock=lambda: now)
-    with TestClient(build_app(deps, background=False)) as client:
-        yield TeamsModeration(client, connector, keys_for(settings), world, engine)
+    with teams_moderation(db_url, engine, now, connector, PRESET) as driver:
+        yield driver
 
 
 def teams_walk(

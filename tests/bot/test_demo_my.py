@@ -17,38 +17,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-import warnings
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 import typer
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from bot.app import build_app
 from bot.commands import demo
-from bot.deps import Deps
-from bot.settings import Settings
 from demo.authority import DEMO_QA_LEAD_EMAIL
 from qa.framework import load_framework
 from storage.models import Audit, Escalation, OutboxMessage, Person
+from tests import chat
 from tests.bot.test_sender import running_clock
-from tests.fakes import connector as teams
+from tests.chat import SECRET, TestClient, app_client, post_command, teams_settings
 from tests.fakes.connector import FakeConnector
-from tests.fakes.slack_api import FakeSlack, new_trigger_id
+from tests.fakes.slack_api import FakeSlack
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-SIGNING_SECRET = "demo-test-signing-secret"
 ROUTING_SECRET = "demo-test-routing-secret"
 ANSWER = "urgent.respond"  # Camden's escalation to the QA lead: an urgent flag
 PLAYGROUND_USER = demo.PLAYGROUND_USER_IDS[1]
@@ -103,71 +92,28 @@ def built(
 
 
 @pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 def client(
     built: tuple[datetime, str], db_url: str, engine: Engine, slack: FakeSlack
 ) -> Iterator[TestClient]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        QA_BOT_DATABASE_URL=db_url,
+    settings = teams_settings(
+        db_url,
         QA_BOT_FRAMEWORK="camden",
-        QA_BOT_HOST="127.0.0.1",
-        QA_BOT_TEAMS_PLAYGROUND=True,
         QA_BOT_ROUTING_SECRET=ROUTING_SECRET,
         SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.url,
-        SLACK_APP_TOKEN=None,
-        TEAMS_CLIENT_ID=None,
-        TEAMS_CLIENT_SECRET=None,
     )
-    at = built[0]
-    deps = Deps(settings, load_framework("camden"), engine, clock=lambda: at)
-    with TestClient(build_app(deps, background=False)) as test_client:
+    with app_client(settings, engine, built[0], framework=load_framework("camden")) as test_client:
         yield test_client
 
 
 def teams_my(client: TestClient, connector: FakeConnector) -> dict[str, Any]:
-    before = len(connector.messages())
-    activity = teams.message("my", service_url=connector.url, aad_object_id=PLAYGROUND_USER)
-    assert client.post("/api/messages", json=activity).status_code == 200
-    [sent] = connector.messages()[before:]
-    [card] = sent.cards
+    [card] = chat.say(client, connector, PLAYGROUND_USER, "my").cards
     return card
 
 
 def slack_my(client: TestClient) -> dict[str, Any]:
-    body = urlencode(
-        {
-            "team_id": "T0TEAM",
-            "channel_id": "C0GENERAL",
-            "user_id": SLACK_USER,
-            "command": "/qa",
-            "text": "my",
-            "response_url": "http://127.0.0.1:9/response",
-            "trigger_id": new_trigger_id(),
-        }
-    ).encode()
-    ts = str(int(time.time()))
-    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
-    assert signature is not None
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature,
-    }
-    response = client.post("/slack/events", content=body, headers=headers)
+    response = post_command(client, None, SLACK_USER, "my")
     assert response.status_code == 200
     reply: dict[str, Any] = response.json()
     return reply
@@ -214,21 +160,12 @@ def test_my_shows_every_flow_with_its_button_on_teams_and_slack(
     assert "No case yet" not in json.dumps(card)
     # The moderation opens from `my`: the dialog's first step comes back in place.
     [press] = [b for b in buttons if b["verb"] == "moderation.open"][:1]
-    activity = teams.execute(
-        press["data"], verb="moderation.open", service_url=connector.url,
-        aad_object_id=PLAYGROUND_USER,
-    )  # fmt: skip
-    answer = client.post("/api/messages", json=activity)
-    assert answer.status_code == 200
-    assert "moderation.step" in json.dumps(answer.json())
+    shown = chat.press(client, connector, PLAYGROUND_USER, press["data"])
+    assert "moderation.step" in json.dumps(shown)
     # So does the escalation: its response form.
     [respond] = [b for b in buttons if b["verb"] == ANSWER][:1]
-    activity = teams.execute(
-        respond["data"], verb=ANSWER, service_url=connector.url, aad_object_id=PLAYGROUND_USER
-    )
-    answer = client.post("/api/messages", json=activity)
-    assert answer.status_code == 200
-    assert "urgent.respond.send" in json.dumps(answer.json())
+    shown = chat.press(client, connector, PLAYGROUND_USER, respond["data"])
+    assert "urgent.respond.send" in json.dumps(shown)
 
     reply = slack_my(client)
 
@@ -294,23 +231,13 @@ def test_her_requests_and_the_board_summary_reach_her_in_the_playground(
         lead.slack_user_id = None
         s.add(lead)
         s.commit()
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        QA_BOT_DATABASE_URL=db_url,
-        QA_BOT_FRAMEWORK="camden",
-        QA_BOT_HOST="127.0.0.1",
-        QA_BOT_TEAMS_PLAYGROUND=True,
-        QA_BOT_ROUTING_SECRET=ROUTING_SECRET,
-        SLACK_BOT_TOKEN=None,
-        SLACK_APP_TOKEN=None,
-        TEAMS_CLIENT_ID=None,
-        TEAMS_CLIENT_SECRET=None,
+    settings = teams_settings(
+        db_url, QA_BOT_FRAMEWORK="camden", QA_BOT_ROUTING_SECRET=ROUTING_SECRET
     )
-    deps = Deps(settings, load_framework("camden"), engine, clock=running_clock(at))
-    app = build_app(deps, background=False)
-    with TestClient(app) as client:
+    camden = load_framework("camden")
+    with app_client(settings, engine, running_clock(at), framework=camden) as client:
         teams_my(client, connector)  # she has written to the bot: her chat is known
-        report = asyncio.run(app.state.sender.drain(timeout=30))
+        report = asyncio.run(client.app.state.sender.drain(timeout=30))  # type: ignore[attr-defined]
 
     assert report.failed == 0 and report.delivered >= 3
     cards = [card for call in connector.messages() for card in call.cards]

@@ -20,7 +20,6 @@ from tests.bot.test_tracking_teams import (  # noqa: F401 - fixtures used by nam
     actions,
     client,
     clock,
-    connector,
     deliver,
     press,
     sent_to,
@@ -37,7 +36,7 @@ LONG_ACTION = (
 
 def test_done_form_shows_the_action_in_full(
     client: TestClient,  # noqa: F811
-    connector: FakeConnector,  # noqa: F811
+    connector: FakeConnector,
     engine: Engine,
     world: World,  # noqa: F811
 ) -> None:
@@ -54,8 +53,7 @@ def test_done_form_shows_the_action_in_full(
     deliver(client)
     [reminder] = sent_to(connector, "a:chat-worker")
     form = press(client, connector, WORKER, "a:chat-worker", actions(reminder.cards[0])["rec.done"])
-    card = form["value"]
-    shown = " ".join(b.get("text", "") for b in card["body"])
+    shown = " ".join(b.get("text", "") for b in form["body"])
     assert LONG_ACTION in shown, shown
     assert "…" not in shown
-    assert card_problems(card) == []
+    assert card_problems(form) == []

@@ -17,16 +17,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.deps import Deps
-from bot.routing_keys import keys_for
 from storage.models import Allocation, Audit, Case, Person
 from tests.bot.test_audit_slack import SlackAudit, app_for
-from tests.bot.test_audit_teams import QUIET, TeamsAudit, build_app, inputs
-from tests.bot.test_teams_adapter import make_settings
+from tests.bot.test_audit_teams import TeamsAudit, inputs, teams_app_for
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.audit_world import World, answers_for, seed_world
@@ -68,12 +64,6 @@ def expect(area: str) -> tuple[bool, bool]:
 # -- Slack -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
 @pytest.fixture(params=AREAS)
 def in_slack(
     request: pytest.FixtureRequest, db_url: str, engine: Engine, slack: FakeSlack, now: datetime
@@ -110,12 +100,6 @@ def test_lambeth_area_audit_tools_in_slack(in_slack: SlackAudit, engine: Engine)
 # -- Teams -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
 @pytest.fixture(params=AREAS)
 def in_teams(
     request: pytest.FixtureRequest,
@@ -125,10 +109,9 @@ def in_teams(
     connector: FakeConnector,
 ) -> Iterator[TeamsAudit]:
     world = in_area(engine, seed_world(engine, now, PRESET), str(request.param))
-    settings = make_settings(db_url, QA_BOT_FRAMEWORK=PRESET)
-    deps = Deps(settings, world.framework, engine, clock=lambda: now, router=QUIET)
-    with TestClient(build_app(deps, background=False)) as client:
-        yield TeamsAudit(client, connector, keys_for(settings), world)
+    client, keys = teams_app_for(db_url, engine, now, world, PRESET)
+    with client:
+        yield TeamsAudit(client, connector, keys, world)
 
 
 def test_lambeth_area_audit_tools_in_teams(in_teams: TeamsAudit, engine: Engine) -> None:

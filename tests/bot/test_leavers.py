@@ -9,24 +9,17 @@ proposed replacement with the same button as for *Can't do this one*.
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
-from bot.app import build_app
 from bot.cli import app as cli_app
-from bot.deps import Deps
-from bot.settings import Settings
 from qa.framework import load_framework
-from qa.working_days import Month
-from reminders.allocations import allocate_month
 from storage.models import (
     Allocation,
     Escalation,
@@ -37,16 +30,19 @@ from storage.models import (
 )
 from tests.bot import test_allocation_slack as on_slack
 from tests.bot import test_allocation_teams as on_teams
+from tests.chat import SMALL, TestClient, app_client, slack_settings, teams_settings
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
-from tests.handlers.allocation_world import MONTH, NOW, World, seed_world
+from tests.handlers.allocation_world import (
+    NOW,
+    World,
+    allocate_the_month,
+    seed_world,
+    teams_chat,
+)
 from tests.handlers.leaver_world import STAFF_WITHOUT_SAM, LeaverWorld, seed_leaver
 
-with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-FRAMEWORK_PATH = Path(__file__).parents[1] / "data" / "framework-small.yml"
+FRAMEWORK_PATH = SMALL
 FRAMEWORK = load_framework(str(FRAMEWORK_PATH))
 
 
@@ -62,14 +58,7 @@ def seed(
 ) -> tuple[World, LeaverWorld]:
     with Session(engine) as session:
         world = seed_world(session, chat=chat)
-        allocate_month(
-            session=session,
-            framework=FRAMEWORK,
-            month=Month.parse(MONTH),
-            now=NOW,
-            tz=ZoneInfo("Europe/London"),
-            actor="scheduler",
-        )
+        allocate_the_month(session, FRAMEWORK)
         extra = seed_leaver(session, world)
         session.commit()
     return world, extra
@@ -138,22 +127,9 @@ def test_a_dry_run_lists_the_leavers_open_work_in_text_and_json_and_changes_noth
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 def slack_api(db_url: str, engine: Engine, slack: FakeSlack) -> Iterator[TestClient]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=on_slack.SECRET,
-        slack_api_url=slack.url,
-        database_url=db_url,
-    )
-    deps = Deps(settings=settings, framework=FRAMEWORK, engine=engine, clock=lambda: NOW)
-    with TestClient(build_app(deps, background=False)) as client:
+    settings = slack_settings(db_url, slack.url)
+    with app_client(settings, engine, NOW, framework=FRAMEWORK) as client:
         yield client
 
 
@@ -210,26 +186,8 @@ def _outbox(engine: Engine) -> list[OutboxMessage]:
 
 
 @pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
 def teams_api(db_url: str, engine: Engine) -> Iterator[TestClient]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        QA_BOT_DATABASE_URL=db_url,
-        QA_BOT_FRAMEWORK=str(FRAMEWORK_PATH),
-        QA_BOT_HOST="127.0.0.1",
-        QA_BOT_TEAMS_PLAYGROUND=True,
-        SLACK_BOT_TOKEN=None,
-        SLACK_APP_TOKEN=None,
-        TEAMS_CLIENT_ID=None,
-        TEAMS_CLIENT_SECRET=None,
-    )
-    deps = Deps(settings, FRAMEWORK, engine, clock=lambda: NOW)
-    with TestClient(build_app(deps, background=False)) as client:
+    with app_client(teams_settings(db_url), engine, NOW, framework=FRAMEWORK) as client:
         yield client
 
 
@@ -240,11 +198,7 @@ def test_on_teams_the_qa_lead_is_told_and_confirms_the_replacement(
     teams_api: TestClient,
     monkey_cwd: Path,
 ) -> None:
-    def chat(name: str) -> dict[str, Any]:
-        reference = {"serviceUrl": connector.url, "conversation": {"id": f"a:chat-{name}"}}
-        return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
-
-    world, extra = seed(engine, chat={n: chat(n) for n in ("lee", "sam", "pat")})
+    world, extra = seed(engine, chat=teams_chat(connector.url))
     on_teams.deliver(teams_api)
     told_before = len(on_teams.sent_to(connector, "lee"))
 

@@ -10,13 +10,11 @@ Waits are on conditions (listeners idle, outbox drained), never sleeps.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -26,28 +24,36 @@ from sqlmodel import Session, col, select
 import handlers.audit  # noqa: F401 - registers the audit dialog
 from bot.composition import router
 from bot.routing_keys import RoutingKeys
-from handlers.moderation_session import dialog_for
-from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
+from storage.models import Audit, Escalation, Moderation, Person
 from tests.bot.test_audit_slack import SlackAudit, app_for, check_view
-from tests.bot.test_slack_events import all_text, settle, signed_headers
-from tests.fakes.slack_api import FakeSlack, new_trigger_id
+from tests.chat import (
+    all_text,
+    block_actions,
+    drain,
+    last_view,
+    modal,
+    post_interaction,
+    view_state,
+    view_submission,
+)
+from tests.fakes.slack_api import FakeSlack
 from tests.handlers.audit_world import SLACK_AUDITOR, SLACK_OTHER
 from tests.handlers.moderation_world import (
     REASON,
     ModerationWorld,
+    allocation_status,
+    audit_of,
+    dialog_of,
+    grade_escalations_and_actions,
     moderation_answers,
     moderations,
+    moderator_and_case,
+    relevant_assistant_director,
     seed_moderation_world,
     slack_id,
 )
 
 ERROR = "A regrade to Inadequate needs at least one action: add it here"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 class SlackModeration:
@@ -61,15 +67,12 @@ class SlackModeration:
 
     # -- plumbing ---------------------------------------------------------------------
     def post(self, payload: dict[str, Any]) -> httpx.Response:
-        body = urlencode({"payload": json.dumps(payload)}).encode()
-        headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
-        response = self.api.post("/slack/events", content=body, headers=headers)
+        response = post_interaction(self.api, payload)
         assert response.status_code == 200, response.text
-        settle(self.api)
         return response
 
     def deliver(self) -> None:
-        report = asyncio.run(self.api.app.state.sender.drain(timeout=10))
+        report = drain(self.api)
         assert report.remaining == 0, report
 
     def sent_to(self, user: str) -> list[dict[str, Any]]:
@@ -80,8 +83,7 @@ class SlackModeration:
         ]
 
     def last_view(self, method: str) -> dict[str, Any]:
-        view = self.slack.calls_to(method)[-1].params["view"]
-        return json.loads(view) if isinstance(view, str) else dict(view)
+        return last_view(self.slack, method)
 
     @staticmethod
     def button(message: dict[str, Any], action_id: str) -> str:
@@ -99,44 +101,18 @@ class SlackModeration:
 
     def click(self, user: str, action_id: str, value: str) -> None:
         """A button in the bot's DM with `user`."""
-        self.post(
-            {
-                "type": "block_actions",
-                "user": {"id": user},
-                "team": {"id": "T0TEAM"},
-                "api_app_id": "A0APP",
-                "trigger_id": new_trigger_id(),
-                "channel": {"id": f"D{user}"},
-                "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
-                "actions": [
-                    {"action_id": action_id, "block_id": "b1", "type": "button", "value": value}
-                ],
-            }
-        )
+        self.post(block_actions(user, action_id, value))
 
     def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-        full = {
-            "id": "V0MOD",
-            "type": "modal",
-            "team_id": "T0TEAM",
-            "callback_id": view["callback_id"],
-            "private_metadata": view["private_metadata"],
-            "title": view["title"],
-            "blocks": view["blocks"],
-            "state": self.auditor.state(values, view),
-            "hash": "1.h",
-            "root_view_id": "V0MOD",
-        }
-        response = self.post(
-            {
-                "type": "view_submission",
-                "user": {"id": user},
-                "team": {"id": "T0TEAM"},
-                "api_app_id": "A0APP",
-                "trigger_id": new_trigger_id(),
-                "view": full,
-            }
+        full = modal(
+            {**view, "id": "V0MOD"},
+            view_state(view, values),
+            team_id="T0TEAM",
+            title=view["title"],
+            blocks=view["blocks"],
+            root_view_id="V0MOD",
         )
+        response = self.post(view_submission(user, full))
         return response.json() if response.content else {}
 
     # -- the people -------------------------------------------------------------------
@@ -166,11 +142,7 @@ class SlackModeration:
         assert len(self.slack.calls_to("views.open")) == before + 1, "the modal opened"
         view = self.last_view("views.open")
         check_view(view)
-        with Session(self.engine) as session:
-            audit = session.get(Audit, row.audit_id)
-            case = session.get(Case, audit.case_id) if audit else None
-            assert audit is not None and case is not None
-            dialog = dialog_for(self.world.framework, audit, case)
+        dialog = dialog_of(self.engine, self.world.framework, row)
         while True:
             step = (self.keys.verify(view["private_metadata"]) or "").rsplit(":", 1)[-1]
             body = self.submit(
@@ -206,10 +178,7 @@ def chat(
 
 
 def the_audit(chat: SlackModeration) -> Audit:
-    with Session(chat.engine) as session:
-        return session.exec(
-            select(Audit).where(Audit.allocation_id == chat.world.audit.allocation_id)
-        ).one()
+    return audit_of(chat.engine, chat.world)
 
 
 # -- Camden: selection, assignment, refusals, returned ------------------------------------
@@ -220,10 +189,7 @@ def test_an_inadequate_audit_is_sent_to_a_head_of_service_who_is_not_too_close(
 ) -> None:
     chat.submit_audit("inadequate")
     [row] = moderations(chat.engine)
-    with Session(chat.engine) as session:
-        moderator = session.get(Person, row.moderator_id)
-        case = session.get(Case, chat.world.audit.case_id)
-        assert moderator is not None and case is not None
+    moderator, case = moderator_and_case(chat.engine, chat.world, row)
     assert "head_of_service" in moderator.roles and moderator.team_id != case.team_id
     assert row.moderator_id not in {chat.world.audit.auditor_id, chat.world.line_manager_id}
     text = all_text(chat.request_for(row))
@@ -260,9 +226,7 @@ def test_a_returned_audit_reopens_and_its_resubmission_goes_back_to_moderation(
     assert "goes back to its author" in all_text(receipt)
     audit = the_audit(chat)
     assert audit.status == "returned"
-    with Session(chat.engine) as session:
-        allocation = session.get(Allocation, chat.world.audit.allocation_id)
-        assert allocation is not None and allocation.status == "in_progress"
+    assert allocation_status(chat.engine, chat.world) == "in_progress"
     chat.deliver()
     told = [m for m in chat.sent_to(SLACK_AUDITOR) if "come back to you" in m["text"]]
     assert len(told) == 1 and REASON in all_text(told[0])
@@ -295,11 +259,7 @@ def test_a_regrade_to_inadequate_needs_an_action_then_escalates(chat: SlackModer
     assert "response_action" not in body
     audit = the_audit(chat)
     assert (audit.status, audit.final_grade) == ("final", "inadequate")
-    with Session(chat.engine) as session:
-        escalations = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
-        recs = session.exec(
-            select(Recommendation).where(Recommendation.source == "moderation")
-        ).all()
+    escalations, recs = grade_escalations_and_actions(chat.engine)
     assert escalations and {e.grade for e in escalations} == {"inadequate"}
     assert len(recs) == 1 and recs[0].audit_id == audit.id
     chat.deliver()
@@ -435,15 +395,8 @@ def test_lambeth_inadequate_reaches_the_relevant_assistant_director(
     """
     chat = lambeth
     chat.submit_audit("inadequate")
+    ad, people = relevant_assistant_director(chat.engine, chat.world)
     with Session(chat.engine) as session:
-        case = session.get(Case, chat.world.audit.case_id)
-        assert case is not None and case.worker_id is not None
-        people = {p.id: p for p in session.exec(select(Person))}
-        chain, boss = [], people[case.worker_id].line_manager_id
-        while boss is not None and boss not in chain:
-            chain.append(boss)
-            boss = people[boss].line_manager_id
-        [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
         asked = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
     owners = {e.owner_id for e in asked}
     assert ad in owners, "the relevant Assistant Director is asked"

@@ -10,8 +10,8 @@ receipt. Cards are checked against the Adaptive Card 1.5 model as they arrive.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -22,33 +22,30 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 import handlers.audit  # noqa: F401 - registers the audit dialog
-from bot.app import build_app
-from bot.deps import Deps
 from bot.routing_keys import RoutingKeys, keys_for
-from handlers.moderation_session import dialog_for
-from storage.models import Allocation, Audit, Case, Escalation, Moderation, Person, Recommendation
+from storage.models import Audit, Escalation, Moderation, Person
 from tests.bot.test_audit_teams import TeamsAudit, check_card, elements, inputs, text_of
-from tests.bot.test_teams_adapter import make_settings
-from tests.fakes import connector as teams
+from tests.chat import app_client, drain, teams_settings
 from tests.fakes.connector import ConnectorCall, FakeConnector
 from tests.handlers.audit_world import AAD_AUDITOR, AAD_OTHER
 from tests.handlers.moderation_world import (
     REASON,
     ModerationWorld,
     aad_id,
+    allocation_status,
+    audit_of,
+    connect_auditor,
     connect_teams,
+    dialog_of,
+    grade_escalations_and_actions,
     moderation_answers,
     moderations,
+    moderator_and_case,
+    relevant_assistant_director,
     seed_moderation_world,
 )
 
 ERROR = "A regrade to Inadequate needs at least one action: add it here"
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
 
 
 def find_action(node: Any, action: str) -> dict[str, Any] | None:
@@ -71,22 +68,7 @@ def find_action(node: Any, action: str) -> dict[str, Any] | None:
 class ChatAudit(TeamsAudit):
     """A `TeamsAudit` whose presses come from each person's own 1:1 chat with the bot."""
 
-    def execute(self, data: dict[str, Any], *, user: str = AAD_AUDITOR) -> dict[str, Any]:
-        activity = teams.execute(
-            data,
-            verb=str(data.get("action")),
-            service_url=self.connector.url,
-            aad_object_id=user,
-            conversation_id=f"a:chat-{user}",
-        )
-        answer = self.client.post("/api/messages", json=activity)
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        assert body["statusCode"] == 200
-        assert body["type"] == "application/vnd.microsoft.card.adaptive", body
-        card = dict(body["value"])
-        check_card(card)
-        return card
+    own_chats = True
 
 
 class TeamsModeration:
@@ -105,7 +87,7 @@ class TeamsModeration:
         self.auditor = ChatAudit(client, connector, keys, world.audit)
 
     def deliver(self) -> None:
-        report = asyncio.run(self.client.app.state.sender.drain(timeout=10))  # type: ignore[attr-defined]
+        report = drain(self.client)
         assert report.remaining == 0, report
 
     def sent_to(self, aad: str) -> list[ConnectorCall]:
@@ -154,11 +136,7 @@ class TeamsModeration:
         data = find_action(self.request_for(row), "moderation.open")
         assert data is not None
         card = self.open(data, user)
-        with Session(self.engine) as session:
-            audit = session.get(Audit, row.audit_id)
-            case = session.get(Case, audit.case_id) if audit else None
-            assert audit is not None and case is not None
-            dialog = dialog_for(self.world.framework, audit, case)
+        dialog = dialog_of(self.engine, self.world.framework, row)
         while (step_data := find_action(card.get("actions", []), "moderation.step")) is not None:
             step = (self.keys.verify(step_data["routing_key"]) or "").rsplit(":", 1)[-1]
             values = moderation_answers(dialog.step(step), owner=self.owner(card), **answers)
@@ -178,6 +156,19 @@ class TeamsModeration:
         return "0"
 
 
+@contextmanager
+def teams_moderation(
+    db_url: str, engine: Engine, now: datetime, connector: FakeConnector, preset: str
+) -> Iterator[TeamsModeration]:
+    """The app on `preset` with everyone's chat on the fake connector; both sides' driver."""
+    world = seed_moderation_world(engine, now, preset)
+    connect_teams(engine, connector.url)
+    connect_auditor(engine, world, connector.url)
+    settings = teams_settings(db_url, QA_BOT_FRAMEWORK=preset)
+    with app_client(settings, engine, now, framework=world.framework) as client:
+        yield TeamsModeration(client, connector, keys_for(settings), world, engine)
+
+
 @pytest.fixture
 def chat(
     request: pytest.FixtureRequest,
@@ -187,28 +178,12 @@ def chat(
     connector: FakeConnector,
 ) -> Iterator[TeamsModeration]:
     preset = getattr(request, "param", "camden")
-    world = seed_moderation_world(engine, now, preset)
-    connect_teams(engine, connector.url)
-    with Session(engine) as session:
-        auditor = session.get(Person, world.audit.auditor_id)
-        assert auditor is not None
-        auditor.teams_conversation = {
-            "serviceUrl": connector.url,
-            "conversation": {"id": f"a:chat-{AAD_AUDITOR}"},
-        }
-        session.add(auditor)
-        session.commit()
-    settings = make_settings(db_url, QA_BOT_FRAMEWORK=preset)
-    deps = Deps(settings, world.framework, engine, clock=lambda: now)
-    with TestClient(build_app(deps, background=False)) as client:
-        yield TeamsModeration(client, connector, keys_for(settings), world, engine)
+    with teams_moderation(db_url, engine, now, connector, preset) as driver:
+        yield driver
 
 
 def the_audit(chat: TeamsModeration) -> Audit:
-    with Session(chat.engine) as session:
-        return session.exec(
-            select(Audit).where(Audit.allocation_id == chat.world.audit.allocation_id)
-        ).one()
+    return audit_of(chat.engine, chat.world)
 
 
 def error_under(card: dict[str, Any], field: str) -> str:
@@ -226,10 +201,7 @@ def test_an_inadequate_audit_is_sent_to_a_head_of_service_who_is_not_too_close(
 ) -> None:
     chat.submit_audit("inadequate")
     [row] = moderations(chat.engine)
-    with Session(chat.engine) as session:
-        moderator = session.get(Person, row.moderator_id)
-        case = session.get(Case, chat.world.audit.case_id)
-        assert moderator is not None and case is not None
+    moderator, case = moderator_and_case(chat.engine, chat.world, row)
     assert "head_of_service" in moderator.roles and moderator.team_id != case.team_id
     assert row.moderator_id not in {chat.world.audit.auditor_id, chat.world.line_manager_id}
     text = text_of(chat.request_for(row))
@@ -261,9 +233,7 @@ def test_a_returned_audit_reopens_and_its_resubmission_goes_back_to_moderation(
     card = chat.moderate(row, outcome="returned", reason=REASON)
     assert "goes back to its author" in text_of(card)
     assert the_audit(chat).status == "returned"
-    with Session(chat.engine) as session:
-        allocation = session.get(Allocation, chat.world.audit.allocation_id)
-        assert allocation is not None and allocation.status == "in_progress"
+    assert allocation_status(chat.engine, chat.world) == "in_progress"
     chat.deliver()
     [told] = [c for c in chat.sent_to(AAD_AUDITOR) if "come back to you" in c.all_text]
     assert REASON in told.all_text
@@ -313,11 +283,7 @@ def test_a_regrade_to_inadequate_needs_an_action_then_escalates(chat: TeamsModer
     assert "regraded to Inadequate" in text_of(card)
     audit = the_audit(chat)
     assert (audit.status, audit.final_grade) == ("final", "inadequate")
-    with Session(chat.engine) as session:
-        escalations = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
-        recs = session.exec(
-            select(Recommendation).where(Recommendation.source == "moderation")
-        ).all()
+    escalations, recs = grade_escalations_and_actions(chat.engine)
     assert escalations and {e.grade for e in escalations} == {"inadequate"}
     assert len(recs) == 1
     chat.deliver()
@@ -375,9 +341,8 @@ def following(
         update={"escalation": fw.escalation.model_copy(update={"regrade_withdraws": True})}
     )
     world = replace(world, audit=replace(world.audit, framework=fw))
-    settings = make_settings(db_url, QA_BOT_FRAMEWORK="lambeth")
-    deps = Deps(settings, fw, engine, clock=lambda: now)
-    with TestClient(build_app(deps, background=False)) as client:
+    settings = teams_settings(db_url, QA_BOT_FRAMEWORK="lambeth")
+    with app_client(settings, engine, now, framework=fw) as client:
         yield TeamsModeration(client, connector, keys_for(settings), world, engine)
 
 
@@ -408,15 +373,8 @@ def test_lambeth_inadequate_reaches_the_relevant_assistant_director(
     found up the case worker's line management (the demo's ADs sit in a directorate team)."""
     chat = following
     chat.submit_audit("inadequate")
+    ad, people = relevant_assistant_director(chat.engine, chat.world)
     with Session(chat.engine) as session:
-        case = session.get(Case, chat.world.audit.case_id)
-        assert case is not None and case.worker_id is not None
-        people = {p.id: p for p in session.exec(select(Person))}
-        chain, boss = [], people[case.worker_id].line_manager_id
-        while boss is not None and boss not in chain:
-            chain.append(boss)
-            boss = people[boss].line_manager_id
-        [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
         owners = {e.owner_id for e in session.exec(select(Escalation))}
     assert ad in owners
     chat.deliver()

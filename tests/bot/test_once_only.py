@@ -9,37 +9,35 @@ the same polite answer on Teams as on Slack.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from bot.app import build_app
-from bot.composition import conversations
-from bot.deps import Deps
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.menu import didnt_catch
-from handlers.router import Router
 from handlers.turn import Turn
-from qa.framework import load_framework
 from storage.models import Audit
+from tests import chat
 from tests.bot.test_audit_slack import SlackAudit, app_for
-from tests.bot.test_slack_events import (
-    add_person,
-    settle,
-    signed_headers,
-    slack_deps,
-)
-from tests.bot.test_teams_adapter import AAD, FRAMEWORK, make_settings
+from tests.bot.test_teams_adapter import AAD
 from tests.bot.test_teams_adapter import add_person as add_teams_person
+from tests.chat import (
+    TestClient,
+    add_lead,
+    app_client,
+    interaction_body,
+    post_activity,
+    post_signed,
+    routes_with,
+    settle,
+    slack_settings,
+    teams_settings,
+)
 from tests.fakes import connector as teams
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
@@ -55,23 +53,12 @@ def _boom(_turn: Turn) -> list[Reply]:
 FAULTY = Conversation(name="faulty", actions={"boom": _boom})
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
 def teams_client(db_url: str, engine: Engine, now: datetime, *extra: Conversation) -> TestClient:
-    routes = Router([*conversations(), *extra], fallback=didnt_catch)
-    deps = Deps(make_settings(db_url), load_framework(str(FRAMEWORK)), engine, clock=lambda: now)
-    deps.router = routes
-    return TestClient(build_app(deps, background=False))
+    return app_client(teams_settings(db_url), engine, now, router=routes_with(*extra))
+
+
+def slack_client(db_url: str, engine: Engine, now: datetime, slack: FakeSlack) -> TestClient:
+    return app_client(slack_settings(db_url, slack.url), engine, now)
 
 
 # -- Teams ----------------------------------------------------------------------------------
@@ -83,7 +70,7 @@ def test_the_same_teams_activity_three_times_in_a_row_is_answered_once(
     add_teams_person(engine, now, email="sam@testshire.gov.uk", teams_user_id=AAD)
     activity = teams.message("help", service_url=connector.url, aad_object_id=AAD)
     with teams_client(db_url, engine, now) as client:
-        codes = [client.post("/api/messages", json=activity).status_code for _ in range(COPIES)]
+        codes = [post_activity(client, activity).status_code for _ in range(COPIES)]
     assert codes == [200] * COPIES
     assert len(connector.messages()) == 1
 
@@ -94,9 +81,7 @@ def test_three_concurrent_copies_of_a_teams_activity_are_answered_once(
     add_teams_person(engine, now, email="sam@testshire.gov.uk", teams_user_id=AAD)
     activity = teams.message("my", service_url=connector.url, aad_object_id=AAD)
     with teams_client(db_url, engine, now) as client, ThreadPoolExecutor(COPIES) as pool:
-        codes = list(
-            pool.map(lambda _: client.post("/api/messages", json=activity).status_code, range(3))
-        )
+        codes = list(pool.map(lambda _: post_activity(client, activity).status_code, range(3)))
     assert codes == [200] * COPIES
     assert len(connector.messages()) == 1
 
@@ -107,8 +92,8 @@ def test_a_resent_card_press_on_teams_has_one_effect_and_says_so(
     add_teams_person(engine, now, email="sam@testshire.gov.uk", teams_user_id=AAD)
     press = teams.execute({"action": "help"}, service_url=connector.url, aad_object_id=AAD)
     with teams_client(db_url, engine, now) as client:
-        first = client.post("/api/messages", json=press).json()
-        again = client.post("/api/messages", json=press).json()
+        first = post_activity(client, press).json()
+        again = post_activity(client, press).json()
     assert first["type"] == "application/vnd.microsoft.card.adaptive"
     assert again["value"] == "That press was already received."
 
@@ -120,7 +105,7 @@ def test_other_activities_with_their_own_ids_are_each_answered(
     with teams_client(db_url, engine, now) as client:
         for _ in range(COPIES):
             activity = teams.message("help", service_url=connector.url, aad_object_id=AAD)
-            assert client.post("/api/messages", json=activity).status_code == 200
+            assert post_activity(client, activity).status_code == 200
     assert len(connector.messages()) == COPIES
 
 
@@ -135,7 +120,7 @@ def test_a_handler_that_raises_gets_a_polite_reply_on_teams_too(
     press = {"action": "boom", "kind": "action"}
     activity = teams.message("", service_url=connector.url, aad_object_id=AAD, value=press)
     with teams_client(db_url, engine, now, FAULTY) as client:
-        assert client.post("/api/messages", json=activity).status_code == 200
+        assert post_activity(client, activity).status_code == 200
     [sent] = connector.messages()
     assert "Please try again in a minute" in sent.all_text
     assert "RuntimeError" in caplog.text and "child's name" not in caplog.text
@@ -145,40 +130,23 @@ def test_a_handler_that_raises_gets_a_polite_reply_on_teams_too(
 
 
 def _press(action_id: str, user: str, *, action_ts: str, value: str = "k") -> bytes:
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user},
-        "team": {"id": "T0TEAM"},
-        "api_app_id": "A0APP",
-        "trigger_id": "1.2.abc",
-        "channel": {"id": f"D{user}"},
-        "container": {"type": "message", "channel_id": f"D{user}", "message_ts": "1.1"},
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "b1",
-                "type": "button",
-                "value": value,
-                "action_ts": action_ts,
-            }
-        ],
-    }
-    return urlencode({"payload": json.dumps(payload)}).encode()
+    payload = chat.block_actions(user, action_id, value)
+    payload["trigger_id"] = "1.2.abc"
+    payload["actions"][0]["action_ts"] = action_ts
+    return interaction_body(payload)
 
 
 def _post(api: TestClient, body: bytes) -> int:
-    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
-    return api.post("/slack/events", content=body, headers=headers).status_code
+    return post_signed(api, body).status_code
 
 
 @pytest.mark.parametrize("concurrent", [False, True], ids=["in-a-row", "at-once"])
 def test_a_resent_slack_click_has_one_effect_and_one_reply(
     db_url: str, engine: Engine, now: datetime, slack: FakeSlack, concurrent: bool
 ) -> None:
-    add_person(engine, now, email="lee@council.gov.uk", name="Lee", roles=["qa_lead"],
-               slack_user_id="U1LEAD")  # fmt: skip
+    add_lead(engine, now)
     body = _press("my", "U1LEAD", action_ts="1700000000.000001")
-    with TestClient(build_app(slack_deps(db_url, engine, slack, now), background=False)) as api:
+    with slack_client(db_url, engine, now, slack) as api:
         if concurrent:
             with ThreadPoolExecutor(COPIES) as pool:
                 codes = list(pool.map(lambda _: _post(api, body), range(COPIES)))
@@ -192,9 +160,8 @@ def test_a_resent_slack_click_has_one_effect_and_one_reply(
 def test_separate_clicks_on_the_same_button_are_each_answered(
     db_url: str, engine: Engine, now: datetime, slack: FakeSlack
 ) -> None:
-    add_person(engine, now, email="lee@council.gov.uk", name="Lee", roles=["qa_lead"],
-               slack_user_id="U1LEAD")  # fmt: skip
-    with TestClient(build_app(slack_deps(db_url, engine, slack, now), background=False)) as api:
+    add_lead(engine, now)
+    with slack_client(db_url, engine, now, slack) as api:
         for n in range(COPIES):
             assert _post(api, _press("my", "U1LEAD", action_ts=f"1700000000.00000{n}")) == 200
         settle(api)
@@ -215,22 +182,11 @@ def test_twenty_quick_clicks_on_start_open_one_modal_until_it_is_closed(
             assert session.exec(select(func.count()).select_from(Audit)).one() == 1
         # Closed, the modal may be opened again by the next click.
         view: dict[str, Any] = {"id": "V0STEP", **auditor._last_view("views.open")}
-        closed = {
-            "type": "view_closed",
-            "user": {"id": SLACK_AUDITOR},
-            "team": {"id": "T0TEAM"},
-            "api_app_id": "A0APP",
-            "view": {**view, "state": {"values": {}}, "hash": "1.h"},
-        }
-        auditor._post(closed)
+        closed = {"type": "view_closed", "user": {"id": SLACK_AUDITOR}}
+        auditor._post({**closed, "view": {**view, "state": {"values": {}}, "hash": "1.h"}})
         settle(client)
         auditor.click_in_dm("audit.start", f"allocation:{world.allocation_id}")
     assert len(slack.calls_to("views.open")) == 2
-
-
-def _signed_form(body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-    raw = urlencode({"payload": json.dumps(body)}).encode()
-    return raw, signed_headers(raw, content_type="application/x-www-form-urlencoded")
 
 
 @pytest.mark.parametrize("concurrent", [False, True], ids=["in-a-row", "at-once"])
@@ -247,8 +203,6 @@ def test_a_resent_slack_form_submission_has_one_effect_and_one_answer(
         payload = {
             "type": "view_submission",
             "user": {"id": SLACK_AUDITOR},
-            "team": {"id": "T0TEAM"},
-            "api_app_id": "A0APP",
             "trigger_id": "9.9.resent",  # one submission, delivered three times
             "view": {
                 **view,
@@ -259,8 +213,7 @@ def test_a_resent_slack_form_submission_has_one_effect_and_one_answer(
         }
 
         def send(_: int) -> dict[str, Any]:
-            raw, headers = _signed_form(payload)
-            answer = client.post("/slack/events", content=raw, headers=headers)
+            answer = post_signed(client, interaction_body(payload))
             assert answer.status_code == 200
             return answer.json() if answer.content else {}
 
@@ -279,16 +232,14 @@ def test_a_resent_slack_form_submission_has_one_effect_and_one_answer(
 def test_a_resent_slash_command_is_answered_once(
     db_url: str, engine: Engine, now: datetime, slack: FakeSlack
 ) -> None:
-    add_person(engine, now, email="lee@council.gov.uk", name="Lee", roles=["qa_lead"],
-               slack_user_id="U1LEAD")  # fmt: skip
+    add_lead(engine, now)
     raw = urlencode(
         {"command": "/qa", "user_id": "U1LEAD", "text": "my", "trigger_id": "7.7.same"}
     ).encode()
-    with TestClient(build_app(slack_deps(db_url, engine, slack, now), background=False)) as api:
+    with slack_client(db_url, engine, now, slack) as api:
         answers = []
         for _ in range(COPIES):
-            headers = signed_headers(raw, content_type="application/x-www-form-urlencoded")
-            answers.append(api.post("/slack/events", content=raw, headers=headers))
+            answers.append(post_signed(api, raw))
         settle(api)
     assert [a.status_code for a in answers] == [200] * COPIES
     with_reply = [a for a in answers if a.content and a.json().get("blocks")]

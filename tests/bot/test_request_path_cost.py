@@ -15,10 +15,17 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from tests.bot.test_slack_events import add_person as add_slack_person
-from tests.bot.test_slack_events import all_text, post_command, settle, slack_deps
 from tests.bot.test_teams_adapter import add_person as add_teams_person
-from tests.bot.test_teams_adapter import client_for, make_settings
+from tests.chat import add_person as add_slack_person
+from tests.chat import (
+    all_text,
+    app_client,
+    post_activity,
+    post_command,
+    settle,
+    slack_settings,
+    teams_settings,
+)
 from tests.fakes import connector as teams
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
@@ -44,16 +51,13 @@ def transactions(engine: Engine) -> Iterator[list[int]]:
 def test_a_slack_command_from_a_known_person_is_one_transaction_and_no_lookup(
     db_url: str, engine: Engine, now: datetime
 ) -> None:
-    from bot.app import build_app
-    from tests.bot.test_slack_events import TestClient  # Starlette's, imported quietly there
-
     add_slack_person(
         engine, now, email="sam@council.gov.uk", name="Sam", roles=["team_manager"],
         slack_user_id="U3SAM",
     )  # fmt: skip
     with (
         FakeSlack() as slack,
-        TestClient(build_app(slack_deps(db_url, engine, slack, now), background=False)) as api,
+        app_client(slack_settings(db_url, slack.url), engine, now) as api,
     ):
         post_command(api, slack, "U3SAM", "help")  # warm: the first request builds caches
         settle(api)
@@ -71,13 +75,13 @@ def test_a_teams_message_from_a_known_person_is_one_transaction_and_no_roster_ca
     db_url: str, engine: Engine, now: datetime
 ) -> None:
     add_teams_person(engine, now, email="sam@testshire.gov.uk", teams_user_id=AAD)
-    with FakeConnector() as connector, client_for(make_settings(db_url), engine, now) as client:
+    with FakeConnector() as connector, app_client(teams_settings(db_url), engine, now) as client:
         message = teams.message("help", service_url=connector.url, aad_object_id=AAD)
-        client.post("/api/messages", json=message)  # warm, as above
+        post_activity(client, message)  # warm, as above
         message = teams.message("help", service_url=connector.url, aad_object_id=AAD)
         message["id"] = "another-activity"
         with transactions(engine) as begun:
-            answer = client.post("/api/messages", json=message)
+            answer = post_activity(client, message)
 
     assert answer.status_code == 200
     assert len(connector.messages()) == 2

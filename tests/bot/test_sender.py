@@ -29,6 +29,7 @@ from qa.framework import load_framework
 from storage.db import session_scope
 from storage.models import OutboxMessage, Person
 from storage.outbox import SENDING, SENT, Message, claim, enqueue, failures
+from tests.chat import add_staff
 from tests.fakes.slack_api import FakeSlack, Fault, RateLimits
 
 FRAMEWORK = Path(__file__).parents[1] / "data" / "framework-small.yml"
@@ -47,20 +48,8 @@ def running_clock(start: datetime) -> Callable[[], datetime]:
 def add_people(
     engine: Engine, now: datetime, n: int, *, slack: bool = True, prefix: str = "p"
 ) -> list[int]:
-    with session_scope(engine) as s:
-        people = [
-            Person(
-                email=f"{prefix}{i}@council.gov.uk",
-                name=f"Person {i}",
-                slack_user_id=f"U{prefix.upper()}{i:04d}" if slack else None,
-                created_at=now,
-                updated_at=now,
-            )
-            for i in range(n)
-        ]
-        s.add_all(people)
-        s.flush()
-        return [p.id or 0 for p in people]
+    account = {"slack_user_id": lambda i: f"U{prefix.upper()}{i:04d}"} if slack else {}
+    return add_staff(engine, now, n, email=lambda i: f"{prefix}{i}@council.gov.uk", **account)
 
 
 def queue(engine: Engine, now: datetime, *messages: Message) -> list[bool]:

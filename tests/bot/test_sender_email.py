@@ -11,38 +11,40 @@ sends nothing more. Without SMTP settings the message is recorded failed, as bef
 from __future__ import annotations
 
 import asyncio
-import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.app import build_app
 from bot.deps import Deps
 from bot.sender import EMAIL_UNCERTAIN
 from bot.settings import Settings
 from qa.framework import load_framework
-from qa.working_days import Month
-from reminders.allocations import allocate_month
 from storage.db import session_scope
 from storage.models import OutboxMessage, Person
 from storage.outbox import FAILED, SENT, reached_by_email
+from tests.chat import (
+    SMALL,
+    all_text,
+    app_client,
+    dm,
+    message,
+    post_activity,
+    post_event,
+    settle,
+    slack_settings,
+    teams_settings,
+)
 from tests.fakes.connector import FakeConnector, blocked_by_user
 from tests.fakes.mail_server import MailServer
 from tests.fakes.slack_api import FakeSlack, Fault
-from tests.handlers.allocation_world import MONTH, NOW, World, seed_world
+from tests.handlers.allocation_world import NOW, World, allocated_world, teams_chat
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-FRAMEWORK_PATH = Path(__file__).parents[1] / "data" / "framework-small.yml"
-FRAMEWORK = load_framework(str(FRAMEWORK_PATH))
+FRAMEWORK = load_framework(str(SMALL))
 SAM = "sam@testshire.gov.uk"
 
 
@@ -53,45 +55,12 @@ def mail(tmp_path: Path) -> Iterator[MailServer]:
 
 
 def allocate(engine: Engine, chat: dict[str, dict[str, Any]]) -> World:
-    with Session(engine) as session:
-        world = seed_world(session, chat=chat)
-        allocate_month(
-            session=session,
-            framework=FRAMEWORK,
-            month=Month.parse(MONTH),
-            now=NOW,
-            tz=ZoneInfo("Europe/London"),
-            actor="scheduler",
-        )
-        session.commit()
-    return world
-
-
-def slack_settings(db_url: str, slack: FakeSlack, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        QA_BOT_DATABASE_URL=db_url,
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET="test-signing-secret",
-        SLACK_API_URL=slack.url,
-        **extra,
-    )
-
-
-def teams_settings(db_url: str, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        QA_BOT_DATABASE_URL=db_url,
-        QA_BOT_HOST="127.0.0.1",
-        QA_BOT_TEAMS_PLAYGROUND=True,
-        **extra,
-    )
+    return allocated_world(engine, FRAMEWORK, chat=chat)
 
 
 def drain(settings: Settings, engine: Engine) -> Any:
     """One outbox cycle of the sender `serve` would run."""
-    deps = Deps(settings=settings, framework=FRAMEWORK, engine=engine, clock=lambda: NOW)
-    with TestClient(build_app(deps, background=False)) as client:
+    with app_client(settings, engine, NOW, framework=FRAMEWORK) as client:
         sender = client.app.state.sender  # type: ignore[attr-defined]
         return asyncio.run(sender.drain(until_empty=False, timeout=15))
 
@@ -123,7 +92,7 @@ def test_slack_a_person_slack_does_not_know_gets_their_allocation_by_email_once(
     chat = {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {"slack_user_id": "U0PAT"}}
     world = allocate(engine, chat)
     with FakeSlack() as slack:  # it knows no one with Sam's email
-        settings = slack_settings(db_url, slack, **mail.settings())
+        settings = slack_settings(db_url, slack.url, **mail.settings())
 
         report = drain(settings, engine)
 
@@ -147,12 +116,7 @@ def test_teams_a_person_who_blocked_the_app_gets_their_allocation_by_email_once(
     db_url: str, engine: Engine, mail: MailServer
 ) -> None:
     with FakeConnector() as connector:
-
-        def on_teams(name: str) -> dict[str, Any]:
-            reference = {"serviceUrl": connector.url, "conversation": {"id": f"a:chat-{name}"}}
-            return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
-
-        world = allocate(engine, {n: on_teams(n) for n in ("lee", "sam", "pat")})
+        world = allocate(engine, teams_chat(connector.url))
         connector.fail_conversation("a:chat-sam", blocked_by_user())
         link = "https://teams.microsoft.com/l/app/qa-bot"
         settings = teams_settings(db_url, QA_BOT_EMAIL_CHAT_LINK=link, **mail.settings())
@@ -176,7 +140,7 @@ def test_without_smtp_settings_nothing_changes_the_message_is_recorded_failed(
 ) -> None:
     world = allocate(engine, {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {}})
     with FakeSlack() as slack:
-        report = drain(slack_settings(db_url, slack), engine)
+        report = drain(slack_settings(db_url, slack.url), engine)
 
     assert report.failed >= 1
     row = prompt_of(engine, world.sam)
@@ -207,7 +171,7 @@ def test_a_mail_server_busy_for_a_moment_is_tried_again_and_sends_once(
     world = allocate(engine, chat)
     mail.fail_next("DATA", "451 4.3.0 try again later")
     with FakeSlack() as slack:
-        settings = slack_settings(db_url, slack, **mail.settings())
+        settings = slack_settings(db_url, slack.url, **mail.settings())
         first = drain(settings, engine)
         row = prompt_of(engine, world.sam)
         assert first.retried >= 1 and row.email_started_at is None  # it certainly did not go
@@ -235,7 +199,7 @@ def test_an_email_handed_over_before_a_crash_is_never_sent_again(
             .values(email_started_at=NOW, fallback_reason="Slack has no user")
         )
     with FakeSlack() as slack:
-        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+        drain(slack_settings(db_url, slack.url, **mail.settings()), engine)
 
     assert mail.to(SAM) == []
     row = prompt_of(engine, world.sam)
@@ -249,7 +213,7 @@ def test_a_person_without_an_email_address_is_recorded_failed(
     with session_scope(engine) as s:
         s.execute(update(Person).where(col(Person.id) == world.sam).values(email=""))
     with FakeSlack() as slack:
-        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+        drain(slack_settings(db_url, slack.url, **mail.settings()), engine)
 
     assert mail.to(SAM) == []
     assert prompt_of(engine, world.sam).status == FAILED
@@ -261,14 +225,11 @@ def test_a_person_without_an_email_address_is_recorded_failed(
 def test_slack_the_qa_leads_status_lists_who_is_reached_by_email_and_why(
     db_url: str, engine: Engine, mail: MailServer
 ) -> None:
-    from tests.bot.test_slack_events import all_text, dm, post_event, settle
-
     chat = {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {"slack_user_id": "U0PAT"}}
     allocate(engine, chat)
     with FakeSlack() as slack:
-        settings = slack_settings(db_url, slack, **mail.settings())
-        deps = Deps(settings=settings, framework=FRAMEWORK, engine=engine, clock=lambda: NOW)
-        with TestClient(build_app(deps, background=False)) as client:
+        settings = slack_settings(db_url, slack.url, **mail.settings())
+        with app_client(settings, engine, NOW, framework=FRAMEWORK) as client:
             sender = client.app.state.sender  # type: ignore[attr-defined]
             asyncio.run(sender.drain(until_empty=False, timeout=15))
             assert len(mail.to(SAM)) == 1
@@ -289,33 +250,23 @@ def test_slack_the_qa_leads_status_lists_who_is_reached_by_email_and_why(
 def test_teams_the_qa_leads_status_lists_who_is_reached_by_email_and_why(
     db_url: str, engine: Engine, mail: MailServer
 ) -> None:
-    from tests.fakes import connector as teams
-
     with FakeConnector() as connector:
-
-        def on_teams(name: str) -> dict[str, Any]:
-            reference = {"serviceUrl": connector.url, "conversation": {"id": f"a:chat-{name}"}}
-            return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
-
-        allocate(engine, {n: on_teams(n) for n in ("lee", "sam", "pat")})
+        allocate(engine, teams_chat(connector.url))
         connector.fail_conversation("a:chat-sam", blocked_by_user())
         settings = teams_settings(db_url, **mail.settings())
-        deps = Deps(settings=settings, framework=FRAMEWORK, engine=engine, clock=lambda: NOW)
-        with TestClient(build_app(deps, background=False)) as client:
+        with app_client(settings, engine, NOW, framework=FRAMEWORK) as client:
             sender = client.app.state.sender  # type: ignore[attr-defined]
             asyncio.run(sender.drain(until_empty=False, timeout=15))
             assert len(mail.to(SAM)) == 1
             before = len(connector.messages())
 
-            answer = client.post(
-                "/api/messages",
-                json=teams.message(
-                    "status",
-                    service_url=connector.url,
-                    aad_object_id="aad-lee",
-                    conversation_id="a:chat-lee",
-                ),
+            status_please = message(
+                "status",
+                service_url=connector.url,
+                aad_object_id="aad-lee",
+                conversation_id="a:chat-lee",
             )
+            answer = post_activity(client, status_please)
             asyncio.run(sender.drain(until_empty=False, timeout=15))  # if it went by outbox
 
         assert answer.status_code in (200, 201, 202)
@@ -484,11 +435,11 @@ def test_the_outbox_emailed_command_lists_who_is_reached_by_email(
     chat = {"lee": {"slack_user_id": "U0LEE"}, "sam": {}, "pat": {"slack_user_id": "U0PAT"}}
     allocate(engine, chat)
     monkeypatch.chdir(tmp_path)  # no stray .env
-    env = {"QA_BOT_DATABASE_URL": db_url, "QA_BOT_FRAMEWORK": str(FRAMEWORK_PATH)}
+    env = {"QA_BOT_DATABASE_URL": db_url, "QA_BOT_FRAMEWORK": str(SMALL)}
     nobody = CliRunner().invoke(app, ["emailed"], env=env)
     assert nobody.exit_code == 0 and "Nobody" in nobody.output
     with FakeSlack() as slack:
-        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+        drain(slack_settings(db_url, slack.url, **mail.settings()), engine)
 
     listed = CliRunner().invoke(app, ["emailed", "--json"], env=env)
 
@@ -512,7 +463,7 @@ def test_slack_a_dm_slack_refuses_for_the_person_goes_by_email(
             return None
 
         slack.state.interceptor = refuse_sam
-        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+        drain(slack_settings(db_url, slack.url, **mail.settings()), engine)
 
     assert len(mail.to(SAM)) == 1
     assert prompt_of(engine, world.sam).platform == "email"
@@ -532,7 +483,7 @@ def test_slack_a_template_problem_is_not_a_reason_to_email(
             return None
 
         slack.state.interceptor = refuse_blocks
-        drain(slack_settings(db_url, slack, **mail.settings()), engine)
+        drain(slack_settings(db_url, slack.url, **mail.settings()), engine)
 
     assert mail.to(SAM) == []
     assert prompt_of(engine, world.sam).status == FAILED

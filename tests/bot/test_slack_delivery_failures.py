@@ -8,27 +8,18 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine
 
-from tests.bot.test_slack_events import (  # noqa: F401 - fixtures
-    TestClient,
-    add_person,
-    api,
-    dm,
-    post_event,
-    settle,
-    slack,
-)
+from tests.chat import TestClient, add_lead, dm, post_event, settle
 from tests.fakes.slack_api import FakeSlack, Fault
 
 
 def test_a_reply_slack_refuses_is_logged_and_the_event_still_gets_200(
-    api: TestClient,  # noqa: F811
-    slack: FakeSlack,  # noqa: F811
+    api: TestClient,
+    slack: FakeSlack,
     engine: Engine,
     now: datetime,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    add_person(engine, now, email="lead@council.gov.uk", name="Lee Lead", roles=["qa_lead"],
-               slack_user_id="U1")  # fmt: skip
+    add_lead(engine, now, name="Lee Lead", slack_user_id="U1")
     slack.fail_next("chat.postMessage", Fault(error="channel_not_found"))
     with caplog.at_level(logging.WARNING):
         response = post_event(api, dm("U1", "help"), event_id="Ev1")

@@ -9,185 +9,59 @@ by sleeping.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import threading
 import time
-import warnings
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.app import build_app
-from bot.composition import conversations
 from bot.deps import Deps
-from bot.settings import Settings
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.menu import didnt_catch
-from handlers.router import Router
 from handlers.turn import Turn
 from qa.framework import load_framework
 from storage.models import AuditLogEntry, OutboxMessage, Person, ProcessedEvent
+from tests.chat import (
+    SMALL,
+    TestClient,
+    add_lead,
+    add_person,
+    add_practitioner,
+    all_text,
+    app_client,
+    click,
+    count,
+    dm,
+    post_command,
+    post_event,
+    post_interaction,
+    routes_with,
+    settle,
+    signed_headers,
+    slack_settings,
+)
 from tests.fakes.slack_api import FakeSlack, new_trigger_id
-
-with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-SECRET = "test-signing-secret"
-SMALL = Path(__file__).parents[1] / "data" / "framework-small.yml"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def api(db_url: str, engine: Engine, slack: FakeSlack, now: datetime) -> Iterator[TestClient]:
-    with TestClient(build_app(slack_deps(db_url, engine, slack, now), background=False)) as client:
-        yield client
 
 
 def slack_deps(
     db_url: str, engine: Engine, slack: FakeSlack, now: datetime, *extra: Conversation
 ) -> Deps:
     """The app's dependencies; `extra` conversations join the product's own."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.url,
-        database_url=db_url,
-    )
-    routes = Router([*conversations(), *extra], fallback=didnt_catch)
     return Deps(
-        settings=settings,
+        settings=slack_settings(db_url, slack.url),
         framework=load_framework(str(SMALL)),
         engine=engine,
         clock=lambda: now,
-        router=routes,
+        router=routes_with(*extra),
     )
-
-
-def add_person(
-    engine: Engine,
-    now: datetime,
-    *,
-    email: str,
-    name: str,
-    roles: list[str],
-    slack_user_id: str | None = None,
-    active: bool = True,
-) -> int:
-    with Session(engine) as session:
-        person = Person(
-            email=email,
-            name=name,
-            roles=roles,
-            slack_user_id=slack_user_id,
-            active=active,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(person)
-        session.commit()
-        assert person.id is not None
-        return person.id
-
-
-def signed_headers(
-    body: bytes, *, content_type: str, timestamp: int | None = None, secret: str = SECRET
-) -> dict[str, str]:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    try:
-        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    except UnicodeDecodeError:  # the SDK signs text; Slack's scheme signs the raw bytes
-        mac = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256)
-        signature = "v0=" + mac.hexdigest()
-    assert signature is not None
-    return {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature,
-    }
-
-
-def post_command(api: TestClient, slack: FakeSlack, user_id: str, text: str) -> httpx.Response:
-    body = urlencode(
-        {
-            "token": "legacy",
-            "team_id": "T0TEAM",
-            "channel_id": "C0GENERAL",
-            "user_id": user_id,
-            "command": "/qa",
-            "text": text,
-            "response_url": f"{slack.url}response",
-            "trigger_id": new_trigger_id(),
-        }
-    ).encode()
-    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
-    return api.post("/slack/events", content=body, headers=headers)
-
-
-def post_event(
-    api: TestClient, event: dict[str, Any], *, event_id: str, retry: int | None = None
-) -> httpx.Response:
-    payload = {
-        "token": "legacy",
-        "team_id": "T0TEAM",
-        "api_app_id": "A0APP",
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": int(time.time()),
-        "event": event,
-        "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}],
-    }
-    body = json.dumps(payload).encode()
-    headers = signed_headers(body, content_type="application/json")
-    if retry is not None:
-        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-    return api.post("/slack/events", content=body, headers=headers)
-
-
-def dm(user: str, text: str, ts: str = "1700000000.000100") -> dict[str, Any]:
-    return {
-        "type": "message",
-        "channel_type": "im",
-        "channel": f"D{user}",
-        "user": user,
-        "text": text,
-        "ts": ts,
-    }
-
-
-def settle(api: TestClient) -> None:
-    """Wait until Bolt has finished the work it does after acknowledging."""
-    assert api.app.state.slack_executor.wait_idle(10), "listeners still running"  # type: ignore[attr-defined]
-
-
-def all_text(payload: dict[str, Any]) -> str:
-    blocks = payload.get("blocks")
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    return json.dumps(blocks or [], ensure_ascii=False) + str(payload.get("text", ""))
-
-
-def count(engine: Engine, model: type[Any]) -> int:
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(model)).one())
 
 
 # -- slash command ----------------------------------------------------------------------
@@ -196,14 +70,7 @@ def count(engine: Engine, model: type[Any]) -> int:
 def test_qa_lead_asking_for_help_sees_status_and_the_operator_commands(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee Lead",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now, name="Lee Lead")
     response = post_command(api, slack, "U1LEAD", "help")
     assert response.status_code == 200
     reply = response.json()
@@ -218,14 +85,7 @@ def test_qa_lead_asking_for_help_sees_status_and_the_operator_commands(
 def test_practitioner_help_offers_only_their_own_work(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="pat@council.gov.uk",
-        name="Pat Practitioner",
-        roles=["practitioner"],
-        slack_user_id="U2PRAC",
-    )
+    add_practitioner(engine, now, name="Pat Practitioner")
     text = all_text(post_command(api, slack, "U2PRAC", "").json())
     assert "/qa my" in text
     assert "/qa status" not in text and "qa-bot" not in text
@@ -234,14 +94,7 @@ def test_practitioner_help_offers_only_their_own_work(
 def test_an_unknown_word_gets_help_with_a_gentle_note(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="pat@council.gov.uk",
-        name="Pat",
-        roles=["practitioner"],
-        slack_user_id="U2PRAC",
-    )
+    add_practitioner(engine, now)
     text = all_text(post_command(api, slack, "U2PRAC", "florb the widgets").json())
     assert "didn't catch" in text and "florb" in text and "widgets" not in text
     assert "/qa my" in text
@@ -410,14 +263,7 @@ def test_url_verification_is_answered(api: TestClient) -> None:
 def test_direct_message_help_is_answered_in_the_dm(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now)
     assert post_event(api, dm("U1LEAD", "help"), event_id="Ev0001").status_code == 200
     settle(api)
     [call] = slack.calls_to("chat.postMessage")
@@ -428,14 +274,7 @@ def test_direct_message_help_is_answered_in_the_dm(
 def test_an_event_retried_by_slack_is_answered_once(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now)
     assert post_event(api, dm("U1LEAD", "my"), event_id="Ev0002").status_code == 200
     settle(api)
     for attempt in (1, 2):
@@ -448,14 +287,7 @@ def test_an_event_retried_by_slack_is_answered_once(
 def test_simultaneous_deliveries_of_one_event_reply_once(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now)
     statuses: list[int] = []
     workers = [
         threading.Thread(
@@ -477,14 +309,7 @@ def test_simultaneous_deliveries_of_one_event_reply_once(
 def test_messages_from_bots_and_edits_are_ignored(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now)
     post_event(api, {**dm("U1LEAD", "help"), "bot_id": "B0OTHER"}, event_id="Ev0003")
     post_event(api, {**dm("U1LEAD", "help"), "subtype": "message_changed"}, event_id="Ev0004")
     settle(api)
@@ -494,14 +319,7 @@ def test_messages_from_bots_and_edits_are_ignored(
 def test_a_mention_in_a_channel_is_answered_privately(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now)
     event = {
         "type": "app_mention",
         "channel": "C0GENERAL",
@@ -520,14 +338,7 @@ def test_a_mention_in_a_channel_is_answered_privately(
 def test_opening_the_home_tab_publishes_a_home_view(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now)
     event = {"type": "app_home_opened", "user": "U1LEAD", "channel": "DU1LEAD", "tab": "home"}
     post_event(api, event, event_id="Ev0006")
     settle(api)
@@ -542,51 +353,20 @@ def test_opening_the_home_tab_publishes_a_home_view(
 def test_the_my_work_button_on_the_home_tab_answers_in_a_dm(
     api: TestClient, slack: FakeSlack, engine: Engine, now: datetime
 ) -> None:
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now)
     payload = {
         "type": "block_actions",
         "user": {"id": "U1LEAD"},
-        "team": {"id": "T0TEAM"},
-        "api_app_id": "A0APP",
         "trigger_id": new_trigger_id(),
         "container": {"type": "view", "view_id": "V0VIEW"},
         "view": {"id": "V0VIEW", "type": "home", "callback_id": ""},
         "actions": [{"action_id": "my", "block_id": "b1", "type": "button", "value": ""}],
     }
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    response = api.post(
-        "/slack/events",
-        content=body,
-        headers=signed_headers(body, content_type="application/x-www-form-urlencoded"),
-    )
+    response = post_interaction(api, payload)
     assert response.status_code == 200
-    settle(api)
     [call] = slack.calls_to("chat.postMessage")
     assert call.params["channel"] == "U1LEAD"
     assert "Nothing is waiting for you right now" in all_text(call.params)
-
-
-def _click(api: TestClient, user_id: str, action_id: str, channel: str) -> httpx.Response:
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user_id},
-        "team": {"id": "T0TEAM"},
-        "api_app_id": "A0APP",
-        "trigger_id": new_trigger_id(),
-        "channel": {"id": channel},
-        "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
-        "actions": [{"action_id": action_id, "block_id": "b1", "type": "button", "value": "k"}],
-    }
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
-    return api.post("/slack/events", content=body, headers=headers)
 
 
 def test_a_failing_handler_or_template_still_gets_a_polite_answer(
@@ -606,18 +386,11 @@ def test_a_failing_handler_or_template_still_gets_a_polite_answer(
         name="faulty",
         actions={"boom": boom, "bad_template": lambda _t: [Reply("no_such_template")]},
     )
-    add_person(
-        engine,
-        now,
-        email="lead@council.gov.uk",
-        name="Lee",
-        roles=["qa_lead"],
-        slack_user_id="U1LEAD",
-    )
+    add_lead(engine, now)
     app = build_app(slack_deps(db_url, engine, slack, now, faulty), background=False)
     with TestClient(app) as api:
-        assert _click(api, "U1LEAD", "boom", "DU1LEAD").status_code == 200
-        assert _click(api, "U1LEAD", "bad_template", "DU1LEAD").status_code == 200
+        assert click(api, "U1LEAD", "boom", "k", wait=False).status_code == 200
+        assert click(api, "U1LEAD", "bad_template", "k", wait=False).status_code == 200
         settle(api)
     calls = slack.calls_to("chat.postMessage")
     assert len(calls) == 2
@@ -669,17 +442,10 @@ def test_a_slow_slack_request_does_not_hold_up_other_requests(
 def test_socket_mode_uses_the_app_token_and_stops_cleanly(
     db_url: str, engine: Engine, slack: FakeSlack, now: datetime
 ) -> None:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test-token",
-        slack_app_token="xapp-test-token",
-        slack_api_url=slack.url,
-        database_url=db_url,
+    settings = slack_settings(
+        db_url, slack.url, slack_signing_secret=None, slack_app_token="xapp-test-token"
     )
-    deps = Deps(
-        settings=settings, framework=load_framework(str(SMALL)), engine=engine, clock=lambda: now
-    )
-    app = build_app(deps, background=False)
+    app = app_client(settings, engine, now).app
     [socket_loop] = [f for f in app.state.loops if "socket_mode" in f.__qualname__]
     with TestClient(app) as client:  # no signing secret: no HTTP endpoint to attack
         assert client.post("/slack/events", content=b"{}").status_code in {404, 405}

@@ -12,18 +12,13 @@ from sqlalchemy import Engine
 from storage.db import session_scope
 from storage.models import Allocation, Case, Service, Team
 from storage.outbox import Message, enqueue
-from tests.bot.test_slack_events import (  # noqa: F401 - fixtures
-    TestClient,
-    add_person,
-    api,
-    slack,
-)
+from tests.chat import TestClient, add_person
 from tests.fakes.slack_api import FakeSlack
 
 
 def test_a_message_reaching_a_person_refreshes_their_home_tab(
-    api: TestClient,  # noqa: F811
-    slack: FakeSlack,  # noqa: F811
+    api: TestClient,
+    slack: FakeSlack,
     engine: Engine,
     now: datetime,
 ) -> None:

@@ -8,134 +8,50 @@ None, and the handler re-checks a genuine key against the clicker's scope.
 from __future__ import annotations
 
 import json
-import time
-import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.app import build_app
-from bot.deps import Deps
 from bot.routing_keys import RoutingKeys
-from bot.settings import Settings
-from qa.framework import load_framework
 from storage.models import Service, Team
-from tests.fakes.slack_api import FakeSlack, new_trigger_id
+from tests import chat
+from tests.chat import TestClient, app_client, post_command, post_event, settle, slack_settings
+from tests.fakes.slack_api import FakeSlack
 from tests.handlers.agreement_dataset import add_moderations
 from tests.handlers.status_dataset import NOW, seed
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-SECRET = "test-signing-secret"
 ROUTING_SECRET = "status-test-routing-secret"
 KEYS = RoutingKeys(ROUTING_SECRET)
-SMALL = Path(__file__).parents[1] / "data" / "framework-small.yml"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture
 def api(db_url: str, engine: Engine, slack: FakeSlack) -> Iterator[TestClient]:
     seed(engine)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.url,
-        database_url=db_url,
-        routing_secret=ROUTING_SECRET,
-    )
-    deps = Deps(settings, load_framework(str(SMALL)), engine, clock=lambda: NOW)
-    with TestClient(build_app(deps, background=False)) as client:
+    settings = slack_settings(db_url, slack.url, routing_secret=ROUTING_SECRET)
+    with app_client(settings, engine, NOW) as client:
         yield client
 
 
-def _signed(body: bytes, content_type: str) -> dict[str, str]:
-    ts = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
-    assert signature is not None
-    return {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature,
-    }
-
-
 def command(api: TestClient, user: str, text: str) -> dict[str, Any]:
-    body = urlencode(
-        {
-            "team_id": "T0TEAM",
-            "channel_id": "C0GENERAL",
-            "user_id": user,
-            "command": "/qa",
-            "text": text,
-            "response_url": "http://127.0.0.1:9/response",
-            "trigger_id": new_trigger_id(),
-        }
-    ).encode()
-    response = api.post(
-        "/slack/events", content=body, headers=_signed(body, "application/x-www-form-urlencoded")
-    )
+    response = post_command(api, None, user, text)
     assert response.status_code == 200
     reply: dict[str, Any] = response.json()
     return reply
 
 
 def event(api: TestClient, payload: dict[str, Any], event_id: str) -> None:
-    envelope = {
-        "team_id": "T0TEAM",
-        "api_app_id": "A0APP",
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": int(time.time()),
-        "event": payload,
-        "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}],
-    }
-    body = json.dumps(envelope).encode()
-    response = api.post("/slack/events", content=body, headers=_signed(body, "application/json"))
-    assert response.status_code == 200
+    assert post_event(api, payload, event_id=event_id).status_code == 200
     settle(api)
 
 
 def click(api: TestClient, user: str, action_id: str, value: str | None) -> httpx.Response:
-    channel = f"D{user}"
-    action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "type": "button"}
-    if value is not None:
-        action["value"] = value
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user},
-        "team": {"id": "T0TEAM"},
-        "api_app_id": "A0APP",
-        "trigger_id": new_trigger_id(),
-        "channel": {"id": channel},
-        "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
-        "actions": [action],
-    }
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    response = api.post(
-        "/slack/events", content=body, headers=_signed(body, "application/x-www-form-urlencoded")
-    )
+    response = chat.click(api, user, action_id, value)
     assert response.status_code == 200
-    settle(api)
     return response
-
-
-def settle(api: TestClient) -> None:
-    assert api.app.state.slack_executor.wait_idle(10), "listeners still running"  # type: ignore[attr-defined]
 
 
 def blocks_of(params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -143,8 +59,7 @@ def blocks_of(params: dict[str, Any]) -> list[dict[str, Any]]:
     return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
 
 
-def text_of(params: dict[str, Any]) -> str:
-    return json.dumps(blocks_of(params), ensure_ascii=False) + str(params.get("text", ""))
+text_of = chat.all_text
 
 
 def buttons(params: dict[str, Any]) -> dict[str, tuple[str, str | None]]:

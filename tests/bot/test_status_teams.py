@@ -7,87 +7,43 @@ very routing keys the bot rendered; forged and forwarded ones are refused.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.app import build_app
-from bot.deps import Deps
 from bot.routing_keys import RoutingKeys
-from bot.settings import Settings
-from qa.framework import load_framework
 from storage.models import Team
-from tests.fakes import connector as teams
-from tests.fakes.connector import FakeConnector
+from tests import chat
+from tests.chat import TestClient, app_client, post_activity, teams_settings
+from tests.fakes.connector import ConnectorCall, FakeConnector
 from tests.handlers.agreement_dataset import add_moderations
 from tests.handlers.status_dataset import NOW, seed
 
-with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-FRAMEWORK = Path(__file__).parents[1] / "data" / "framework-small.yml"
 ROUTING_SECRET = "status-test-routing-secret"
 KEYS = RoutingKeys(ROUTING_SECRET)
 
 
 @pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
 def client(db_url: str, engine: Engine) -> Iterator[TestClient]:
     seed(engine)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        QA_BOT_DATABASE_URL=db_url,
-        QA_BOT_FRAMEWORK=str(FRAMEWORK),
-        QA_BOT_HOST="127.0.0.1",
-        QA_BOT_TEAMS_PLAYGROUND=True,
-        QA_BOT_ROUTING_SECRET=ROUTING_SECRET,
-        SLACK_BOT_TOKEN=None,
-        SLACK_APP_TOKEN=None,
-        TEAMS_CLIENT_ID=None,
-        TEAMS_CLIENT_SECRET=None,
-    )
-    deps = Deps(settings, load_framework(str(FRAMEWORK)), engine, clock=lambda: NOW)
-    with TestClient(build_app(deps, background=False)) as test_client:
+    settings = teams_settings(db_url, QA_BOT_ROUTING_SECRET=ROUTING_SECRET)
+    with app_client(settings, engine, NOW) as test_client:
         yield test_client
 
 
-def say(client: TestClient, connector: FakeConnector, user: str, text: str, **kw: Any) -> Any:
-    before = len(connector.messages())
-    activity = teams.message(text, service_url=connector.url, aad_object_id=f"aad-{user}", **kw)
-    assert client.post("/api/messages", json=activity).status_code == 200
-    sent = connector.messages()[before:]
-    assert len(sent) == 1
-    return sent[0]
+def say(
+    client: TestClient, connector: FakeConnector, user: str, text: str, **kw: Any
+) -> ConnectorCall:
+    return chat.say(client, connector, f"aad-{user}", text, **kw)
 
 
 def press(
     client: TestClient, connector: FakeConnector, user: str, data: dict[str, Any], **kw: Any
 ) -> dict[str, Any]:
-    activity = teams.execute(
-        data,
-        verb=str(data.get("action")),
-        service_url=connector.url,
-        aad_object_id=f"aad-{user}",
-        **kw,
-    )
-    answer = client.post("/api/messages", json=activity)
-    assert answer.status_code == 200
-    body: dict[str, Any] = answer.json()
-    assert body["statusCode"] == 200
-    assert body["type"] == "application/vnd.microsoft.card.adaptive"
-    card: dict[str, Any] = body["value"]
-    return card
+    return chat.press(client, connector, f"aad-{user}", data, **kw)
 
 
 def card_text(card: dict[str, Any]) -> str:
@@ -237,10 +193,8 @@ def test_an_action_submit_press_drills_down_too(
     client: TestClient, connector: FakeConnector
 ) -> None:
     data = {"action": "status.team", "routing_key": KEYS.sign("team:2")}
-    pressed = teams.activity(
-        "message", service_url=connector.url, aad_object_id="aad-U1HOS", value=data
-    )
-    assert client.post("/api/messages", json=pressed).status_code == 200
+    pressed = chat.submit(data, service_url=connector.url, aad_object_id="aad-U1HOS")
+    assert post_activity(client, pressed).status_code == 200
     (sent,) = connector.messages()
     assert "Status for Early Help 2" in sent.all_text
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,10 +18,7 @@ from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.app import build_app
-from bot.deps import Deps
 from bot.sender import SenderPolicy
-from bot.settings import Settings
 from storage.models import OutboxMessage
 from tests.bot.summary_posts import (
     SUMMARY_AT,
@@ -33,15 +29,10 @@ from tests.bot.summary_posts import (
     run_post_summary,
 )
 from tests.bot.test_sender import running_clock
+from tests.chat import app_client, slack_settings
 from tests.fakes.slack_api import FakeSlack, Fault
 
 CHANNEL = "C0QABOARD"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -54,20 +45,10 @@ def run_job(engine: Engine, dept: Department) -> None:
 
 
 def deliver(db_url: str, engine: Engine, dept: Department, slack: FakeSlack) -> Any:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret="secret",
-        slack_api_url=slack.url,
-        database_url=db_url,
-    )
-    deps = Deps(
-        settings=settings,
-        framework=dept.framework,
-        engine=engine,
-        clock=running_clock(SUMMARY_AT),  # moves on, so a retry comes due
-    )
-    sender = build_app(deps, background=False).state.sender
+    settings = slack_settings(db_url, slack.url)
+    # The clock moves on, so a retry comes due.
+    app = app_client(settings, engine, running_clock(SUMMARY_AT), framework=dept.framework).app
+    sender = app.state.sender  # type: ignore[attr-defined]
     sender.policy = SenderPolicy(retry_base=0.05, retry_cap=0.2, idle_poll=0.05)
     return asyncio.run(sender.drain(timeout=20))
 

@@ -13,7 +13,6 @@ import asyncio
 import base64
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,9 +22,6 @@ from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.app import build_app
-from bot.deps import Deps
-from bot.settings import Settings
 from bot.teams.messenger import CARD_LIMIT, with_images
 from storage.models import OutboxMessage, Person
 from tests.bot.summary_posts import (
@@ -37,15 +33,10 @@ from tests.bot.summary_posts import (
     run_post_summary,
 )
 from tests.bot.test_sender import running_clock
+from tests.chat import app_client, teams_settings
 from tests.fakes.connector import ConnectorCall, FakeConnector
 
 BOARD = "19:qa-board@thread.tacv2"
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -69,14 +60,9 @@ def dept(engine: Engine, connector: FakeConnector) -> Department:
 
 
 def deliver(db_url: str, engine: Engine, dept: Department) -> Any:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        QA_BOT_HOST="127.0.0.1",
-        QA_BOT_TEAMS_PLAYGROUND=True,
-        database_url=db_url,
-    )
-    deps = Deps(settings, dept.framework, engine, clock=running_clock(SUMMARY_AT))
-    return asyncio.run(build_app(deps, background=False).state.sender.drain(timeout=20))
+    settings = teams_settings(db_url)
+    app = app_client(settings, engine, running_clock(SUMMARY_AT), framework=dept.framework).app
+    return asyncio.run(app.state.sender.drain(timeout=20))  # type: ignore[attr-defined]
 
 
 def elements(node: Any, kind: str) -> list[dict[str, Any]]:

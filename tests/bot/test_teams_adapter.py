@@ -14,63 +14,52 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.app import build_app
-from bot.deps import Deps
 from bot.settings import Settings
-from qa.framework import load_framework
 from storage.models import Person
+from tests import chat
+from tests.chat import (
+    CLIENT_ID,
+    SMALL,
+    TestClient,
+    app_client,
+    authenticated_teams_settings,
+    post_activity,
+    teams_settings,
+)
 from tests.fakes import connector as teams
 from tests.fakes.connector import ConnectorFault, FakeConnector
 
-FRAMEWORK = Path(__file__).parents[1] / "data" / "framework-small.yml"
+FRAMEWORK = SMALL
 AAD = "11111111-2222-3333-4444-555555555555"
-CLIENT_ID = "99999999-8888-7777-6666-555555555555"
 
 
 def make_settings(db_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "QA_BOT_DATABASE_URL": db_url,
-        "QA_BOT_FRAMEWORK": str(FRAMEWORK),
-        "QA_BOT_HOST": "127.0.0.1",
-        "QA_BOT_TEAMS_PLAYGROUND": True,
-        "SLACK_BOT_TOKEN": None,
-        "SLACK_APP_TOKEN": None,
-        "TEAMS_CLIENT_ID": None,
-        "TEAMS_CLIENT_SECRET": None,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    """Teams in playground mode; kept under this name for the suites that import it."""
+    return teams_settings(db_url, **overrides)
 
 
 def client_for(settings: Settings, engine: Engine, now: datetime) -> TestClient:
-    deps = Deps(settings, load_framework(str(FRAMEWORK)), engine, clock=lambda: now)
-    return TestClient(build_app(deps, background=False))
+    return app_client(settings, engine, now)
 
 
 def add_person(
     engine: Engine, now: datetime, *, email: str, teams_user_id: str | None = None
 ) -> int:
-    with Session(engine) as session:
-        person = Person(
-            email=email,
-            name="Sam Practitioner",
-            roles=["practitioner"],
-            teams_user_id=teams_user_id,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(person)
-        session.commit()
-        assert person.id is not None
-        return person.id
+    """Sam, a practitioner, known on Teams by `teams_user_id` when given."""
+    return chat.add_person(
+        engine,
+        now,
+        email=email,
+        name="Sam Practitioner",
+        roles=["practitioner"],
+        teams_user_id=teams_user_id,
+    )
 
 
 def person(engine: Engine, person_id: int) -> Person:
@@ -78,12 +67,6 @@ def person(engine: Engine, person_id: int) -> Person:
         found = session.get(Person, person_id)
         assert found is not None
         return found
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -392,18 +375,10 @@ def test_a_token_signed_by_the_bot_framework_keys_for_this_bot_is_accepted(
         membersAdded=[{"id": f"28:{teams.BOT_ID}"}],
     )
     with KeyServer() as keys:
-        settings = make_settings(
-            db_url,
-            QA_BOT_TEAMS_PLAYGROUND=False,
-            TEAMS_CLIENT_ID=CLIENT_ID,
-            TEAMS_CLIENT_SECRET="s",
-            QA_BOT_TEAMS_OPENID_URL=keys.openid_url,
-        )
+        settings = authenticated_teams_settings(db_url, keys.openid_url, TEAMS_CLIENT_SECRET="s")
         token = keys.token(audience=audience, service_url=token_service_url or connector.url)
         with client_for(settings, engine, now) as client:
-            answer = client.post(
-                "/api/messages", json=bot_added, headers={"Authorization": f"Bearer {token}"}
-            )
+            answer = post_activity(client, bot_added, token=token)
 
     assert answer.status_code == expected
 

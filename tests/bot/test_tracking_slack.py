@@ -5,30 +5,32 @@ reminder is edited in place (`chat.update`) by the outbox sender.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import warnings
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.app import build_app
-from bot.deps import Deps
 from bot.render import Renderer
-from bot.sender import OutboxSender, SenderPolicy
-from bot.settings import Settings
 from reminders.tracking import AUDIT_ESCALATIONS, REMINDERS
 from storage.models import Recommendation
+from tests import chat
 from tests.bot.samples.tracking import SAMPLES, rec
 from tests.bot.test_render import EVIL
-from tests.bot.test_slack_events import SECRET, all_text, settle, signed_headers
-from tests.fakes.slack_api import FakeSlack, new_trigger_id
+from tests.chat import (
+    Clock,
+    TestClient,
+    all_text,
+    app_client,
+    last_view,
+    settle,
+    slack_settings,
+)
+from tests.chat import deliver_unpaced as deliver
+from tests.fakes.slack_api import FakeSlack
 from tests.reminders.tracking_world import (
     LAMBETH,
     World,
@@ -48,24 +50,6 @@ IDS = {
     "auditor": {"slack_user_id": "UAUD"},
 }
 
-with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we have
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
 
 @pytest.fixture
 def clock() -> Clock:
@@ -74,34 +58,14 @@ def clock() -> Clock:
 
 @pytest.fixture
 def api(db_url: str, engine: Engine, slack: FakeSlack, clock: Clock) -> Iterator[TestClient]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.url,
-        database_url=db_url,
-    )
-    deps = Deps(settings=settings, framework=LAMBETH, engine=engine, clock=clock)
-    with TestClient(build_app(deps, background=False)) as client:
+    settings = slack_settings(db_url, slack.url)
+    with app_client(settings, engine, clock, framework=LAMBETH) as client:
         yield client
 
 
 @pytest.fixture
 def world(engine: Engine) -> World:
     return build_world(engine, **IDS)
-
-
-def deliver(api: TestClient) -> None:
-    """Send everything queued, unpaced (pacing has its own tests)."""
-    state = api.app.state  # type: ignore[attr-defined]
-    sender = OutboxSender(
-        state.deps,
-        state.messengers,
-        renderer=state.renderer,
-        policy=SenderPolicy(windows={}, idle_poll=0.05),
-    )
-    report = asyncio.run(sender.drain(timeout=20))
-    assert report.failed == 0 and report.remaining == 0
 
 
 def _payload(call_params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -117,58 +81,17 @@ def button(blocks: list[dict[str, Any]], action_id: str) -> str:
     raise AssertionError(f"no {action_id} button in {blocks}")
 
 
-def post(api: TestClient, payload: dict[str, Any]) -> httpx.Response:
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
-    return api.post("/slack/events", content=body, headers=headers)
-
-
 def click(api: TestClient, user: str, action_id: str, value: str, ts: str) -> httpx.Response:
-    return post(
-        api,
-        {
-            "type": "block_actions",
-            "user": {"id": user},
-            "team": {"id": "T0TEAM"},
-            "api_app_id": "A0APP",
-            "trigger_id": new_trigger_id(),
-            "channel": {"id": f"D{user}"},
-            "container": {"type": "message", "channel_id": f"D{user}", "message_ts": ts},
-            "message": {"ts": ts, "text": "", "blocks": []},
-            "actions": [
-                {"action_id": action_id, "block_id": "b", "type": "button", "value": value}
-            ],
-        },
-    )
+    message = {"ts": ts, "text": "", "blocks": []}
+    return chat.click(api, user, action_id, value, message_ts=ts, wait=False, message=message)
 
 
 def submit(
     api: TestClient, user: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
 ) -> httpx.Response:
     state = {"values": {key: {key: element} for key, element in values.items()}}
-    return post(
-        api,
-        {
-            "type": "view_submission",
-            "user": {"id": user},
-            "team": {"id": "T0TEAM"},
-            "api_app_id": "A0APP",
-            "trigger_id": new_trigger_id(),
-            "view": {
-                "id": "V0VIEW",
-                "type": "modal",
-                "callback_id": view["callback_id"],
-                "private_metadata": view["private_metadata"],
-                "state": state,
-            },
-        },
-    )
-
-
-def opened_view(slack: FakeSlack) -> dict[str, Any]:
-    call = slack.calls_to("views.open")[-1]
-    view = call.params["view"]
-    return json.loads(view) if isinstance(view, str) else dict(view)
+    shown = chat.modal(view, state)
+    return chat.post_interaction(api, chat.view_submission(user, shown), wait=False)
 
 
 def text(value: str) -> dict[str, Any]:
@@ -194,7 +117,7 @@ def test_done_on_a_reminder_opens_a_form_records_the_impact_and_edits_the_remind
         == 200
     )
     settle(api)
-    view = opened_view(slack)
+    view = last_view(slack)
     assert view["callback_id"] == "rec.done" and view["title"]["text"] == "Mark as done"
 
     empty = submit(api, "USW", view, {"impact": text("")})
@@ -253,7 +176,7 @@ def test_the_ad_records_remedial_action_and_both_requests_are_edited(
     value = button(_payload(posted["UAD"].params), "escalation.record")
     click(api, "UAD", "escalation.record", value, ts["UAD"])
     settle(api)
-    view = opened_view(slack)
+    view = last_view(slack)
     assert view["callback_id"] == "escalation.record"
     values = {
         "action_taken": text("Legal planning meeting held; plan revised"),

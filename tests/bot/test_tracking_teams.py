@@ -5,23 +5,19 @@ agrees more time from their own card, and the outbox edits the cards it sent.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.app import build_app
-from bot.deps import Deps
-from bot.sender import OutboxSender, SenderPolicy
 from reminders.tracking import REMINDERS
 from storage.models import Recommendation
-from tests.bot.test_teams_adapter import make_settings
-from tests.fakes import connector as teams
+from tests import chat
+from tests.chat import Clock, TestClient, app_client, teams_settings
+from tests.chat import deliver_unpaced as deliver
 from tests.fakes.connector import ConnectorCall, FakeConnector
 from tests.reminders.tracking_world import (
     LAMBETH,
@@ -38,20 +34,6 @@ LEAD = "aaaaaaaa-0000-0000-0000-000000000002"
 AUDITOR = "aaaaaaaa-0000-0000-0000-000000000003"
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOW)
@@ -59,8 +41,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def client(db_url: str, engine: Engine, clock: Clock) -> Iterator[TestClient]:
-    deps = Deps(make_settings(db_url), LAMBETH, engine, clock=clock)
-    with TestClient(build_app(deps, background=False)) as test_client:
+    with app_client(teams_settings(db_url), engine, clock, framework=LAMBETH) as test_client:
         yield test_client
 
 
@@ -72,22 +53,10 @@ def world(engine: Engine, client: TestClient, connector: FakeConnector) -> World
         lead={"teams_user_id": LEAD},
         auditor={"teams_user_id": AUDITOR},
     )
-    for aad, chat in ((WORKER, "a:chat-worker"), (LEAD, "a:chat-lead"), (AUDITOR, "a:chat-aud")):
-        hello = teams.message(
-            "help", service_url=connector.url, aad_object_id=aad, conversation_id=chat
-        )
-        assert client.post("/api/messages", json=hello).status_code == 200
+    for aad, where in ((WORKER, "a:chat-worker"), (LEAD, "a:chat-lead"), (AUDITOR, "a:chat-aud")):
+        chat.say(client, connector, aad, "help", conversation_id=where)
     connector.state.calls.clear()
     return w
-
-
-def deliver(client: TestClient) -> None:
-    state = client.app.state  # type: ignore[attr-defined]
-    sender = OutboxSender(
-        state.deps, state.messengers, renderer=state.renderer, policy=SenderPolicy(windows={})
-    )
-    report = asyncio.run(sender.drain(timeout=20))
-    assert report.failed == 0 and report.remaining == 0
 
 
 def actions(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -109,19 +78,10 @@ def actions(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def press(
-    client: TestClient, connector: FakeConnector, aad: str, chat: str, data: dict[str, Any]
+    client: TestClient, connector: FakeConnector, aad: str, where: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    activity = teams.execute(
-        data,
-        verb=data["action"],
-        service_url=connector.url,
-        aad_object_id=aad,
-        conversation_id=chat,
-    )
-    response = client.post("/api/messages", json=activity)
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
+    """Press a card button in the chat `where`; the card Teams shows in its place."""
+    return chat.press(client, connector, aad, data, conversation_id=where)
 
 
 def sent_to(connector: FakeConnector, chat: str) -> list[ConnectorCall]:
@@ -146,7 +106,7 @@ def test_more_time_asked_on_a_card_is_agreed_by_the_qa_lead_on_theirs(
     ask = actions(reminder.cards[0])["rec.more_time"]
 
     clock.now = at(2026, 12, 2, 11)
-    form = press(client, connector, WORKER, "a:chat-worker", ask)["value"]
+    form = press(client, connector, WORKER, "a:chat-worker", ask)
     assert (
         "Ask for more time" in str(form) and actions(form)["rec.more_time"]["kind"] == "submission"
     )
@@ -158,7 +118,7 @@ def test_more_time_asked_on_a_card_is_agreed_by_the_qa_lead_on_theirs(
         WORKER,
         "a:chat-worker",
         {**submit, "new_due": "2027-01-16", "reason": "Waiting for the health assessment"},
-    )["value"]
+    )
     assert "16 January is a Saturday" in str(weekend)
     assert "Waiting for the health assessment" in str(weekend)  # what was typed is kept
 
@@ -168,7 +128,7 @@ def test_more_time_asked_on_a_card_is_agreed_by_the_qa_lead_on_theirs(
         WORKER,
         "a:chat-worker",
         {**submit, "new_due": "2027-01-14", "reason": "Waiting for the health assessment"},
-    )["value"]
+    )
     assert "More time asked for, to Thursday 14 January" in str(card)
     assert (
         "Asked for more time for case CIN-0001" in sent_to(connector, "a:chat-worker")[-1].all_text
@@ -180,7 +140,7 @@ def test_more_time_asked_on_a_card_is_agreed_by_the_qa_lead_on_theirs(
         request.all_text
     )
     agree = actions(request.cards[0])["rec.approve_time"]
-    decided = press(client, connector, LEAD, "a:chat-lead", agree)["value"]
+    decided = press(client, connector, LEAD, "a:chat-lead", agree)
     assert "Agreed by Lee Lead on Wednesday 2 December" in str(decided)
     assert "rec.approve_time" not in str(decided)
 
@@ -205,7 +165,5 @@ def test_cancel_on_a_form_card_puts_the_reminder_back_unchanged(
     deliver(client)
     [reminder] = sent_to(connector, "a:chat-worker")
     form = press(client, connector, WORKER, "a:chat-worker", actions(reminder.cards[0])["rec.done"])
-    back = press(
-        client, connector, WORKER, "a:chat-worker", actions(form["value"])["tracking.cancel"]
-    )
-    assert back["value"] == reminder.cards[0]
+    back = press(client, connector, WORKER, "a:chat-worker", actions(form)["tracking.cancel"])
+    assert back == reminder.cards[0]

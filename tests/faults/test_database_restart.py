@@ -27,10 +27,10 @@ from bot.settings import Settings
 from bot.slack.messenger import SlackMessenger
 from qa.framework import load_framework
 from storage.audits import load_state
-from storage.db import session_scope
-from storage.models import OutboxMessage, Person
-from storage.outbox import SENT, Message, enqueue
+from storage.models import OutboxMessage
+from storage.outbox import SENT
 from tests.bot.test_audit_slack import SlackAudit, app_for, stored
+from tests.chat import add_staff, queue_notices
 from tests.conftest import PG_URL, _pg_admin
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.audit_world import seed_world
@@ -82,30 +82,9 @@ class Restarts:
 
 
 def queue_dms(engine: Engine, fake: FakeSlack, now: datetime) -> None:
-    with session_scope(engine) as s:
-        people = [
-            Person(
-                email=f"person{i}@testshire.gov.uk",
-                name=f"Person {i}",
-                slack_user_id=f"U{i:05d}",
-                created_at=now,
-                updated_at=now,
-            )
-            for i in range(PEOPLE)
-        ]
-        s.add_all(people)
-        s.flush()
-        ids = [p.id or 0 for p in people]
+    ids = add_staff(engine, now, PEOPLE, slack_user_id=lambda i: f"U{i:05d}")
     fake.add_users([(f"U{i:05d}", f"person{i}@testshire.gov.uk") for i in range(PEOPLE)])
-    for r in range(EACH):
-        with session_scope(engine) as s:
-            for pid in ids:
-                key = f"restart-{pid}-{r}"
-                enqueue(
-                    session=s,
-                    message=Message("notice", key, context={"text": key}, person_id=pid),
-                    now=now,
-                )
+    queue_notices(engine, now, ids, EACH, "restart")
 
 
 def count(engine: Engine, *statuses: str) -> int:

@@ -35,9 +35,9 @@ from bot.slack.messenger import SlackMessenger
 from bot.teams.connector import ConnectorClient
 from bot.teams.messenger import TeamsMessenger
 from qa.framework import load_framework
-from storage.db import session_scope
-from storage.models import OutboxMessage, Person
-from storage.outbox import SENT, Message, enqueue
+from storage.models import OutboxMessage
+from storage.outbox import SENT
+from tests.chat import add_staff, queue_notices
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
 
@@ -82,26 +82,8 @@ class Outage:
 def queue_messages(engine: Engine, now: datetime, **account: Callable[[int], Any]) -> list[int]:
     """PEOPLE staff with `account` fields made from their index; EACH messages apiece,
     queued round by round (as jobs queue them), so each person's are interleaved."""
-    with session_scope(engine) as s:
-        people = [
-            Person(
-                email=f"person{i}@testshire.gov.uk",
-                name=f"Person {i}",
-                created_at=now,
-                updated_at=now,
-                **{field: make(i) for field, make in account.items()},
-            )
-            for i in range(PEOPLE)
-        ]
-        s.add_all(people)
-        s.flush()
-        ids = [p.id or 0 for p in people]
-    for r in range(EACH):
-        with session_scope(engine) as s:
-            for pid in ids:
-                key = f"outage-{pid}-{r}"
-                msg = Message("notice", key, context={"text": key}, person_id=pid)
-                enqueue(session=s, message=msg, now=now)
+    ids = add_staff(engine, now, PEOPLE, **account)
+    queue_notices(engine, now, ids, EACH, "outage")
     return ids
 
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
+from qa.framework import Framework
+from qa.working_days import Month
+from reminders.allocations import allocate_month
 from storage.models import Allocation, Case, Person, Service, Team
+from tests.handlers.helpers import added
 
 MONTH = "2027-01"
 DUE = date(2027, 1, 25)
@@ -40,10 +46,7 @@ def _person(session: Session, now: datetime, name: str, roles: list[str], **extr
         updated_at=now,
         **extra,
     )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    return added(session, row)
 
 
 def allocate(
@@ -60,10 +63,7 @@ def allocate(
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    return added(session, row)
 
 
 def seed_world(
@@ -122,3 +122,47 @@ def seed_world(
         cases[row.reference] = row.id
     allocation = allocate(session, now, sam, cases["CASE-1"])
     return World(lead=lead, sam=sam, pat=pat, cases=cases, allocation=allocation)
+
+
+def on_teams(connector_url: str, name: str) -> dict[str, Any]:
+    """A person's Teams ids whose 1:1 chat (`a:chat-<name>`) lives on the fake connector."""
+    reference = {"serviceUrl": connector_url, "conversation": {"id": f"a:chat-{name}"}}
+    return {"teams_user_id": f"aad-{name}", "teams_conversation": reference}
+
+
+def teams_chat(connector_url: str) -> dict[str, dict[str, Any]]:
+    """`chat` for `seed_world`: Lee, Sam and Pat all on Teams."""
+    return {n: on_teams(connector_url, n) for n in ("lee", "sam", "pat")}
+
+
+def allocate_the_month(session: Session, framework: Framework) -> None:
+    """The scheduler's allocation run for MONTH, as on allocation day."""
+    allocate_month(
+        session=session,
+        framework=framework,
+        month=Month.parse(MONTH),
+        now=NOW,
+        tz=ZoneInfo("Europe/London"),
+        actor="scheduler",
+    )
+
+
+def allocated_world(
+    engine: Engine, framework: Framework, *, chat: dict[str, dict[str, Any]] | None = None
+) -> World:
+    """The authority with the month allocated and every prompt queued, committed."""
+    with Session(engine) as session:
+        world = seed_world(session, chat=chat)
+        allocate_the_month(session, framework)
+        session.commit()
+    return world
+
+
+def allocation_for(engine: Engine, person_id: int, case_id: int) -> Allocation:
+    """The one allocation of `case_id` to `person_id`."""
+    with Session(engine) as session:
+        return session.exec(
+            select(Allocation)
+            .where(Allocation.person_id == person_id)
+            .where(Allocation.case_id == case_id)
+        ).one()

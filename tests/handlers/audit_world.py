@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from demo.authority import generate
 from qa.dialog import Step
 from qa.framework import Framework, load_framework
-from storage.models import Allocation, Audit, Case, Person, Team
+from storage.models import Allocation, Audit, Case, OutboxMessage, Person, Team
 from storage.seed import seed_demo
 
 SLACK_AUDITOR, SLACK_OTHER = "U0AUDITOR", "U0OTHER"
@@ -168,3 +168,22 @@ def make_dip_sample(engine: Engine, world: World, now: datetime) -> World:
         session.add(allocation)
         session.commit()
     return replace(world, framework=fw)
+
+
+def caseload_and_prompts(
+    engine: Engine, world: World
+) -> tuple[list[Allocation], list[OutboxMessage]]:
+    """The auditor's audit allocations and the whole-caseload prompts queued, after a dip
+    sample (Wandsworth QAF 33: same concerns found means the caseload is audited)."""
+    with Session(engine) as session:
+        caseload = session.exec(
+            select(Allocation)
+            .where(Allocation.person_id == world.auditor_id)
+            .where(Allocation.activity == "audit")
+        ).all()
+        prompts = session.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.idempotency_key).startswith("allocation-caseload:")
+            )
+        ).all()
+    return list(caseload), list(prompts)

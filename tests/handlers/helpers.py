@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from qa.framework import Framework, load_framework
 from storage.models import Case, Person, Service, Team
@@ -16,6 +16,15 @@ SMALL = Path(__file__).parents[1] / "data" / "framework-small.yml"
 
 def small_framework() -> Framework:
     return load_framework(str(SMALL))
+
+
+def added(session: Session, row: SQLModel) -> int:
+    """Add `row`, flush so the database gives it an id, and return that id."""
+    session.add(row)
+    session.flush()
+    row_id = getattr(row, "id", None)
+    assert isinstance(row_id, int), row
+    return row_id
 
 
 def person(session: Session, now: datetime, email: str, roles: list[str], **extra: Any) -> Person:

@@ -18,9 +18,19 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from qa.dialog import Step
+from handlers.moderation_session import dialog_for
+from qa.dialog import Dialog, Step
 from qa.framework import Framework
-from storage.models import Absence, Case, Moderation, Person
+from storage.models import (
+    Absence,
+    Allocation,
+    Audit,
+    Case,
+    Escalation,
+    Moderation,
+    Person,
+    Recommendation,
+)
 from storage.moderation_inputs import moderator_roles
 from tests.handlers.audit_world import DUE, World, seed_world
 
@@ -90,6 +100,36 @@ def connect_teams(engine: Engine, service_url: str) -> None:
         session.commit()
 
 
+def connect_auditor(engine: Engine, world: ModerationWorld, service_url: str) -> None:
+    """The auditor's own 1:1 chat with the bot is on the connector at `service_url`."""
+    with Session(engine) as session:
+        auditor = session.get(Person, world.audit.auditor_id)
+        assert auditor is not None
+        auditor.teams_conversation = {
+            "serviceUrl": service_url,
+            "conversation": {"id": f"a:chat-{auditor.teams_user_id}"},
+        }
+        session.add(auditor)
+        session.commit()
+
+
+def dialog_of(engine: Engine, framework: Framework, row: Moderation) -> Dialog:
+    """The moderation dialog for `row`, as the handler builds it from the audit and case."""
+    with Session(engine) as session:
+        audit = session.get(Audit, row.audit_id)
+        case = session.get(Case, audit.case_id) if audit else None
+        assert audit is not None and case is not None
+        return dialog_for(framework, audit, case)
+
+
+def audit_of(engine: Engine, world: ModerationWorld) -> Audit:
+    """The audit the world's auditor submitted."""
+    with Session(engine) as session:
+        return session.exec(
+            select(Audit).where(Audit.allocation_id == world.audit.allocation_id)
+        ).one()
+
+
 def moderations(engine: Engine) -> list[Moderation]:
     with Session(engine) as session:
         return list(session.exec(select(Moderation).order_by(col(Moderation.id))))
@@ -157,3 +197,49 @@ def moderation_answers(
         elif key == "mod.outcome.reason" and reason:
             values[key] = reason
     return values
+
+
+def moderator_and_case(
+    engine: Engine, world: ModerationWorld, row: Moderation
+) -> tuple[Person, Case]:
+    """Who was asked to moderate `row`, and the audited case (to check they are not too close)."""
+    with Session(engine) as session:
+        moderator = session.get(Person, row.moderator_id)
+        case = session.get(Case, world.audit.case_id)
+        assert moderator is not None and case is not None
+        return moderator, case
+
+
+def allocation_status(engine: Engine, world: ModerationWorld) -> str:
+    """The status of the allocation the world's audit answers."""
+    with Session(engine) as session:
+        allocation = session.get(Allocation, world.audit.allocation_id)
+        assert allocation is not None
+        return allocation.status
+
+
+def grade_escalations_and_actions(engine: Engine) -> tuple[list[Escalation], list[Recommendation]]:
+    """Grade escalations raised, and actions that came out of moderation."""
+    with Session(engine) as session:
+        escalations = session.exec(select(Escalation).where(Escalation.kind == "grade")).all()
+        recs = session.exec(
+            select(Recommendation).where(Recommendation.source == "moderation")
+        ).all()
+        return list(escalations), list(recs)
+
+
+def relevant_assistant_director(
+    engine: Engine, world: ModerationWorld
+) -> tuple[int, dict[int, Person]]:
+    """The first Assistant Director up the audited case worker's line management (Lambeth
+    QAF 4: "the relevant Assistant Director"), and everyone by id."""
+    with Session(engine) as session:
+        case = session.get(Case, world.audit.case_id)
+        assert case is not None and case.worker_id is not None
+        people = {p.id or 0: p for p in session.exec(select(Person))}
+    chain, boss = [], people[case.worker_id].line_manager_id
+    while boss is not None and boss not in chain:
+        chain.append(boss)
+        boss = people[boss].line_manager_id
+    [ad] = [p for p in chain if "assistant_director" in people[p].roles][:1]
+    return ad, people

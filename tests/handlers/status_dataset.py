@@ -28,6 +28,7 @@ from storage.models import (
     Service,
     Team,
 )
+from tests.handlers.helpers import added
 
 NOW = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
 MONTH = "2026-12"
@@ -107,10 +108,7 @@ def _person(
         created_at=NOW,
         updated_at=NOW,
     )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    return added(session, row)
 
 
 def seed(engine: Engine) -> People:
@@ -172,10 +170,7 @@ def seed(engine: Engine) -> People:
                 updated_at=NOW,
                 **kw,
             )
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            return row.id
+            return added(session, row)
 
         dec = lambda d: date(2026, 12, d)  # noqa: E731
         a1 = allocation("EH-1", people.tm3, "completed", dec(17))  # t1 done
@@ -214,10 +209,7 @@ def seed(engine: Engine) -> People:
                 created_at=NOW,
                 updated_at=NOW,
             )
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            return row.id
+            return added(session, row)
 
         at = lambda m, d: datetime(2026, m, d, 12, 0, tzinfo=UTC)  # noqa: E731
         audit(a2, "EH-2", "draft", None, None)

@@ -24,7 +24,7 @@ from storage.models import (
     Recommendation,
     RecommendationUpdate,
 )
-from tests.dispatching import LONDON, dispatch
+from tests.dispatching import LONDON, act
 from tests.reminders.tracking_world import (
     LAMBETH,
     World,
@@ -65,17 +65,12 @@ def press(
     now: datetime = LATER,
     platform: str = "slack",
 ) -> list[Reply]:
-    interaction = Interaction(
-        platform=platform,
-        user_id=user,
-        kind=kind,
-        name=name,
-        routing_key=key,
-        values=values or {},
-        replaces_pressed=platform == "teams",  # as the Teams adapter says of a card press
-    )
     with session_scope(engine) as s:
-        return dispatch(interaction, session=s, framework=LAMBETH, now=now)
+        return act(
+            s, user, name, framework=LAMBETH, now=now, kind=kind, platform=platform,
+            routing_key=key, values=values or {},
+            replaces_pressed=platform == "teams",  # as the Teams adapter says of a card press
+        )  # fmt: skip
 
 
 def assigned(engine: Engine, world: World, **extra: Any) -> tuple[int, str]:

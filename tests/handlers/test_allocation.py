@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from handlers.interaction import Interaction, Kind, Reply
+from handlers.interaction import Kind, Reply
 from messages.allocation import prompt_context
 from qa.working_days import Month
 from reminders.allocations import queue_prompts
 from reminders.drafts import DRAFT_REMINDERS
 from reminders.schedule import Ticker
 from storage.models import Allocation, Audit, AuditLogEntry, OutboxMessage, Person
-from tests.dispatching import dispatch
+from tests import dispatching
 from tests.handlers.allocation_world import DUE, MONTH, NOW, World, allocate, seed_world
 from tests.handlers.helpers import small_framework
 
@@ -38,10 +38,9 @@ def act(
     now: datetime = NOW,
     **values: Any,
 ) -> list[Reply]:
-    interaction = Interaction(
-        platform="slack", user_id=user, kind=kind, name=name, routing_key=key, values=values
+    return dispatching.act(
+        session, user, name, framework=FRAMEWORK, now=now, kind=kind, routing_key=key, values=values
     )
-    return dispatch(interaction, session=session, framework=FRAMEWORK, now=now)
 
 
 def decline(session: Session, user: str, allocation_id: int, **values: Any) -> list[Reply]:

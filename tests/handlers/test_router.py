@@ -24,7 +24,7 @@ from storage.models import (
     Person,
     Recommendation,
 )
-from tests.dispatching import LONDON, dispatch
+from tests.dispatching import LONDON, act
 from tests.handlers.helpers import case, person, small_framework
 
 FRAMEWORK = small_framework()
@@ -42,16 +42,10 @@ def ask(
     platform: Any = "slack",
     conversation: dict[str, Any] | None = None,
 ) -> list[Reply]:
-    interaction = Interaction(
-        platform=platform,
-        user_id=user_id,
-        kind=kind,
-        name=name,
-        text=text,
-        email=email,
-        conversation=conversation,
-    )
-    return dispatch(interaction, session=session, framework=FRAMEWORK, now=now)
+    return act(
+        session, user_id, name, framework=FRAMEWORK, now=now, kind=kind, platform=platform,
+        text=text, email=email, conversation=conversation,
+    )  # fmt: skip
 
 
 def test_unknown_user_gets_exactly_one_polite_reply_and_nothing_is_written(

@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.composition import router
-from handlers.interaction import Interaction, Kind, Reply
-from tests.dispatching import dispatch
+from handlers.interaction import Kind, Reply
+from tests.dispatching import act
 from tests.handlers.helpers import small_framework
 from tests.handlers.status_dataset import NOW, seed
 
@@ -34,19 +34,21 @@ def ask(
     platform: Any = "slack",
     conversation: dict[str, Any] | None = None,
 ) -> Reply:
-    interaction = Interaction(
-        platform=platform,
-        user_id=user if platform == "slack" else f"aad-{user}",
-        kind=kind,
-        name=name,
-        text=text,
-        routing_key=key,
-        conversation=conversation,
-        # What the Teams adapter says: a stored personal conversation is a private chat.
-        private=platform != "teams" or conversation is not None,
-    )
     with Session(engine) as session:
-        [reply] = dispatch(interaction, session=session, framework=FRAMEWORK, now=NOW)
+        [reply] = act(
+            session,
+            user if platform == "slack" else f"aad-{user}",
+            name,
+            framework=FRAMEWORK,
+            now=NOW,
+            kind=kind,
+            platform=platform,
+            text=text,
+            routing_key=key,
+            conversation=conversation,
+            # What the Teams adapter says: a stored personal conversation is a private chat.
+            private=platform != "teams" or conversation is not None,
+        )
     return reply
 
 

@@ -16,30 +16,26 @@ from datetime import datetime
 from typing import Any, Literal
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import handlers.audit  # registers the audit dialog
 import handlers.escalation  # noqa: F401 - registers its hook at import, before any test copies the list
-from bot.app import build_app
 from bot.composition import router
-from bot.deps import Deps
 from bot.routing_keys import keys_for
 from qa.framework import Framework
 from storage.models import Audit, Escalation, Moderation, OutboxMessage, Person
 from tests.bot.test_audit_slack import app_for
 from tests.bot.test_moderation_slack import SlackModeration
 from tests.bot.test_moderation_teams import TeamsModeration
-from tests.bot.test_slack_events import all_text
-from tests.bot.test_teams_adapter import make_settings
+from tests.chat import all_text, app_client, teams_settings
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers import audit_world
-from tests.handlers.audit_world import AAD_AUDITOR
 from tests.handlers.moderation_world import (
     ModerationWorld,
     aad_id,
+    connect_auditor,
     connect_teams,
     seed_moderation_world,
     slack_id,
@@ -144,17 +140,8 @@ def preset_chat(
         return
     with FakeConnector() as connector:
         connect_teams(engine, connector.url)
-        with Session(engine) as session:
-            auditor = session.get(Person, world.audit.auditor_id)
-            assert auditor is not None
-            auditor.teams_conversation = {
-                "serviceUrl": connector.url,
-                "conversation": {"id": f"a:chat-{AAD_AUDITOR}"},
-            }
-            session.add(auditor)
-            session.commit()
-        settings = make_settings(db_url, QA_BOT_FRAMEWORK=preset)
-        deps = Deps(settings, world.framework, engine, clock=lambda: now)
-        with TestClient(build_app(deps, background=False)) as client:
+        connect_auditor(engine, world, connector.url)
+        settings = teams_settings(db_url, QA_BOT_FRAMEWORK=preset)
+        with app_client(settings, engine, now, framework=world.framework) as client:
             driver_t = TeamsModeration(client, connector, keys_for(settings), world, engine)
             yield PresetChat(platform, engine, world, driver_t)

@@ -20,17 +20,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.app import build_app
-from bot.deps import Deps
 from bot.sender import SenderPolicy
-from bot.settings import Settings
 from qa.framework import Framework, preset
 from reminders.jobs import Job
 from reminders.schedule import Ticker
 from storage.models import OutboxMessage, Person
 from tests.bot.summary_posts import Department, department, leaks
 from tests.bot.test_sender import running_clock
-from tests.bot.test_slack_events import all_text
+from tests.chat import all_text, app_client, slack_settings, teams_settings
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
 
@@ -84,22 +81,12 @@ class RhythmChat:
         """Everything queued, sent through the app's own sender at `at`."""
         if self.platform == "slack":
             assert self.slack is not None
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                slack_bot_token="xoxb-test-token",
-                slack_signing_secret="secret",
-                slack_api_url=self.slack.url,
-                database_url=self.db_url,
-            )
+            settings = slack_settings(self.db_url, self.slack.url)
         else:
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                QA_BOT_HOST="127.0.0.1",
-                QA_BOT_TEAMS_PLAYGROUND=True,
-                database_url=self.db_url,
-            )
-        deps = Deps(settings, self.framework, self.engine, clock=running_clock(at))
-        sender = build_app(deps, background=False).state.sender
+            settings = teams_settings(self.db_url)
+        clock = running_clock(at)
+        app = app_client(settings, self.engine, clock, framework=self.framework).app
+        sender = app.state.sender  # type: ignore[attr-defined]
         sender.policy = SenderPolicy(retry_base=0.05, retry_cap=0.2, idle_poll=0.05)
         report = asyncio.run(sender.drain(timeout=20))
         assert report.failed == 0

@@ -31,6 +31,7 @@ from storage.models import (
     Service,
     Team,
 )
+from tests.handlers.helpers import added
 
 LONDON = ZoneInfo("Europe/London")
 LAMBETH = preset("lambeth")
@@ -59,10 +60,7 @@ def _person(s: Session, email: str, roles: list[str], **extra: Any) -> int:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     name = extra.pop("name", email.split("@")[0].replace(".", " ").title())
     row = Person(email=email, name=name, roles=roles, created_at=now, updated_at=now, **extra)
-    s.add(row)
-    s.flush()
-    assert row.id is not None
-    return row.id
+    return added(s, row)
 
 
 def build_world(engine: Engine, **ids: Any) -> World:

@@ -14,7 +14,6 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -27,6 +26,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.security.endpoints import (
     CLIENT_ID,
     add_person,
+    authenticated,
     row_counts,
     rows_of,
     slack_client,
@@ -182,17 +182,6 @@ def test_teams_refuses_deeply_nested_json_with_a_400(
 def keys() -> Iterator[OpenIdServer]:
     with OpenIdServer() as server:
         yield server
-
-
-def authenticated(db_url: str, keys: OpenIdServer) -> Any:
-    return teams_settings(
-        db_url,
-        QA_BOT_TEAMS_PLAYGROUND=False,
-        TEAMS_CLIENT_ID=CLIENT_ID,
-        TEAMS_CLIENT_SECRET="client-secret",
-        QA_BOT_TEAMS_OPENID_URL=keys.openid_url,
-        QA_BOT_LOGIN_URL=keys.base,
-    )
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,6 @@ all (no row, no call to Slack).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Iterator
@@ -20,8 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from tests.chat import signed_headers
 from tests.fakes.slack_api import FakeSlack
-from tests.security.endpoints import SECRET, add_person, row_counts, slack_client
+from tests.security.endpoints import add_person, row_counts, slack_client
 
 EVENT = {
     "type": "event_callback",
@@ -40,18 +39,7 @@ EVENT = {
 
 
 def signed(body: bytes, timestamp: int) -> dict[str, str]:
-    mac = hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
-    return {
-        "Content-Type": "application/json",
-        "X-Slack-Request-Timestamp": str(timestamp),
-        "X-Slack-Signature": "v0=" + mac.hexdigest(),
-    }
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
+    return signed_headers(body, content_type="application/json", timestamp=timestamp)
 
 
 @pytest.fixture

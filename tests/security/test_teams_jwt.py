@@ -25,9 +25,9 @@ from tests.fakes.connector import FakeConnector
 from tests.security.endpoints import (
     CLIENT_ID,
     add_person,
+    authenticated,
     row_counts,
     teams_client,
-    teams_settings,
 )
 from tests.security.openid import OpenIdServer, new_key
 
@@ -40,12 +40,6 @@ def keys() -> Iterator[OpenIdServer]:
         yield server
 
 
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector() as fake:
-        yield fake
-
-
 def send(
     db_url: str,
     engine: Engine,
@@ -55,16 +49,7 @@ def send(
     authorization: str,
     activity: dict[str, Any] | None = None,
 ) -> int:
-    settings = teams_settings(
-        db_url,
-        QA_BOT_TEAMS_PLAYGROUND=False,
-        TEAMS_CLIENT_ID=CLIENT_ID,
-        TEAMS_CLIENT_SECRET="client-secret",
-        QA_BOT_TEAMS_OPENID_URL=keys.openid_url,
-        # Local too, so nothing reaches the internet: Entra-issued tokens are checked
-        # against keys under it, and the SDK's own sign-in for replies fails at once.
-        QA_BOT_LOGIN_URL=keys.base,
-    )
+    settings = authenticated(db_url, keys)
     body = activity or teams.install(service_url=connector.url, aad_object_id=AAD)
     with teams_client(settings, engine, now) as client:
         answer = client.post("/api/messages", json=body, headers={"Authorization": authorization})
