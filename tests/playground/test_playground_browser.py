@@ -47,6 +47,7 @@ from handlers.interaction import Interaction, Reply
 from handlers.moderation_session import dialog_for as moderation_dialog_for
 from qa.dialog import Dialog
 from qa.framework import Framework
+from reminders.progress_packs import PROGRESS_PACKS
 from reminders.tracking import REMINDERS
 from storage.audits import audit_for_allocation
 from storage.models import Allocation, Audit, Case, Person
@@ -57,6 +58,12 @@ from tests.handlers.moderation_world import (
     moderation_answers,
     moderations,
     seed_moderation_world,
+)
+from tests.playground.new_cards import (
+    CITY,
+    add_pack_recommendations,
+    make_chair_the_user,
+    queue_samples,
 )
 from tests.playground.test_playground import START_TIMEOUT, BotServer, Playground
 from tests.reminders.tracking_world import add_recommendation, ticker
@@ -228,6 +235,41 @@ def _answer_until(
 
 
 @pytest.fixture
+def city(engine: Engine, now: datetime) -> ModerationWorld:
+    """City of London with one review submitted and every one moderated (the panel)."""
+    w = seed_moderation_world(engine, now, CITY)
+    key = f"allocation:{w.audit.allocation_id}"
+    reply = _act(engine, w.framework, now, SLACK_AUDITOR, "audit.start", key)
+    _answer_until(engine, w.framework, now, SLACK_AUDITOR, reply, "audit")
+    assert [m for m in moderations(engine) if m.is_chair], "no chair asked to moderate"
+    return w
+
+
+def _serve(db_url: str, engine: Engine, now: datetime, w: ModerationWorld, preset: str) -> Any:
+    values: dict[str, Any] = {
+        "QA_BOT_DATABASE_URL": db_url,
+        "QA_BOT_FRAMEWORK": preset,
+        "QA_BOT_HOST": "127.0.0.1",
+        "QA_BOT_TEAMS_PLAYGROUND": True,
+        "SLACK_BOT_TOKEN": None,
+        "SLACK_APP_TOKEN": None,
+        "TEAMS_CLIENT_ID": None,
+    }
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return build_app(Deps(settings, w.framework, engine, clock=lambda: now), background=False)
+
+
+@pytest.fixture
+def city_bot(
+    db_url: str, engine: Engine, now: datetime, city: ModerationWorld
+) -> Iterator[BotServer]:
+    app = _serve(db_url, engine, now, city, CITY)
+    with BotServer(app) as server:
+        server.app = app  # type: ignore[attr-defined]
+        yield server
+
+
+@pytest.fixture
 def bot(db_url: str, engine: Engine, now: datetime, world: ModerationWorld) -> Iterator[BotServer]:
     values: dict[str, Any] = {
         "QA_BOT_DATABASE_URL": db_url,
@@ -395,3 +437,108 @@ def _make_playground_user(
         action=ACTION,
     )
     return mine
+
+
+@pytest.mark.timeout(START_TIMEOUT + 300)
+def test_the_playground_page_renders_the_new_cards(
+    city_bot: BotServer, engine: Engine, now: datetime, city: ModerationWorld, tmp_path: Path
+) -> None:
+    """City of London's chair moderates with the framework's questions (15, the panel's
+    date, 17 and 18), gets the findings and the closing block (Complete closing, the
+    form, Record, the receipt), and the December/January progress pack (Sign off one, Sign off
+    the pack, the receipts); then every sample of the other new cards is shown."""
+    reason = _requirements()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    framework = city.framework
+    app = city_bot.app  # type: ignore[attr-defined]
+    shots = Path(os.environ.get("QA_BOT_PLAYGROUND_SHOTS") or tmp_path) / "new-cards"
+    shots.mkdir(parents=True, exist_ok=True)
+    with Playground(f"http://127.0.0.1:{city_bot.port}/api/messages") as playground:
+        config = httpx.get(f"{playground.url}/_internal/v1/config", timeout=10).json()["config"]
+        me_id = make_chair_the_user(engine, city, config["currentUser"])
+        [chair] = [m for m in moderations(engine) if m.is_chair]
+        me = PLAYGROUND_SLACK
+        with Session(engine) as session:
+            moderated = session.get(Audit, chair.audit_id)
+            case = session.get(Case, moderated.case_id) if moderated else None
+            assert moderated is not None and case is not None
+            dialog = moderation_dialog_for(framework, moderated, case)
+            reference = case.reference
+        panel_step, recs_step = (
+            next(k for k, s in dialog.steps.items() if any(f.key == q for f in s.fields))
+            for q in ("mod.q.panel_date", "mod.q.child_recommendations")
+        )
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                walk = Walk(page, shots)
+                page.goto(playground.url, wait_until="domcontentloaded")
+                page.locator(COMPOSE).wait_for(timeout=STEP_TIMEOUT_MS)
+
+                walk.say("help", "Type one of these words")  # the bot learns the chat
+                # The moderation request; Moderate: the first step, with question 15.
+                deliver(app)
+                walk.check("moderation-request", "Please moderate")
+                walk.press("Moderate", "15. Feedback", within="Please moderate")
+                # Answered elsewhere to the panel's date, then to 17 and 18, each shown.
+                key = f"moderation:{chair.id}"
+                for stop, expect in (
+                    (panel_step, "Date of Moderation Panel"),
+                    (recs_step, "17. Child Specific Recommendations"),
+                    ("review", "Check and submit"),
+                ):
+                    reply = _act(engine, framework, now, me, "moderation.open", key)
+                    _answer_until(
+                        engine, framework, now, me, reply, "moderation", stop=stop, dialog=dialog
+                    )
+                    walk.press("Moderate", expect, within="Please moderate")
+                walk.press("Submit", reference, within="Check and submit")
+
+                # Final: the findings (to the worker) and the closing block's request.
+                deliver(app)
+                walk.check("closing-request", "Complete closing")
+                walk.check("findings", reference)
+                walk.press("Complete closing", "Date uploaded to Mosaic", within="Complete closing")
+                form = walk.cards().filter(has_text="Date uploaded to Mosaic").last
+                for field in form.locator("input[type=date]").all():
+                    if not field.input_value():
+                        field.fill(f"{now:%Y-%m-%d}")
+                walk.press("Record", "recorded", within="Date uploaded to Mosaic")
+                walk.check("closing-request-closed", "Change the closing block")
+
+                # The December/January progress pack: Sign off one, then the whole pack.
+                # (The December/January window opens today: what the bot sends is due.)
+                add_pack_recommendations(engine, me_id, now)
+                ticker(engine, framework, (PROGRESS_PACKS,)).run_job(PROGRESS_PACKS, now=now)
+                deliver(app)
+                walk.check("progress-pack", "progress pack")
+                walk.press("Sign off", "Signed off", within="progress pack")
+                walk.press("Sign off the pack", "is signed off", within="progress pack")
+
+                # Every sample of the cards no button here reaches with a real row.
+                names = queue_samples(engine, me_id, now)
+                before = walk.cards().count()
+                deliver(app)
+                cards = walk.cards()
+                shown = (
+                    f"document.querySelectorAll('.ac-adaptiveCard').length >= {before + len(names)}"
+                )
+                page.wait_for_function(shown, timeout=STEP_TIMEOUT_MS)
+                walk.check("samples", "")
+                for n, name in enumerate(names):
+                    card = cards.nth(before + n)
+                    card.scroll_into_view_if_needed()
+                    card.screenshot(path=str(shots / f"sample-{name}.png"))
+                    box = card.bounding_box()
+                    text = card.inner_text().strip()
+                    assert box is not None and box["height"] > 20, f"{name}: a blank card"
+                    assert text, f"{name}: a card with no words"
+            finally:
+                browser.close()

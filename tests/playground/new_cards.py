@@ -1,0 +1,89 @@
+"""The new cards' world for the Playground walk (`test_playground_browser.py`).
+
+City of London: a practice and impact review submitted and picked for moderation by
+the Head of Safeguarding and QA (the panel's chair, who is also the QA lead and holds
+the closing block), who becomes the Playground's user; a few recommendations due in
+the December/January follow-up window for the progress pack. And every sample context of
+the other new templates (Lambeth's weekly reviews, framework reports, calendar
+reminders), queued to the Playground's user as they are, to be seen rendered.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from storage.models import Case, Person
+from storage.outbox import Message, enqueue
+from tests.bot.samples import collect
+from tests.handlers.moderation_world import ModerationWorld, moderations
+from tests.reminders.tracking_world import add_recommendation
+
+CITY = "city-of-london"
+PLAYGROUND_SLACK = "U0PLAYGROUND"
+# Shown as they are: the templates no button of this walk reaches with a real row.
+RENDERED_ONLY = (
+    "findings",
+    "review_prompt",
+    "review_form",
+    "review_receipt",
+    "framework_report",
+    "calendar_reminder",
+)
+
+
+def make_chair_the_user(engine: Engine, world: ModerationWorld, user: dict[str, Any]) -> int:
+    """The chair's moderation goes to the Playground's user, who is also the case's
+    allocated worker (so the findings reach them too) and holds the closing block's
+    role, the QA lead's (so the closing request and the progress pack reach them);
+    nobody else is in Teams."""
+    framework = world.framework
+    assert framework.closing is not None
+    [chair] = [m for m in moderations(engine) if m.is_chair]
+    with Session(engine) as session:
+        person = session.get(Person, chair.moderator_id)
+        case = session.get(Case, world.audit.case_id)
+        assert person is not None and person.id is not None and case is not None
+        person.teams_user_id = user["aadObjectId"]
+        person.slack_user_id = PLAYGROUND_SLACK
+        roles = [framework.closing.role, framework.qa_lead_role]
+        person.roles = [*(person.roles or []), *(r for r in roles if r not in (person.roles or []))]
+        case.worker_id = person.id
+        session.add_all([person, case])
+        for other in session.exec(select(Person).where(Person.id != person.id)):
+            other.teams_user_id, other.teams_conversation = None, None
+            session.add(other)
+        session.commit()
+        return person.id
+
+
+def add_pack_recommendations(engine: Engine, owner: int, made: datetime) -> int:
+    """Two recommendations on one case due in the December/January window."""
+    with Session(engine) as session:
+        case = session.exec(select(Case).order_by(col(Case.id))).first()
+        assert case is not None and case.id is not None
+        case_id = case.id
+    for due in (date(2026, 12, 15), date(2027, 1, 20)):
+        add_recommendation(engine, owner=owner, due=due, created=made, case=case_id)
+    return case_id
+
+
+def queue_samples(engine: Engine, person_id: int, now: datetime) -> list[str]:
+    """Every sample context of `RENDERED_ONLY` to the Playground's user; their names."""
+    samples, extra = collect()
+    names: list[str] = []
+    with Session(engine) as session:
+        for template in RENDERED_ONLY:
+            for n, context in enumerate([samples[template], *extra.get(template, [])]):
+                key = f"playground-sample:{template}:{n}"
+                enqueue(
+                    session=session,
+                    message=Message(template, key, context, person_id=person_id),
+                    now=now,
+                )
+                names.append(f"{template}-{n}")
+        session.commit()
+    return names
