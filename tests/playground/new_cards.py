@@ -4,8 +4,10 @@ City of London: a practice and impact review submitted and picked for moderation
 the Head of Safeguarding and QA (the panel's chair, who is also the QA lead and holds
 the closing block), who becomes the Playground's user; a few recommendations due in
 the December/January follow-up window for the progress pack. And every sample context of
-the other new templates (Lambeth's weekly reviews, framework reports, calendar
-reminders), queued to the Playground's user as they are, to be seen rendered.
+the templates no button reaches with a real row (framework reports, calendar
+reminders, the weekly review's variants), queued to the Playground's user as they
+are, to be seen rendered. And Lambeth's weekly PRIM review of one Inadequate case,
+held by the practice assurance lead, who becomes the Playground's user.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from storage.models import Case, Person
 from storage.outbox import Message, enqueue
 from tests.bot.samples import collect
 from tests.handlers.moderation_world import ModerationWorld, moderations
-from tests.reminders.tracking_world import add_recommendation
+from tests.reminders.followthrough_chat import case, person, teams_and_services
+from tests.reminders.tracking_world import add_audit, add_recommendation, at
 
 CITY = "city-of-london"
+LAMBETH = "lambeth"
+LAMBETH_CASE = "LAM-0001"
 PLAYGROUND_SLACK = "U0PLAYGROUND"
 # Shown as they are: the templates no button of this walk reaches with a real row.
 RENDERED_ONLY = (
@@ -87,3 +92,26 @@ def queue_samples(engine: Engine, person_id: int, now: datetime) -> list[str]:
                 names.append(f"{template}-{n}")
         session.commit()
     return names
+
+
+def lambeth_prim(engine: Engine) -> dict[str, int]:
+    """Lambeth's PRIM world (`test_lambeth_weekly_prim`): a case graded Inadequate on
+    Wednesday 2 December 2026, reviewed weekly by the practice assurance lead."""
+    teams_and_services(engine)
+    pal = person(engine, "Pat Assurance", ["practice_assurance_lead"], team=4)
+    worker = person(engine, "Sam Worker", ["practitioner"], team=1)
+    auditor = person(engine, "Al Auditor", ["service_manager"], team=3)
+    prim = case(engine, LAMBETH_CASE, worker=worker)
+    add_audit(engine, case=prim, auditor=auditor, grade="inadequate", when=at(2026, 12, 2, 15))
+    return {"pal": pal, "worker": worker}
+
+
+def make_the_user(engine: Engine, person_id: int, user: dict[str, Any]) -> None:
+    """`person_id` is the Playground's user; nobody else is in Teams."""
+    with Session(engine) as session:
+        for p in session.exec(select(Person)):
+            mine = p.id == person_id
+            p.teams_user_id = user["aadObjectId"] if mine else None
+            p.teams_conversation = None
+            session.add(p)
+        session.commit()

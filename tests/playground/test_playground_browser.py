@@ -13,6 +13,11 @@ action's Done form to its receipt. Answers between the first and the last step o
 dialog are given through the handlers, as the card tests do step by step. After
 each step the page must still show the chat box and the card we expect, show no
 card-render error, and the JavaScript console must have no `TypeError`.
+The cards that came with the City of London closing block, the framework's
+moderation questions, Lambeth's weekly PRIM reviews, City of London's progress packs
+and the framework reports are walked the same way, their buttons pressed, in two
+more tests (the world: `tests/playground/new_cards.py`); the variants no button
+reaches with a real row are queued as their sample contexts and each must show.
 Screenshots go to pytest's tmp_path (never committed); `QA_BOT_PLAYGROUND_SHOTS=DIR`
 keeps them somewhere to look at.
 
@@ -46,7 +51,8 @@ from handlers.audit_session import dialog_for as audit_dialog_for
 from handlers.interaction import Interaction, Reply
 from handlers.moderation_session import dialog_for as moderation_dialog_for
 from qa.dialog import Dialog
-from qa.framework import Framework
+from qa.framework import Framework, preset
+from reminders.case_reviews import WEEKLY_REVIEWS
 from reminders.progress_packs import PROGRESS_PACKS
 from reminders.tracking import REMINDERS
 from storage.audits import audit_for_allocation
@@ -61,12 +67,16 @@ from tests.handlers.moderation_world import (
 )
 from tests.playground.new_cards import (
     CITY,
+    LAMBETH,
+    LAMBETH_CASE,
     add_pack_recommendations,
+    lambeth_prim,
     make_chair_the_user,
+    make_the_user,
     queue_samples,
 )
 from tests.playground.test_playground import START_TIMEOUT, BotServer, Playground
-from tests.reminders.tracking_world import add_recommendation, ticker
+from tests.reminders.tracking_world import add_recommendation, at, ticker
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -245,7 +255,7 @@ def city(engine: Engine, now: datetime) -> ModerationWorld:
     return w
 
 
-def _serve(db_url: str, engine: Engine, now: datetime, w: ModerationWorld, preset: str) -> Any:
+def _serve(db_url: str, engine: Engine, now: datetime, framework: Framework, preset: str) -> Any:
     values: dict[str, Any] = {
         "QA_BOT_DATABASE_URL": db_url,
         "QA_BOT_FRAMEWORK": preset,
@@ -256,14 +266,25 @@ def _serve(db_url: str, engine: Engine, now: datetime, w: ModerationWorld, prese
         "TEAMS_CLIENT_ID": None,
     }
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-    return build_app(Deps(settings, w.framework, engine, clock=lambda: now), background=False)
+    return build_app(Deps(settings, framework, engine, clock=lambda: now), background=False)
 
 
 @pytest.fixture
 def city_bot(
     db_url: str, engine: Engine, now: datetime, city: ModerationWorld
 ) -> Iterator[BotServer]:
-    app = _serve(db_url, engine, now, city, CITY)
+    app = _serve(db_url, engine, now, city.framework, CITY)
+    with BotServer(app) as server:
+        server.app = app  # type: ignore[attr-defined]
+        yield server
+
+
+MONDAY = at(2026, 12, 7, 10)  # Lambeth's first weekly review prompt goes out
+
+
+@pytest.fixture
+def lambeth_bot(db_url: str, engine: Engine) -> Iterator[BotServer]:
+    app = _serve(db_url, engine, MONDAY, preset(LAMBETH), LAMBETH)
     with BotServer(app) as server:
         server.app = app  # type: ignore[attr-defined]
         yield server
@@ -540,5 +561,57 @@ def test_the_playground_page_renders_the_new_cards(
                     text = card.inner_text().strip()
                     assert box is not None and box["height"] > 20, f"{name}: a blank card"
                     assert text, f"{name}: a card with no words"
+            finally:
+                browser.close()
+
+
+@pytest.mark.timeout(START_TIMEOUT + 120)
+def test_the_playground_page_renders_a_weekly_review(
+    lambeth_bot: BotServer, engine: Engine, tmp_path: Path
+) -> None:
+    """Lambeth's practice assurance lead gets the week's PRIM prompt, presses Record the
+    outcome, gives the grade and a note on the form, Records: the receipt, and the
+    prompt shows the outcome where it was sent."""
+    reason = _requirements()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    framework = preset(LAMBETH)
+    app = lambeth_bot.app  # type: ignore[attr-defined]
+    w = lambeth_prim(engine)
+    shots = Path(os.environ.get("QA_BOT_PLAYGROUND_SHOTS") or tmp_path) / "weekly-review"
+    shots.mkdir(parents=True, exist_ok=True)
+    with Playground(f"http://127.0.0.1:{lambeth_bot.port}/api/messages") as playground:
+        config = httpx.get(f"{playground.url}/_internal/v1/config", timeout=10).json()["config"]
+        make_the_user(engine, w["pal"], config["currentUser"])
+        jobs = ticker(engine, framework, (WEEKLY_REVIEWS,))
+        jobs.run_job(WEEKLY_REVIEWS, now=at(2026, 12, 3, 10))  # the review starts
+        jobs.run_job(WEEKLY_REVIEWS, now=MONDAY)  # this week's prompt
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                walk = Walk(page, shots)
+                page.goto(playground.url, wait_until="domcontentloaded")
+                page.locator(COMPOSE).wait_for(timeout=STEP_TIMEOUT_MS)
+                walk.say("help", "Type one of these words")  # the bot learns the chat
+
+                deliver(app)
+                prompt = f"Weekly review of case {LAMBETH_CASE}"
+                walk.check("review-prompt", "Record the outcome")
+                walk.press("Record the outcome", "Outcome (no names", within=prompt)
+                form = walk.cards().filter(has_text="Outcome (no names").last
+                form.get_by_role("radio", name="Requires Improvement").check()
+                form.get_by_role("textbox").last.fill("Plan reviewed, visits on track")
+                walk.press(
+                    "Record", f"Recorded for case {LAMBETH_CASE}", within="Outcome (no names"
+                )
+                walk.check("review-prompt-recorded", "Recorded: Requires Improvement")
+                recorded = walk.cards().filter(has_text="Recorded: Requires Improvement").last
+                assert recorded.get_by_role("button", name="Record the outcome").count() == 0
             finally:
                 browser.close()
