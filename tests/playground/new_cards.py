@@ -18,9 +18,13 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from storage.models import Case, Person
+from handlers.allocation_messages import queue_new_prompt
+from qa.dialog import Step
+from qa.framework import Framework
+from storage.models import Allocation, Case, Person
 from storage.outbox import Message, enqueue
 from tests.bot.samples import collect
+from tests.handlers.audit_world import answers_for
 from tests.handlers.moderation_world import ModerationWorld, moderations
 from tests.reminders.followthrough_chat import case, person, teams_and_services
 from tests.reminders.tracking_world import add_audit, add_recommendation, at
@@ -115,3 +119,45 @@ def make_the_user(engine: Engine, person_id: int, user: dict[str, Any]) -> None:
             p.teams_conversation = None
             session.add(p)
         session.commit()
+
+
+IDENTITY = "checklist.identity_recorded.answer"  # City of London: No needs a recommendation
+
+
+def give_an_audit(
+    engine: Engine, framework: Framework, now: datetime, person_id: int, *, not_case: int
+) -> tuple[int, str]:
+    """A review of another case for `person_id` this month, its prompt queued; the
+    allocation's id and the case's reference."""
+    with Session(engine) as session:
+        case = session.exec(
+            select(Case)
+            .where(Case.id != not_case)
+            .where(Case.area == session.get(Case, not_case).area)  # type: ignore[union-attr]
+            .order_by(col(Case.id).desc())
+        ).first()
+        assert case is not None and case.id is not None
+        allocation = Allocation(
+            month=f"{now:%Y-%m}",
+            person_id=person_id,
+            case_id=case.id,
+            activity="audit",
+            due_on=date(now.year, now.month, 18),
+            reason="peer audit",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(allocation)
+        session.commit()
+        queue_new_prompt(session, framework, allocation, now)
+        session.commit()
+        return allocation.id or 0, case.reference
+
+
+def identity_unknown(step: Step, owner: str) -> dict[str, Any]:
+    """A careful reviewer's answers to `step`: identity not ascertained, and no
+    recommendation."""
+    values = answers_for(step, owner=owner, grade="good", recs=0)
+    if IDENTITY in values:
+        values[IDENTITY] = "No"
+    return values

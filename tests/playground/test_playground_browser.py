@@ -70,6 +70,8 @@ from tests.playground.new_cards import (
     LAMBETH,
     LAMBETH_CASE,
     add_pack_recommendations,
+    give_an_audit,
+    identity_unknown,
     lambeth_prim,
     make_chair_the_user,
     make_the_user,
@@ -466,8 +468,10 @@ def test_the_playground_page_renders_the_new_cards(
 ) -> None:
     """City of London's chair moderates with the framework's questions (15, the panel's
     date, 17 and 18), gets the findings and the closing block (Complete closing, the
-    form, Record, the receipt), and the December/January progress pack (Sign off one, Sign off
-    the pack, the receipts); then every sample of the other new cards is shown."""
+    form, Record, the receipt), and the December/January progress pack (Sign off one,
+    Sign off the pack, the receipts); a review of their own is refused where identity
+    is not known and no recommendation is made; then every sample of the other new
+    cards is shown."""
     reason = _requirements()
     if reason:
         pytest.skip(reason)
@@ -542,6 +546,34 @@ def test_the_playground_page_renders_the_new_cards(
                 walk.check("progress-pack", "progress pack")
                 walk.press("Sign off", "Signed off", within="progress pack")
                 walk.press("Sign off the pack", "is signed off", within="progress pack")
+
+                # A review of their own: identity not ascertained and no recommendation
+                # (answered elsewhere up to the recommendations), Carry on, Next: refused,
+                # the error under the first recommendation.
+                allocation_id, own = give_an_audit(
+                    engine, framework, now, me_id, not_case=city.audit.case_id
+                )
+                deliver(app)
+                start = f"Start {framework.vocabulary.audit}"
+                walk.press(start[:40], "About this case", within=own)
+                with Session(engine) as session:
+                    audit = audit_for_allocation(session=session, allocation_id=allocation_id)
+                    own_case = session.get(Case, audit.case_id) if audit else None
+                    assert audit is not None and own_case is not None
+                    steps = audit_dialog_for(session=session, case=own_case, framework=framework)
+                reply = _act(engine, framework, now, me, "audit.continue", f"audit:{audit.id}")
+                while reply.context["step"] != "recommendations":
+                    values = identity_unknown(steps[0].step(reply.context["step"]), _owner(reply))
+                    reply = _act(
+                        engine, framework, now, me, "audit.step", reply.context["step_key"], values
+                    )
+                    assert not reply.errors, reply.errors
+                walk.press("Carry on", "Recommendation", within="Please take on")
+                walk.press("Next", "You answered “No” to “", within=own)
+                error = walk.cards().last.get_by_text("add a recommendation")
+                assert error.count() == 1, "the error is under the first recommendation"
+                error.scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / f"{walk.count:02d}-needs-a-recommendation.png"))
 
                 # Every sample of the cards no button here reaches with a real row.
                 names = queue_samples(engine, me_id, now)
