@@ -100,9 +100,12 @@ def queue_samples(engine: Engine, person_id: int, now: datetime) -> list[str]:
 
 def lambeth_prim(engine: Engine) -> dict[str, int]:
     """Lambeth's PRIM world (`test_lambeth_weekly_prim`): a case graded Inadequate on
-    Wednesday 2 December 2026, reviewed weekly by the practice assurance lead."""
+    Wednesday 2 December 2026, reviewed weekly by the practice assurance lead, who
+    also reads the monthly audit report."""
     teams_and_services(engine)
-    pal = person(engine, "Pat Assurance", ["practice_assurance_lead"], team=4)
+    # Also the Principal Social Worker, a reader of the monthly audit report.
+    roles = ["practice_assurance_lead", "principal_social_worker"]
+    pal = person(engine, "Pat Assurance", roles, team=4)
     worker = person(engine, "Sam Worker", ["practitioner"], team=1)
     auditor = person(engine, "Al Auditor", ["service_manager"], team=3)
     prim = case(engine, LAMBETH_CASE, worker=worker)

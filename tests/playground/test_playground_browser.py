@@ -33,7 +33,7 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ from qa.dialog import Dialog
 from qa.framework import Framework, preset
 from reminders.case_reviews import WEEKLY_REVIEWS
 from reminders.progress_packs import PROGRESS_PACKS
+from reminders.summary import FRAMEWORK_REPORTS
 from reminders.tracking import REMINDERS
 from storage.audits import audit_for_allocation
 from storage.models import Allocation, Audit, Case, Person
@@ -601,9 +602,10 @@ def test_the_playground_page_renders_the_new_cards(
 def test_the_playground_page_renders_a_weekly_review(
     lambeth_bot: BotServer, engine: Engine, tmp_path: Path
 ) -> None:
-    """Lambeth's practice assurance lead gets the week's PRIM prompt, presses Record the
-    outcome, gives the grade and a note on the form, Records: the receipt, and the
-    prompt shows the outcome where it was sent."""
+    """Lambeth's practice assurance lead gets November's monthly audit report (as the
+    Principal Social Worker) and the week's PRIM prompt, presses Record the outcome,
+    gives the grade and a note on the form, Records: the receipt, and the prompt shows
+    the outcome where it was sent."""
     reason = _requirements()
     if reason:
         pytest.skip(reason)
@@ -620,6 +622,9 @@ def test_the_playground_page_renders_a_weekly_review(
         jobs = ticker(engine, framework, (WEEKLY_REVIEWS,))
         jobs.run_job(WEEKLY_REVIEWS, now=at(2026, 12, 3, 10))  # the review starts
         jobs.run_job(WEEKLY_REVIEWS, now=MONDAY)  # this week's prompt
+        # Thursday 3 December, the summary day: November's monthly audit report.
+        summary_day = datetime(2026, 12, 3, 9, 1, tzinfo=UTC)
+        ticker(engine, framework, (FRAMEWORK_REPORTS,)).run_job(FRAMEWORK_REPORTS, now=summary_day)
 
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
@@ -635,6 +640,10 @@ def test_the_playground_page_renders_a_weekly_review(
                 deliver(app)
                 prompt = f"Weekly review of case {LAMBETH_CASE}"
                 walk.check("review-prompt", "Record the outcome")
+                walk.check("framework-report", "Monthly audit report: November 2026")
+                # A month with nothing graded says so (it said "n/a of 0").
+                report = walk.cards().filter(has_text="Monthly audit report").last
+                assert "no audits graded" in report.inner_text()
                 walk.press("Record the outcome", "Outcome (no names", within=prompt)
                 form = walk.cards().filter(has_text="Outcome (no names").last
                 form.get_by_role("radio", name="Requires Improvement").check()
