@@ -586,6 +586,7 @@ def test_the_playground_page_renders_the_new_cards(
                 )
                 page.wait_for_function(shown, timeout=STEP_TIMEOUT_MS)
                 walk.check("samples", "")
+                page.set_viewport_size({"width": 1280, "height": 3400})  # a tall card whole
                 for n, name in enumerate(names):
                     card = cards.nth(before + n)
                     card.scroll_into_view_if_needed()
