@@ -64,7 +64,7 @@ def _raise_fields(policy: QaAlerts) -> tuple[Field, ...]:
             missing="Give the case reference",
         ),
         Field(
-            "kind",
+            "concern",
             "what it is about",
             "choice",
             options=tuple(Option(k.key, k.label) for k in policy.kinds),
@@ -155,7 +155,7 @@ def submit_raise(turn: Turn) -> list[Reply]:
         session=turn.session,
         policy=policy,
         case=case,
-        kind=str(cleaned["kind"]),
+        kind=str(cleaned["concern"]),
         note=note,
         raised_by_id=turn.person.id or 0,
         now=turn.now,

@@ -83,7 +83,7 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
     "alert_form": [
         {
             **SAMPLES["alert_form"],
-            "values": {"reference": "CASE-000001", "kind": "plan", "note": "x"},
+            "values": {"reference": "CASE-000001", "concern": "plan", "note": "x"},
             "errors": {"note": "This looks like a name: use the case reference instead."},
         }
     ],
