@@ -125,6 +125,12 @@ def test_lambeth_qa_alert_raised_and_acted_on(
         _type(c, w["worker"], "alert", 1)
         assert "yours is not one of them" in _seen(c, w["worker"], None)
 
+        # The IRO's help lists `alert`; the social worker's does not.
+        _type(c, w["iro"], "help", 3)
+        assert "QA alert on a case, for its team manager" in _seen(c, w["iro"], None)
+        _type(c, w["worker"], "help", 4)
+        assert "QA alert on a case, for its team manager" not in _seen(c, w["worker"], None)
+
         # The IRO types `alert` and presses the button it answers with: the form.
         _type(c, w["iro"], "alert", 2)
         c.deliver()

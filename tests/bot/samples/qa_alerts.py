@@ -79,6 +79,19 @@ SAMPLES: dict[str, dict[str, Any]] = {
 }
 
 EXTRA: dict[str, list[dict[str, Any]]] = {
+    "help": [
+        {
+            "name": "Ivy",
+            "role_labels": ["Independent Reviewing Officer"],
+            "audits": True,
+            "moderates": False,
+            "escalations": False,
+            "status_scope": "service",
+            "lead": False,
+            "raises_alerts": True,
+            "didnt_catch": None,
+        }
+    ],
     "alert_start": [{"first_name": "", "routing_key": "alert-new"}],
     "alert_form": [
         {
