@@ -2,7 +2,8 @@
 
 "A report of Quality Assurance alerts raised by Independent Chairs/Reviewing officers
 is circulated to all Assistant Directors and the Director of Children's Social Care on
-a weekly basis." On `qa_alerts.weekly_report_weekday` at the summary time, each holder
+a weekly basis." On `qa_alerts.weekly_report_weekday` (the next working day when it is
+a bank holiday) at the summary time, each holder
 of a `weekly_report_to` role gets the seven days before: how many alerts were raised
 (by service and by concern), how many are acted on and how many still open, and every
 alert still open after its day to act on it, whichever week it was raised. It is a
@@ -21,7 +22,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from messages.tracking import first_name
+from qa.allocation_rules import uses_bank_holidays
 from qa.framework import Framework, QaAlerts
+from qa.working_days import is_working_day
 from reminders.jobs import Job, JobContext, JobResult
 from reminders.timing import local_instant
 from storage.models import Case, QaAlert, Service
@@ -34,12 +37,24 @@ MIDNIGHT = time(0, 0)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _nominal(policy: QaAlerts, d: date) -> date:
+    """The report's weekday in `d`'s week, on or before `d` (the week it names)."""
+    return d - timedelta(days=(d.weekday() - WEEKDAYS.index(policy.weekly_report_weekday)) % 7)
+
+
+def _sent_on(fw: Framework, nominal: date) -> date:
+    """The day a report goes: its weekday, or the next working day when that is a holiday."""
+    bank = uses_bank_holidays(fw)
+    day = nominal
+    while day.weekday() < 5 and not is_working_day(day, bank_holidays=bank):
+        day += timedelta(days=1)
+    return day if day - nominal < timedelta(days=6) else nominal
+
+
 def report_day(fw: Framework, policy: QaAlerts, now: datetime, tz: ZoneInfo) -> date:
-    """The latest report day due by `now` (the weekday, once its time has come)."""
-    today = now.astimezone(tz).date()
-    back = (today.weekday() - WEEKDAYS.index(policy.weekly_report_weekday)) % 7
-    day = today - timedelta(days=back)
-    if now < local_instant(day, fw.summary.time, tz):
+    """The weekday of the latest report due by `now` (its day and time have come)."""
+    day = _nominal(policy, now.astimezone(tz).date())
+    if now < local_instant(_sent_on(fw, day), fw.summary.time, tz):
         day -= timedelta(days=7)
     return day
 
@@ -123,7 +138,7 @@ def run_weekly_alerts(ctx: JobContext) -> JobResult:
 
 def _is_report_day(fw: Framework, d: date) -> bool:
     policy = fw.qa_alerts
-    return policy is not None and WEEKDAYS[d.weekday()] == policy.weekly_report_weekday
+    return policy is not None and d == _sent_on(fw, _nominal(policy, d))
 
 
 WEEKLY_ALERTS = Job(

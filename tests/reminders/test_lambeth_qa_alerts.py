@@ -292,3 +292,23 @@ def test_camden_has_no_qa_alerts_and_the_lambeth_roles_must_exist() -> None:
     with pytest.raises(FrameworkError) as caught:
         parse_framework(text, filename="lambeth.yml")
     assert "chair" in str(caught.value)
+
+
+def test_lambeth_qa_alerts_weekly_report_waits_for_a_bank_holiday_monday(
+    engine: Engine,
+) -> None:
+    """Monday 28 December 2026 is a bank holiday: the report goes on Tuesday 29th."""
+    w = _world(engine)
+    _alerts(engine, w)
+    assert not WEEKLY_ALERTS.on(LAMBETH, date(2026, 12, 28))
+    assert WEEKLY_ALERTS.on(LAMBETH, date(2026, 12, 29))
+    assert WEEKLY_ALERTS.on(LAMBETH, date(2026, 12, 21))
+    ticker = Ticker(
+        engine=engine, framework=LAMBETH, tz=LONDON, jobs={WEEKLY_ALERTS.name: WEEKLY_ALERTS}
+    )
+    ticker.run_job(WEEKLY_ALERTS, now=at(2026, 12, 28, 10))
+    keys = {m.idempotency_key for m in _outbox(engine, "alert_weekly")}
+    assert keys == {f"qa-alerts-weekly:{p}:2026-12-21" for p in (w["ad"], w["director"])}
+    ticker.run_job(WEEKLY_ALERTS, now=at(2026, 12, 29, 10))
+    later = {m.idempotency_key for m in _outbox(engine, "alert_weekly")} - keys
+    assert later == {f"qa-alerts-weekly:{p}:2026-12-28" for p in (w["ad"], w["director"])}
