@@ -12,7 +12,7 @@ the monthly report counts the alerts raised, acted on and open.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from reminders.summary import FRAMEWORK_REPORTS
 from storage.db import session_scope
 from storage.models import Case, OutboxMessage, QaAlert
 from storage.qa_alerts import act_on, raise_alert
+from storage.retention import apply_retention
 from tests.bot.test_slack_events import post_event, settle
 from tests.fakes import connector as teams
 from tests.reminders.followthrough_chat import (
@@ -312,3 +313,18 @@ def test_lambeth_qa_alerts_weekly_report_waits_for_a_bank_holiday_monday(
     ticker.run_job(WEEKLY_ALERTS, now=at(2026, 12, 29, 10))
     later = {m.idempotency_key for m in _outbox(engine, "alert_weekly")} - keys
     assert later == {f"qa-alerts-weekly:{p}:2026-12-28" for p in (w["ad"], w["director"])}
+
+
+def test_qa_alert_notes_are_blanked_after_the_retention_period(engine: Engine) -> None:
+    """Notes about a case are free text: blanked with the audits' free text, counts kept."""
+    w = _world(engine)
+    _alerts(engine, w)
+    months = LAMBETH.retention.audits_months
+    later = at(2026, 12, 14, 10) + timedelta(days=31 * months + 31)
+    with session_scope(engine) as s:
+        apply_retention(session=s, framework=LAMBETH, now=later, actor="test")
+    with Session(engine) as s:
+        alerts = s.exec(select(QaAlert)).all()
+    assert len(alerts) == 4
+    assert {(a.note, a.action_note) for a in alerts} == {("", "")}
+    assert {a.kind for a in alerts} == {"plan", "safety", "drift"}
