@@ -24,6 +24,7 @@ from handlers import (
     moderation,
     more_time,
     progress_packs,
+    qa_alerts,
     recommendations,
     status,
 )
@@ -34,6 +35,7 @@ from reminders import allocations, drafts, qa_calendar, retention, summary, trac
 from reminders import case_reviews as case_review_jobs
 from reminders import moderation as moderation_jobs
 from reminders import progress_packs as progress_pack_jobs
+from reminders import qa_alerts as qa_alert_jobs
 from reminders.jobs import Job
 
 
@@ -52,6 +54,7 @@ def conversations() -> tuple[Conversation, ...]:
         more_time.CONVERSATION,
         case_reviews.CONVERSATION,
         progress_packs.CONVERSATION,
+        qa_alerts.CONVERSATION,
     )
 
 
@@ -75,6 +78,7 @@ def jobs() -> dict[str, Job]:
         summary.WEEKLY_TRACKING,
         summary.QUARTERLY_ANALYSIS,
         summary.FRAMEWORK_REPORTS,
+        qa_alert_jobs.WEEKLY_ALERTS,
         retention.RETENTION,
     )
     by_name: dict[str, Job] = {}

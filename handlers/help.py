@@ -67,6 +67,12 @@ def receives_escalations(roles: list[str], framework: Framework) -> bool:
     return bool(named & held)
 
 
+def raises_alerts(roles: list[str], framework: Framework) -> bool:
+    """A holder of a role that raises QA alerts (Lambeth: IROs and CP chairs) types `alert`."""
+    policy = framework.qa_alerts
+    return policy is not None and bool(set(roles) & set(policy.raised_by))
+
+
 def help_context(
     *, person: Person, framework: Framework, didnt_catch: str | None = None
 ) -> dict[str, Any]:
@@ -80,5 +86,6 @@ def help_context(
         "escalations": receives_escalations(roles, framework),
         "status_scope": status_scope(roles, framework),
         "lead": framework.qa_lead_role in roles,
+        "raises_alerts": raises_alerts(roles, framework),
         "didnt_catch": didnt_catch,
     }
