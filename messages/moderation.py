@@ -71,7 +71,11 @@ def request_context(
     round_no: int = 1,
     state: str = "open",
 ) -> dict[str, Any]:
-    """What the moderator sees: the case, who audited it, the grades, the due date."""
+    """What the moderator sees: the case, who audited it, the grades, the due date.
+
+    Blind (`moderation.blind`): no grade and no reason for the selection (a reason can
+    name the grade: "every Inadequate audit is moderated"); the moderator sees the
+    auditor's grades in the dialog, beside their own, once they have given them."""
     audit = session.get(Audit, moderation.audit_id)
     assert audit is not None
     labels = _labels(framework)
@@ -83,11 +87,15 @@ def request_context(
         for d in framework.domains_for(case.area if case else "")
         if d.key in (audit.domain_grades or {})
     ]
+    blind = framework.moderation.blind
+    if blind:  # nothing of the auditor's grades before the moderator has given theirs
+        domains, reason = [], ""
     return {
         "first_name": _first_name(moderator),
         "reference": case.reference if case else "",
         "auditor": auditor.name if auditor else "",
-        "overall": labels.get(audit.overall_grade or "", ""),
+        "overall": "" if blind else labels.get(audit.overall_grade or "", ""),
+        "blind": blind,
         "domains": domains,
         "due_on": moderation.due_on.isoformat(),
         "reason": reason,
