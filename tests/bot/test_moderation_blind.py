@@ -118,9 +118,7 @@ def to_moderator(chat: SlackModeration, user: str) -> list[dict[str, Any]]:
         for c in chat.slack.calls_to(method)
         if c.params.get("channel") in (user, f"D{user}")
     ]
-    views = [
-        c.params for m in ("views.open", "views.update") for c in chat.slack.calls_to(m)
-    ]
+    views = [c.params for m in ("views.open", "views.update") for c in chat.slack.calls_to(m)]
     return sent + views
 
 
