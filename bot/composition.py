@@ -33,9 +33,9 @@ from handlers.turn import Hooks
 from reminders import allocations, drafts, qa_calendar, retention, summary, tracking
 from reminders import case_reviews as case_review_jobs
 from reminders import moderation as moderation_jobs
-from reminders import moderation_focus
 from reminders import progress_packs as progress_pack_jobs
 from reminders.jobs import Job
+from reminders.moderation_focus import MODERATION_FOCUS
 
 
 def conversations() -> tuple[Conversation, ...]:
@@ -68,7 +68,7 @@ def jobs() -> dict[str, Job]:
         drafts.DRAFT_REMINDERS,
         moderation_jobs.MODERATION_ASSIGN,
         moderation_jobs.MODERATION_REMINDERS,
-        moderation_focus.MODERATION_FOCUS,
+        MODERATION_FOCUS,
         *tracking.TRACKING_JOBS,
         case_review_jobs.WEEKLY_REVIEWS,
         qa_calendar.QA_CALENDAR,
