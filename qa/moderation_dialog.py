@@ -47,6 +47,7 @@ __all__ = [
     "build_moderation_dialog",
     "is_downgrade",
     "moderation_result",
+    "resume_state",
     "seal_blind",
 ]
 
@@ -79,6 +80,15 @@ def blind_grades(state: DialogState) -> dict[str, str]:
         for k, v in given.items()
         if k.startswith("blind.") and isinstance(v, str)
     }
+
+
+def resume_state(dialog: Dialog, state: DialogState) -> DialogState:
+    """A saved moderation as this dialog can carry on with it: one saved at a step the
+    dialog no longer has (the framework's `moderation.blind` was switched off while it
+    was at the blind step) starts again at the first step, its answers kept."""
+    if state.finished or state.step in dialog.steps:
+        return state
+    return replace(state, step=dialog.start, trail=())
 
 
 def seal_blind(state: DialogState) -> DialogState:

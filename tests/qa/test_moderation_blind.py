@@ -19,6 +19,7 @@ from qa.moderation_dialog import (
     blind_grades,
     build_moderation_dialog,
     moderation_result,
+    resume_state,
     seal_blind,
 )
 from tests.qa.test_dialog import PEOPLE, TODAY, answer, framework, submit
@@ -121,3 +122,12 @@ def test_without_a_blind_step_sealing_changes_nothing() -> None:
     dialog = dialog_for(preset("camden"))
     state = dialog.start_state()
     assert seal_blind(state) is state and blind_grades(state) == {}
+
+
+def test_a_moderation_saved_at_the_blind_step_resumes_when_the_option_is_switched_off() -> None:
+    fw = blind(preset("camden"))
+    saved = dialog_for(fw).start_state().with_answers(BLIND_STEP, {"blind.overall": MINE})
+    plain = dialog_for(preset("camden"))
+    resumed = resume_state(plain, saved)
+    assert resumed.step == "grades" and blind_grades(resumed) == {"overall": MINE}
+    assert resume_state(dialog_for(fw), saved) is saved
