@@ -37,6 +37,7 @@ from reminders import moderation as moderation_jobs
 from reminders import progress_packs as progress_pack_jobs
 from reminders import qa_alerts as qa_alert_jobs
 from reminders.jobs import Job
+from reminders.moderation_focus import MODERATION_FOCUS
 
 
 def conversations() -> tuple[Conversation, ...]:
@@ -70,6 +71,7 @@ def jobs() -> dict[str, Job]:
         drafts.DRAFT_REMINDERS,
         moderation_jobs.MODERATION_ASSIGN,
         moderation_jobs.MODERATION_REMINDERS,
+        MODERATION_FOCUS,
         *tracking.TRACKING_JOBS,
         case_review_jobs.WEEKLY_REVIEWS,
         qa_calendar.QA_CALENDAR,

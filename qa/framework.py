@@ -376,6 +376,16 @@ class ModerationPolicy(_Strict):
     # The framework's own moderation questions (City of London QAF 2024, Appendix 2).
     # Empty: the moderation dialog asks what it always has.
     questions: list[ModerationQuestion] = Field(default_factory=list)
+    # Issue 15, blind moderation: the moderator grades each domain and the overall before
+    # seeing the auditor's grades, then sees both side by side (agreement counts the blind
+    # grades). False: the dialog and the request show the auditor's grades at once.
+    blind: bool = False
+    # Issue 15, sampling that follows the figures: auditors whose grades are often changed
+    # and domains with low agreement get up to `follow_figures_boost` more share, within
+    # the moderators' free slots; a domain is low below `low_agreement`. False: as before.
+    follow_figures: bool = False
+    follow_figures_boost: float = Field(default=0.5, ge=0, le=1)
+    low_agreement: float = Field(default=0.7, gt=0, le=1)
 
     @model_validator(mode="after")
     def _question_keys_unique(self) -> ModerationPolicy:
