@@ -115,7 +115,7 @@ def _judgement(framework: Framework, key: str, label: str, given: str) -> list[F
             YES_NO,
             group=f"mod.{key}",
             missing=f"Say whether you agree with the grade for {label}",
-            summary_label=f"{label}: agree?",
+            summary_label=f"{label[:1].upper()}{label[1:]}: agree?",
         ),
         Field(
             f"mod.{key}.grade",
