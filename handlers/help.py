@@ -73,6 +73,13 @@ def raises_alerts(roles: list[str], framework: Framework) -> bool:
     return policy is not None and bool(set(roles) & set(policy.raised_by))
 
 
+def holds_reviews(roles: list[str], framework: Framework) -> bool:
+    """A holder of the weekly case reviews' owner role (Lambeth: the practice assurance
+    team) is asked each week for the review meetings' outcomes."""
+    owner = framework.escalation.case_review_owner_role
+    return owner is not None and owner in roles
+
+
 def help_context(
     *, person: Person, framework: Framework, didnt_catch: str | None = None
 ) -> dict[str, Any]:
@@ -87,5 +94,6 @@ def help_context(
         "status_scope": status_scope(roles, framework),
         "lead": framework.qa_lead_role in roles,
         "raises_alerts": raises_alerts(roles, framework),
+        "holds_reviews": holds_reviews(roles, framework),
         "didnt_catch": didnt_catch,
     }
