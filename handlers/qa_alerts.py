@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.in_place import edit_pressed
 from handlers.interaction import Reply
 from handlers.menu import didnt_catch
 from handlers.tracking_replies import gone, route, with_errors
@@ -29,7 +30,6 @@ from storage.models import Case, QaAlert
 from storage.outbox import Message, enqueue
 from storage.qa_alerts import act_on, case_by_reference, raise_alert, request_key
 from storage.tracking import directory
-from storage.tracking_messages import latest_shown
 
 START = "alert_start"
 FORM = "alert_form"
@@ -263,16 +263,8 @@ def submit_act(turn: Turn) -> list[Reply]:
 
 def _edit_request(turn: Turn, alert: QaAlert) -> list[Reply]:
     """Show the request as acted on, in place and without its button, where it was sent."""
-    key = request_key(alert.id or 0)
-    shown = latest_shown(turn.session, key)
-    if shown is None or shown.person_id != turn.person.id:
-        return []
-    context = dict(shown.context or {})
-    context["acted"] = {"by": turn.person.name, "on": turn.today.isoformat()}
-    context["update_of"] = key
-    edit = Message(shown.template, f"{key}:edit:acted", context, person_id=turn.person.id)
-    enqueue(session=turn.session, message=edit, now=turn.now)
-    return [Reply(shown.template, context)] if turn.interaction.replaces_pressed else []
+    acted = {"by": turn.person.name, "on": turn.today.isoformat()}
+    return edit_pressed(turn, request_key(alert.id or 0), "acted", {"acted": acted})
 
 
 CONVERSATION = Conversation(
