@@ -70,13 +70,25 @@ def audit(i: int, month: Month, area: str, grade: str, **extra: object) -> Audit
 def rows() -> list[AuditRow]:
     out = []
     # help and protection: 6 in March (4 good), 2 in February (both inadequate)
-    for i, g in enumerate(["good", "good", "good", "outstanding", "requires_improvement", "inadequate"]):
+    for i, g in enumerate(
+        ["good", "good", "good", "outstanding", "requires_improvement", "inadequate"]
+    ):
         out.append(audit(i + 1, MARCH, "Children in Need and Protection", g))
     out += [audit(10, MARCH.shift(-1), "Early Help", "inadequate")]
     out += [audit(11, MARCH.shift(-1), "Early Help", "inadequate")]
     # children in care: 3 in March, two re-audits from RI / Inadequate, one now Good
-    out.append(audit(20, MARCH, "Looked after children", "good", reaudit_of_grade="requires_improvement"))
-    out.append(audit(21, MARCH, "Looked after children", "requires_improvement", reaudit_of_grade="inadequate"))
+    out.append(
+        audit(20, MARCH, "Looked after children", "good", reaudit_of_grade="requires_improvement")
+    )
+    out.append(
+        audit(
+            21,
+            MARCH,
+            "Looked after children",
+            "requires_improvement",
+            reaudit_of_grade="inadequate",
+        )
+    )
     out.append(audit(22, MARCH, "Looked after children", "good"))
     # care leavers: one, in January
     out.append(audit(30, MARCH.shift(-2), "Care Leavers", "good"))
@@ -85,9 +97,9 @@ def rows() -> list[AuditRow]:
     return out
 
 
-def pack(threshold: int = 1) -> Pack:
+def pack(threshold: int = 1, fw: Framework | None = None) -> Pack:
     return inspection_pack(
-        framework(),
+        fw or framework(),
         MARCH,
         rows(),
         [AllocationRow(MARCH, "Children's Social Care", "completed")] * 3
@@ -140,7 +152,15 @@ def test_reaudits_that_moved_to_good_and_actions_completed_are_counted() -> None
 
 
 def test_small_numbers_are_suppressed_in_the_judgement_areas() -> None:
-    p = pack(threshold=5)
+    # the default opens service-level figures, as the board summary does
+    leavers = pack(threshold=5).judgement_areas[2].table
+    assert leavers is not None and leavers.audits.text == "1"
+    # a framework that suppresses from services up hides them in the judgement areas too
+    fw = framework()
+    fw = fw.model_copy(
+        update={"summary": fw.summary.model_copy(update={"suppress_from": "service"})}
+    )
+    p = pack(threshold=5, fw=fw)
     leavers = p.judgement_areas[2].table
     assert leavers is not None
     assert leavers.audits.text == "fewer than 5"
@@ -150,9 +170,7 @@ def test_small_numbers_are_suppressed_in_the_judgement_areas() -> None:
 
 def test_an_area_no_judgement_area_names_is_shown_apart() -> None:
     extra = [audit(50, MARCH, "Youth Justice", "good")]
-    p = inspection_pack(
-        framework(), MARCH, rows() + extra, [], [], [], threshold=1, today=TODAY
-    )
+    p = inspection_pack(framework(), MARCH, rows() + extra, [], [], [], threshold=1, today=TODAY)
     assert p.other is not None and p.other.table is not None
     assert p.other.table.audits.value == 1
     assert p.all_services is not None and p.all_services.audits.value == 13
