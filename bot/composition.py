@@ -20,6 +20,7 @@ from handlers import (
     closing,
     escalation,
     escalation_actions,
+    inspection,
     menu,
     moderation,
     more_time,
@@ -32,6 +33,7 @@ from handlers.router import Router
 from handlers.turn import Hooks
 from reminders import allocations, drafts, qa_calendar, retention, summary, tracking
 from reminders import case_reviews as case_review_jobs
+from reminders import inspection as inspection_jobs
 from reminders import moderation as moderation_jobs
 from reminders import progress_packs as progress_pack_jobs
 from reminders.jobs import Job
@@ -52,6 +54,7 @@ def conversations() -> tuple[Conversation, ...]:
         more_time.CONVERSATION,
         case_reviews.CONVERSATION,
         progress_packs.CONVERSATION,
+        inspection.CONVERSATION,
     )
 
 
@@ -69,6 +72,7 @@ def jobs() -> dict[str, Job]:
         moderation_jobs.MODERATION_REMINDERS,
         *tracking.TRACKING_JOBS,
         case_review_jobs.WEEKLY_REVIEWS,
+        inspection_jobs.INSPECTION_CHASE,
         qa_calendar.QA_CALENDAR,
         progress_pack_jobs.PROGRESS_PACKS,
         summary.POST_SUMMARY,
