@@ -17,9 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import typer
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
+from bot.commands import inspection
 from bot.composition import jobs
 from reminders.jobs import JobContext
 from storage.models import Allocation, Audit, InspectionAudit, OutboxMessage
@@ -172,3 +175,24 @@ def test_the_auditors_are_chased_each_working_day_until_they_submit(
     texts = [m.context for m in chases(engine) if m.idempotency_key.endswith("2026-12-14")]
     refs = sorted(i["reference"] for c in texts for i in c["items"])
     assert refs == ["CASE-2", "CASE-3"]
+
+
+def test_the_cli_starts_inspection_mode_and_queues_the_lead_s_list(
+    db_url: str, engine: Engine, seeded: Seeded, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {"QA_BOT_DATABASE_URL": db_url, "QA_BOT_FRAMEWORK": str(chat.SMALL)}
+    root = typer.Typer()
+    root.add_typer(inspection.app, name="inspection")
+    args = ["inspection", "start", "--cases", "CASE-1,CASE-2,CASE-3,NOPE-9", "--days", "5"]
+    result = CliRunner().invoke(root, [*args, "--at", "2026-12-10T10:00"], env=env)
+    assert result.exit_code == 0, result.output
+    lead_text(result.output)
+    check_allocated(engine, seeded)
+    with Session(engine) as s:
+        told = s.exec(
+            select(OutboxMessage).where(OutboxMessage.template == "inspection_reply")
+        ).all()
+    assert [m.person_id for m in told] == [seeded.people["Lee"]]
+    bad = CliRunner().invoke(root, ["inspection", "start", "--cases", "CASE-1", "--days", "0"])
+    assert bad.exit_code == 1 and "--days must be from 1 to 60" in bad.output
