@@ -20,6 +20,7 @@ from handlers import (
     closing,
     escalation,
     escalation_actions,
+    inspection,
     menu,
     moderation,
     more_time,
@@ -33,6 +34,7 @@ from handlers.router import Router
 from handlers.turn import Hooks
 from reminders import allocations, drafts, qa_calendar, retention, summary, tracking
 from reminders import case_reviews as case_review_jobs
+from reminders import inspection as inspection_jobs
 from reminders import moderation as moderation_jobs
 from reminders import progress_packs as progress_pack_jobs
 from reminders import qa_alerts as qa_alert_jobs
@@ -56,6 +58,7 @@ def conversations() -> tuple[Conversation, ...]:
         case_reviews.CONVERSATION,
         progress_packs.CONVERSATION,
         qa_alerts.CONVERSATION,
+        inspection.CONVERSATION,
     )
 
 
@@ -74,6 +77,7 @@ def jobs() -> dict[str, Job]:
         MODERATION_FOCUS,
         *tracking.TRACKING_JOBS,
         case_review_jobs.WEEKLY_REVIEWS,
+        inspection_jobs.INSPECTION_CHASE,
         qa_calendar.QA_CALENDAR,
         progress_pack_jobs.PROGRESS_PACKS,
         summary.POST_SUMMARY,

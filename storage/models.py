@@ -363,3 +363,19 @@ class QaAlert(SQLModel, table=True):
     acted_at: datetime | None = Field(default=None, sa_column=utc_column())
     acted_by_id: int | None = Field(default=None, foreign_key="person.id")
     action_note: str = ""
+
+
+class InspectionAudit(SQLModel, table=True):
+    """An allocation made in inspection mode: urgent, chased daily until it is submitted.
+
+    Inspectors pick the cases; the QA lead who started it (`started_by_id`) is told who
+    got what; `due_on` is the lead's deadline (also the allocation's `due_on`).
+    """
+
+    __tablename__ = "inspection_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    allocation_id: int = Field(foreign_key="allocation.id", unique=True)
+    started_by_id: int | None = Field(default=None, foreign_key="person.id")
+    started_at: datetime = Field(sa_column=utc_column(nullable=False))
+    due_on: date
