@@ -23,6 +23,7 @@ from handlers import (
     menu,
     moderation,
     more_time,
+    observations,
     progress_packs,
     recommendations,
     status,
@@ -52,6 +53,7 @@ def conversations() -> tuple[Conversation, ...]:
         more_time.CONVERSATION,
         case_reviews.CONVERSATION,
         progress_packs.CONVERSATION,
+        observations.CONVERSATION,
     )
 
 
