@@ -118,6 +118,10 @@ def test_a_manager_records_an_observation_and_the_academy_is_told(
         assert any("record observations of practice" in r for r in refused), refused
         assert "Only Team manager, Service manager" in " ".join(refused)
 
+        # `help` lists `observe` for a manager, not for a practitioner.
+        assert "observation of practice" in "\n".join(type_text(c, w["tm"], "help"))
+        assert "observation of practice" not in "\n".join(type_text(c, w["worker"], "help"))
+
         # The manager's card, its button, the form.
         type_text(c, w["tm"], "observe")
         prompt = c.sent(w["tm"])[-1]
@@ -135,9 +139,7 @@ def test_a_manager_records_an_observation_and_the_academy_is_told(
         unknown = c.submit(w["tm"], form, {**GOOD, "reference": "LAM-9999"})
         assert "No case has that reference" in str(unknown)
         # Feedback given needs its date; an observation cannot be in the future.
-        undated = c.submit(
-            w["tm"], form, {**GOOD, "feedback_on": "", "observed_on": "2026-12-20"}
-        )
+        undated = c.submit(w["tm"], form, {**GOOD, "feedback_on": "", "observed_on": "2026-12-20"})
         assert "Pick the date feedback was given" in str(undated)
         assert "This date is in the future" in str(undated)
         with Session(engine) as s:
