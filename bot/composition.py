@@ -24,6 +24,7 @@ from handlers import (
     menu,
     moderation,
     more_time,
+    observations,
     progress_packs,
     qa_alerts,
     recommendations,
@@ -59,6 +60,7 @@ def conversations() -> tuple[Conversation, ...]:
         progress_packs.CONVERSATION,
         qa_alerts.CONVERSATION,
         inspection.CONVERSATION,
+        observations.CONVERSATION,
     )
 
 

@@ -95,5 +95,6 @@ def help_context(
         "lead": framework.qa_lead_role in roles,
         "raises_alerts": raises_alerts(roles, framework),
         "holds_reviews": holds_reviews(roles, framework),
+        "observes": bool(set(framework.observations.by_roles).intersection(roles)),
         "didnt_catch": didnt_catch,
     }

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
 from handlers.status_agreement import agreement_block, auditors_view
+from handlers.status_observations import observations_block
 from handlers.status_scope import (
     ALL,
     Level,
@@ -200,6 +201,7 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
                 "back": back,
                 "by_email": _by_email(turn) if level == "all" else [],
                 "agreement": agreement_block(turn, target, team_ids, org),
+                "observations": observations_block(turn, target, team_ids, org),
             },
         )
     ]

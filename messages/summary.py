@@ -163,6 +163,17 @@ def agreement_context(s: Summary) -> dict[str, Any] | None:
     }
 
 
+def observations_context(s: Summary) -> dict[str, Any] | None:
+    """Observations of practice in the month: the authority and its services (team
+    counts, mostly "fewer than 5", stay out of a channel as the grades' do)."""
+    o = s.observations
+    if o is None:
+        return None
+    lines = [{"scope": "All services", "count": o.total.text}]
+    lines += [{"scope": line.scope, "count": line.count.text} for line in o.services]
+    return {"lines": lines[: MAX_SCOPES + 1], "more": max(0, len(lines) - MAX_SCOPES - 1)}
+
+
 def summary_post_context(s: Summary, *, channel: str) -> dict[str, Any]:
     """The monthly post to a governance channel: aggregates only."""
     word = s.audits_word
@@ -221,6 +232,7 @@ def summary_post_context(s: Summary, *, channel: str) -> dict[str, Any]:
         ],
         "themes": _themes(s.themes),
         "agreement": agreement_context(s),
+        "observations": observations_context(s),
         "notes": list(s.notes),
         "chart": chart_spec(s),
     }

@@ -431,6 +431,34 @@ class EscalationPolicy(_Strict):
     regrade_withdraws: bool = False
 
 
+class ObservationPolicy(_Strict):
+    """Observations of practice: a manager records one in chat (`observe`).
+
+    Off unless `by_roles` is set: the roles that record observations (the framework's
+    managers). `notify_roles` are told when one is recorded, "so it can be centrally
+    recorded" (City of London 2024, Appendix 2). `settings` are the choices offered for
+    where the observation took place.
+    """
+
+    by_roles: list[RoleKey] = Field(default_factory=list)
+    notify_roles: list[RoleKey] = Field(default_factory=list)
+    settings: list[str] = Field(
+        default_factory=lambda: [
+            "Home visit",
+            "Meeting with the child",
+            "Child protection conference",
+            "Core group or review meeting",
+            "Supervision",
+            "Office or duty",
+            "Other",
+        ]
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.by_roles)
+
+
 class Reaudit(_Strict):
     grade: GradeKey
     within_months: int = Field(ge=1)
@@ -760,6 +788,7 @@ class Framework(_Strict):
     audit_form: AuditForm
     moderation: ModerationPolicy = ModerationPolicy()
     escalation: EscalationPolicy = EscalationPolicy()
+    observations: ObservationPolicy = ObservationPolicy()
     reaudit: list[Reaudit] = Field(default_factory=list)
     dip_sample: DipSample | None = None
     findings: FindingsPolicy = FindingsPolicy()

@@ -36,6 +36,7 @@ from qa.report_figures import (
     period_figures,
 )
 from qa.report_grades import GradeCell, GradeRow, GradeTable
+from qa.report_observations import ObservationFigures
 from qa.report_rows import AllocationRow, AuditRow, EscalationRow, RecommendationRow
 from qa.report_themes import DEFAULT_LEXICON, Lexicon, PromptThemes, Theme, themes
 from qa.report_trends import MonthPoint, Trend, comparison_periods, month_period, series, trends
@@ -95,6 +96,7 @@ class Summary:
     notes: tuple[str, ...]  # how to read it: suppression, rounding, anything left out
     suppressed_from: str = "team"  # "authority", "service", "team": see qa.report_counts
     agreement: AgreementSummary | None = None  # None: no moderation rows were given
+    observations: ObservationFigures | None = None  # None: the framework records none
 
     @property
     def title(self) -> str:

@@ -379,3 +379,27 @@ class InspectionAudit(SQLModel, table=True):
     started_by_id: int | None = Field(default=None, foreign_key="person.id")
     started_at: datetime = Field(sa_column=utc_column(nullable=False))
     due_on: date
+
+
+class Observation(SQLModel, table=True):
+    """An observation of practice a manager recorded: who was observed by role, never by
+    name; no names of children or families (a case reference where there is one).
+
+    `team_id` is where it counts: the case's team when a case is named, otherwise the
+    recording manager's team (None when they have none).
+    """
+
+    __tablename__ = "observation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recorded_by_id: int = Field(foreign_key="person.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    observed_role: str
+    setting: str
+    went_well: str
+    could_be_better: str
+    feedback_given: bool
+    feedback_on: date | None = None
+    observed_on: date = Field(index=True)
+    recorded_at: datetime = Field(sa_column=utc_column(nullable=False))

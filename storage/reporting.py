@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +44,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from qa.framework import Framework
+from qa.report_observations import opened_from
 from qa.report_rows import (
     AllocationRow,
     AuditRow,
@@ -65,6 +67,7 @@ from storage.models import (
     Service,
     Team,
 )
+from storage.observations import figures as observation_figures
 from storage.status import case_or_owner_team
 from storage.types import UTCDateTime
 
@@ -359,7 +362,7 @@ def load_summary(
         last=month,
         team_ids=None if teams is None else sorted(set(teams)),
     )
-    return summary(
+    found = summary(
         framework,
         month,
         rows.audits,
@@ -372,3 +375,13 @@ def load_summary(
         teams_only=teams is not None,
         agreement=agreement.rows,
     )
+    if not framework.observations.enabled:
+        return found
+    observed = observation_figures(
+        session=session,
+        month=month,
+        threshold=threshold,
+        is_open=opened_from(framework.summary.suppress_from, teams_only=teams is not None),
+        team_ids=None if teams is None else sorted(set(teams)),
+    )
+    return replace(found, observations=observed)
