@@ -16,6 +16,7 @@ from handlers import (
     allocation,
     allocation_lead,
     audit,
+    calibration_case,
     case_reviews,
     closing,
     escalation,
@@ -31,6 +32,7 @@ from handlers.conversation import Conversation
 from handlers.router import Router
 from handlers.turn import Hooks
 from reminders import allocations, drafts, qa_calendar, retention, summary, tracking
+from reminders import calibration_case as calibration_case_jobs
 from reminders import case_reviews as case_review_jobs
 from reminders import moderation as moderation_jobs
 from reminders import progress_packs as progress_pack_jobs
@@ -52,6 +54,7 @@ def conversations() -> tuple[Conversation, ...]:
         more_time.CONVERSATION,
         case_reviews.CONVERSATION,
         progress_packs.CONVERSATION,
+        calibration_case.CONVERSATION,
     )
 
 
@@ -71,6 +74,7 @@ def jobs() -> dict[str, Job]:
         case_review_jobs.WEEKLY_REVIEWS,
         qa_calendar.QA_CALENDAR,
         progress_pack_jobs.PROGRESS_PACKS,
+        calibration_case_jobs.CALIBRATION_CASE,
         summary.POST_SUMMARY,
         summary.WEEKLY_TRACKING,
         summary.QUARTERLY_ANALYSIS,

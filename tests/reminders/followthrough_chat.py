@@ -29,8 +29,8 @@ from reminders.jobs import Job
 from reminders.schedule import Ticker
 from storage.db import session_scope
 from storage.models import Case, Person, Service, Team
-from tests.bot.test_slack_events import SECRET, all_text, settle, signed_headers
 from tests.bot.test_teams_adapter import make_settings
+from tests.chat import SECRET, all_text, settle, signed_headers
 from tests.fakes import connector as teams
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack, new_trigger_id

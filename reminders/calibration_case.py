@@ -1,0 +1,99 @@
+"""The monthly calibration case: send it to everyone who audits, then the result to the QA leads.
+
+From the month's send day (`calibration.working_day`) until its close day, inside the
+send window, every active holder of a `calibration.roles` role is sent the case's
+prompt; someone who joins mid-month is sent it on the next tick. On the close day
+(`open_working_days` working days later) the case closes and each QA lead is sent
+the result: counts per grade per domain beside the reference grade, never who graded
+what. Keys are per month and person, so a run repeated, or after downtime, sends
+nothing twice. A month with no case set sends nothing: the QA lead sets it in chat.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from messages.calibration_case import month_label, result_context
+from messages.tracking import first_name, route
+from qa.calibration_case import close_day, send_day
+from qa.send_window import in_send_window, to_local
+from qa.working_days import Month
+from reminders.jobs import Job, JobContext, JobResult
+from storage.calibration_cases import case_for, graders, prompt_key, result_key
+from storage.models import CalibrationCase
+from storage.outbox import Message, enqueue
+
+PROMPT = "calibration_prompt"
+RESULT = "calibration_result"
+
+
+def run_calibration_case(ctx: JobContext) -> JobResult:
+    policy = ctx.framework.calibration
+    if policy is None or not in_send_window(ctx.framework.reminders, ctx.now, ctx.tz):
+        return JobResult()
+    today = to_local(ctx.now, ctx.tz).date()
+    sent = changed = 0
+    this = Month.of(today)
+    # Last month's case may close in this month's first days: look at both.
+    for month in (this.shift(-1), this):
+        case = case_for(session=ctx.session, month=month.key)
+        if case is None:
+            continue
+        opens = send_day(policy, ctx.framework.reminders, month)
+        closes = close_day(policy, ctx.framework.reminders, opens)
+        if today < opens:
+            continue
+        if today < closes and case.closed_at is None:
+            if case.sent_at is None:
+                case.sent_at, changed = ctx.now, changed + 1
+                ctx.session.add(case)
+            sent += _send_prompts(ctx, case, policy.roles, closes.isoformat())
+        elif case.sent_at is not None:
+            if case.closed_at is None:
+                case.closed_at, changed = ctx.now, changed + 1
+                ctx.session.add(case)
+            sent += _send_results(ctx, case)
+    return JobResult(enqueued=sent, changed=changed)
+
+
+def _send_prompts(ctx: JobContext, case: CalibrationCase, roles: list[str], closes: str) -> int:
+    sent = 0
+    for person in graders(session=ctx.session, roles=roles):
+        key = prompt_key(case.month, person.id or 0)
+        context: dict[str, Any] = {
+            "first_name": first_name(person.name),
+            "month": month_label(case.month),
+            "closes_on": closes,
+            "routing_key": route("calcase", case.id or 0, key),
+        }
+        message = Message(PROMPT, key, context, person_id=person.id)
+        sent += enqueue(session=ctx.session, message=message, now=ctx.now)
+    return sent
+
+
+def _send_results(ctx: JobContext, case: CalibrationCase) -> int:
+    leads = graders(session=ctx.session, roles=[ctx.framework.qa_lead_role])
+    if not leads:
+        return 0
+    asked = len(graders(session=ctx.session, roles=list(_roles(ctx))))
+    result = result_context(
+        session=ctx.session, framework=ctx.framework, case=case, sent=asked, final=True
+    )
+    sent = 0
+    for lead in leads:
+        context = {"result": result, "first_name": first_name(lead.name), "set_month": None}
+        message = Message(RESULT, result_key(case.month, lead.id or 0), context, person_id=lead.id)
+        sent += enqueue(session=ctx.session, message=message, now=ctx.now)
+    return sent
+
+
+def _roles(ctx: JobContext) -> list[str]:
+    policy = ctx.framework.calibration
+    return list(policy.roles) if policy else []
+
+
+CALIBRATION_CASE = Job(
+    "calibration_case",
+    "The monthly calibration case: send it to everyone who audits, the result to the QA leads",
+    run_calibration_case,
+)
