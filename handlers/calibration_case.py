@@ -39,7 +39,7 @@ RECEIPT = "calibration_receipt"
 RESULT = "calibration_result"
 SET_FORM = "calibration_set_form"
 GRADE_FORM = "calibration_form"
-VIGNETTE_CHARS = 2500  # within a dialog's text block (Slack's 3000) with its heading
+VIGNETTE_CHARS = 2500  # fits a dialog's text block on every platform (3000 at the smallest)
 SET_KIND = "calset"
 CASE_KIND = "calcase"
 
