@@ -193,6 +193,31 @@ def submit_set_form(turn: Turn) -> list[Reply]:
     return _receipt("set", month=month_label(month.key), send_on=on)
 
 
+def status_line(turn: Turn) -> dict[str, Any] | None:
+    """For a QA lead's status of the whole authority: the latest case's overall result
+    in one line (counts only); None when there is none or the viewer is not a QA lead."""
+    if turn.framework.calibration is None or not _is_lead(turn):
+        return None
+    latest = latest_sent(session=turn.session)
+    if latest is None:
+        return None
+    result = result_context(
+        session=turn.session,
+        framework=turn.framework,
+        case=latest,
+        sent=0,
+        final=latest.closed_at is not None,
+    )
+    overall = result["rows"][-1]
+    return {
+        "month": result["month"],
+        "final": result["final"],
+        "answered": result["answered"],
+        "reference": overall["reference"],
+        "matching": overall["matching"],
+    }
+
+
 # -- everyone who audits -----------------------------------------------------------------
 
 

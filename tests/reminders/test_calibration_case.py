@@ -192,6 +192,10 @@ def test_the_monthly_calibration_case_end_to_end(
         assert "Requires Improvement: fewer than 5" in text and "Inadequate: fewer than 5" in text
         for pid in w["graders"]:
             assert not [t for t in c.texts(pid) if "December 2026: result" in t]
+        # The QA lead's status carries the overall line; a grader's status does not.
+        status = json.dumps(_type(c, w["lead"], "status"), ensure_ascii=False)
+        assert "Calibration case" in status and "December 2026: 10 graded it" in status
+        assert "gave your reference overall grade (Good): 60%" in status
         closed = c.press(
             w["graders"][1], "calibration.grade", c.buttons(prompt)["calibration.grade"]
         )
@@ -222,9 +226,11 @@ def test_no_message_says_who_graded_what(platform: Platform, db_url: str, engine
             _grade(c, pid, "good")
         _grade(c, odd, "inadequate")
         on_demand = json.dumps(_type(c, w["lead"], "calibration"), ensure_ascii=False)
+        status = json.dumps(_type(c, w["lead"], "status"), ensure_ascii=False)
+        assert "gave your reference overall grade (Good): not shown" in status
         c.run(CALIBRATION_CASE, at(2026, 12, 10))
         c.deliver()
-        to_lead = [on_demand, *c.texts(w["lead"])]
+        to_lead = [on_demand, status, *c.texts(w["lead"])]
         final = [t for t in to_lead if "December 2026: result" in t]
         assert final, to_lead
         for text in to_lead:

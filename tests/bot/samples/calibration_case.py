@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.bot.samples.status import SAMPLES as STATUS
+
 _GRADES = [
     {"value": "outstanding", "label": "Outstanding"},
     {"value": "good", "label": "Good"},
@@ -96,4 +98,16 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
         for w in ("already", "closed", "set", "already_sent", "not_lead", "not_grader", "off")
     ]
     + [{"what": "gone", "reference": None}],
+    "status": [
+        {
+            **STATUS["status"],
+            "calibration": {
+                "month": "December 2026",
+                "final": False,
+                "answered": 12,
+                "reference": "Good",
+                "matching": "58%",
+            },
+        }
+    ],
 }
