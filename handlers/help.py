@@ -80,5 +80,6 @@ def help_context(
         "escalations": receives_escalations(roles, framework),
         "status_scope": status_scope(roles, framework),
         "lead": framework.qa_lead_role in roles,
+        "calibration": framework.qa_lead_role in roles and framework.calibration is not None,
         "didnt_catch": didnt_catch,
     }

@@ -126,8 +126,13 @@ def _prompts(engine: Engine) -> list[OutboxMessage]:
         )
 
 
+def _prompt(c: Chat, pid: int) -> dict[str, Any]:
+    """The calibration prompt `pid` was sent."""
+    return [p for p in c.sent(pid) if "calibration case: grade" in json.dumps(p)][-1]
+
+
 def _grade(c: Chat, pid: int, grade: str) -> str:
-    prompt = [p for p in c.sent(pid) if "calibration case: grade" in json.dumps(p)][-1]
+    prompt = _prompt(c, pid)
     form = c.press(pid, "calibration.grade", c.buttons(prompt)["calibration.grade"])
     assert "Two siblings" in json.dumps(form)
     return _said(c, pid, _submit(c, pid, form, dict.fromkeys(KEYS, grade)))
@@ -143,6 +148,10 @@ def test_the_monthly_calibration_case_end_to_end(
         platform, db_url=db_url, engine=engine, framework=FRAMEWORK, now=at(2026, 12, 1)
     ) as c:
         c.greet(*people)
+        assert "calibration" in json.dumps(_type(c, w["lead"], "help"))
+        assert "calibration" not in json.dumps(_type(c, w["graders"][0], "help"))
+        refused = json.dumps(_type(c, w["graders"][0], "calibration"))
+        assert "Only the QA lead sets the calibration case" in refused
         _set_case(c, w["lead"], "good")
 
         # Wednesday 2 December: before the send day, nothing goes out.
@@ -165,7 +174,7 @@ def test_the_monthly_calibration_case_end_to_end(
             assert "your grades of the December 2026 calibration case are in" in _grade(
                 c, pid, grade
             )
-        prompt = c.sent(w["graders"][0])[0]
+        prompt = _prompt(c, w["graders"][0])
         again = c.press(
             w["graders"][0], "calibration.grade", c.buttons(prompt)["calibration.grade"]
         )
@@ -252,3 +261,17 @@ def test_no_message_says_who_graded_what(platform: Platform, db_url: str, engine
             blob = json.dumps(row.context)
             assert not any(n.split()[0] in blob for n in w["names"])
     assert OVERALL in KEYS
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_without_the_framework_option_there_is_no_calibration_case(
+    platform: Platform, db_url: str, engine: Engine
+) -> None:
+    w = _world(engine, graders=1)
+    with chat(platform, db_url=db_url, engine=engine, framework=LAMBETH, now=at(2026, 12, 1)) as c:
+        c.greet(w["lead"])
+        assert "calibration" not in json.dumps(_type(c, w["lead"], "help"))
+        said = json.dumps(_type(c, w["lead"], "calibration"))
+        assert "This framework has no monthly calibration case" in said
+        c.run(CALIBRATION_CASE, at(2026, 12, 3))
+    assert _prompts(engine) == []

@@ -110,4 +110,17 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
             },
         }
     ],
+    "help": [
+        {
+            "name": "Lee",
+            "role_labels": ["QA lead"],
+            "audits": True,
+            "moderates": True,
+            "escalations": False,
+            "status_scope": "all",
+            "lead": True,
+            "calibration": True,
+            "didnt_catch": None,
+        }
+    ],
 }
