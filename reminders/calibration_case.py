@@ -19,7 +19,7 @@ from qa.calibration_case import close_day, send_day
 from qa.send_window import in_send_window, to_local
 from qa.working_days import Month
 from reminders.jobs import Job, JobContext, JobResult
-from storage.calibration_cases import case_for, graders, prompt_key, result_key
+from storage.calibration_cases import case_for, graders, prompt_key, prompts_sent, result_key
 from storage.models import CalibrationCase
 from storage.outbox import Message, enqueue
 
@@ -75,7 +75,7 @@ def _send_results(ctx: JobContext, case: CalibrationCase) -> int:
     leads = graders(session=ctx.session, roles=[ctx.framework.qa_lead_role])
     if not leads:
         return 0
-    asked = len(graders(session=ctx.session, roles=list(_roles(ctx))))
+    asked = prompts_sent(session=ctx.session, month=case.month)
     result = result_context(
         session=ctx.session, framework=ctx.framework, case=case, sent=asked, final=True
     )
@@ -85,11 +85,6 @@ def _send_results(ctx: JobContext, case: CalibrationCase) -> int:
         message = Message(RESULT, result_key(case.month, lead.id or 0), context, person_id=lead.id)
         sent += enqueue(session=ctx.session, message=message, now=ctx.now)
     return sent
-
-
-def _roles(ctx: JobContext) -> list[str]:
-    policy = ctx.framework.calibration
-    return list(policy.roles) if policy else []
 
 
 CALIBRATION_CASE = Job(

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.models import CalibrationAnswer, CalibrationCase, Person
+from storage.models import CalibrationAnswer, CalibrationCase, OutboxMessage, Person
 
 
 def prompt_key(month: str, person_id: int) -> str:
@@ -22,6 +22,15 @@ def prompt_key(month: str, person_id: int) -> str:
 def result_key(month: str, person_id: int) -> str:
     """The outbox key of a QA lead's calibration result: once per month and lead."""
     return f"calibration-result:{month}:{person_id}"
+
+
+def prompts_sent(*, session: Session, month: str) -> int:
+    """How many people were sent the month's case (its prompts in the outbox)."""
+    prefix = prompt_key(month, 0).removesuffix("0")
+    rows = session.exec(
+        select(OutboxMessage.id).where(col(OutboxMessage.idempotency_key).startswith(prefix))
+    )
+    return len(rows.all())
 
 
 def case_for(*, session: Session, month: str) -> CalibrationCase | None:
