@@ -6,24 +6,34 @@ prompt; someone who joins mid-month is sent it on the next tick. On the close da
 (`open_working_days` working days later) the case closes and each QA lead is sent
 the result: counts per grade per domain beside the reference grade, never who graded
 what. Keys are per month and person, so a run repeated, or after downtime, sends
-nothing twice. A month with no case set sends nothing: the QA lead sets it in chat.
+nothing twice. A month with no case set sends nothing, but in the three working days
+before its send day the QA leads are reminded to set it, with the button that does.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from messages.calibration_case import month_label, result_context
 from messages.tracking import first_name, route
 from qa.calibration_case import close_day, send_day
-from qa.send_window import in_send_window, to_local
+from qa.send_window import in_send_window, to_local, working_days_before
 from qa.working_days import Month
 from reminders.jobs import Job, JobContext, JobResult
-from storage.calibration_cases import case_for, graders, prompt_key, prompts_sent, result_key
+from storage.calibration_cases import (
+    case_for,
+    graders,
+    nudge_key,
+    prompt_key,
+    prompts_sent,
+    result_key,
+)
 from storage.models import CalibrationCase
 from storage.outbox import Message, enqueue
 
 PROMPT = "calibration_prompt"
+NUDGE_WORKING_DAYS = 3  # how early the QA leads are reminded to set a month's case
 RESULT = "calibration_result"
 
 
@@ -53,7 +63,40 @@ def run_calibration_case(ctx: JobContext) -> JobResult:
                 case.closed_at, changed = ctx.now, changed + 1
                 ctx.session.add(case)
             sent += _send_results(ctx, case)
+    # The reminder to set a case may fall in the month before its send day.
+    sent += sum(_nudge(ctx, month, today) for month in (this, this.shift(1)))
     return JobResult(enqueued=sent, changed=changed)
+
+
+def _nudge(ctx: JobContext, month: Month, today: date) -> int:
+    """In the working days before the send day, remind the QA leads to set the month's
+    case if nobody has (with the button that sets it); once per month and lead."""
+    policy = ctx.framework.calibration
+    if policy is None or case_for(session=ctx.session, month=month.key) is not None:
+        return 0
+    opens = send_day(policy, ctx.framework.reminders, month)
+    if not working_days_before(ctx.framework.reminders, opens, NUDGE_WORKING_DAYS) <= today:
+        return 0
+    if today > opens:
+        return 0
+    sent = 0
+    for lead in graders(session=ctx.session, roles=[ctx.framework.qa_lead_role]):
+        context = {
+            "result": None,
+            "nudge": True,
+            "first_name": first_name(lead.name),
+            "set_month": month_label(month.key),
+            "set_already": False,
+            "send_on": opens.isoformat(),
+            "routing_key": route("calset", month.year * 100 + month.month, "calibration-set"),
+        }
+        key = nudge_key(month.key, lead.id or 0)
+        sent += enqueue(
+            session=ctx.session,
+            message=Message(RESULT, key, context, person_id=lead.id),
+            now=ctx.now,
+        )
+    return sent
 
 
 def _send_prompts(ctx: JobContext, case: CalibrationCase, roles: list[str], closes: str) -> int:

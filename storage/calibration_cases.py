@@ -24,6 +24,11 @@ def result_key(month: str, person_id: int) -> str:
     return f"calibration-result:{month}:{person_id}"
 
 
+def nudge_key(month: str, person_id: int) -> str:
+    """The outbox key of a QA lead's reminder to set the month's case."""
+    return f"calibration-nudge:{month}:{person_id}"
+
+
 def prompts_sent(*, session: Session, month: str) -> int:
     """How many people were sent the month's case (its prompts in the outbox)."""
     prefix = prompt_key(month, 0).removesuffix("0")

@@ -275,3 +275,35 @@ def test_without_the_framework_option_there_is_no_calibration_case(
         assert "This framework has no monthly calibration case" in said
         c.run(CALIBRATION_CASE, at(2026, 12, 3))
     assert _prompts(engine) == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_qa_lead_is_reminded_to_set_a_case_nobody_has_set(
+    platform: Platform, db_url: str, engine: Engine
+) -> None:
+    w = _world(engine, graders=1)
+    with chat(
+        platform, db_url=db_url, engine=engine, framework=FRAMEWORK, now=at(2026, 11, 27)
+    ) as c:
+        c.greet(w["lead"], *w["graders"])
+        # Friday 27 November is four working days before Thursday 3 December: too early.
+        c.run(CALIBRATION_CASE, at(2026, 11, 27))
+        c.deliver()
+        assert c.texts(w["lead"]) == []
+        # Monday 30 November: three working days before; once only, to the QA lead only.
+        c.run(CALIBRATION_CASE, at(2026, 11, 30))
+        c.run(CALIBRATION_CASE, at(2026, 11, 30, 15))
+        c.deliver()
+        nudges = [p for p in c.sent(w["lead"]) if "case is not set yet" in json.dumps(p)]
+        assert len(nudges) == 1 and c.texts(w["graders"][0]) == []
+        said = json.dumps(nudges[0], ensure_ascii=False)
+        assert "The December 2026 case is not set yet" in said
+        assert "No calibration case has gone out yet" not in said
+        form = c.press(w["lead"], "calibration.set", c.buttons(nudges[0])["calibration.set"])
+        assert "The December 2026 calibration case" in json.dumps(form)
+        ok = _submit(c, w["lead"], form, {"vignette": VIGNETTE, **dict.fromkeys(KEYS, "good")})
+        assert "The December 2026 calibration case is set" in _said(c, w["lead"], ok)
+        # Set: no more reminders.
+        c.run(CALIBRATION_CASE, at(2026, 12, 1))
+        c.deliver()
+        assert len([t for t in c.texts(w["lead"]) if "case is not set yet" in t]) == 1

@@ -80,6 +80,15 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
     "calibration_result": [
         {
             "result": None,
+            "nudge": True,
+            "first_name": "Lee",
+            "set_month": "January 2027",
+            "set_already": False,
+            "send_on": "2027-01-08",
+            "routing_key": _SET,
+        },
+        {
+            "result": None,
             "set_month": "January 2027",
             "set_already": False,
             "send_on": "2027-01-08",
