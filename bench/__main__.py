@@ -20,6 +20,7 @@ BENCHES: list[str] = [
     "allocation",
     "fanout",
     "summary",
+    "inspection_pack",
     "status",
     "floor",
     "latency",

@@ -28,6 +28,7 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("outbox", "outbox"),
     ("export", "export"),
     ("retention", None),
+    ("inspection", "inspection"),
 ]
 
 

@@ -21,10 +21,12 @@ from handlers import (
     closing,
     escalation,
     escalation_actions,
+    inspection,
     menu,
     moderation,
     more_time,
     progress_packs,
+    qa_alerts,
     recommendations,
     status,
 )
@@ -34,9 +36,12 @@ from handlers.turn import Hooks
 from reminders import allocations, drafts, qa_calendar, retention, summary, tracking
 from reminders import calibration_case as calibration_case_jobs
 from reminders import case_reviews as case_review_jobs
+from reminders import inspection as inspection_jobs
 from reminders import moderation as moderation_jobs
 from reminders import progress_packs as progress_pack_jobs
+from reminders import qa_alerts as qa_alert_jobs
 from reminders.jobs import Job
+from reminders.moderation_focus import MODERATION_FOCUS
 
 
 def conversations() -> tuple[Conversation, ...]:
@@ -54,6 +59,8 @@ def conversations() -> tuple[Conversation, ...]:
         more_time.CONVERSATION,
         case_reviews.CONVERSATION,
         progress_packs.CONVERSATION,
+        qa_alerts.CONVERSATION,
+        inspection.CONVERSATION,
         calibration_case.CONVERSATION,
     )
 
@@ -70,8 +77,10 @@ def jobs() -> dict[str, Job]:
         drafts.DRAFT_REMINDERS,
         moderation_jobs.MODERATION_ASSIGN,
         moderation_jobs.MODERATION_REMINDERS,
+        MODERATION_FOCUS,
         *tracking.TRACKING_JOBS,
         case_review_jobs.WEEKLY_REVIEWS,
+        inspection_jobs.INSPECTION_CHASE,
         qa_calendar.QA_CALENDAR,
         progress_pack_jobs.PROGRESS_PACKS,
         calibration_case_jobs.CALIBRATION_CASE,
@@ -79,6 +88,7 @@ def jobs() -> dict[str, Job]:
         summary.WEEKLY_TRACKING,
         summary.QUARTERLY_ANALYSIS,
         summary.FRAMEWORK_REPORTS,
+        qa_alert_jobs.WEEKLY_ALERTS,
         retention.RETENTION,
     )
     by_name: dict[str, Job] = {}

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.in_place import edit_pressed
 from handlers.interaction import Reply
 from handlers.tracking_replies import gone, route, with_errors
 from handlers.turn import Turn
@@ -20,9 +21,7 @@ from qa.privacy import find_sensitive, warning
 from qa.validation import Context, Field, Option, validate
 from storage.case_reviews import owner_role, prompt_key, record_outcome
 from storage.models import Case, CaseReview, CaseReviewMeeting
-from storage.outbox import Message, enqueue
 from storage.tracking import directory
-from storage.tracking_messages import latest_shown
 
 FORM = "review_form"
 RECEIPT = "review_receipt"
@@ -129,28 +128,15 @@ def submit(turn: Turn) -> list[Reply]:
 
 
 def _edit_prompt(turn: Turn, meeting: CaseReviewMeeting) -> list[Reply]:
-    """Show the outcome on the week's prompt, in place, without its button.
-
-    Only the prompt sent to the person recording is edited (another member of the team
-    recording it gets the receipt alone); where the platform shows the first reply in
-    place of the pressed card, the edited prompt is also returned first.
-    """
-    key = prompt_key(meeting.id or 0)
-    shown = latest_shown(turn.session, key)
-    if shown is None or shown.person_id != turn.person.id:
-        return []
+    """Show the outcome on the week's prompt, in place, without its button."""
     fw = turn.framework
     grade = meeting.grade or ""
-    context = dict(shown.context or {})
-    context["recorded"] = {
+    recorded = {
         "grade": fw.grade(grade).label if grade in fw.grade_keys else grade,
         "by": turn.person.name,
         "on": turn.today.isoformat(),
     }
-    context["update_of"] = key
-    edit = Message(shown.template, f"{key}:edit:recorded", context, person_id=turn.person.id)
-    enqueue(session=turn.session, message=edit, now=turn.now)
-    return [Reply(shown.template, context)] if turn.interaction.replaces_pressed else []
+    return edit_pressed(turn, prompt_key(meeting.id or 0), "recorded", {"recorded": recorded})
 
 
 CONVERSATION = Conversation(

@@ -67,6 +67,19 @@ def receives_escalations(roles: list[str], framework: Framework) -> bool:
     return bool(named & held)
 
 
+def raises_alerts(roles: list[str], framework: Framework) -> bool:
+    """A holder of a role that raises QA alerts (Lambeth: IROs and CP chairs) types `alert`."""
+    policy = framework.qa_alerts
+    return policy is not None and bool(set(roles) & set(policy.raised_by))
+
+
+def holds_reviews(roles: list[str], framework: Framework) -> bool:
+    """A holder of the weekly case reviews' owner role (Lambeth: the practice assurance
+    team) is asked each week for the review meetings' outcomes."""
+    owner = framework.escalation.case_review_owner_role
+    return owner is not None and owner in roles
+
+
 def help_context(
     *, person: Person, framework: Framework, didnt_catch: str | None = None
 ) -> dict[str, Any]:
@@ -80,6 +93,8 @@ def help_context(
         "escalations": receives_escalations(roles, framework),
         "status_scope": status_scope(roles, framework),
         "lead": framework.qa_lead_role in roles,
+        "raises_alerts": raises_alerts(roles, framework),
+        "holds_reviews": holds_reviews(roles, framework),
         "calibration": framework.qa_lead_role in roles and framework.calibration is not None,
         "didnt_catch": didnt_catch,
     }

@@ -44,7 +44,7 @@ from messages.moderation import (
     request_key,
 )
 from qa.dialog import StepView
-from qa.moderation_dialog import moderation_result
+from qa.moderation_dialog import moderation_result, seal_blind
 from storage.models import Audit, Moderation, OutboxMessage
 from storage.moderation_outcomes import finish
 from storage.moderations import ASSIGNED, save_state
@@ -66,6 +66,8 @@ class ModerationFlow(DialogFlow[OpenModeration]):
         )
 
     def persist(self, turn: Turn, op: OpenModeration) -> None:
+        """Keep the dialog; a blind moderation's blind step is sealed once passed."""
+        op.state = seal_blind(op.state)
         save_state(session=turn.session, moderation=op.moderation, state=op.state)
 
     def on_open(self, turn: Turn) -> list[Reply]:

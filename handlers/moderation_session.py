@@ -17,7 +17,7 @@ from sqlmodel import Session
 from handlers.dialog_session import OpenDialog, Refusal, pick_people
 from qa.dialog import Dialog, DialogError
 from qa.framework import Framework
-from qa.moderation_dialog import build_moderation_dialog
+from qa.moderation_dialog import build_moderation_dialog, resume_state
 from storage.audits import SUBMITTED
 from storage.models import Audit, Case, Moderation, Person
 from storage.moderations import OPEN, WITHDRAWN, current_round, load_state
@@ -67,7 +67,7 @@ def open_moderation(
         return refused("closed")
     try:
         dialog = dialog_for(framework, audit, case)
-        state = load_state(moderation) or dialog.start_state()
+        state = resume_state(dialog, load_state(moderation) or dialog.start_state())
     except DialogError:
         return refused("invalid")
     people = pick_people(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.in_place import edit_pressed
 from handlers.interaction import Reply
 from handlers.tracking_replies import gone, route
 from handlers.turn import Turn
@@ -18,9 +19,7 @@ from messages.progress_packs import pack_context
 from messages.tracking import first_name
 from qa.working_days import Month
 from storage.models import ProgressPack, ProgressPackItem, Recommendation
-from storage.outbox import Message, enqueue
 from storage.progress_packs import pack_rows, sign_item, sign_pack
-from storage.tracking_messages import latest_shown
 
 PACK = "progress_pack"
 RECEIPT = "pack_receipt"
@@ -35,16 +34,7 @@ def _may_sign(turn: Turn, pack: ProgressPack) -> bool:
 def _shown(
     turn: Turn, pack: ProgressPack, message_key: str, suffix: str, receipt: dict[str, Any]
 ) -> list[Reply]:
-    """Edit the pressed pack in place to show what is now signed, then the receipt.
-
-    The edit goes through the outbox (`update_of`), and only to a pack sent to the
-    person pressing; where the platform shows the first reply in place of the pressed
-    card, the edited pack is also returned first.
-    """
-    out = [Reply(RECEIPT, {"window": pack.window, **receipt})]
-    shown = latest_shown(turn.session, message_key)
-    if shown is None or shown.person_id != turn.person.id:
-        return out
+    """Edit the pressed pack in place to show what is now signed, then the receipt."""
     start = Month.parse(pack.month)
     window = next((w for w in turn.framework.follow_up_windows if w.label == pack.window), None)
     due_by = start.shift(len(window.months) - 1 if window else 0).last
@@ -56,10 +46,8 @@ def _shown(
         due_by=due_by,
         today=turn.today,
     )
-    context["update_of"] = message_key
-    edit = Message(PACK, f"{message_key}:edit:{suffix}", context, person_id=turn.person.id)
-    enqueue(session=turn.session, message=edit, now=turn.now)
-    return [Reply(PACK, context), *out] if turn.interaction.replaces_pressed else out
+    edited = edit_pressed(turn, message_key, suffix, context)
+    return [*edited, Reply(RECEIPT, {"window": pack.window, **receipt})]
 
 
 def sign_one(turn: Turn) -> list[Reply]:

@@ -14,6 +14,10 @@
   added actions is, as Wandsworth's QAF 29 says: "if their findings or grades are
   amended").
 
+- `moderation-focus:<month>:<QA lead id>`: once a month, where the framework follows
+  the figures (`moderation.follow_figures`), the QA lead's moderation summary: which
+  domains and auditors get a larger share moderated, and why.
+
 Case references only, never a child's details; the moderator's comments are what
 they typed for the author, after the dialog's privacy check.
 """
@@ -25,10 +29,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from qa.framework import Framework
 from qa.moderation_dialog import ModerationResult
+from qa.working_days import Month
 from storage.models import Audit, Case, Moderation, Person
 from storage.moderations import Considered, consider, current_round
 from storage.outbox import Message, enqueue
@@ -71,7 +76,11 @@ def request_context(
     round_no: int = 1,
     state: str = "open",
 ) -> dict[str, Any]:
-    """What the moderator sees: the case, who audited it, the grades, the due date."""
+    """What the moderator sees: the case, who audited it, the grades, the due date.
+
+    Blind (`moderation.blind`): no grade and no reason for the selection (a reason can
+    name the grade: "every Inadequate audit is moderated"); the moderator sees the
+    auditor's grades in the dialog, beside their own, once they have given them."""
     audit = session.get(Audit, moderation.audit_id)
     assert audit is not None
     labels = _labels(framework)
@@ -83,11 +92,15 @@ def request_context(
         for d in framework.domains_for(case.area if case else "")
         if d.key in (audit.domain_grades or {})
     ]
+    blind = framework.moderation.blind
+    if blind:  # nothing of the auditor's grades before the moderator has given theirs
+        domains, reason = [], ""
     return {
         "first_name": _first_name(moderator),
         "reference": case.reference if case else "",
         "auditor": auditor.name if auditor else "",
-        "overall": labels.get(audit.overall_grade or "", ""),
+        "overall": "" if blind else labels.get(audit.overall_grade or "", ""),
+        "blind": blind,
         "domains": domains,
         "due_on": moderation.due_on.isoformat(),
         "reason": reason,
@@ -274,3 +287,44 @@ def queue_outcome(
         "moderation_outcome", outcome_key(audit, round_no), context, person_id=audit.auditor_id
     )
     return enqueue(session=session, message=message, now=now)
+
+
+def focus_key(month: Month, lead: Person) -> str:
+    return f"moderation-focus:{month.key}:{lead.id}"
+
+
+def queue_focus(
+    *,
+    session: Session,
+    framework: Framework,
+    month: Month,
+    lines: Sequence[str],
+    now: datetime,
+) -> int:
+    """The QA lead's moderation summary for `month` (issue 15): where the figures raise
+    the share moderated, and why; once a month to each QA lead. Auditors are named
+    (the QA lead sees per-auditor figures), cases never."""
+    leads = [
+        p
+        for p in session.exec(select(Person).where(col(Person.active)).order_by(col(Person.id)))
+        if framework.qa_lead_role in (p.roles or [])
+    ]
+    vocab = framework.vocabulary
+    context = {
+        "month": month.name,
+        "lines": list(lines)[:10],
+        "more": max(0, len(lines) - 10),
+        "share": round(framework.moderation.sample_share * 100, 1),
+        "moderations_word": vocab.moderations,
+        "audits_word": vocab.audits,
+    }
+    sent = 0
+    for lead in leads:
+        message = Message(
+            "moderation_focus",
+            focus_key(month, lead),
+            {**context, "first_name": _first_name(lead)},
+            person_id=lead.id,
+        )
+        sent += enqueue(session=session, message=message, now=now)
+    return sent

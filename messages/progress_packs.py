@@ -62,6 +62,7 @@ def pack_context(
             "open": statuses.count("open"),
             "overdue": statuses.count("overdue"),
             "signed": sum(1 for r in rows if r.item.signed_off_at is not None),
+            "for_service": sum(1 for r in rows if r.rec.case_id is None),
         },
         "cases": len({r.rec.case_id for r in rows if r.rec.case_id is not None}),
         "items": items[:SHOWN],

@@ -376,6 +376,16 @@ class ModerationPolicy(_Strict):
     # The framework's own moderation questions (City of London QAF 2024, Appendix 2).
     # Empty: the moderation dialog asks what it always has.
     questions: list[ModerationQuestion] = Field(default_factory=list)
+    # Issue 15, blind moderation: the moderator grades each domain and the overall before
+    # seeing the auditor's grades, then sees both side by side (agreement counts the blind
+    # grades). False: the dialog and the request show the auditor's grades at once.
+    blind: bool = False
+    # Issue 15, sampling that follows the figures: auditors whose grades are often changed
+    # and domains with low agreement get up to `follow_figures_boost` more share, within
+    # the moderators' free slots; a domain is low below `low_agreement`. False: as before.
+    follow_figures: bool = False
+    follow_figures_boost: float = Field(default=0.5, ge=0, le=1)
+    low_agreement: float = Field(default=0.7, gt=0, le=1)
 
     @model_validator(mode="after")
     def _question_keys_unique(self) -> ModerationPolicy:
@@ -698,6 +708,54 @@ class Retention(_Strict):
     audit_log_months: int = Field(default=72, ge=1)
 
 
+class AlertKind(_Strict):
+    """What a QA alert can be about: a key stored with the alert, and its label."""
+
+    key: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
+    label: str = Field(min_length=1)
+
+
+def _alert_kinds() -> list[AlertKind]:
+    return [
+        AlertKind(key="plan", label="The plan"),
+        AlertKind(key="safety", label="Safety and risk"),
+        AlertKind(key="drift", label="Drift or delay"),
+        AlertKind(key="voice", label="The child's voice"),
+        AlertKind(key="other", label="Something else"),
+    ]
+
+
+class QaAlerts(_Strict):
+    """Quality assurance alerts raised in chat by reviewing officers and chairs.
+
+    Lambeth QAF 8: "A report of Quality Assurance alerts raised by Independent
+    Chairs/Reviewing officers is circulated to all Assistant Directors and the Director
+    of Children's Social Care on a weekly basis." A holder of a `raised_by` role types
+    `alert`; the nearest holder of `acted_on_by` to the case (its team manager) is asked
+    to act and says what changed; the raiser is told. Each week the alerts go to every
+    holder of a `weekly_report_to` role, and the framework's reports (`summary.reports`)
+    count them. Absent (the default): no alerts.
+    """
+
+    raised_by: list[RoleKey] = Field(min_length=1)
+    weekly_report_to: list[RoleKey] = Field(min_length=1)
+    acted_on_by: RoleKey
+    respond_within_days: int = Field(default=10, ge=1, le=90)
+    weekly_report_weekday: Weekday = "mon"
+    kinds: list[AlertKind] = Field(default_factory=_alert_kinds, min_length=1)
+
+    @model_validator(mode="after")
+    def _kind_keys_unique(self) -> QaAlerts:
+        keys = [k.key for k in self.kinds]
+        twice = next((k for k in keys if keys.count(k) > 1), None)
+        if twice is not None:
+            raise _refuse(f"two QA alert kinds have the key {twice!r}: rename one")
+        return self
+
+    def kind_label(self, key: str) -> str:
+        return next((k.label for k in self.kinds if k.key == key), key)
+
+
 class Framework(_Strict):
     """One authority's whole QA framework."""
 
@@ -727,6 +785,7 @@ class Framework(_Strict):
     summary: SummarySchedule = SummarySchedule()
     calendar: list[CalendarEntry] = Field(default_factory=list)
     retention: Retention = Retention()
+    qa_alerts: QaAlerts | None = None
 
     # -- look-ups the rest of the product uses -----------------------------------
     @property

@@ -12,7 +12,9 @@ audit never changes whether another is picked (so a job that runs every day as a
 arrive agrees with one that runs once). Auditors whose overall grades moderators often
 changed get a higher share, up to `drift_boost` more, so effort goes where grading
 drifts; only months before the one being selected count, so moderations finished this
-month cannot change this month's selection.
+month cannot change this month's selection. Where the framework follows the figures
+(`moderation.follow_figures`, issue 15), `qa.moderation_focus` takes that part: auditors
+often changed and domains with low agreement raise the share, within the free slots.
 
 **Assignment** (`assign`): each selected audit goes to one person holding a
 `moderator_roles` role with capacity left this month, never its author and never one
@@ -43,6 +45,7 @@ from typing import Literal
 
 from qa.allocation_rules import allocation_day, uses_bank_holidays
 from qa.framework import Framework
+from qa.moderation_focus import Figures, figures, focus, percent, raised_share
 from qa.working_days import Month, working_days_after
 
 __all__ = [
@@ -67,7 +70,7 @@ __all__ = [
 DRIFT_WINDOW_MONTHS = 6  # the months of history that count towards an auditor's drift
 DRIFT_MIN_MODERATIONS = 2  # fewer moderations than this say nothing about drift
 
-SelectionBasis = Literal["always", "sample", "drift"]
+SelectionBasis = Literal["always", "sample", "drift", "figures"]
 
 
 # -- inputs ------------------------------------------------------------------------
@@ -268,14 +271,26 @@ def select_for_moderation(
     """
     audits = sorted(audits, key=lambda a: a.id)
     _check_audits(framework, audits)
-    if framework.moderation.fill_slots and free_slots is not None:
-        return _fill_slots(framework, audits, free_slots)
     policy = framework.moderation
+    found = (
+        figures(
+            framework,
+            month,
+            list(history),
+            window_months=drift_window_months,
+            min_moderations=drift_min_moderations,
+        )
+        if policy.follow_figures
+        else None
+    )
+    if policy.fill_slots and free_slots is not None:
+        return _fill_slots(framework, audits, free_slots, found)
     vocab = framework.vocabulary
     labels = {g.key: g.label for g in framework.grades}
     every_grade = set(policy.always_grades) >= set(framework.grade_keys)
     drifts = drift(history, month, window_months=drift_window_months)
     out: list[Selected] = []
+    unpicked: list[SubmittedAudit] = []
     for audit in audits:
         grade = audit.overall_grade
         label = labels[grade]
@@ -295,6 +310,9 @@ def select_for_moderation(
             why = f"sample of {label} {vocab.audits} ({_percent(base)})"
             out.append(Selected(audit.id, why, "sample"))
             continue
+        if found is not None:
+            unpicked.append(audit)
+            continue
         d = drifts.get(audit.auditor_id)
         if d is None or d.moderated < drift_min_moderations or not d.changed:
             continue
@@ -305,13 +323,48 @@ def select_for_moderation(
                 f"{d.changed} of the last {d.moderated} {vocab.moderations}"
             )
             out.append(Selected(audit.id, why, "drift"))
+    if found is not None:
+        slots = None if free_slots is None else max(0, free_slots - len(out))
+        out += _follow_figures(framework, month, unpicked, found, slots)
+        out.sort(key=lambda s: s.audit_id)
     return tuple(out)
 
 
+def _follow_figures(
+    framework: Framework,
+    month: Month,
+    audits: Sequence[SubmittedAudit],
+    found: Figures,
+    slots: int | None,
+) -> list[Selected]:
+    """The sample-grade audits the fixed share left out that the figures pick: those
+    whose fraction is below their raised share, the neediest first while `slots` last
+    (None: no bound, as in a dry run without moderators)."""
+    picks: list[tuple[float, float, int, str]] = []
+    for audit in audits:
+        f = focus(framework, found, auditor_id=audit.auditor_id, domain_grades=audit.domain_grades)
+        if f is None:
+            continue
+        raised = raised_share(framework, f.need)
+        fraction = sample_fraction(month, audit.id)
+        if fraction < raised:
+            picks.append(
+                (-f.need, fraction, audit.id, f"sample raised to {percent(raised)}: {f.reason}")
+            )
+    picks.sort()
+    if slots is not None:
+        picks = picks[:slots]
+    return [Selected(audit_id, why, "figures") for _, _, audit_id, why in picks]
+
+
 def _fill_slots(
-    framework: Framework, audits: Sequence[SubmittedAudit], free_slots: int
+    framework: Framework,
+    audits: Sequence[SubmittedAudit],
+    free_slots: int,
+    found: Figures | None = None,
 ) -> tuple[Selected, ...]:
-    """Camden's rule: every always-grade audit, then sample grades while slots are free."""
+    """Camden's rule: every always-grade audit, then sample grades while slots are free;
+    following the figures (`found`), those the figures point at take the slots first."""
     policy, vocab = framework.moderation, framework.vocabulary
     labels = {g.key: g.label for g in framework.grades}
     out = [
@@ -325,7 +378,16 @@ def _fill_slots(
         if a.overall_grade in policy.always_grades
     ]
     left = free_slots - len(out)
-    for a in sorted(audits, key=lambda a: (a.submitted_on, a.id)):
+    needs = {
+        a.id: f
+        for a in audits
+        if found is not None
+        and (f := focus(framework, found, auditor_id=a.auditor_id, domain_grades=a.domain_grades))
+    }
+    order = sorted(
+        audits, key=lambda a: (-(needs[a.id].need if a.id in needs else 0.0), a.submitted_on, a.id)
+    )
+    for a in order:
         if left <= 0:
             break
         if a.overall_grade in policy.always_grades or a.overall_grade not in policy.sample_grades:
@@ -335,6 +397,11 @@ def _fill_slots(
             f"a selection of {label} {vocab.audits}, to fill this month's "
             f"{vocab.moderation} slots ({left} free)"
         )
+        if a.id in needs:  # still a slot filler (basis "sample"), taken first: say why
+            why = (
+                f"first for this month's {vocab.moderation} slots ({left} free): "
+                f"{needs[a.id].reason}"
+            )
         out.append(Selected(a.id, why, "sample"))
         left -= 1
     return tuple(sorted(out, key=lambda s: s.audit_id))
@@ -543,7 +610,7 @@ def assign(
     picks = list(selected)
     _check_assign_inputs(picks, by_id, audit_list, people)
     book = _Book(month, people, history, framework.moderation.prefer_own_service)
-    priority = {"always": 0, "drift": 1, "sample": 1}
+    priority = {"always": 0, "drift": 1, "sample": 1, "figures": 1}
     picks.sort(key=lambda s: (priority[s.basis], by_id[s.audit_id].submitted_on, s.audit_id))
     assigned: list[Assigned] = []
     unassigned: list[Unassigned] = []

@@ -15,28 +15,40 @@ London's question 15, its child and service recommendations asked apart, the pan
 date), each on the step it names, in the framework's words and field kinds; questions
 on the recommendations step take the place of its one built-in question. A framework
 that declares none gets the dialog exactly as before.
+
+**Blind moderation** (`moderation.blind`, issue 15) is a variation of this dialog, not
+another: a first step, `blind`, asks the moderator's own grade for each domain and
+overall with nothing of the auditor's grades on screen; the `grades` step then shows
+both side by side and asks, as always, whether they agree. Once the moderator has
+moved past it the blind step is sealed (`seal_blind`: it leaves the trail, so *Back*
+cannot reach it): the blind grades stay as they were given before the auditor's were
+seen, which is what makes them the unbiased measure agreement is counted from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
 from qa.forms import YES_NO, follow_up_fields, follow_ups, grade_options, slot_steps, slots
-from qa.framework import Framework, ModerationQuestion
+from qa.framework import Domain, Framework, ModerationQuestion
 from qa.validation import JSON, Context, Field, Group, Option
 
 __all__ = [
+    "BLIND_STEP",
     "OUTCOMES",
     "ActionDraft",
     "DomainModeration",
     "ModerationResult",
     "QuestionAnswer",
+    "blind_grades",
     "build_moderation_dialog",
     "is_downgrade",
     "moderation_result",
+    "resume_state",
+    "seal_blind",
 ]
 
 # The framework's outcome keys, as recorded (Moderation.outcome) and as offered.
@@ -49,6 +61,43 @@ QUESTION_STEPS = ("grades", "overall", "recommendations", "outcome")
 ACTIONS_PER_PAGE = 3
 ACTION_PAGES = 4
 NO = ("no",)
+BLIND_STEP = "blind"
+BLIND_OVERALL = "overall"
+
+
+def blind_key(domain: str) -> str:
+    """The field key of the moderator's blind grade for `domain` (or `overall`)."""
+    return f"blind.{domain}"
+
+
+def blind_grades(state: DialogState) -> dict[str, str]:
+    """The grades the moderator gave blind, by domain key and `overall` (none when the
+    dialog has no blind step or it was not answered). Read from the step's own answers,
+    not the trail: a sealed blind step is off the trail but its answers are kept."""
+    given = state.answers.get(BLIND_STEP, {})
+    return {
+        k.removeprefix("blind."): v
+        for k, v in given.items()
+        if k.startswith("blind.") and isinstance(v, str)
+    }
+
+
+def resume_state(dialog: Dialog, state: DialogState) -> DialogState:
+    """A saved moderation as this dialog can carry on with it: one saved at a step the
+    dialog no longer has (the framework's `moderation.blind` was switched off while it
+    was at the blind step) starts again at the first step, its answers kept."""
+    if state.finished or state.step in dialog.steps:
+        return state
+    return replace(state, step=dialog.start, trail=())
+
+
+def seal_blind(state: DialogState) -> DialogState:
+    """Once past the blind step, take it off the trail: *Back* from the side-by-side
+    step then stays put, and the blind grades cannot be changed after the auditor's
+    grades were seen. A dialog without a blind step is returned unchanged."""
+    if BLIND_STEP not in state.trail:
+        return state
+    return replace(state, trail=tuple(t for t in state.trail if t != BLIND_STEP))
 
 
 def is_downgrade(framework: Framework, given: str, moderated: str) -> bool:
@@ -66,7 +115,7 @@ def _judgement(framework: Framework, key: str, label: str, given: str) -> list[F
             YES_NO,
             group=f"mod.{key}",
             missing=f"Say whether you agree with the grade for {label}",
-            summary_label=f"{label}: agree?",
+            summary_label=f"{label[:1].upper()}{label[1:]}: agree?",
         ),
         Field(
             f"mod.{key}.grade",
@@ -200,8 +249,11 @@ def build_moderation_dialog(
     domain_grades: Mapping[str, str],
     overall_grade: str,
     case_reference: str = "",
+    blind: bool | None = None,
 ) -> Dialog:
-    """The moderation dialog for one audit, given the grades its author gave."""
+    """The moderation dialog for one audit, given the grades its author gave; `blind`
+    (default: the framework's `moderation.blind`) asks the moderator's grades first."""
+    blind = framework.moderation.blind if blind is None else blind
     unknown = [g for g in (*domain_grades.values(), overall_grade) if g not in framework.grade_keys]
     if unknown:
         raise DialogError(f"grade '{unknown[0]}' is not in the framework's grade scale")
@@ -211,9 +263,24 @@ def build_moderation_dialog(
     given = {d.key: domain_grades[d.key] for d in domains}
     outcomes = tuple(Option(*OUTCOMES[o]) for o in framework.moderation.outcomes)
 
-    def grade_facts(_: Dialog, __: DialogState, ___: Context) -> tuple[Fact, ...]:
-        ref = (Fact("Case", case_reference),) if case_reference else ()
-        return (*ref, Fact("Overall grade given", label[overall_grade]))
+    def case_facts(_: Dialog, __: DialogState, ___: Context) -> tuple[Fact, ...]:
+        return (Fact("Case", case_reference),) if case_reference else ()
+
+    def grade_facts(dialog: Dialog, state: DialogState, ctx: Context) -> tuple[Fact, ...]:
+        ref = case_facts(dialog, state, ctx)
+        if not blind:
+            return (*ref, Fact("Overall grade given", label[overall_grade]))
+        mine = blind_grades(state)
+        side = "Side by side: given, and yours"
+        rows = [(d.label, given[d.key], mine.get(d.key)) for d in domains]
+        rows.append(("Overall grade", overall_grade, mine.get(BLIND_OVERALL)))
+        return (
+            *ref,
+            *(
+                Fact(what, f"{label[g]} · you: {label.get(m or '', 'not given')}", side)
+                for what, g, m in rows
+            ),
+        )
 
     def overall_facts(_: Dialog, state: DialogState, __: Context) -> tuple[Fact, ...]:
         a = state.merged()
@@ -335,11 +402,56 @@ def build_moderation_dialog(
                 *asked["grades"][1],
             ),
             checks=(_same_grade_check(given),),
-            intro=f"Do you agree with the grades given in this {vocab.audit}?",
+            intro=(
+                f"Your grades and those given in this {vocab.audit}, side by side. "
+                "Do you agree with the grades given?"
+                if blind
+                else f"Do you agree with the grades given in this {vocab.audit}?"
+            ),
         ),
     )
+    if blind:
+        steps.insert(0, _blind_step(framework, domains, case_facts))
     flags = tuple(Option(f.key, f.label) for f in framework.audit_form.urgent_flags)
-    return Dialog("moderation", {s.key: s for s in steps}, start="grades", flags=flags)
+    start = BLIND_STEP if blind else "grades"
+    return Dialog("moderation", {s.key: s for s in steps}, start=start, flags=flags)
+
+
+def _blind_step(
+    framework: Framework,
+    domains: Sequence[Domain],
+    facts: Callable[[Dialog, DialogState, Context], tuple[Fact, ...]],
+) -> Step:
+    """The moderator's own grades, asked before any of the auditor's are shown: the
+    step names no grade given, only the case."""
+    vocab = framework.vocabulary
+    options = grade_options(framework)
+    keys = [*(d.key for d in domains), BLIND_OVERALL]
+    labels = [*(d.label for d in domains), "Overall grade"]
+    return Step(
+        BLIND_STEP,
+        "Your grades",
+        ("grades",),
+        facts=facts,
+        fields=tuple(
+            Field(
+                blind_key(k),
+                "Your grade",
+                "grade",
+                options,
+                group=blind_key(k),
+                missing=f"Choose your grade for {what}",
+                summary_label=f"{what}: your blind grade",
+            )
+            for k, what in zip(keys, labels, strict=True)
+        ),
+        groups=tuple(Group(blind_key(k), what) for k, what in zip(keys, labels, strict=True)),
+        intro=(
+            f"Grade this {vocab.audit} yourself first, from the case record. The grades "
+            "given are shown beside yours on the next step, and yours cannot be changed "
+            "once you have seen them."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -382,6 +494,9 @@ class ModerationResult:
     urgent_flags: tuple[RaisedFlag, ...]
     # The framework's own questions (`moderation.questions`), by key: those answered.
     questions: dict[str, QuestionAnswer] = field(default_factory=dict)
+    # Blind moderation: the grades given before the auditor's were seen (domain keys
+    # and `overall`); empty when the framework's moderation is not blind.
+    blind: dict[str, str] = field(default_factory=dict)
 
 
 def _text(a: Mapping[str, JSON], key: str) -> str:
@@ -428,4 +543,5 @@ def moderation_result(
             for q in framework.moderation.questions
             if question_key(q) in a
         },
+        blind=blind_grades(state),
     )

@@ -50,6 +50,7 @@ from qa.framework import Framework, Report, ReviewWindow
 from qa.reporting import Summary
 from qa.working_days import Month, is_working_day, nth_working_day
 from reminders.jobs import Job, JobContext, JobResult
+from reminders.qa_alerts import period_facts
 from reminders.timing import local_instant
 from storage.models import Person, Service, Team
 from storage.outbox import Message, enqueue
@@ -311,9 +312,11 @@ def _report(
         session=ctx.session, framework=ctx.framework, first=months[0], last=months[-1],
         tz=ctx.tz, teams=teams,
     )  # fmt: skip
-    return report_context(
+    context = report_context(
         ctx.framework, months, rows, threshold=threshold, first_name=name, title=title, scope=scope
     )
+    alerts = period_facts(ctx, months[0].first, months[-1].last, teams, threshold)
+    return context | {"facts": [*context["facts"], *alerts]} if alerts else context
 
 
 def run_framework_reports(ctx: JobContext) -> JobResult:

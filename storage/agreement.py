@@ -12,6 +12,9 @@ into an `AgreementRow`:
 - A domain pair is (the auditor's domain grade, the moderator's): the same grade
   when the moderator agreed with it, else the grade they gave instead. A domain the
   auditor did not grade, or the moderator did not answer, has no pair.
+- Blind moderation (`moderation.blind`): the moderator's blind grades, given before
+  they saw the auditor's, replace the final grade and the domain grades in the pairs
+  (a returned audit's blind overall grade counts too): they are the unbiased measure.
 - A grade not on the framework's scale (an old framework's) is left out, never
   guessed at, and counted in `AgreementRows.left_out`.
 
@@ -147,14 +150,16 @@ def agreement_rows(
         if not 0 <= place < len(months):
             continue  # cannot happen: the query asked for the span only
         month = months[place]
+        answers = _flat(decided.answers)
         pair: tuple[str, str] | None = None
         final = {CONFIRMED: overall, REGRADED: decided.moderated_grade}.get(decided.outcome)
+        if isinstance(answers.get("blind.overall"), str):  # blind: the unbiased measure
+            final = answers["blind.overall"]
         if final is not None:
             if overall in scale and final in scale:
                 pair = (overall, final)
             else:
                 left_out += 1
-        answers = _flat(decided.answers)
         domains: dict[str, tuple[str, str]] = {}
         given_grades = domain_grades or {}
         for key in domain_keys:
@@ -163,6 +168,7 @@ def agreement_rows(
             if given is None or agree not in ("yes", "no"):
                 continue
             theirs = given if agree == "yes" else answers.get(f"mod.{key}.grade")
+            theirs = answers.get(f"blind.{key}", theirs)
             if given in scale and theirs in scale:
                 domains[key] = (given, str(theirs))
             else:

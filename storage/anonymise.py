@@ -35,6 +35,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "recommendation_update": ("note",),
     "escalation": ("response",),
     "allocation": ("decline_reason",),
+    "qa_alert": ("note", "action_note"),
 }
 
 

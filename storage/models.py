@@ -341,6 +341,46 @@ class ProgressPackItem(SQLModel, table=True):
     signed_off_by_id: int | None = Field(default=None, foreign_key="person.id")
 
 
+class QaAlert(SQLModel, table=True):
+    """A quality assurance alert on a case (Lambeth QAF 8: raised by IROs and CP chairs).
+
+    Asked of `acted_on_by_id` (the case's team manager, by default); closed when they
+    say what changed (`acted_at`, `action_note`). Open while `acted_at` is None; late
+    once `due_on` has passed while open. Notes are checked for child-identifying
+    details before they are stored.
+    """
+
+    __tablename__ = "qa_alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    raised_by_id: int = Field(foreign_key="person.id", index=True)
+    kind: str
+    note: str = ""
+    raised_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    due_on: date
+    acted_on_by_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    acted_at: datetime | None = Field(default=None, sa_column=utc_column())
+    acted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    action_note: str = ""
+
+
+class InspectionAudit(SQLModel, table=True):
+    """An allocation made in inspection mode: urgent, chased daily until it is submitted.
+
+    Inspectors pick the cases; the QA lead who started it (`started_by_id`) is told who
+    got what; `due_on` is the lead's deadline (also the allocation's `due_on`).
+    """
+
+    __tablename__ = "inspection_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    allocation_id: int = Field(foreign_key="allocation.id", unique=True)
+    started_by_id: int | None = Field(default=None, foreign_key="person.id")
+    started_at: datetime = Field(sa_column=utc_column(nullable=False))
+    due_on: date
+
+
 class CalibrationCase(SQLModel, table=True):
     """A month's calibration case (issue 15): the QA lead's anonymised practice vignette
     (text only, no real case) and the lead's reference grades, by question key."""

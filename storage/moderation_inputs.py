@@ -189,9 +189,27 @@ def selection_history(
                 agreed_overall=r.outcome == "confirmed",
                 original_grade=audit.overall_grade,
                 final_grade=final,
+                domain_agreement=domain_agreement(r, audit),
             )
         )
     return [p for p in out if p.original_grade in framework.grade_keys]
+
+
+def domain_agreement(moderation: Moderation, audit: Audit) -> dict[str, bool]:
+    """Whether the moderator agreed with each domain's grade (issue 15: sampling that
+    follows the figures): their blind grade where they gave one, else their answer."""
+    answers: dict[str, object] = {}
+    for values in (moderation.answers or {}).get("answers", {}).values():
+        if isinstance(values, dict):
+            answers.update(values)
+    out: dict[str, bool] = {}
+    for key, given in (audit.domain_grades or {}).items():
+        blind, agree = answers.get(f"blind.{key}"), answers.get(f"mod.{key}.agree")
+        if isinstance(blind, str):
+            out[key] = blind == given
+        elif agree in ("yes", "no"):
+            out[key] = agree == "yes"
+    return out
 
 
 def assignment_history(*, session: Session, month: Month) -> list[PastModeration]:

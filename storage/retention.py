@@ -37,6 +37,7 @@ from storage.models import (
     Escalation,
     Moderation,
     OutboxMessage,
+    QaAlert,
     Recommendation,
     RecommendationUpdate,
 )
@@ -51,6 +52,7 @@ _DATED: dict[str, tuple[type[Any], tuple[str, ...]]] = {
     "recommendation_update": (RecommendationUpdate, ("created_at",)),
     "escalation": (Escalation, ("responded_at", "created_at")),
     "allocation": (Allocation, ("updated_at",)),
+    "qa_alert": (QaAlert, ("acted_at", "raised_at")),
 }
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.render import Renderer
 from handlers.help import help_context
+from qa.framework import preset
 from tests.handlers.helpers import person, small_framework
 
 
@@ -47,3 +50,20 @@ def test_role_labels_come_from_the_framework(engine: Engine, now: datetime) -> N
         someone = person(session, now, "sam@council.gov.uk", ["qa_lead", "practitioner", "x"])
         context = help_context(person=someone, framework=small_framework())
     assert context["role_labels"] == ["Social worker", "QA lead"]
+
+
+@pytest.mark.parametrize("platform", ["slack", "teams", "text"])
+def test_lambeth_help_tells_the_practice_assurance_team_about_weekly_reviews(
+    engine: Engine, now: datetime, platform: str
+) -> None:
+    """The owner of the weekly reviews hears of them in `help`; a team manager does not."""
+    lambeth = preset("lambeth")
+    renderer = Renderer(lambeth)
+    said = {}
+    with Session(engine) as session:
+        for role in ("practice_assurance_lead", "team_manager"):
+            someone = person(session, now, f"{role}@council.gov.uk", [role], name="Sam Jones")
+            context = help_context(person=someone, framework=lambeth)
+            said[role] = json.dumps(renderer.render("help", context, platform))  # type: ignore[arg-type]
+    assert "record the outcome of the review meetings" in said["practice_assurance_lead"]
+    assert "record the outcome of the review meetings" not in said["team_manager"]

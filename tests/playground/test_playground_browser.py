@@ -13,6 +13,11 @@ action's Done form to its receipt. Answers between the first and the last step o
 dialog are given through the handlers, as the card tests do step by step. After
 each step the page must still show the chat box and the card we expect, show no
 card-render error, and the JavaScript console must have no `TypeError`.
+The cards that came with the City of London closing block, the framework's
+moderation questions, Lambeth's weekly PRIM reviews, City of London's progress packs
+and the framework reports are walked the same way, their buttons pressed, in two
+more tests (the world: `tests/playground/new_cards.py`); the variants no button
+reaches with a real row are queued as their sample contexts and each must show.
 Screenshots go to pytest's tmp_path (never committed); `QA_BOT_PLAYGROUND_SHOTS=DIR`
 keeps them somewhere to look at.
 
@@ -28,7 +33,7 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +51,10 @@ from handlers.audit_session import dialog_for as audit_dialog_for
 from handlers.interaction import Interaction, Reply
 from handlers.moderation_session import dialog_for as moderation_dialog_for
 from qa.dialog import Dialog
-from qa.framework import Framework
+from qa.framework import Framework, preset
+from reminders.case_reviews import WEEKLY_REVIEWS
+from reminders.progress_packs import PROGRESS_PACKS
+from reminders.summary import FRAMEWORK_REPORTS
 from reminders.tracking import REMINDERS
 from storage.audits import audit_for_allocation
 from storage.models import Allocation, Audit, Case, Person
@@ -58,8 +66,20 @@ from tests.handlers.moderation_world import (
     moderations,
     seed_moderation_world,
 )
+from tests.playground.new_cards import (
+    CITY,
+    LAMBETH,
+    LAMBETH_CASE,
+    add_pack_recommendations,
+    give_an_audit,
+    identity_unknown,
+    lambeth_prim,
+    make_chair_the_user,
+    make_the_user,
+    queue_samples,
+)
 from tests.playground.test_playground import START_TIMEOUT, BotServer, Playground
-from tests.reminders.tracking_world import add_recommendation, ticker
+from tests.reminders.tracking_world import add_recommendation, at, ticker
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -225,6 +245,52 @@ def _answer_until(
         reply = _act(engine, framework, now, user, f"{kind}.step", key, values)
         assert not reply.errors, reply.errors
     return reply
+
+
+@pytest.fixture
+def city(engine: Engine, now: datetime) -> ModerationWorld:
+    """City of London with one review submitted and every one moderated (the panel)."""
+    w = seed_moderation_world(engine, now, CITY)
+    key = f"allocation:{w.audit.allocation_id}"
+    reply = _act(engine, w.framework, now, SLACK_AUDITOR, "audit.start", key)
+    _answer_until(engine, w.framework, now, SLACK_AUDITOR, reply, "audit")
+    assert [m for m in moderations(engine) if m.is_chair], "no chair asked to moderate"
+    return w
+
+
+def _serve(db_url: str, engine: Engine, now: datetime, framework: Framework, preset: str) -> Any:
+    values: dict[str, Any] = {
+        "QA_BOT_DATABASE_URL": db_url,
+        "QA_BOT_FRAMEWORK": preset,
+        "QA_BOT_HOST": "127.0.0.1",
+        "QA_BOT_TEAMS_PLAYGROUND": True,
+        "SLACK_BOT_TOKEN": None,
+        "SLACK_APP_TOKEN": None,
+        "TEAMS_CLIENT_ID": None,
+    }
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return build_app(Deps(settings, framework, engine, clock=lambda: now), background=False)
+
+
+@pytest.fixture
+def city_bot(
+    db_url: str, engine: Engine, now: datetime, city: ModerationWorld
+) -> Iterator[BotServer]:
+    app = _serve(db_url, engine, now, city.framework, CITY)
+    with BotServer(app) as server:
+        server.app = app  # type: ignore[attr-defined]
+        yield server
+
+
+MONDAY = at(2026, 12, 7, 10)  # Lambeth's first weekly review prompt goes out
+
+
+@pytest.fixture
+def lambeth_bot(db_url: str, engine: Engine) -> Iterator[BotServer]:
+    app = _serve(db_url, engine, MONDAY, preset(LAMBETH), LAMBETH)
+    with BotServer(app) as server:
+        server.app = app  # type: ignore[attr-defined]
+        yield server
 
 
 @pytest.fixture
@@ -395,3 +461,199 @@ def _make_playground_user(
         action=ACTION,
     )
     return mine
+
+
+@pytest.mark.timeout(START_TIMEOUT + 300)
+def test_the_playground_page_renders_the_new_cards(
+    city_bot: BotServer, engine: Engine, now: datetime, city: ModerationWorld, tmp_path: Path
+) -> None:
+    """City of London's chair moderates with the framework's questions (15, the panel's
+    date, 17 and 18), gets the findings and the closing block (Complete closing, the
+    form, Record, the receipt), and the December/January progress pack (Sign off one,
+    Sign off the pack, the receipts); a review of their own is refused where identity
+    is not known and no recommendation is made; then every sample of the other new
+    cards is shown."""
+    reason = _requirements()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    framework = city.framework
+    app = city_bot.app  # type: ignore[attr-defined]
+    shots = Path(os.environ.get("QA_BOT_PLAYGROUND_SHOTS") or tmp_path) / "new-cards"
+    shots.mkdir(parents=True, exist_ok=True)
+    with Playground(f"http://127.0.0.1:{city_bot.port}/api/messages") as playground:
+        config = httpx.get(f"{playground.url}/_internal/v1/config", timeout=10).json()["config"]
+        me_id = make_chair_the_user(engine, city, config["currentUser"])
+        [chair] = [m for m in moderations(engine) if m.is_chair]
+        me = PLAYGROUND_SLACK
+        with Session(engine) as session:
+            moderated = session.get(Audit, chair.audit_id)
+            case = session.get(Case, moderated.case_id) if moderated else None
+            assert moderated is not None and case is not None
+            dialog = moderation_dialog_for(framework, moderated, case)
+            reference = case.reference
+        panel_step, recs_step = (
+            next(k for k, s in dialog.steps.items() if any(f.key == q for f in s.fields))
+            for q in ("mod.q.panel_date", "mod.q.child_recommendations")
+        )
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                walk = Walk(page, shots)
+                page.goto(playground.url, wait_until="domcontentloaded")
+                page.locator(COMPOSE).wait_for(timeout=STEP_TIMEOUT_MS)
+
+                walk.say("help", "Type one of these words")  # the bot learns the chat
+                # The moderation request; Moderate: the first step, with question 15.
+                deliver(app)
+                walk.check("moderation-request", "Please moderate")
+                walk.press("Moderate", "15. Feedback", within="Please moderate")
+                # Answered elsewhere to the panel's date, then to 17 and 18, each shown.
+                key = f"moderation:{chair.id}"
+                for stop, expect in (
+                    (panel_step, "Date of Moderation Panel"),
+                    (recs_step, "17. Child Specific Recommendations"),
+                    ("review", "Check and submit"),
+                ):
+                    reply = _act(engine, framework, now, me, "moderation.open", key)
+                    _answer_until(
+                        engine, framework, now, me, reply, "moderation", stop=stop, dialog=dialog
+                    )
+                    walk.press("Moderate", expect, within="Please moderate")
+                walk.press("Submit", reference, within="Check and submit")
+
+                # Final: the findings (to the worker) and the closing block's request.
+                deliver(app)
+                walk.check("closing-request", "Complete closing")
+                walk.check("findings", reference)
+                walk.press("Complete closing", "Date uploaded to Mosaic", within="Complete closing")
+                form = walk.cards().filter(has_text="Date uploaded to Mosaic").last
+                for field in form.locator("input[type=date]").all():
+                    if not field.input_value():
+                        field.fill(f"{now:%Y-%m-%d}")
+                walk.press("Record", "recorded", within="Date uploaded to Mosaic")
+                walk.check("closing-request-closed", "Change the closing block")
+
+                # The December/January progress pack: Sign off one, then the whole pack.
+                # (The December/January window opens today: what the bot sends is due.)
+                add_pack_recommendations(engine, me_id, now)
+                ticker(engine, framework, (PROGRESS_PACKS,)).run_job(PROGRESS_PACKS, now=now)
+                deliver(app)
+                walk.check("progress-pack", "progress pack")
+                walk.press("Sign off", "Signed off", within="progress pack")
+                walk.press("Sign off the pack", "is signed off", within="progress pack")
+
+                # A review of their own: identity not ascertained and no recommendation
+                # (answered elsewhere up to the recommendations), Carry on, Next: refused,
+                # the error under the first recommendation.
+                allocation_id, own = give_an_audit(
+                    engine, framework, now, me_id, not_case=city.audit.case_id
+                )
+                deliver(app)
+                start = f"Start {framework.vocabulary.audit}"
+                walk.press(start[:40], "About this case", within=own)
+                with Session(engine) as session:
+                    audit = audit_for_allocation(session=session, allocation_id=allocation_id)
+                    own_case = session.get(Case, audit.case_id) if audit else None
+                    assert audit is not None and own_case is not None
+                    steps = audit_dialog_for(session=session, case=own_case, framework=framework)
+                reply = _act(engine, framework, now, me, "audit.continue", f"audit:{audit.id}")
+                while reply.context["step"] != "recommendations":
+                    values = identity_unknown(steps[0].step(reply.context["step"]), _owner(reply))
+                    reply = _act(
+                        engine, framework, now, me, "audit.step", reply.context["step_key"], values
+                    )
+                    assert not reply.errors, reply.errors
+                walk.press("Carry on", "Recommendation", within="Please take on")
+                walk.press("Next", "You answered “No” to “", within=own)
+                error = walk.cards().last.get_by_text("add a recommendation")
+                assert error.count() == 1, "the error is under the first recommendation"
+                error.scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / f"{walk.count:02d}-needs-a-recommendation.png"))
+
+                # Every sample of the cards no button here reaches with a real row.
+                names = queue_samples(engine, me_id, now)
+                before = walk.cards().count()
+                deliver(app)
+                cards = walk.cards()
+                shown = (
+                    f"document.querySelectorAll('.ac-adaptiveCard').length >= {before + len(names)}"
+                )
+                page.wait_for_function(shown, timeout=STEP_TIMEOUT_MS)
+                walk.check("samples", "")
+                page.set_viewport_size({"width": 1280, "height": 3400})  # a tall card whole
+                for n, name in enumerate(names):
+                    card = cards.nth(before + n)
+                    card.scroll_into_view_if_needed()
+                    card.screenshot(path=str(shots / f"sample-{name}.png"))
+                    box = card.bounding_box()
+                    text = card.inner_text().strip()
+                    assert box is not None and box["height"] > 20, f"{name}: a blank card"
+                    assert text, f"{name}: a card with no words"
+            finally:
+                browser.close()
+
+
+@pytest.mark.timeout(START_TIMEOUT + 120)
+def test_the_playground_page_renders_a_weekly_review(
+    lambeth_bot: BotServer, engine: Engine, tmp_path: Path
+) -> None:
+    """Lambeth's practice assurance lead gets November's monthly audit report (as the
+    Principal Social Worker) and the week's PRIM prompt, presses Record the outcome,
+    gives the grade and a note on the form, Records: the receipt, and the prompt shows
+    the outcome where it was sent."""
+    reason = _requirements()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    framework = preset(LAMBETH)
+    app = lambeth_bot.app  # type: ignore[attr-defined]
+    w = lambeth_prim(engine)
+    shots = Path(os.environ.get("QA_BOT_PLAYGROUND_SHOTS") or tmp_path) / "weekly-review"
+    shots.mkdir(parents=True, exist_ok=True)
+    with Playground(f"http://127.0.0.1:{lambeth_bot.port}/api/messages") as playground:
+        config = httpx.get(f"{playground.url}/_internal/v1/config", timeout=10).json()["config"]
+        make_the_user(engine, w["pal"], config["currentUser"])
+        jobs = ticker(engine, framework, (WEEKLY_REVIEWS,))
+        jobs.run_job(WEEKLY_REVIEWS, now=at(2026, 12, 3, 10))  # the review starts
+        jobs.run_job(WEEKLY_REVIEWS, now=MONDAY)  # this week's prompt
+        # Thursday 3 December, the summary day: November's monthly audit report.
+        summary_day = datetime(2026, 12, 3, 9, 1, tzinfo=UTC)
+        ticker(engine, framework, (FRAMEWORK_REPORTS,)).run_job(FRAMEWORK_REPORTS, now=summary_day)
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                walk = Walk(page, shots)
+                page.goto(playground.url, wait_until="domcontentloaded")
+                page.locator(COMPOSE).wait_for(timeout=STEP_TIMEOUT_MS)
+                walk.say("help", "Type one of these words")  # the bot learns the chat
+
+                deliver(app)
+                prompt = f"Weekly review of case {LAMBETH_CASE}"
+                walk.check("review-prompt", "Record the outcome")
+                walk.check("framework-report", "Monthly audit report: November 2026")
+                # A month with nothing graded says so (it said "n/a of 0").
+                report = walk.cards().filter(has_text="Monthly audit report").last
+                assert "no audits graded" in report.inner_text()
+                walk.press("Record the outcome", "Outcome (no names", within=prompt)
+                form = walk.cards().filter(has_text="Outcome (no names").last
+                form.get_by_role("radio", name="Requires Improvement").check()
+                form.get_by_role("textbox").last.fill("Plan reviewed, visits on track")
+                walk.press(
+                    "Record", f"Recorded for case {LAMBETH_CASE}", within="Outcome (no names"
+                )
+                walk.check("review-prompt-recorded", "Recorded: Requires Improvement")
+                recorded = walk.cards().filter(has_text="Recorded: Requires Improvement").last
+                assert recorded.get_by_role("button", name="Record the outcome").count() == 0
+            finally:
+                browser.close()

@@ -119,6 +119,7 @@ def test_old_audits_lose_their_free_text_everywhere_but_keep_their_grades(
         "recommendation_update": 1,
         "escalation": 1,
         "allocation": 1,
+        "qa_alert": 0,
     }
     assert report.log_rows_redacted == 6
 

@@ -19,7 +19,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "first_name": "Hana",
         "window": "Recommendations follow-up, June and July",
         "due_by": "2027-07-31",
-        "counts": {"due": 3, "done": 1, "open": 1, "overdue": 1, "signed": 1},
+        "counts": {"due": 3, "done": 1, "open": 1, "overdue": 1, "signed": 1, "for_service": 1},
         "cases": 2,
         "items": [
             _ITEM,

@@ -1,7 +1,7 @@
 """the monthly calibration case
 
-Revision ID: 0005_h15_calib
-Revises: 0004_f_follow
+Revision ID: 0007_h15_calib
+Revises: 0006_h15_inspect
 Create Date: 2026-12-08 00:40:00
 
 `calibration_case`: a month's practice vignette written by the QA lead, with the lead's
@@ -17,8 +17,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0005_h15_calib"
-down_revision: str | None = "0004_f_follow"
+revision: str = "0007_h15_calib"
+down_revision: str | None = "0006_h15_inspect"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

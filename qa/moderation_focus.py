@@ -1,0 +1,203 @@
+"""Sampling that follows the figures (issue 15): moderate more where grading drifts.
+
+Pure, like `qa.moderation`, whose `select_for_moderation` calls it when the framework
+says `moderation.follow_figures: true`. Two figures, both from the deciding
+moderations finished in the `window_months` before the month being selected (so
+this month's moderations never change this month's selection):
+
+- an auditor whose overall grades moderators changed (`Drift`, at least
+  `min_moderations` of them and one change): the need is the share changed;
+- a domain with low agreement (at least `min_moderations` moderated, and agreed with
+  less often than `moderation.low_agreement`): the need is the share not agreed.
+
+An audit of a sample grade that the fixed share did not pick has its share raised by
+`follow_figures_boost` times its largest need (its auditor's, or that of a low domain
+it graded), and is picked when its fixed fraction (`sample_fraction`, a hash of the
+month and the audit) falls below the raised share. The extra picks are bounded by
+the moderators' free slots this month, the neediest first: a shortage of moderators
+trims what the figures add, never the framework's own selection. Each pick says why,
+in words the QA lead's summary and the moderator's request show
+(`focus_lines` gives the month's reasons without naming any case).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qa.framework import Framework
+from qa.working_days import Month
+
+if TYPE_CHECKING:  # qa.moderation calls this module: its types only, no import cycle
+    from qa.moderation import PastModeration
+
+__all__ = [
+    "DomainAgreement",
+    "Figures",
+    "Focus",
+    "domain_agreement",
+    "figures",
+    "focus",
+    "focus_lines",
+    "percent",
+    "raised_share",
+]
+
+
+@dataclass(frozen=True)
+class DomainAgreement:
+    """How often moderators agreed with a domain's grade in the window."""
+
+    agreed: int
+    moderated: int
+
+    @property
+    def rate(self) -> float:
+        return self.agreed / self.moderated if self.moderated else 1.0
+
+
+@dataclass(frozen=True)
+class AuditorChanges:
+    """How often an auditor's overall grade was changed in the window."""
+
+    changed: int
+    moderated: int
+
+    @property
+    def rate(self) -> float:
+        return self.changed / self.moderated if self.moderated else 0.0
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures that raise the share: only auditors and domains that qualify."""
+
+    auditors: Mapping[int, AuditorChanges]
+    domains: Mapping[str, DomainAgreement]
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Why an audit's share is raised: its need (0 to 1) and the reason in words."""
+
+    need: float
+    reason: str
+
+
+def percent(share: float) -> str:
+    text = f"{share * 100:.1f}".removesuffix(".0")
+    return f"{text}%"
+
+
+def raised_share(framework: Framework, need: float) -> float:
+    """The share of a sample grade moderated for an audit with `need` (0 to 1)."""
+    policy = framework.moderation
+    return min(1.0, policy.sample_share + policy.follow_figures_boost * need)
+
+
+def _in_window(month: Month, window_months: int, at: Month) -> bool:
+    return month.shift(-window_months) <= at < month
+
+
+def domain_agreement(
+    history: Iterable[PastModeration], month: Month, *, window_months: int
+) -> dict[str, DomainAgreement]:
+    """Each domain's agreed / moderated count over the `window_months` before `month`
+    (deciding rows of `qa.moderation.PastModeration`)."""
+    agreed: Counter[str] = Counter()
+    moderated: Counter[str] = Counter()
+    for m in history:
+        if not m.deciding or not _in_window(month, window_months, m.month):
+            continue
+        for key, agrees in m.domain_agreement.items():
+            moderated[key] += 1
+            agreed[key] += bool(agrees)
+    return {k: DomainAgreement(agreed[k], n) for k, n in moderated.items()}
+
+
+def figures(
+    framework: Framework,
+    month: Month,
+    history: Sequence[PastModeration],
+    *,
+    window_months: int,
+    min_moderations: int,
+) -> Figures:
+    """The auditors often changed and the domains with low agreement, before `month`."""
+    changed: Counter[int] = Counter()
+    moderated: Counter[int] = Counter()
+    for m in history:
+        if m.deciding and _in_window(month, window_months, m.month):
+            moderated[m.auditor_id] += 1
+            changed[m.auditor_id] += not m.agreed_overall
+    auditors = {
+        a: AuditorChanges(changed[a], n)
+        for a, n in moderated.items()
+        if n >= min_moderations and changed[a]
+    }
+    low = framework.moderation.low_agreement
+    domains = {
+        k: d
+        for k, d in domain_agreement(history, month, window_months=window_months).items()
+        if d.moderated >= min_moderations and d.rate < low
+    }
+    return Figures(auditors, domains)
+
+
+def focus(
+    framework: Framework,
+    found: Figures,
+    *,
+    auditor_id: int,
+    domain_grades: Mapping[str, str],
+) -> Focus | None:
+    """The largest need behind one audit (its auditor's, or a low domain it graded),
+    with its reason; None when the figures say nothing about it. Ties go to the
+    auditor, then to the domains in the framework's order."""
+    vocab = framework.vocabulary
+    best: Focus | None = None
+    a = found.auditors.get(auditor_id)
+    if a is not None:
+        best = Focus(
+            a.rate,
+            f"this auditor's grades were changed in {a.changed} of the last "
+            f"{a.moderated} {vocab.moderations}",
+        )
+    for d in framework.audit_form.domains:
+        low = found.domains.get(d.key)
+        if low is None or d.key not in domain_grades:
+            continue
+        need = 1 - low.rate
+        if best is None or need > best.need:
+            best = Focus(
+                need,
+                f"low agreement on {d.label}: moderators agreed in {low.agreed} of the "
+                f"last {low.moderated} {vocab.moderations}",
+            )
+    return best
+
+
+def focus_lines(framework: Framework, found: Figures, names: Mapping[int, str]) -> list[str]:
+    """The month's reasons for the QA lead: who and which domains get a larger share,
+    and why (auditors by name, as the QA lead sees them; no case is named)."""
+    policy, vocab = framework.moderation, framework.vocabulary
+    labels = {d.key: d.label for d in framework.audit_form.domains}
+    lines = []
+    for key in [d.key for d in framework.audit_form.domains if d.key in found.domains]:
+        d = found.domains[key]
+        raised = raised_share(framework, 1 - d.rate)
+        lines.append(
+            f"{labels[key]}: up to {percent(raised)} of {vocab.audits} moderated, as "
+            f"moderators agreed with its grade in {d.agreed} of {d.moderated} "
+            f"{vocab.moderations} (below {percent(policy.low_agreement)})"
+        )
+    for auditor_id, a in sorted(found.auditors.items(), key=lambda kv: (-kv[1].rate, kv[0])):
+        raised = raised_share(framework, a.rate)
+        who = names.get(auditor_id, f"auditor {auditor_id}")
+        lines.append(
+            f"{who}: up to {percent(raised)} of their {vocab.audits} moderated, as their "
+            f"grades were changed in {a.changed} of {a.moderated} {vocab.moderations}"
+        )
+    return lines
