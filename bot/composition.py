@@ -16,6 +16,7 @@ from handlers import (
     allocation,
     allocation_lead,
     audit,
+    calibration_case,
     case_reviews,
     closing,
     escalation,
@@ -34,6 +35,7 @@ from handlers.conversation import Conversation
 from handlers.router import Router
 from handlers.turn import Hooks
 from reminders import allocations, drafts, qa_calendar, retention, summary, tracking
+from reminders import calibration_case as calibration_case_jobs
 from reminders import case_reviews as case_review_jobs
 from reminders import inspection as inspection_jobs
 from reminders import moderation as moderation_jobs
@@ -61,6 +63,7 @@ def conversations() -> tuple[Conversation, ...]:
         qa_alerts.CONVERSATION,
         inspection.CONVERSATION,
         observations.CONVERSATION,
+        calibration_case.CONVERSATION,
     )
 
 
@@ -82,6 +85,7 @@ def jobs() -> dict[str, Job]:
         inspection_jobs.INSPECTION_CHASE,
         qa_calendar.QA_CALENDAR,
         progress_pack_jobs.PROGRESS_PACKS,
+        calibration_case_jobs.CALIBRATION_CASE,
         summary.POST_SUMMARY,
         summary.WEEKLY_TRACKING,
         summary.QUARTERLY_ANALYSIS,

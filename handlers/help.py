@@ -96,5 +96,6 @@ def help_context(
         "raises_alerts": raises_alerts(roles, framework),
         "holds_reviews": holds_reviews(roles, framework),
         "observes": bool(set(framework.observations.by_roles).intersection(roles)),
+        "calibration": framework.qa_lead_role in roles and framework.calibration is not None,
         "didnt_catch": didnt_catch,
     }

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from handlers.calibration_case import status_line as calibration_line
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
 from handlers.status_agreement import agreement_block, auditors_view
@@ -202,6 +203,7 @@ def status_view(turn: Turn, viewer: Viewer, org: Directory, target: Target) -> l
                 "by_email": _by_email(turn) if level == "all" else [],
                 "agreement": agreement_block(turn, target, team_ids, org),
                 "observations": observations_block(turn, target, team_ids, org),
+                "calibration": calibration_line(turn) if level == "all" else None,
             },
         )
     ]

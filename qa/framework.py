@@ -515,6 +515,21 @@ class ClosingBlock(_Strict):
     questions: list[ClosingQuestion] = Field(min_length=1)
 
 
+class CalibrationPolicy(_Strict):
+    """The monthly calibration case (issue 15): one short practice vignette, written by
+    the QA lead, graded in chat by everyone who audits, so that the QA lead sees how far
+    their grades spread around the lead's own (counts per grade, never who graded what).
+
+    Sent on the `working_day`th working day of each month that has a case set; the
+    result goes to the QA leads `open_working_days` working days later. Absent (the
+    default): no calibration case.
+    """
+
+    working_day: int = Field(default=5, ge=1, le=15, description="Nth working day of month")
+    open_working_days: int = Field(default=10, ge=1, le=30)
+    roles: list[RoleKey] = Field(min_length=1)
+
+
 class ReminderPolicy(_Strict):
     before_due_working_days: list[int] = Field(default_factory=lambda: [3])
     on_due_day: bool = True
@@ -793,6 +808,7 @@ class Framework(_Strict):
     dip_sample: DipSample | None = None
     findings: FindingsPolicy = FindingsPolicy()
     closing: ClosingBlock | None = None
+    calibration: CalibrationPolicy | None = None  # the monthly calibration case (issue 15)
     reminders: ReminderPolicy = ReminderPolicy()
     governance: list[GovernanceChannel] = Field(default_factory=list)
     summary: SummarySchedule = SummarySchedule()

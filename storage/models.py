@@ -403,3 +403,33 @@ class Observation(SQLModel, table=True):
     feedback_on: date | None = None
     observed_on: date = Field(index=True)
     recorded_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class CalibrationCase(SQLModel, table=True):
+    """A month's calibration case (issue 15): the QA lead's anonymised practice vignette
+    (text only, no real case) and the lead's reference grades, by question key."""
+
+    __tablename__ = "calibration_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(unique=True)  # YYYY-MM
+    vignette: str
+    reference: dict[str, str] = Field(default_factory=dict, sa_column=json_column())
+    set_by_id: int = Field(foreign_key="person.id")
+    set_at: datetime = Field(sa_column=utc_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class CalibrationAnswer(SQLModel, table=True):
+    """One person's grades of a calibration case. Kept for the counts only: no message
+    or report ever says who graded what."""
+
+    __tablename__ = "calibration_answer"
+    __table_args__ = (UniqueConstraint("case_id", "person_id", name="uq_calibration_answer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="calibration_case.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    grades: dict[str, str] = Field(default_factory=dict, sa_column=json_column())
+    answered_at: datetime = Field(sa_column=utc_column(nullable=False))
