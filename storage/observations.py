@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
@@ -48,18 +48,9 @@ def record(
     if new.case_id is not None:
         case = session.get(Case, new.case_id)
         team_id = case.team_id if case is not None else team_id
+    # The form's fields are the row's own columns, by the same names.
     row = Observation(
-        recorded_by_id=recorder.id or 0,
-        team_id=team_id,
-        case_id=new.case_id,
-        observed_role=new.observed_role,
-        setting=new.setting,
-        went_well=new.went_well,
-        could_be_better=new.could_be_better,
-        feedback_given=new.feedback_given,
-        feedback_on=new.feedback_on,
-        observed_on=new.observed_on,
-        recorded_at=now,
+        **asdict(new), recorded_by_id=recorder.id or 0, team_id=team_id, recorded_at=now
     )
     session.add(row)
     session.flush()
