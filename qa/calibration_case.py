@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 from qa.framework import CalibrationPolicy, Domain, Framework, ReminderPolicy
 from qa.report_counts import Count, Ledger, Share
-from qa.send_window import is_policy_working_day
+from qa.send_window import is_policy_working_day, working_days_from
 from qa.working_days import Month
 
 __all__ = [
@@ -70,12 +70,7 @@ def send_day(policy: CalibrationPolicy, reminders: ReminderPolicy, month: Month)
 def close_day(policy: CalibrationPolicy, reminders: ReminderPolicy, sent: date) -> date:
     """The day grading closes and the result goes to the QA leads: `open_working_days`
     working days after the send day."""
-    day, n = sent, policy.open_working_days
-    while n > 0:
-        day += timedelta(days=1)
-        if is_policy_working_day(reminders, day):
-            n -= 1
-    return day
+    return working_days_from(reminders, sent, policy.open_working_days)
 
 
 def month_to_set(

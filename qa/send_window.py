@@ -53,24 +53,26 @@ def window_opens(policy: ReminderPolicy, day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
+def working_days_from(policy: ReminderPolicy, day: date, n: int) -> date:
+    """The `n`th working day after `day` (before it when `n` is negative; `day` itself
+    not counted)."""
+    step = timedelta(days=1 if n >= 0 else -1)
+    out, left = day, abs(n)
+    while left > 0:
+        out += step
+        if is_policy_working_day(policy, out):
+            left -= 1
+    return out
+
+
 def working_days_before(policy: ReminderPolicy, day: date, n: int) -> date:
     """The `n`th working day before `day` (`day` itself not counted)."""
-    out = day
-    while n > 0:
-        out -= timedelta(days=1)
-        if is_policy_working_day(policy, out):
-            n -= 1
-    return out
+    return working_days_from(policy, day, -n)
 
 
 def snooze_until(policy: ReminderPolicy, today: date) -> date:
     """The date reminders resume when an owner snoozes today: `snooze_days` working days on."""
-    out, n = today, policy.snooze_days
-    while n > 0:
-        out += timedelta(days=1)
-        if is_policy_working_day(policy, out):
-            n -= 1
-    return out
+    return working_days_from(policy, today, policy.snooze_days)
 
 
 def weekly_slot(policy: ReminderPolicy, day: date, weekday: str) -> date | None:
