@@ -35,9 +35,11 @@ if TYPE_CHECKING:  # qa.moderation calls this module: its types only, no import 
 
 __all__ = [
     "DomainAgreement",
+    "Drift",
     "Figures",
     "Focus",
     "domain_agreement",
+    "drift",
     "figures",
     "focus",
     "focus_lines",
@@ -59,8 +61,8 @@ class DomainAgreement:
 
 
 @dataclass(frozen=True)
-class AuditorChanges:
-    """How often an auditor's overall grade was changed in the window."""
+class Drift:
+    """How often moderators changed an auditor's overall grade in the window."""
 
     changed: int
     moderated: int
@@ -74,7 +76,7 @@ class AuditorChanges:
 class Figures:
     """The figures that raise the share: only auditors and domains that qualify."""
 
-    auditors: Mapping[int, AuditorChanges]
+    auditors: Mapping[int, Drift]
     domains: Mapping[str, DomainAgreement]
 
 
@@ -117,6 +119,20 @@ def domain_agreement(
     return {k: DomainAgreement(agreed[k], n) for k, n in moderated.items()}
 
 
+def drift(
+    history: Iterable[PastModeration], month: Month, *, window_months: int
+) -> dict[int, Drift]:
+    """Each auditor's changed / moderated count over the `window_months` before `month`
+    (deciding rows of `qa.moderation.PastModeration`)."""
+    changed: Counter[int] = Counter()
+    moderated: Counter[int] = Counter()
+    for m in history:
+        if m.deciding and _in_window(month, window_months, m.month):
+            moderated[m.auditor_id] += 1
+            changed[m.auditor_id] += not m.agreed_overall
+    return {a: Drift(changed[a], n) for a, n in moderated.items()}
+
+
 def figures(
     framework: Framework,
     month: Month,
@@ -126,16 +142,10 @@ def figures(
     min_moderations: int,
 ) -> Figures:
     """The auditors often changed and the domains with low agreement, before `month`."""
-    changed: Counter[int] = Counter()
-    moderated: Counter[int] = Counter()
-    for m in history:
-        if m.deciding and _in_window(month, window_months, m.month):
-            moderated[m.auditor_id] += 1
-            changed[m.auditor_id] += not m.agreed_overall
     auditors = {
-        a: AuditorChanges(changed[a], n)
-        for a, n in moderated.items()
-        if n >= min_moderations and changed[a]
+        a: d
+        for a, d in drift(history, month, window_months=window_months).items()
+        if d.moderated >= min_moderations and d.changed
     }
     low = framework.moderation.low_agreement
     domains = {
