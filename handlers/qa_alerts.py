@@ -100,21 +100,28 @@ def _form(turn: Turn, policy: QaAlerts, values: dict[str, Any]) -> Reply:
     )
 
 
-def open_raise_form(turn: Turn) -> list[Reply]:
+def _raising(turn: Turn) -> QaAlerts | list[Reply]:
+    """The policy, when alerts are on and this person may raise one; else the replies
+    that refuse a pressed button or a submitted form."""
     policy = _policy(turn)
     if policy is None:
         return gone(RECEIPT)
     if not _may_raise(turn, policy):
         return [Reply(RECEIPT, {"what": "not_raiser", "reference": None})]
+    return policy
+
+
+def open_raise_form(turn: Turn) -> list[Reply]:
+    policy = _raising(turn)
+    if isinstance(policy, list):
+        return policy
     return [_form(turn, policy, {})]
 
 
 def submit_raise(turn: Turn) -> list[Reply]:
-    policy = _policy(turn)
-    if policy is None:
-        return gone(RECEIPT)
-    if not _may_raise(turn, policy):
-        return [Reply(RECEIPT, {"what": "not_raiser", "reference": None})]
+    policy = _raising(turn)
+    if isinstance(policy, list):
+        return policy
     values = dict(turn.interaction.values)
     cleaned, errors = validate(_raise_fields(policy), values, Context(today=turn.today))
     case: Case | None = None
