@@ -15,9 +15,8 @@ from typing import Any
 from handlers.conversation import Conversation
 from handlers.in_place import edit_pressed
 from handlers.interaction import Reply
-from handlers.tracking_replies import gone, route, with_errors
+from handlers.tracking_replies import gone, note_field, refuse_sensitive, route, with_errors
 from handlers.turn import Turn
-from qa.privacy import find_sensitive, warning
 from qa.validation import Context, Field, Option, validate
 from storage.case_reviews import owner_role, prompt_key, record_outcome
 from storage.models import Case, CaseReview, CaseReviewMeeting
@@ -25,7 +24,6 @@ from storage.tracking import directory
 
 FORM = "review_form"
 RECEIPT = "review_receipt"
-NOTE_CHARS = 500
 
 
 def _fields(turn: Turn) -> tuple[Field, ...]:
@@ -34,14 +32,7 @@ def _fields(turn: Turn) -> tuple[Field, ...]:
         Field(
             "grade", "grade", "choice", options=grades, missing="Pick the grade the meeting gave"
         ),
-        Field(
-            "note",
-            "note",
-            "text",
-            multiline=True,
-            max_length=NOTE_CHARS,
-            missing="Write a short note of the meeting's outcome",
-        ),
+        note_field("note", "Write a short note of the meeting's outcome"),
     )
 
 
@@ -105,9 +96,7 @@ def submit(turn: Turn) -> list[Reply]:
     values = dict(turn.interaction.values)
     cleaned, errors = validate(_fields(turn), values, Context(today=turn.today))
     note = str(cleaned.get("note") or "")
-    found = find_sensitive(note) if note else []
-    if found and "note" not in errors:
-        errors["note"] = warning(found)
+    refuse_sensitive(errors, note)
     if errors:
         return with_errors(_form(turn, reference, meeting.week, values), errors)
     grade = str(cleaned["grade"])

@@ -19,12 +19,11 @@ from handlers.conversation import Conversation
 from handlers.in_place import edit_pressed
 from handlers.interaction import Reply
 from handlers.menu import didnt_catch
-from handlers.tracking_replies import gone, route, with_errors
+from handlers.tracking_replies import gone, note_field, refuse_sensitive, route, with_errors
 from handlers.turn import Turn
 from messages.tracking import first_name
 from messages.tracking import route as make_route
 from qa.framework import QaAlerts
-from qa.privacy import find_sensitive, warning
 from qa.validation import Context, Field, Option, validate
 from storage.models import Case, QaAlert
 from storage.outbox import Message, enqueue
@@ -37,7 +36,6 @@ ACT_FORM = "alert_act_form"
 RECEIPT = "alert_receipt"
 REQUEST = "alert_request"
 ACTED = "alert_acted"
-NOTE_CHARS = 500
 REFERENCE_CHARS = 40
 NEW = "alert-new"  # the routing key of the start button: no record yet
 
@@ -70,35 +68,12 @@ def _raise_fields(policy: QaAlerts) -> tuple[Field, ...]:
             options=tuple(Option(k.key, k.label) for k in policy.kinds),
             missing="Pick what the concern is about",
         ),
-        Field(
-            "note",
-            "note",
-            "text",
-            multiline=True,
-            max_length=NOTE_CHARS,
-            missing="Write a short note of the concern",
-        ),
+        note_field("note", "Write a short note of the concern"),
     )
 
 
 def _act_fields() -> tuple[Field, ...]:
-    return (
-        Field(
-            "note",
-            "what changed",
-            "text",
-            multiline=True,
-            max_length=NOTE_CHARS,
-            missing="Say briefly what changed",
-        ),
-    )
-
-
-def _sensitive(errors: dict[str, str], note: str) -> None:
-    """Refuse a note that looks child-identifying, naming the kind found, not the text."""
-    found = find_sensitive(note) if note else []
-    if found and "note" not in errors:
-        errors["note"] = warning(found)
+    return (note_field("what changed", "Say briefly what changed"),)
 
 
 # -- raising ----------------------------------------------------------------------------
@@ -125,21 +100,28 @@ def _form(turn: Turn, policy: QaAlerts, values: dict[str, Any]) -> Reply:
     )
 
 
-def open_raise_form(turn: Turn) -> list[Reply]:
+def _raising(turn: Turn) -> QaAlerts | list[Reply]:
+    """The policy, when alerts are on and this person may raise one; else the replies
+    that refuse a pressed button or a submitted form."""
     policy = _policy(turn)
     if policy is None:
         return gone(RECEIPT)
     if not _may_raise(turn, policy):
         return [Reply(RECEIPT, {"what": "not_raiser", "reference": None})]
+    return policy
+
+
+def open_raise_form(turn: Turn) -> list[Reply]:
+    policy = _raising(turn)
+    if isinstance(policy, list):
+        return policy
     return [_form(turn, policy, {})]
 
 
 def submit_raise(turn: Turn) -> list[Reply]:
-    policy = _policy(turn)
-    if policy is None:
-        return gone(RECEIPT)
-    if not _may_raise(turn, policy):
-        return [Reply(RECEIPT, {"what": "not_raiser", "reference": None})]
+    policy = _raising(turn)
+    if isinstance(policy, list):
+        return policy
     values = dict(turn.interaction.values)
     cleaned, errors = validate(_raise_fields(policy), values, Context(today=turn.today))
     case: Case | None = None
@@ -148,7 +130,7 @@ def submit_raise(turn: Turn) -> list[Reply]:
         if case is None:
             errors["reference"] = "No case has that reference: check it against the case record"
     note = str(cleaned.get("note") or "")
-    _sensitive(errors, note)
+    refuse_sensitive(errors, note)
     if errors or case is None:
         return with_errors(_form(turn, policy, values), errors)
     alert = raise_alert(
@@ -236,7 +218,7 @@ def submit_act(turn: Turn) -> list[Reply]:
         _act_fields(), dict(turn.interaction.values), Context(today=turn.today)
     )
     note = str(cleaned.get("note") or "")
-    _sensitive(errors, note)
+    refuse_sensitive(errors, note)
     if errors:
         return with_errors(_act_form(turn, policy, alert, reference), errors)
     act_on(

@@ -1,4 +1,4 @@
-"""What the tracking buttons share: reading the routing key, dates, in-place edits.
+"""What the tracking buttons share: reading the routing key, dates, in-place edits, notes.
 
 A reminder's buttons carry `kind:id|message key`: the record, and the message the
 button sits in. Acting edits that message in place through the outbox (`update_of`),
@@ -15,7 +15,23 @@ from typing import Any
 from handlers.interaction import Reply
 from handlers.turn import Turn
 from messages.tracking import parse_route
+from qa.privacy import find_sensitive, warning
+from qa.validation import Field
 from storage.tracking_messages import edit_in_place, latest_shown
+
+FORM_NOTE_CHARS = 500  # a note typed in a form (a case review's outcome, a QA alert)
+
+
+def note_field(label: str, missing: str) -> Field:
+    """A form's free-text note: several lines, at most `FORM_NOTE_CHARS` characters."""
+    return Field("note", label, "text", multiline=True, max_length=FORM_NOTE_CHARS, missing=missing)
+
+
+def refuse_sensitive(errors: dict[str, str], note: str) -> None:
+    """Refuse a note that looks child-identifying, naming the kind found, not the text."""
+    found = find_sensitive(note) if note else []
+    if found and "note" not in errors:
+        errors["note"] = warning(found)
 
 
 def route(turn: Turn, kind: str) -> tuple[int, str] | None:

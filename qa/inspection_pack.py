@@ -42,7 +42,7 @@ from qa.report_figures import (
     period_figures,
 )
 from qa.report_grades import GradeTable
-from qa.report_rows import AllocationRow, AuditRow, EscalationRow, RecommendationRow
+from qa.report_rows import AuditRow, ReportRows
 from qa.report_trends import MonthPoint, month_period
 from qa.working_days import Month, long_date
 
@@ -198,23 +198,23 @@ def _notes(threshold: int, as_of: date, last: Month, audits_word: str) -> tuple[
 def inspection_pack(
     framework: Framework,
     last: Month,
-    audits: Iterable[AuditRow],
-    allocations: Iterable[AllocationRow],
-    recommendations: Iterable[RecommendationRow],
-    escalations: Iterable[EscalationRow],
+    report_rows: ReportRows,
     *,
     threshold: int = 5,
     today: date,
     agreement: Iterable[AgreementRow] | None = None,
 ) -> Pack:
-    """The pack for the twelve months to `last`, as it stands on `today`."""
+    """The pack for the twelve months to `last` (`report_rows` of those months), as it
+    stands on `today`."""
     if threshold < 1:
         raise ValueError(f"threshold must be 1 or more (1 shows every number), not {threshold}")
     if today < last.first:
         raise ValueError(f"{last.name} has not begun on {long_date(today)}")
     counting = _counting_framework(framework)
-    mapped = [replace(a, area=_SHORT[_area_of(a)]) for a in audits]
-    rows = Rows.index(mapped, allocations, recommendations, escalations)
+    mapped = [replace(a, area=_SHORT[_area_of(a)]) for a in report_rows.audits]
+    rows = Rows.index(
+        mapped, report_rows.allocations, report_rows.recommendations, report_rows.escalations
+    )
     first = last.shift(1 - PACK_MONTHS)
     months = tuple(first.shift(i) for i in range(PACK_MONTHS))
     as_of = min(today, last.last)

@@ -45,7 +45,7 @@ from typing import Literal
 
 from qa.allocation_rules import allocation_day, uses_bank_holidays
 from qa.framework import Framework
-from qa.moderation_focus import Figures, figures, focus, percent, raised_share
+from qa.moderation_focus import Drift, Figures, drift, figures, focus, percent, raised_share
 from qa.working_days import Month, working_days_after
 
 __all__ = [
@@ -200,35 +200,6 @@ def due_date(framework: Framework, month: Month, submitted_on: date) -> date:
         framework.moderation.due_working_days,
         bank_holidays=uses_bank_holidays(framework),
     )
-
-
-@dataclass(frozen=True)
-class Drift:
-    """How often moderators changed an auditor's overall grade in the window."""
-
-    changed: int
-    moderated: int
-
-    @property
-    def rate(self) -> float:
-        return self.changed / self.moderated if self.moderated else 0.0
-
-
-def drift(
-    history: Iterable[PastModeration],
-    month: Month,
-    *,
-    window_months: int = DRIFT_WINDOW_MONTHS,
-) -> dict[int, Drift]:
-    """Each auditor's changed / moderated count over the `window_months` before `month`."""
-    first = month.shift(-window_months)
-    changed: Counter[int] = Counter()
-    moderated: Counter[int] = Counter()
-    for m in history:
-        if m.deciding and first <= m.month < month:
-            moderated[m.auditor_id] += 1
-            changed[m.auditor_id] += not m.agreed_overall
-    return {a: Drift(changed[a], n) for a, n in moderated.items()}
 
 
 # -- selection ---------------------------------------------------------------------

@@ -23,9 +23,9 @@ in words the QA lead's summary and the moderator's request show
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from qa.framework import Framework
 from qa.working_days import Month
@@ -35,9 +35,11 @@ if TYPE_CHECKING:  # qa.moderation calls this module: its types only, no import 
 
 __all__ = [
     "DomainAgreement",
+    "Drift",
     "Figures",
     "Focus",
     "domain_agreement",
+    "drift",
     "figures",
     "focus",
     "focus_lines",
@@ -59,8 +61,8 @@ class DomainAgreement:
 
 
 @dataclass(frozen=True)
-class AuditorChanges:
-    """How often an auditor's overall grade was changed in the window."""
+class Drift:
+    """How often moderators changed an auditor's overall grade in the window."""
 
     changed: int
     moderated: int
@@ -74,7 +76,7 @@ class AuditorChanges:
 class Figures:
     """The figures that raise the share: only auditors and domains that qualify."""
 
-    auditors: Mapping[int, AuditorChanges]
+    auditors: Mapping[int, Drift]
     domains: Mapping[str, DomainAgreement]
 
 
@@ -97,8 +99,25 @@ def raised_share(framework: Framework, need: float) -> float:
     return min(1.0, policy.sample_share + policy.follow_figures_boost * need)
 
 
-def _in_window(month: Month, window_months: int, at: Month) -> bool:
-    return month.shift(-window_months) <= at < month
+_K = TypeVar("_K")
+
+
+def _deciding(
+    history: Iterable[PastModeration], month: Month, window_months: int
+) -> Iterator[PastModeration]:
+    """The deciding moderations finished in the `window_months` before `month`."""
+    first = month.shift(-window_months)
+    return (m for m in history if m.deciding and first <= m.month < month)
+
+
+def _tally(pairs: Iterable[tuple[_K, bool]]) -> dict[_K, tuple[int, int]]:
+    """(times true, times seen) for each key, in the order the keys first appear."""
+    hits: Counter[_K] = Counter()
+    seen: Counter[_K] = Counter()
+    for key, hit in pairs:
+        seen[key] += 1
+        hits[key] += hit
+    return {k: (hits[k], n) for k, n in seen.items()}
 
 
 def domain_agreement(
@@ -106,15 +125,22 @@ def domain_agreement(
 ) -> dict[str, DomainAgreement]:
     """Each domain's agreed / moderated count over the `window_months` before `month`
     (deciding rows of `qa.moderation.PastModeration`)."""
-    agreed: Counter[str] = Counter()
-    moderated: Counter[str] = Counter()
-    for m in history:
-        if not m.deciding or not _in_window(month, window_months, m.month):
-            continue
-        for key, agrees in m.domain_agreement.items():
-            moderated[key] += 1
-            agreed[key] += bool(agrees)
-    return {k: DomainAgreement(agreed[k], n) for k, n in moderated.items()}
+    tally = _tally(
+        (key, bool(agrees))
+        for m in _deciding(history, month, window_months)
+        for key, agrees in m.domain_agreement.items()
+    )
+    return {k: DomainAgreement(*t) for k, t in tally.items()}
+
+
+def drift(
+    history: Iterable[PastModeration], month: Month, *, window_months: int
+) -> dict[int, Drift]:
+    """Each auditor's changed / moderated count over the `window_months` before `month`."""
+    tally = _tally(
+        (m.auditor_id, not m.agreed_overall) for m in _deciding(history, month, window_months)
+    )
+    return {a: Drift(*t) for a, t in tally.items()}
 
 
 def figures(
@@ -126,16 +152,10 @@ def figures(
     min_moderations: int,
 ) -> Figures:
     """The auditors often changed and the domains with low agreement, before `month`."""
-    changed: Counter[int] = Counter()
-    moderated: Counter[int] = Counter()
-    for m in history:
-        if m.deciding and _in_window(month, window_months, m.month):
-            moderated[m.auditor_id] += 1
-            changed[m.auditor_id] += not m.agreed_overall
     auditors = {
-        a: AuditorChanges(changed[a], n)
-        for a, n in moderated.items()
-        if n >= min_moderations and changed[a]
+        a: d
+        for a, d in drift(history, month, window_months=window_months).items()
+        if d.moderated >= min_moderations and d.changed
     }
     low = framework.moderation.low_agreement
     domains = {

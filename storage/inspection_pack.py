@@ -35,13 +35,5 @@ def load_pack(
     rows = report_rows(session=session, framework=framework, first=first, last=last, tz=tz)
     agreement = agreement_rows(session=session, framework=framework, tz=tz, first=first, last=last)
     return inspection_pack(
-        framework,
-        last,
-        rows.audits,
-        rows.allocations,
-        rows.recommendations,
-        rows.escalations,
-        threshold=threshold,
-        today=today,
-        agreement=agreement.rows,
+        framework, last, rows, threshold=threshold, today=today, agreement=agreement.rows
     )

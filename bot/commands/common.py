@@ -6,9 +6,10 @@ Only `bot/` reads the real clock; everything below it is handed `now`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -34,6 +35,22 @@ def fail(message: str) -> NoReturn:
     """Report a user error (what is wrong and what to do) and exit with status 1."""
     err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def check_out_file(out: Path, formats: Sequence[str], what: str) -> None:
+    """Refuse an `--out` file of the wrong kind, or in a missing folder, before any work.
+
+    `what` names the output ("report", "pack"); the message suggests the first format.
+    """
+    if out.suffix.lower() not in formats:
+        kinds = f"{', '.join(formats[:-1])} or {formats[-1]}" if len(formats) > 1 else formats[0]
+        fail(
+            f"cannot write a '{out.suffix or 'no suffix'}' {what}; "
+            f"name the file {kinds} (e.g. --out {out.stem or what}{formats[0]})"
+        )
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        fail(f"cannot write {out}: the folder {folder} does not exist")
 
 
 def now() -> datetime:

@@ -23,6 +23,7 @@ import typer
 from sqlmodel import Session
 
 from bot.commands.common import (
+    check_out_file,
     fail,
     load_configured_framework,
     load_settings,
@@ -61,16 +62,8 @@ def pack(
     ),
 ) -> None:
     """Write the self-evaluation pack: a year of QA in the ILACS judgement areas."""
-    suffix = out.suffix.lower()
-    if suffix not in PACK_FORMATS:
-        fail(
-            f"cannot write a '{out.suffix or 'no suffix'}' pack; "
-            f"name the file .html or .pdf (e.g. --out {out.stem or 'pack'}.html)"
-        )
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        fail(f"cannot write {out}: the folder {folder} does not exist")
-    if suffix == ".pdf" and chromium() is None:
+    check_out_file(out, PACK_FORMATS, "pack")
+    if out.suffix.lower() == ".pdf" and chromium() is None:
         fail(
             "cannot write a PDF: Chromium is not installed (Debian: apt-get install chromium; "
             "or set QA_BOT_CHROMIUM to its path). Write --out pack.html instead and print it "

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from bot.commands.common import (
     AS_JSON,
     MONTH,
+    check_out_file,
     console,
     fail,
     load_configured_framework,
@@ -43,14 +44,7 @@ def _check_out(out: Path | None) -> None:
     """Refuse a file we cannot write before any work is done."""
     if out is None:
         return
-    if out.suffix.lower() not in FORMATS:
-        fail(
-            f"cannot write a '{out.suffix or 'no suffix'}' report; "
-            f"name the file .html, .md or .csv (e.g. --out {out.stem or 'report'}.html)"
-        )
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        fail(f"cannot write {out}: the folder {folder} does not exist")
+    check_out_file(out, FORMATS, "report")
 
 
 def _print(framework: Framework, context: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matplotlib.axes import Axes
@@ -25,7 +26,7 @@ from matplotlib.patches import Patch
 
 from qa.reporting import GradeRow, Summary
 
-__all__ = ["Chart", "render_chart"]
+__all__ = ["Chart", "Segment", "draw_bar", "legend_handles", "render_chart"]
 
 # Colour-blind-safe blues for good grades, oranges for poor; hatching tells them apart
 # in print and for anyone who cannot tell the colours.
@@ -66,6 +67,52 @@ def _segments(row: GradeRow) -> list[tuple[int | None, float, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class Segment:
+    """One drawn part of a bar, for its caller to write a label in."""
+
+    index: int | None  # the grade's index; None for the grey "not shown" part
+    left: float
+    width: float
+    text: str
+    fill: str
+
+
+def draw_bar(ax: Axes, y: float, row: GradeRow) -> list[Segment]:
+    """Draw `row`'s grade mix as one stacked, hatched bar at `y`; its parts, left to right.
+
+    Shared by the summary's chart and the inspection pack's, so both use the same
+    colours, hatching and "not shown" folding; each labels the parts in its own way.
+    """
+    drawn = []
+    left = 0.0
+    for index, width, text in _segments(row):
+        fill = _HIDDEN_FILL if index is None else _FILLS[index % len(_FILLS)]
+        hatch = "" if index is None else _HATCHES[index % len(_HATCHES)]
+        ax.barh(y, width, left=left, color=fill, hatch=hatch, edgecolor="white", height=0.7)
+        drawn.append(Segment(index, left, width, text, fill))
+        left += width
+    return drawn
+
+
+def legend_handles(
+    grades: Sequence[str], *, any_hidden: bool, edgecolor: str | None = None
+) -> list[Patch]:
+    """A legend entry per grade (its fill and hatching), and one for "not shown" if drawn."""
+    handles = [
+        Patch(
+            facecolor=_FILLS[i % len(_FILLS)],
+            hatch=_HATCHES[i % len(_HATCHES)],
+            edgecolor=edgecolor,
+            label=g,
+        )
+        for i, g in enumerate(grades)
+    ]
+    if any_hidden:
+        handles.append(Patch(facecolor=_HIDDEN_FILL, label="Not shown (small numbers)"))
+    return handles
+
+
 def _grade_mix(ax: Axes, s: Summary) -> None:
     table = s.how_well[0] if s.how_well else None
     rows = list(table.rows) if table else []
@@ -76,29 +123,28 @@ def _grade_mix(ax: Axes, s: Summary) -> None:
             why = f"no {s.audits_word}" if row.total.value == 0 else "numbers too small to show"
             ax.text(1, y, why, va="center", fontsize=9, style="italic")
             continue
-        left = 0.0
-        for index, width, text in _segments(row):
-            any_hidden = any_hidden or index is None
-            fill = _HIDDEN_FILL if index is None else _FILLS[index % len(_FILLS)]
-            hatch = "" if index is None else _HATCHES[index % len(_HATCHES)]
-            ax.barh(y, width, left=left, color=fill, hatch=hatch, edgecolor="white", height=0.7)
-            if width >= _PERCENT_MIN and index is not None:
-                short = _short(s.grades[index])
-                name = short + "\n" if _fits(short, width) else ""
-                colour = "white" if fill in _DARK else "black"
+        for part in draw_bar(ax, y, row):
+            any_hidden = any_hidden or part.index is None
+            if part.width >= _PERCENT_MIN and part.index is not None:
+                short = _short(s.grades[part.index])
+                name = short + "\n" if _fits(short, part.width) else ""
+                colour = "white" if part.fill in _DARK else "black"
                 ax.text(
-                    left + width / 2,
+                    part.left + part.width / 2,
                     y,
-                    f"{name}{text}",
+                    f"{name}{part.text}",
                     ha="center",
                     va="center",
                     fontsize=8,
                     color=colour,
                     fontweight="bold",
                     # a plain patch behind the words, so the hatching never crosses them
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": fill, "edgecolor": "none"},
+                    bbox={
+                        "boxstyle": "round,pad=0.15",
+                        "facecolor": part.fill,
+                        "edgecolor": "none",
+                    },
                 )
-            left += width
     ax.set_yticks(range(len(rows)), labels, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
@@ -108,17 +154,7 @@ def _grade_mix(ax: Axes, s: Summary) -> None:
         loc="left",
         fontsize=11,
     )
-    handles = [
-        Patch(
-            facecolor=_FILLS[i % len(_FILLS)],
-            hatch=_HATCHES[i % len(_HATCHES)],
-            edgecolor="white",
-            label=g,
-        )
-        for i, g in enumerate(s.grades)
-    ]
-    if any_hidden:
-        handles.append(Patch(facecolor=_HIDDEN_FILL, label="Not shown (small numbers)"))
+    handles = legend_handles(s.grades, any_hidden=any_hidden, edgecolor="white")
     ax.legend(
         handles=handles,
         loc="upper center",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -18,12 +19,13 @@ from bot.reports.chart import Chart
 from bot.reports.tables import lede, sections
 from qa.reporting import Summary
 
-__all__ = ["render_html"]
+__all__ = ["environment", "render_html", "render_page"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The Jinja2 environment for this folder's templates: HTML autoescaped, strict."""
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "html.j2"], default=True),
@@ -33,17 +35,25 @@ def _environment() -> Environment:
     )
 
 
-def render_html(summary: Summary, chart: Chart) -> str:
-    """The report as an HTML document (a string, UTF-8 when written)."""
+def render_page(template: str, chart: Chart, **context: Any) -> str:
+    """Fill `template` with `context` and the chart inline as a `data:` URI, with its alt text.
+
+    The one way a report page carries its chart, so every page stays self-contained.
+    """
     png = base64.b64encode(chart.png).decode("ascii")
     return (
-        _environment()
-        .get_template("summary.html.j2")
-        .render(
-            s=summary,
-            sections=sections(summary),
-            lede=lede(summary),
-            chart_src=f"data:image/png;base64,{png}",
-            chart_alt=chart.alt_text,
-        )
+        environment()
+        .get_template(template)
+        .render(chart_src=f"data:image/png;base64,{png}", chart_alt=chart.alt_text, **context)
+    )
+
+
+def render_html(summary: Summary, chart: Chart) -> str:
+    """The report as an HTML document (a string, UTF-8 when written)."""
+    return render_page(
+        "summary.html.j2",
+        chart,
+        s=summary,
+        sections=sections(summary),
+        lede=lede(summary),
     )

@@ -9,7 +9,6 @@ a `ReportError` that says how to install it, or to write .html instead.
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 import os
@@ -21,10 +20,9 @@ from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
-from bot.reports.chart import _FILLS, _HATCHES, _HIDDEN_FILL, Chart, _segments
-from bot.reports.html import _environment
+from bot.reports.chart import Chart, draw_bar, legend_handles
+from bot.reports.html import render_page
 from qa.inspection_pack import (
     HELP_AND_PROTECTION,
     IN_CARE,
@@ -89,29 +87,19 @@ def render_pack_chart(pack: Pack, *, dpi: int = 100) -> Chart:
             why = f"no {pack.audits_word}" if row is None or row.total.value == 0 else "not shown"
             top.text(1, y, why, va="center", fontsize=9, style="italic")
             continue
-        left = 0.0
-        for index, width, text in _segments(row):
-            any_hidden = any_hidden or index is None
-            fill = _HIDDEN_FILL if index is None else _FILLS[index % len(_FILLS)]
-            hatch = "" if index is None else _HATCHES[index % len(_HATCHES)]
-            top.barh(y, width, left=left, color=fill, hatch=hatch, edgecolor="white", height=0.7)
-            if width >= 6 and index is not None:
+        for part in draw_bar(top, y, row):
+            any_hidden = any_hidden or part.index is None
+            if part.width >= 6 and part.index is not None:
                 top.text(
-                    left + width / 2, y, text, ha="center", va="center", fontsize=8,
+                    part.left + part.width / 2, y, part.text, ha="center", va="center", fontsize=8,
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
                 )  # fmt: skip
-            left += width
     top.set_yticks(range(len(bars)), [textwrap.fill(b[0], 24) for b in bars], fontsize=9)
     top.invert_yaxis()
     top.set_xlim(0, 100)
     top.set_xlabel(f"Per cent of graded {pack.audits_word} (overall grade)")
     top.set_title(f"Grade mix, {pack.period}", loc="left", fontsize=11)
-    handles = [
-        Patch(facecolor=_FILLS[i % len(_FILLS)], hatch=_HATCHES[i % len(_HATCHES)], label=g)
-        for i, g in enumerate(pack.grades)
-    ]
-    if any_hidden:
-        handles.append(Patch(facecolor=_HIDDEN_FILL, label="Not shown (small numbers)"))
+    handles = legend_handles(pack.grades, any_hidden=any_hidden)
     top.legend(
         handles=handles,
         loc="upper center",
@@ -144,18 +132,12 @@ def render_pack_chart(pack: Pack, *, dpi: int = 100) -> Chart:
 
 def render_pack_html(pack: Pack, chart: Chart | None = None) -> str:
     """The pack as one HTML document: CSS inline, the chart a `data:` URI."""
-    chart = chart or render_pack_chart(pack)
-    png = base64.b64encode(chart.png).decode("ascii")
-    return (
-        _environment()
-        .get_template("pack.html.j2")
-        .render(
-            p=pack,
-            leaders=LEADERS,
-            ilacs=(HELP_AND_PROTECTION, IN_CARE, LEAVERS),
-            chart_src=f"data:image/png;base64,{png}",
-            chart_alt=chart.alt_text,
-        )
+    return render_page(
+        "pack.html.j2",
+        chart or render_pack_chart(pack),
+        p=pack,
+        leaders=LEADERS,
+        ilacs=(HELP_AND_PROTECTION, IN_CARE, LEAVERS),
     )
 
 

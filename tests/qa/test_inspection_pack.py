@@ -23,7 +23,7 @@ from qa.inspection_pack import (
     inspection_pack,
     judgement_area,
 )
-from qa.report_rows import AllocationRow, AuditRow, RecommendationRow
+from qa.report_rows import AllocationRow, AuditRow, RecommendationRow, ReportRows
 from qa.working_days import Month
 
 MARCH = Month(2026, 3)
@@ -101,11 +101,13 @@ def pack(threshold: int = 1, fw: Framework | None = None) -> Pack:
     return inspection_pack(
         fw or framework(),
         MARCH,
-        rows(),
-        [AllocationRow(MARCH, "Children's Social Care", "completed")] * 3
-        + [AllocationRow(MARCH, "Children's Social Care", "allocated")],
-        [RecommendationRow(date(2026, 3, 2), date(2026, 3, 20), date(2026, 3, 10))],
-        [],
+        ReportRows(
+            tuple(rows()),
+            (AllocationRow(MARCH, "Children's Social Care", "completed"),) * 3
+            + (AllocationRow(MARCH, "Children's Social Care", "allocated"),),
+            (RecommendationRow(date(2026, 3, 2), date(2026, 3, 20), date(2026, 3, 10)),),
+            (),
+        ),
         threshold=threshold,
         today=TODAY,
         agreement=[],
@@ -170,7 +172,9 @@ def test_small_numbers_are_suppressed_in_the_judgement_areas() -> None:
 
 def test_an_area_no_judgement_area_names_is_shown_apart() -> None:
     extra = [audit(50, MARCH, "Youth Justice", "good")]
-    p = inspection_pack(framework(), MARCH, rows() + extra, [], [], [], threshold=1, today=TODAY)
+    p = inspection_pack(
+        framework(), MARCH, ReportRows(tuple(rows() + extra), (), (), ()), threshold=1, today=TODAY
+    )
     assert p.other is not None and p.other.table is not None
     assert p.other.table.audits.value == 1
     assert p.all_services is not None and p.all_services.audits.value == 13
