@@ -125,6 +125,18 @@ def test_starting_again_allocates_nothing_twice(
     check_allocated(engine, seeded)
 
 
+def test_only_unknown_references_allocate_nothing_and_say_so(
+    teams_api: TestClient, connector: FakeConnector, engine: Engine, seeded: Seeded
+) -> None:
+    """Seen in the Playground: "0 audits allocated ... each auditor has their case"."""
+    reply = chat.say(teams_api, connector, GUID.format(1), "inspection NOPE-9 in 5 days")
+    text = json.dumps(reply.body, ensure_ascii=False)
+    assert "Inspection mode: nothing allocated." in text
+    assert "Each auditor" not in text and "0 audits" not in text
+    assert "No open case has the reference: NOPE-9" in text
+    assert allocations(engine) == {}
+
+
 def test_only_a_qa_lead_may_start_it_and_a_line_without_days_gets_the_usage(
     slack_api: TestClient, engine: Engine
 ) -> None:
