@@ -111,7 +111,12 @@ def test_a_qa_lead_starts_inspection_mode_on_teams(
     teams_api: TestClient, connector: FakeConnector, engine: Engine, seeded: Seeded
 ) -> None:
     reply = chat.say(teams_api, connector, GUID.format(1), LINE)
-    lead_text(json.dumps(reply.body, ensure_ascii=False).replace("\\n", "\n"))
+    body = reply.body["attachments"][0]["content"]["body"]
+    facts = {f["title"]: f["value"] for b in body if b["type"] == "FactSet" for f in b["facts"]}
+    assert facts == {ref: f"{who} Example" for ref, who in EXPECTED.items()}
+    words = " ".join(b.get("text", "") for b in body)
+    assert "Inspection mode: 3 audits allocated now, urgent, due by" in words
+    assert "No open case has the reference: NOPE-9" in words
     check_allocated(engine, seeded)
 
 
