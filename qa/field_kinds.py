@@ -194,8 +194,30 @@ def _radio_or_select(f: Field) -> str:
     return "radio" if len(f.options) <= RADIO_MAX else "select"
 
 
-def _fixed(name: str) -> Callable[[Field], str]:
-    return lambda _: name
+def _single(
+    key: str,
+    missing: str,
+    clean: Callable[[Field, object, Context], Cleaned],
+    describe: Callable[[Field, JSON, Mapping[int, str]], str],
+    *,
+    prefill: Prefill,
+    input_name: str = "",
+    with_options: bool = False,
+    people: bool = False,
+) -> Kind:
+    """A kind always drawn with one input (`input_name`, else one named as the kind)."""
+    name = input_name or key
+    return Kind(
+        key=key,
+        missing=missing,
+        clean=clean,
+        describe=describe,
+        inputs=(name,),
+        input_for=lambda _: name,
+        prefill=prefill,
+        with_options=with_options,
+        people=people,
+    )
 
 
 def _one_of(key: str, missing: str) -> Kind:
@@ -215,41 +237,22 @@ def _one_of(key: str, missing: str) -> Kind:
 _LISTED = (
     _one_of("choice", "Choose an answer for {label}"),
     _one_of("grade", "Choose a grade for {label}"),
-    Kind(
-        key="multi",
-        missing="Choose at least one answer for {label}",
-        clean=_clean_many,
-        describe=_describe_many,
-        inputs=("checkboxes",),
-        input_for=_fixed("checkboxes"),
+    _single(
+        "multi",
+        "Choose at least one answer for {label}",
+        _clean_many,
+        _describe_many,
         prefill="options",
+        input_name="checkboxes",
         with_options=True,
     ),
-    Kind(
-        key="text",
-        missing="Please fill in {label}",
-        clean=_clean_text,
-        describe=_as_text,
-        inputs=("text",),
-        input_for=_fixed("text"),
-        prefill="text",
-    ),
-    Kind(
-        key="date",
-        missing="Pick a date for {label}",
-        clean=_clean_date,
-        describe=_describe_date,
-        inputs=("date",),
-        input_for=_fixed("date"),
-        prefill="date",
-    ),
-    Kind(
-        key="person",
-        missing="Choose a person for {label}",
-        clean=_clean_person,
-        describe=_describe_person,
-        inputs=("person",),
-        input_for=_fixed("person"),
+    _single("text", "Please fill in {label}", _clean_text, _as_text, prefill="text"),
+    _single("date", "Pick a date for {label}", _clean_date, _describe_date, prefill="date"),
+    _single(
+        "person",
+        "Choose a person for {label}",
+        _clean_person,
+        _describe_person,
         prefill="option",
         people=True,
     ),

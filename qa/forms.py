@@ -24,6 +24,7 @@ from qa.working_days import add_months, long_date
 __all__ = [
     "MAX_INPUTS",
     "YES_NO",
+    "ActionDraft",
     "AuditResult",
     "ChecklistAnswer",
     "FeedbackAnswer",
@@ -523,13 +524,22 @@ class FeedbackAnswer:
 
 
 @dataclass(frozen=True)
-class RecommendationDraft:
+class ActionDraft:
+    """A numbered follow-up someone owns by a date (a moderation's action); stored as a
+    Recommendation row, so an audit's recommendation is the same thing with more said."""
+
     number: int
-    level: str
     action: str
-    impact: str
     owner_id: int
     due_on: date
+
+
+@dataclass(frozen=True)
+class RecommendationDraft(ActionDraft):
+    """An audit's recommendation: an action with its level and the impact it should have."""
+
+    level: str
+    impact: str
 
 
 @dataclass(frozen=True)
@@ -596,7 +606,12 @@ def result(state: DialogState, framework: Framework) -> AuditResult:
     level = form.recommendation_levels[0]
     recs = [
         RecommendationDraft(
-            n, str(rec.get("level", level)), _text(rec, "action"), _text(rec, "impact"), owner, due
+            number=n,
+            action=_text(rec, "action"),
+            owner_id=owner,
+            due_on=due,
+            level=str(rec.get("level", level)),
+            impact=_text(rec, "impact"),
         )
         for n, rec, owner, due in follow_ups(a, "rec")
     ]

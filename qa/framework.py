@@ -390,10 +390,7 @@ class ModerationPolicy(_Strict):
     @model_validator(mode="after")
     def _question_keys_unique(self) -> ModerationPolicy:
         """Each question's key names its answer: two alike would share one."""
-        keys = [q.key for q in self.questions]
-        twice = next((k for k in keys if keys.count(k) > 1), None)
-        if twice is not None:
-            raise _refuse(f"two moderation questions have the key {twice!r}: rename one")
+        _refuse_repeated_key([q.key for q in self.questions], "moderation questions")
         return self
 
 
@@ -582,6 +579,13 @@ DEFAULT_QUARTER_MONTHS = [1, 4, 7, 10]
 def _refuse(message: str) -> PydanticCustomError:
     """A rule's refusal in the QA lead's words, without pydantic's "Value error," prefix."""
     return PydanticCustomError("framework_rule", message)
+
+
+def _refuse_repeated_key(keys: list[str], what: str) -> None:
+    """Refuse two `what` (e.g. "QA alert kinds") with one key: it names one thing."""
+    twice = next((k for k in keys if keys.count(k) > 1), None)
+    if twice is not None:
+        raise _refuse(f"two {what} have the key {twice!r}: rename one")
 
 
 class Report(_Strict):
@@ -774,10 +778,7 @@ class QaAlerts(_Strict):
 
     @model_validator(mode="after")
     def _kind_keys_unique(self) -> QaAlerts:
-        keys = [k.key for k in self.kinds]
-        twice = next((k for k in keys if keys.count(k) > 1), None)
-        if twice is not None:
-            raise _refuse(f"two QA alert kinds have the key {twice!r}: rename one")
+        _refuse_repeated_key([k.key for k in self.kinds], "QA alert kinds")
         return self
 
     def kind_label(self, key: str) -> str:

@@ -29,8 +29,8 @@ from datetime import date
 
 from qa.agreement import AgreementRow
 from qa.framework import Framework
-from qa.report_agreement import AgreementSummary, agreement_summary
-from qa.report_counts import Count, Share
+from qa.report_agreement import AgreementSummary, agreement_section
+from qa.report_counts import Count, Share, small_numbers_note
 from qa.report_figures import (
     AllocationLine,
     BetterOff,
@@ -38,7 +38,6 @@ from qa.report_figures import (
     Period,
     PeriodFigures,
     Rows,
-    open_figures,
     period_figures,
 )
 from qa.report_grades import GradeTable
@@ -173,17 +172,8 @@ def _good(figures: PeriodFigures, scope: str) -> Share:
 
 
 def _notes(threshold: int, as_of: date, last: Month, audits_word: str) -> tuple[str, ...]:
-    if threshold > 1:
-        small = "1" if threshold == 2 else f"from 1 to {threshold - 1}"
-        protect = (
-            f"To protect children and staff, small numbers ({small}) are shown as "
-            f"'fewer than {threshold}', and 'not shown' marks a figure held back so that a "
-            "small number cannot be worked out from the others."
-        )
-    else:
-        protect = "Every number is shown: small numbers are not suppressed in this pack."
     notes = [
-        protect,
+        small_numbers_note(threshold, document="pack"),
         "Aggregates only: no case reference, no child's or worker's name.",
         f"Each judgement area counts the {audits_word} of the areas of planning mapped to it "
         "by name; the authority's figures count them all.",
@@ -260,14 +250,8 @@ def inspection_pack(
         judgement_areas=tuple(section(t) for t in JUDGEMENT_AREAS),
         other=other if other.table is not None else None,
         moderation=year.moderation,
-        agreement=None
-        if agreement is None
-        else agreement_summary(
-            framework,
-            agreement,
-            last,
-            threshold=threshold,
-            open_=open_figures(framework, teams_only=False)(("agreement",)),
+        agreement=agreement_section(
+            framework, agreement, last, threshold=threshold, teams_only=False
         ),
         better_off=year.better_off,
         notes=_notes(threshold, as_of, last, framework.vocabulary.audits),

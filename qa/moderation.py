@@ -285,13 +285,13 @@ def select_for_moderation(
             unpicked.append(audit)
             continue
         d = drifts.get(audit.auditor_id)
-        if d is None or d.moderated < drift_min_moderations or not d.changed:
+        if d is None or d.moderated < drift_min_moderations or not d.hits:
             continue
         raised = min(1.0, base + policy.drift_boost * d.rate)
         if fraction < raised:
             why = (
                 f"sample raised to {_percent(raised)}: this auditor's grades were changed in "
-                f"{d.changed} of the last {d.moderated} {vocab.moderations}"
+                f"{d.hits} of the last {d.moderated} {vocab.moderations}"
             )
             out.append(Selected(audit.id, why, "drift"))
     if found is not None:

@@ -29,10 +29,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
 
 from qa.dialog import END, Dialog, DialogError, DialogState, Fact, RaisedFlag, Step, summary
-from qa.forms import YES_NO, follow_up_fields, follow_ups, grade_options, slot_steps, slots
+from qa.forms import (
+    YES_NO,
+    ActionDraft,
+    follow_up_fields,
+    follow_ups,
+    grade_options,
+    slot_steps,
+    slots,
+)
 from qa.framework import Domain, Framework, ModerationQuestion
 from qa.validation import JSON, Context, Field, Group, Option
 
@@ -459,14 +466,6 @@ class DomainModeration:
     agrees: bool
     grade: str | None = None
     why: str = ""
-
-
-@dataclass(frozen=True)
-class ActionDraft:
-    number: int
-    action: str
-    owner_id: int
-    due_on: date
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ __all__ = [
     "Drift",
     "Figures",
     "Focus",
+    "Tally",
     "domain_agreement",
     "drift",
     "figures",
@@ -49,27 +50,22 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class DomainAgreement:
-    """How often moderators agreed with a domain's grade in the window."""
+class Tally:
+    """`hits` of the `moderated` deciding moderations in the window (never built empty:
+    a key is tallied only once moderated)."""
 
-    agreed: int
+    hits: int
     moderated: int
 
     @property
     def rate(self) -> float:
-        return self.agreed / self.moderated if self.moderated else 1.0
+        return self.hits / self.moderated
 
 
-@dataclass(frozen=True)
-class Drift:
-    """How often moderators changed an auditor's overall grade in the window."""
-
-    changed: int
-    moderated: int
-
-    @property
-    def rate(self) -> float:
-        return self.changed / self.moderated if self.moderated else 0.0
+# An auditor's tally counts the moderations that changed their overall grade; a
+# domain's, those whose moderator agreed with its grade.
+Drift = Tally
+DomainAgreement = Tally
 
 
 @dataclass(frozen=True)
@@ -110,14 +106,14 @@ def _deciding(
     return (m for m in history if m.deciding and first <= m.month < month)
 
 
-def _tally(pairs: Iterable[tuple[_K, bool]]) -> dict[_K, tuple[int, int]]:
-    """(times true, times seen) for each key, in the order the keys first appear."""
+def _tally(pairs: Iterable[tuple[_K, bool]]) -> dict[_K, Tally]:
+    """Times true of times seen for each key, in the order the keys first appear."""
     hits: Counter[_K] = Counter()
     seen: Counter[_K] = Counter()
     for key, hit in pairs:
         seen[key] += 1
         hits[key] += hit
-    return {k: (hits[k], n) for k, n in seen.items()}
+    return {k: Tally(hits[k], n) for k, n in seen.items()}
 
 
 def domain_agreement(
@@ -125,22 +121,20 @@ def domain_agreement(
 ) -> dict[str, DomainAgreement]:
     """Each domain's agreed / moderated count over the `window_months` before `month`
     (deciding rows of `qa.moderation.PastModeration`)."""
-    tally = _tally(
+    return _tally(
         (key, bool(agrees))
         for m in _deciding(history, month, window_months)
         for key, agrees in m.domain_agreement.items()
     )
-    return {k: DomainAgreement(*t) for k, t in tally.items()}
 
 
 def drift(
     history: Iterable[PastModeration], month: Month, *, window_months: int
 ) -> dict[int, Drift]:
     """Each auditor's changed / moderated count over the `window_months` before `month`."""
-    tally = _tally(
+    return _tally(
         (m.auditor_id, not m.agreed_overall) for m in _deciding(history, month, window_months)
     )
-    return {a: Drift(*t) for a, t in tally.items()}
 
 
 def figures(
@@ -155,7 +149,7 @@ def figures(
     auditors = {
         a: d
         for a, d in drift(history, month, window_months=window_months).items()
-        if d.moderated >= min_moderations and d.changed
+        if d.moderated >= min_moderations and d.hits
     }
     low = framework.moderation.low_agreement
     domains = {
@@ -182,7 +176,7 @@ def focus(
     if a is not None:
         best = Focus(
             a.rate,
-            f"this auditor's grades were changed in {a.changed} of the last "
+            f"this auditor's grades were changed in {a.hits} of the last "
             f"{a.moderated} {vocab.moderations}",
         )
     for d in framework.audit_form.domains:
@@ -193,7 +187,7 @@ def focus(
         if best is None or need > best.need:
             best = Focus(
                 need,
-                f"low agreement on {d.label}: moderators agreed in {low.agreed} of the "
+                f"low agreement on {d.label}: moderators agreed in {low.hits} of the "
                 f"last {low.moderated} {vocab.moderations}",
             )
     return best
@@ -210,7 +204,7 @@ def focus_lines(framework: Framework, found: Figures, names: Mapping[int, str]) 
         raised = raised_share(framework, 1 - d.rate)
         lines.append(
             f"{labels[key]}: up to {percent(raised)} of {vocab.audits} moderated, as "
-            f"moderators agreed with its grade in {d.agreed} of {d.moderated} "
+            f"moderators agreed with its grade in {d.hits} of {d.moderated} "
             f"{vocab.moderations} (below {percent(policy.low_agreement)})"
         )
     for auditor_id, a in sorted(found.auditors.items(), key=lambda kv: (-kv[1].rate, kv[0])):
@@ -218,6 +212,6 @@ def focus_lines(framework: Framework, found: Figures, names: Mapping[int, str]) 
         who = names.get(auditor_id, f"auditor {auditor_id}")
         lines.append(
             f"{who}: up to {percent(raised)} of their {vocab.audits} moderated, as their "
-            f"grades were changed in {a.changed} of {a.moderated} {vocab.moderations}"
+            f"grades were changed in {a.hits} of {a.moderated} {vocab.moderations}"
         )
     return lines

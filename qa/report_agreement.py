@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from qa.agreement import Agreement, AgreementRow, agreement_figures, agreement_trend
 from qa.framework import Framework
 from qa.report_counts import Count, percent
+from qa.report_figures import open_figures
 from qa.working_days import Month
 
-__all__ = ["AgreementLine", "AgreementSummary", "agreement_summary"]
+__all__ = ["AgreementLine", "AgreementSummary", "agreement_section", "agreement_summary"]
 
 TREND_MONTHS = 12
 
@@ -119,3 +120,19 @@ def agreement_summary(
             if open_ or a.n >= threshold  # a hidden figure's reason could tell its grades
         ),
     )
+
+
+def agreement_section(
+    framework: Framework,
+    rows: Iterable[AgreementRow] | None,
+    month: Month,
+    *,
+    threshold: int,
+    teams_only: bool,
+) -> AgreementSummary | None:
+    """The agreement a report or the inspection pack shows: None when no moderation rows
+    were given; the authority's figures open as `open_figures` allows at `teams_only`."""
+    if rows is None:
+        return None
+    open_ = open_figures(framework, teams_only=teams_only)(("agreement",))
+    return agreement_summary(framework, rows, month, threshold=threshold, open_=open_)

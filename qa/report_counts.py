@@ -36,7 +36,16 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Change", "Count", "Ledger", "Share", "change", "percent", "withhold"]
+__all__ = [
+    "Change",
+    "Count",
+    "Ledger",
+    "Share",
+    "change",
+    "percent",
+    "small_numbers_note",
+    "withhold",
+]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -46,6 +55,23 @@ def percent(part: int, whole: int) -> int:
     if whole <= 0:
         raise ValueError("a percentage needs a base above zero")
     return (200 * part + whole) // (2 * whole)
+
+
+def small_numbers_note(threshold: int, *, document: str, scope: str = "", more: str = "") -> str:
+    """The note telling a reader how `document` (a report, a pack) protects small numbers.
+
+    `scope` names where the rule applies (e.g. "each team's figures"); `more` is said
+    after it. The rule itself is worded once here, beside the code that applies it.
+    """
+    if threshold <= 1:
+        return f"Every number is shown: small numbers are not suppressed in this {document}."
+    small = "1" if threshold == 2 else f"from 1 to {threshold - 1}"
+    which = f"in {scope} numbers {small}" if scope else f"small numbers ({small})"
+    return (
+        f"To protect children and staff, {which} are shown as 'fewer than {threshold}', and "
+        "'not shown' marks a figure held back so that a small number cannot be worked out "
+        f"from the others.{more}"
+    )
 
 
 class _Figure:

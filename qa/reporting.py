@@ -21,8 +21,8 @@ from datetime import date
 
 from qa.agreement import AgreementRow
 from qa.framework import Framework
-from qa.report_agreement import AgreementLine, AgreementSummary, agreement_summary
-from qa.report_counts import Change, Count, Share
+from qa.report_agreement import AgreementLine, AgreementSummary, agreement_section
+from qa.report_counts import Change, Count, Share, small_numbers_note
 from qa.report_figures import (
     AllocationLine,
     BetterOff,
@@ -32,7 +32,6 @@ from qa.report_figures import (
     PeriodFigures,
     RecommendationFigures,
     Rows,
-    open_figures,
     period_figures,
 )
 from qa.report_grades import GradeCell, GradeRow, GradeTable
@@ -128,16 +127,12 @@ def _notes(
     audits_word: str,
     audit_word: str = "audit",
 ) -> tuple[str, ...]:
-    if threshold > 1:
-        small = "1" if threshold == 2 else f"from 1 to {threshold - 1}"
-        protect = (
-            f"To protect children and staff, in {_WHERE[level]} numbers {small} are shown "
-            f"as 'fewer than {threshold}', and 'not shown' marks a figure held back so that "
-            "a small number cannot be worked out from the others. A percentage is shown only "
-            f"when its number and its base are shown.{_OPEN[level]}"
-        )
-    else:
-        protect = "Every number is shown: small numbers are not suppressed in this report."
+    protect = small_numbers_note(
+        threshold,
+        document="report",
+        scope=_WHERE[level],
+        more=f" A percentage is shown only when its number and its base are shown.{_OPEN[level]}",
+    )
     notes = [
         protect,
         f"'{audits_word.capitalize()} completed' counts every one finished in {month.name}, "
@@ -259,13 +254,7 @@ def summary(
             audit_word=framework.vocabulary.audit,
         ),
         suppressed_from=level,
-        agreement=None
-        if agreement is None
-        else agreement_summary(
-            framework,
-            agreement,
-            month,
-            threshold=threshold,
-            open_=open_figures(framework, teams_only=teams_only)(("agreement",)),
+        agreement=agreement_section(
+            framework, agreement, month, threshold=threshold, teams_only=teams_only
         ),
     )
