@@ -49,6 +49,7 @@ from storage.moderation_inputs import (
     selection_history,
     submitted_audits,
 )
+from storage.queries import in_id_order
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +72,7 @@ class Considered:
 
 
 def rows_for(*, session: Session, audit_id: int) -> list[Moderation]:
-    return list(
-        session.exec(
-            select(Moderation).where(Moderation.audit_id == audit_id).order_by(col(Moderation.id))
-        )
-    )
+    return in_id_order(session, Moderation, Moderation.audit_id == audit_id)
 
 
 def _returns(audit: Audit) -> list[dict[str, object]]:
