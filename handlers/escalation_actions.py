@@ -17,7 +17,7 @@ from typing import Any
 from handlers.conversation import Conversation
 from handlers.escalation import queue_caseload_prompt
 from handlers.interaction import Reply
-from handlers.tracking_replies import edit, gone, route, state, with_errors
+from handlers.tracking_replies import edit, gone, route, state, text_field, with_errors
 from handlers.turn import Turn
 from qa.validation import Context, Field, Option, validate
 from storage.escalations import approved_caseload
@@ -30,11 +30,9 @@ FORM = "escalation_form"
 ITEM = "escalation"
 FIELDS: dict[str, tuple[Field, ...]] = {
     "grade": (
-        Field(
+        text_field(
             "action_taken",
             "the remedial action",
-            "text",
-            multiline=True,
             max_length=2000,
             missing="Say what remedial action has been taken",
         ),

@@ -15,7 +15,15 @@ from typing import Any
 
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.tracking_replies import current, edit, gone, route, state, with_errors
+from handlers.tracking_replies import (
+    current,
+    edit,
+    gone,
+    route,
+    state,
+    text_field,
+    with_errors,
+)
 from handlers.turn import Turn
 from messages.tracking import NOTE_CHARS, parse_route, safe_text
 from qa.send_window import snooze_until
@@ -33,35 +41,21 @@ FORM = "rec_form"
 ITEM = "recommendation"
 FIELDS: dict[str, tuple[Field, ...]] = {
     "done": (
-        Field(
+        text_field(
             "impact",
             "the difference for the child",
-            "text",
-            multiline=True,
             max_length=1500,
             missing="Say what difference this has made for the child",
         ),
     ),
     "update": (
-        Field(
-            "progress",
-            "progress",
-            "text",
-            multiline=True,
-            max_length=1500,
-            missing="Write a short note on progress",
+        text_field(
+            "progress", "progress", max_length=1500, missing="Write a short note on progress"
         ),
     ),
     "more_time": (
         Field("new_due", "new due date", "date", dates="future_working_day", max_months_ahead=12),
-        Field(
-            "reason",
-            "reason",
-            "text",
-            multiline=True,
-            max_length=1000,
-            missing="Say why more time is needed",
-        ),
+        text_field("reason", "reason", max_length=1000, missing="Say why more time is needed"),
     ),
 }
 

@@ -22,9 +22,14 @@ from storage.tracking_messages import edit_in_place, latest_shown
 FORM_NOTE_CHARS = 500  # a note typed in a form (a case review's outcome, a QA alert)
 
 
+def text_field(name: str, label: str, *, max_length: int, missing: str) -> Field:
+    """A required free-text answer of several lines (what was done, progress, a reason)."""
+    return Field(name, label, "text", multiline=True, max_length=max_length, missing=missing)
+
+
 def note_field(label: str, missing: str) -> Field:
     """A form's free-text note: several lines, at most `FORM_NOTE_CHARS` characters."""
-    return Field("note", label, "text", multiline=True, max_length=FORM_NOTE_CHARS, missing=missing)
+    return text_field("note", label, max_length=FORM_NOTE_CHARS, missing=missing)
 
 
 def refuse_sensitive(errors: dict[str, str], note: str) -> None:
