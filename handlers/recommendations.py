@@ -19,6 +19,7 @@ from handlers.tracking_replies import (
     current,
     edit,
     gone,
+    read_form,
     route,
     state,
     text_field,
@@ -27,7 +28,7 @@ from handlers.tracking_replies import (
 from handlers.turn import Turn
 from messages.tracking import NOTE_CHARS, parse_route, safe_text
 from qa.send_window import snooze_until
-from qa.validation import Context, Field, validate
+from qa.validation import Field
 from storage.models import Case, Recommendation, RecommendationUpdate
 from storage.outbox import Message, enqueue
 from storage.tracking import DONE, directory
@@ -155,8 +156,7 @@ def submitted(turn: Turn, form: str) -> tuple[Recommendation, str, dict[str, Any
     if isinstance(loaded, list):
         return loaded
     rec, key = loaded
-    values = dict(turn.interaction.values)
-    cleaned, errors = validate(FIELDS[form], values, Context(today=turn.today))
+    values, cleaned, errors = read_form(turn, FIELDS[form])
     new_due = cleaned.get("new_due")
     if (
         form == "more_time"
