@@ -17,14 +17,14 @@ from typing import Any
 
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.tracking_replies import gone, route, with_errors
+from handlers.tracking_replies import gone, read_form, route, text_field, with_errors
 from handlers.turn import Turn
 from messages.calibration_case import month_label, result_context
 from messages.tracking import route as make_route
 from qa.calibration_case import month_to_set, questions, send_day
 from qa.framework import CalibrationPolicy
 from qa.privacy import find_sensitive, warning
-from qa.validation import Context, Field, Option, validate
+from qa.validation import Field, Option
 from qa.working_days import Month
 from storage.calibration_cases import (
     answer_of,
@@ -159,19 +159,10 @@ def submit_set_form(turn: Turn) -> list[Reply]:
     if isinstance(found, list):
         return found
     month, _case = found
-    values = dict(turn.interaction.values)
-    fields = [
-        Field(
-            "vignette",
-            "vignette",
-            "text",
-            multiline=True,
-            max_length=VIGNETTE_CHARS,
-            missing="Write the practice vignette",
-        ),
-        *_grade_fields(turn),
-    ]
-    cleaned, errors = validate(fields, values, Context(today=turn.today))
+    vignette_field = text_field(
+        "vignette", "vignette", max_length=VIGNETTE_CHARS, missing="Write the practice vignette"
+    )
+    values, cleaned, errors = read_form(turn, [vignette_field, *_grade_fields(turn)])
     vignette = str(cleaned.get("vignette") or "")
     sensitive = find_sensitive(vignette) if vignette else []
     if sensitive and "vignette" not in errors:
@@ -263,8 +254,7 @@ def submit_grade_form(turn: Turn) -> list[Reply]:
     found = _gradable(turn)
     if isinstance(found, list):
         return found
-    values = dict(turn.interaction.values)
-    cleaned, errors = validate(_grade_fields(turn), values, Context(today=turn.today))
+    values, cleaned, errors = read_form(turn, _grade_fields(turn))
     if errors:
         return with_errors(_grade_form(turn, found, values), errors)
     grades = {k: str(cleaned[k]) for k, _ in questions(turn.framework)}

@@ -17,9 +17,9 @@ from typing import Any
 from handlers.conversation import Conversation
 from handlers.escalation import queue_caseload_prompt
 from handlers.interaction import Reply
-from handlers.tracking_replies import edit, gone, route, state, with_errors
+from handlers.tracking_replies import edit, gone, read_form, route, state, text_field, with_errors
 from handlers.turn import Turn
-from qa.validation import Context, Field, Option, validate
+from qa.validation import Field, Option
 from storage.escalations import approved_caseload
 from storage.models import Case, Escalation
 from storage.tracking import OPEN, RESOLVED, RESPONDED, directory, key_of, siblings
@@ -30,11 +30,9 @@ FORM = "escalation_form"
 ITEM = "escalation"
 FIELDS: dict[str, tuple[Field, ...]] = {
     "grade": (
-        Field(
+        text_field(
             "action_taken",
             "the remedial action",
-            "text",
-            multiline=True,
             max_length=2000,
             missing="Say what remedial action has been taken",
         ),
@@ -124,8 +122,7 @@ def submit(turn: Turn) -> list[Reply]:
     if isinstance(loaded, list):
         return loaded
     row, clicked = loaded
-    values = dict(turn.interaction.values)
-    cleaned, errors = validate(FIELDS[row.kind], values, Context(today=turn.today))
+    values, cleaned, errors = read_form(turn, FIELDS[row.kind])
     if errors:
         return with_errors(_form(turn, row, values), errors)
     if row.kind == "dip_sample":

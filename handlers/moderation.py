@@ -47,7 +47,7 @@ from qa.dialog import StepView
 from qa.moderation_dialog import moderation_result, seal_blind
 from storage.models import Audit, Moderation, OutboxMessage
 from storage.moderation_outcomes import finish
-from storage.moderations import ASSIGNED, save_state
+from storage.moderations import ASSIGNED, Candidates, save_state
 
 log = logging.getLogger(__name__)
 
@@ -160,14 +160,8 @@ FLOW = ModerationFlow()
 
 def moderate_after_submit(turn: Turn, audit: Audit) -> None:
     """Select and assign the audit just submitted (idempotent: one round, one set)."""
-    assign_and_request(
-        session=turn.session,
-        framework=turn.framework,
-        audits=[audit],
-        now=turn.now,
-        tz=turn.tz,
-        actor=turn.person.email,
-    )
+    candidates = Candidates([audit], turn.now, turn.tz, actor=turn.person.email)
+    assign_and_request(session=turn.session, framework=turn.framework, candidates=candidates)
 
 
 def escalate_final_grade(turn: Turn, audit: Audit, moderation: Moderation) -> None:

@@ -15,11 +15,20 @@ from typing import Any
 
 from handlers.conversation import Conversation
 from handlers.interaction import Reply
-from handlers.tracking_replies import current, edit, gone, route, state, with_errors
+from handlers.tracking_replies import (
+    current,
+    edit,
+    gone,
+    read_form,
+    route,
+    state,
+    text_field,
+    with_errors,
+)
 from handlers.turn import Turn
 from messages.tracking import NOTE_CHARS, parse_route, safe_text
 from qa.send_window import snooze_until
-from qa.validation import Context, Field, validate
+from qa.validation import Field
 from storage.models import Case, Recommendation, RecommendationUpdate
 from storage.outbox import Message, enqueue
 from storage.tracking import DONE, directory
@@ -33,35 +42,21 @@ FORM = "rec_form"
 ITEM = "recommendation"
 FIELDS: dict[str, tuple[Field, ...]] = {
     "done": (
-        Field(
+        text_field(
             "impact",
             "the difference for the child",
-            "text",
-            multiline=True,
             max_length=1500,
             missing="Say what difference this has made for the child",
         ),
     ),
     "update": (
-        Field(
-            "progress",
-            "progress",
-            "text",
-            multiline=True,
-            max_length=1500,
-            missing="Write a short note on progress",
+        text_field(
+            "progress", "progress", max_length=1500, missing="Write a short note on progress"
         ),
     ),
     "more_time": (
         Field("new_due", "new due date", "date", dates="future_working_day", max_months_ahead=12),
-        Field(
-            "reason",
-            "reason",
-            "text",
-            multiline=True,
-            max_length=1000,
-            missing="Say why more time is needed",
-        ),
+        text_field("reason", "reason", max_length=1000, missing="Say why more time is needed"),
     ),
 }
 
@@ -161,8 +156,7 @@ def submitted(turn: Turn, form: str) -> tuple[Recommendation, str, dict[str, Any
     if isinstance(loaded, list):
         return loaded
     rec, key = loaded
-    values = dict(turn.interaction.values)
-    cleaned, errors = validate(FIELDS[form], values, Context(today=turn.today))
+    values, cleaned, errors = read_form(turn, FIELDS[form])
     new_due = cleaned.get("new_due")
     if (
         form == "more_time"

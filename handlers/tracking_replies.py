@@ -10,21 +10,37 @@ outbox edits the message.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from handlers.interaction import Reply
 from handlers.turn import Turn
 from messages.tracking import parse_route
 from qa.privacy import find_sensitive, warning
-from qa.validation import Field
+from qa.validation import JSON, Context, Field, validate
 from storage.tracking_messages import edit_in_place, latest_shown
 
 FORM_NOTE_CHARS = 500  # a note typed in a form (a case review's outcome, a QA alert)
 
 
+def text_field(name: str, label: str, *, max_length: int, missing: str) -> Field:
+    """A required free-text answer of several lines (what was done, progress, a reason)."""
+    return Field(name, label, "text", multiline=True, max_length=max_length, missing=missing)
+
+
+def read_form(
+    turn: Turn, fields: Iterable[Field]
+) -> tuple[dict[str, Any], dict[str, JSON], dict[str, str]]:
+    """The submitted form: its values as sent (to show again with the errors), cleaned
+    against `fields` as of the turn's day, and the errors."""
+    values = dict(turn.interaction.values)
+    cleaned, errors = validate(fields, values, Context(today=turn.today))
+    return values, cleaned, errors
+
+
 def note_field(label: str, missing: str) -> Field:
     """A form's free-text note: several lines, at most `FORM_NOTE_CHARS` characters."""
-    return Field("note", label, "text", multiline=True, max_length=FORM_NOTE_CHARS, missing=missing)
+    return text_field("note", label, max_length=FORM_NOTE_CHARS, missing=missing)
 
 
 def refuse_sensitive(errors: dict[str, str], note: str) -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -35,7 +34,7 @@ from qa.framework import Framework
 from qa.moderation_dialog import ModerationResult
 from qa.working_days import Month
 from storage.models import Audit, Case, Moderation, Person
-from storage.moderations import Considered, consider, current_round
+from storage.moderations import Candidates, Considered, consider, current_round
 from storage.outbox import Message, enqueue
 
 COMMENT_CHARS = 1000
@@ -140,18 +139,11 @@ def queue_requests(
 
 
 def assign_and_request(
-    *,
-    session: Session,
-    framework: Framework,
-    audits: Sequence[Audit],
-    now: datetime,
-    tz: ZoneInfo,
-    actor: str = "scheduler",
+    *, session: Session, framework: Framework, candidates: Candidates
 ) -> Considered:
-    """Select and assign what needs moderating among `audits`; ask each new moderator."""
-    done = consider(
-        session=session, framework=framework, audits=audits, now=now, tz=tz, actor=actor
-    )
+    """Select and assign what needs moderating among `candidates`; ask each new moderator."""
+    done = consider(session=session, framework=framework, candidates=candidates)
+    audits, now = candidates.audits, candidates.now
     by_id = {a.id: a for a in audits}
     round_of = {
         r.audit_id: current_round(session=session, audit=by_id[r.audit_id])[0]

@@ -44,3 +44,14 @@ class Job:
     # Local time of day it falls due, and on which local dates; None: at every tick.
     at: Callable[[Framework], time] | None = None
     on: Callable[[Framework, date], bool] = field(default=lambda _fw, _d: True)
+
+
+def at_summary_time(
+    name: str,
+    description: str,
+    run: Callable[[JobContext], JobResult],
+    on: Callable[[Framework, date], bool],
+) -> Job:
+    """A job that falls due at the framework's summary time (the summaries, the reports,
+    the weekly QA alerts): such jobs differ only in the days `on` picks."""
+    return Job(name, description, run, at=lambda fw: fw.summary.time, on=on)

@@ -30,7 +30,7 @@ from qa.working_days import Month
 from reminders.jobs import Job, JobContext, JobResult
 from storage.audits import SUBMITTED
 from storage.models import Audit, Moderation
-from storage.moderations import OPEN, recently_submitted
+from storage.moderations import OPEN, Candidates, recently_submitted
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,8 @@ def _since(now: datetime, tz: ZoneInfo) -> datetime:
 
 def run_assign(ctx: JobContext) -> JobResult:
     audits = recently_submitted(session=ctx.session, since=_since(ctx.now, ctx.tz))
-    done = assign_and_request(
-        session=ctx.session, framework=ctx.framework, audits=audits, now=ctx.now, tz=ctx.tz
-    )
+    candidates = Candidates(audits, ctx.now, ctx.tz)
+    done = assign_and_request(session=ctx.session, framework=ctx.framework, candidates=candidates)
     notes = tuple(f"audit {u.audit_id} unassigned: {u.reason}" for u in done.unassigned)
     return JobResult(enqueued=len(done.created), changed=len(done.created), notes=notes)
 

@@ -25,7 +25,7 @@ from messages.tracking import first_name
 from qa.allocation_rules import uses_bank_holidays
 from qa.framework import Framework, QaAlerts
 from qa.working_days import is_working_day
-from reminders.jobs import Job, JobContext, JobResult
+from reminders.jobs import JobContext, JobResult, at_summary_time
 from reminders.timing import local_instant
 from storage.models import Case, QaAlert, Service
 from storage.outbox import Message, enqueue
@@ -141,12 +141,11 @@ def _is_report_day(fw: Framework, d: date) -> bool:
     return policy is not None and d == _sent_on(fw, _nominal(policy, d))
 
 
-WEEKLY_ALERTS = Job(
-    name="qa_alerts_weekly",
-    description="Send the week's QA alerts (raised, acted on, late) to the roles named",
-    run=run_weekly_alerts,
-    at=lambda fw: fw.summary.time,
-    on=_is_report_day,
+WEEKLY_ALERTS = at_summary_time(
+    "qa_alerts_weekly",
+    "Send the week's QA alerts (raised, acted on, late) to the roles named",
+    run_weekly_alerts,
+    _is_report_day,
 )
 
 

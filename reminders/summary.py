@@ -29,7 +29,7 @@ already sees, so every number is shown there.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,7 +49,7 @@ from qa.allocation_rules import uses_bank_holidays
 from qa.framework import Framework, Report, ReviewWindow
 from qa.reporting import Summary
 from qa.working_days import Month, is_working_day, nth_working_day
-from reminders.jobs import Job, JobContext, JobResult
+from reminders.jobs import JobContext, JobResult, at_summary_time
 from reminders.qa_alerts import period_facts
 from reminders.timing import local_instant
 from storage.models import Person, Service, Team
@@ -363,22 +363,11 @@ def run_framework_reports(ctx: JobContext) -> JobResult:
     return JobResult(enqueued=queued, notes=notes)
 
 
-def _at_summary_time(
-    name: str,
-    description: str,
-    run: Callable[[JobContext], JobResult],
-    on: Callable[[Framework, date], bool],
-) -> Job:
-    """A summary job: they all fall due at the framework's summary time, and differ only
-    in the days `on` picks."""
-    return Job(name, description, run, at=lambda fw: fw.summary.time, on=on)
-
-
 def _is_summary_day(fw: Framework, d: date) -> bool:
     return d == summary_day(fw, Month.of(d))
 
 
-POST_SUMMARY = _at_summary_time(
+POST_SUMMARY = at_summary_time(
     "post_summary",
     "Post last month's governance summary to each governance channel",
     run_post_summary,
@@ -390,7 +379,7 @@ def _is_weekly_day(fw: Framework, d: date) -> bool:
     return bool(fw.summary.weekly_tracking_roles) and d == weekly_day(fw, d)
 
 
-WEEKLY_TRACKING = _at_summary_time(
+WEEKLY_TRACKING = at_summary_time(
     "weekly_tracking",
     "Send managers their team's figures for the month so far",
     run_weekly_tracking,
@@ -402,7 +391,7 @@ def _is_report_day(fw: Framework, d: date) -> bool:
     return bool(fw.summary.reports) and _is_summary_day(fw, d)
 
 
-FRAMEWORK_REPORTS = _at_summary_time(
+FRAMEWORK_REPORTS = at_summary_time(
     "framework_reports",
     "Send the reports the framework sets on its own rhythm, to channels and roles",
     run_framework_reports,
@@ -418,7 +407,7 @@ def _is_quarterly_day(fw: Framework, d: date) -> bool:
     )
 
 
-QUARTERLY_ANALYSIS = _at_summary_time(
+QUARTERLY_ANALYSIS = at_summary_time(
     "quarterly_analysis",
     "Send the quarterly analysis of audit findings to the Director",
     run_quarterly_analysis,

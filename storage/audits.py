@@ -32,6 +32,7 @@ from storage.models import (
     Moderation,
     Recommendation,
 )
+from storage.queries import in_id_order
 
 DRAFT, SUBMITTED, RETURNED = "draft", "submitted", "returned"
 # Allocation activities carried out with the audit dialog (moderation has its own).
@@ -176,14 +177,12 @@ def _sync_recommendations(
 ) -> list[Recommendation]:
     """The audit's recommendations as rows: an edit updates the rows it had, in order,
     adds new ones and cancels those it dropped, so ids (and any progress) stay put."""
-    existing = list(
-        session.exec(
-            select(Recommendation)
-            .where(Recommendation.audit_id == audit.id)
-            .where(Recommendation.source == "audit")
-            .where(Recommendation.status != "cancelled")
-            .order_by(col(Recommendation.id))
-        )
+    existing = in_id_order(
+        session,
+        Recommendation,
+        Recommendation.audit_id == audit.id,
+        Recommendation.source == "audit",
+        Recommendation.status != "cancelled",
     )
     kept: list[Recommendation] = []
     for i, draft in enumerate(result.recommendations):

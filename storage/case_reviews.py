@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from qa.framework import Framework
 from qa.grading import is_good_or_better
 from storage.models import Case, CaseReview, CaseReviewMeeting
+from storage.queries import in_id_order
 from storage.tracking import directory, latest_grades
 
 MEETING_GOOD = "meeting_good"
@@ -44,13 +45,7 @@ def owner_role(framework: Framework) -> str | None:
 
 
 def open_reviews(*, session: Session) -> list[CaseReview]:
-    return list(
-        session.exec(
-            select(CaseReview)
-            .where(col(CaseReview.ended_at).is_(None))
-            .order_by(col(CaseReview.id))
-        )
-    )
+    return in_id_order(session, CaseReview, col(CaseReview.ended_at).is_(None))
 
 
 def end_review(*, session: Session, review: CaseReview, reason: str, now: datetime) -> None:
@@ -135,13 +130,7 @@ def meeting_for(
 
 
 def meetings(*, session: Session, review_id: int) -> list[CaseReviewMeeting]:
-    return list(
-        session.exec(
-            select(CaseReviewMeeting)
-            .where(CaseReviewMeeting.review_id == review_id)
-            .order_by(col(CaseReviewMeeting.id))
-        )
-    )
+    return in_id_order(session, CaseReviewMeeting, CaseReviewMeeting.review_id == review_id)
 
 
 def record_outcome(

@@ -34,14 +34,13 @@ from storage.models import (
     Recommendation,
     RecommendationUpdate,
 )
+from storage.queries import in_id_order
 
 SCHEMA_VERSION = 1
 
 
 def _rows(session: Session, model: type[Any], *where: ColumnElement[bool]) -> list[Any]:
-    if not where:
-        return []
-    return list(session.exec(select(model).where(*where).order_by(col(model.id))))
+    return in_id_order(session, model, *where) if where else []
 
 
 def _ids(rows: Iterable[Any]) -> list[int]:

@@ -49,12 +49,24 @@ from storage.moderation_inputs import (
     selection_history,
     submitted_audits,
 )
+from storage.queries import in_id_order
 
 log = logging.getLogger(__name__)
 
 ASSIGNED, IN_PROGRESS, COMPLETED, WITHDRAWN = "assigned", "in_progress", "completed", "withdrawn"
 OPEN = (ASSIGNED, IN_PROGRESS)
 RESUBMITTED_REASON = "returned to its author and resubmitted: back to its moderator"
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Audits to consider for moderation, as of `now` (local dates in `tz`), on behalf
+    of `actor`: the scheduler's catch-up, or the person who has just submitted one."""
+
+    audits: Sequence[Audit]
+    now: datetime
+    tz: ZoneInfo
+    actor: str = "scheduler"
 
 
 @dataclass
@@ -71,11 +83,7 @@ class Considered:
 
 
 def rows_for(*, session: Session, audit_id: int) -> list[Moderation]:
-    return list(
-        session.exec(
-            select(Moderation).where(Moderation.audit_id == audit_id).order_by(col(Moderation.id))
-        )
-    )
+    return in_id_order(session, Moderation, Moderation.audit_id == audit_id)
 
 
 def _returns(audit: Audit) -> list[dict[str, object]]:
@@ -162,29 +170,21 @@ def _again(
     return [Assigned(audit.id or 0, r.moderator_id, r.is_chair, due_on) for r in before]
 
 
-def consider(
-    *,
-    session: Session,
-    framework: Framework,
-    audits: Sequence[Audit],
-    now: datetime,
-    tz: ZoneInfo,
-    actor: str = "scheduler",
-) -> Considered:
-    """Select and assign moderations for those of `audits` that need one now.
+def consider(*, session: Session, framework: Framework, candidates: Candidates) -> Considered:
+    """Select and assign moderations for those of the `candidates` that need one now.
 
     Submitted audits with no rows in their current round are selected by the
     framework's rules (seeded from the month they were submitted), a resubmission
     after a return always is; the selected are assigned with this month's capacity.
     """
-    rounds = _due_for_moderation(session, framework, audits)
+    rounds = _due_for_moderation(session, framework, candidates.audits)
     done = Considered()
     if not rounds:
         return done
-    today = local_date(now, tz)
+    today = local_date(candidates.now, candidates.tz)
     month = Month.of(today)
-    todo = [a for a in audits if a.id in rounds]
-    subs = {s.id: s for s in submitted_audits(session=session, audits=todo, tz=tz)}
+    todo = [a for a in candidates.audits if a.id in rounds]
+    subs = {s.id: s for s in submitted_audits(session=session, audits=todo, tz=candidates.tz)}
     by_id = {a.id or 0: a for a in todo}
     assigned: list[Assigned] = []
     fresh: dict[Month, list[SubmittedAudit]] = defaultdict(list)
@@ -203,7 +203,7 @@ def consider(
     selected = list(again)
     people = moderators(session=session, framework=framework, month=month, today=today)
     if fresh:
-        history = selection_history(session=session, framework=framework, tz=tz)
+        history = selection_history(session=session, framework=framework, tz=candidates.tz)
         free = sum(m.capacity_left for m in people) - len(assigned) - len(again)
         for sel_month, group in sorted(fresh.items()):
             # Slots are this month's: an earlier month's sample grades do not fill them.
@@ -242,16 +242,16 @@ def consider(
             answers={},
             status=ASSIGNED,
             due_on=a.due_on,
-            created_at=now,
+            created_at=candidates.now,
         )
         session.add(row)
         done.created.append(row)
     record_created(
         session=session,
-        now=now,
+        now=candidates.now,
         action="moderation.assign",
         rows=done.created,
-        actor=actor,
+        actor=candidates.actor,
         fields=("audit_id", "moderator_id", "is_chair", "due_on"),
     )
     for u in done.unassigned:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -81,6 +81,18 @@ NOT_ASKED = ("informed", "cancelled", "withdrawn")
 CONFIRMED, REGRADED = "confirmed", "regraded"
 
 
+@dataclass(frozen=True)
+class _Span:
+    """What every dated query of `report_rows` is limited by: the instants `start` to
+    `end` (local midnights in `tz`, which also turns instants into the rows' dates)
+    and, when given, the teams whose work counts."""
+
+    start: datetime
+    end: datetime
+    tz: ZoneInfo
+    teams: Collection[int] | None
+
+
 def summary_span(month: Month) -> tuple[Month, Month]:
     """The months a summary reads: the same month last year to the month itself."""
     return month.shift(-12), month
@@ -110,24 +122,17 @@ def _change(framework: Framework, before: str | None, after: str | None) -> int:
     return 1 if order.index(after) < order.index(before) else -1
 
 
-def _audits(
-    session: Session,
-    framework: Framework,
-    start: datetime,
-    end: datetime,
-    tz: ZoneInfo,
-    teams: Collection[int] | None,
-) -> list[AuditRow]:
+def _audits(session: Session, framework: Framework, span: _Span) -> list[AuditRow]:
     done = _completed_at()
     in_span = (
         select(Audit.id)
         .join(Case, col(Case.id) == col(Audit.case_id))
         .where(col(Audit.status).in_(GRADED))
-        .where(done >= start)
-        .where(done < end)
+        .where(done >= span.start)
+        .where(done < span.end)
     )
-    if teams is not None:
-        in_span = in_span.where(col(Case.team_id).in_(teams))
+    if span.teams is not None:
+        in_span = in_span.where(col(Case.team_id).in_(span.teams))
     audits = session.execute(
         sa_select(
             col(Audit.id),
@@ -160,7 +165,7 @@ def _audits(
             col(Audit.overall_grade),
         )
         .where(col(Audit.status).in_(GRADED))
-        .where(done < end)
+        .where(done < span.end)
         .where(col(Audit.case_id).in_(select(Audit.case_id).where(col(Audit.id).in_(in_span))))
     ).all()
     for case_id, at, audit_id, final, overall in earlier:
@@ -195,7 +200,7 @@ def _audits(
         out.append(
             AuditRow(
                 audit_id=audit_id,
-                month=Month.of(_local(at, tz)),
+                month=Month.of(_local(at, span.tz)),
                 service=service,
                 team=team,
                 domain_grades=dict(domains or {}),
@@ -262,9 +267,7 @@ def _allocations(
     return rows
 
 
-def _recommendations(
-    session: Session, start: datetime, end: datetime, tz: ZoneInfo, teams: Collection[int] | None
-) -> list[RecommendationRow]:
+def _recommendations(session: Session, span: _Span) -> list[RecommendationRow]:
     query = (
         sa_select(
             col(Recommendation.created_at),
@@ -273,43 +276,41 @@ def _recommendations(
             col(Recommendation.status),
         )
         .where(col(Recommendation.status).not_in(NOT_COUNTED))
-        .where(col(Recommendation.created_at) < end)
+        .where(col(Recommendation.created_at) < span.end)
         .where(
             or_(
                 col(Recommendation.completed_at).is_(None),
-                col(Recommendation.completed_at) >= start,
+                col(Recommendation.completed_at) >= span.start,
             )
         )
     )
-    query = _owned_in_teams(query, Recommendation, teams)
+    query = _owned_in_teams(query, Recommendation, span.teams)
     rows = []
     for created, due, completed, status in session.execute(query).all():
-        opened = _local(created, tz)
+        opened = _local(created, span.tz)
         if completed is not None:
-            done: date | None = _local(completed, tz)
+            done: date | None = _local(completed, span.tz)
         else:  # closed without a time recorded: not open, so never overdue
             done = opened if status in CLOSED_STATUSES else None
         rows.append(RecommendationRow(opened, due, done))
     return rows
 
 
-def _escalations(
-    session: Session, start: datetime, end: datetime, tz: ZoneInfo, teams: Collection[int] | None
-) -> list[EscalationRow]:
+def _escalations(session: Session, span: _Span) -> list[EscalationRow]:
     query = (
         sa_select(
             col(Escalation.created_at), col(Escalation.deadline), col(Escalation.responded_at)
         )
         .where(col(Escalation.status).not_in(NOT_ASKED))
-        .where(col(Escalation.deadline) >= start)
-        .where(col(Escalation.deadline) < end)
+        .where(col(Escalation.deadline) >= span.start)
+        .where(col(Escalation.deadline) < span.end)
     )
-    query = _owned_in_teams(query, Escalation, teams)
+    query = _owned_in_teams(query, Escalation, span.teams)
     return [
         EscalationRow(
-            _local(created, tz),
-            _local(deadline, tz),
-            _local(responded, tz) if responded is not None else None,
+            _local(created, span.tz),
+            _local(deadline, span.tz),
+            _local(responded, span.tz) if responded is not None else None,
         )
         for created, deadline, responded in session.execute(query).all()
     ]
@@ -327,14 +328,19 @@ def report_rows(
     """The rows of the months `first` to `last` (local dates in `tz`), in six queries."""
     if last < first:
         raise ValueError(f"the span ends ({last}) before it begins ({first})")
-    start, end = _midnight(first.first, tz), _midnight(last.last + timedelta(days=1), tz)
     months = [first.shift(i) for i in range(last.ordinal - first.ordinal + 1)]
     team_ids = None if teams is None else sorted(set(teams))
+    span = _Span(
+        start=_midnight(first.first, tz),
+        end=_midnight(last.last + timedelta(days=1), tz),
+        tz=tz,
+        teams=team_ids,
+    )
     return ReportRows(
-        audits=tuple(_audits(session, framework, start, end, tz, team_ids)),
+        audits=tuple(_audits(session, framework, span)),
         allocations=tuple(_allocations(session, months, team_ids)),
-        recommendations=tuple(_recommendations(session, start, end, tz, team_ids)),
-        escalations=tuple(_escalations(session, start, end, tz, team_ids)),
+        recommendations=tuple(_recommendations(session, span)),
+        escalations=tuple(_escalations(session, span)),
     )
 
 

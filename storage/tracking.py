@@ -20,6 +20,7 @@ from qa.framework import Framework
 from qa.grading import SERVICE_AD_ROLE, EscalationPlan, escalation_key, is_good_or_better
 from qa.tracking_types import CLOSED_STATUSES, CaseUnderReview, TrackedItem
 from storage.models import Audit, Case, Escalation, Person, Recommendation, Team
+from storage.queries import in_id_order
 
 OPEN = "open"
 RESPONDED = "responded"
@@ -125,13 +126,7 @@ def directory(*, session: Session) -> Directory:
 
 
 def open_recommendations(*, session: Session) -> list[Recommendation]:
-    return list(
-        session.exec(
-            select(Recommendation)
-            .where(col(Recommendation.status).not_in(CLOSED_STATUSES))
-            .order_by(col(Recommendation.id))
-        )
-    )
+    return in_id_order(session, Recommendation, col(Recommendation.status).not_in(CLOSED_STATUSES))
 
 
 def tracked_recommendation(rec: Recommendation) -> TrackedItem:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -29,6 +29,7 @@ err_console = Console(stderr=True)
 # Options several commands take, spelt and explained the same way in each.
 MONTH = typer.Option(..., "--month", help="The month, as YYYY-MM.")
 AS_JSON = typer.Option(False, "--json", help="Machine-readable output.")
+AT = typer.Option(None, "--at", help="As if the time were this (ISO-8601): rehearsals and tests.")
 
 
 def fail(message: str) -> NoReturn:
@@ -112,3 +113,21 @@ def parse_at(value: str | None, tz: tzinfo) -> datetime:
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)
     return at.astimezone(UTC)
+
+
+class SetUp(NamedTuple):
+    """What a command that reads the framework at a time starts from."""
+
+    settings: Settings
+    framework: Framework
+    now: datetime  # `--at`, else the real clock
+    today: date  # `now` as a local date in the authority's zone
+
+
+def set_up(at: str | None) -> SetUp:
+    """Settings, framework and the time (`--at`) that such commands start with, read
+    and checked in the same order in each, so their errors come in the same order."""
+    settings = load_settings()
+    framework = load_configured_framework(settings)
+    when = parse_at(at, settings.tz)
+    return SetUp(settings, framework, when, when.astimezone(settings.tz).date())

@@ -22,15 +22,7 @@ from pathlib import Path
 import typer
 from sqlmodel import Session
 
-from bot.commands.common import (
-    check_out_file,
-    fail,
-    load_configured_framework,
-    load_settings,
-    open_database,
-    parse_at,
-    parse_month,
-)
+from bot.commands.common import AT, check_out_file, fail, open_database, parse_month, set_up
 from bot.render import Renderer
 from bot.reports import ReportError
 from bot.reports.pack import PACK_FORMATS, chromium, write_pack
@@ -57,9 +49,7 @@ def pack(
     month: str | None = typer.Option(
         None, "--month", help="The last month of the twelve, as YYYY-MM (default: this month)."
     ),
-    at: str | None = typer.Option(
-        None, "--at", help="As if the time were this (ISO-8601): rehearsals and tests."
-    ),
+    at: str | None = AT,
 ) -> None:
     """Write the self-evaluation pack: a year of QA in the ILACS judgement areas."""
     check_out_file(out, PACK_FORMATS, "pack")
@@ -69,10 +59,7 @@ def pack(
             "or set QA_BOT_CHROMIUM to its path). Write --out pack.html instead and print it "
             "from a browser."
         )
-    settings = load_settings()
-    framework = load_configured_framework(settings)
-    when = parse_at(at, settings.tz)
-    today = when.astimezone(settings.tz).date()
+    settings, framework, _, today = set_up(at)
     last = parse_month(month) if month else Month.of(today)
     if today < last.first:
         fail(f"{last.name} has not begun yet: pick an earlier month")
@@ -98,9 +85,7 @@ def start(
     by: str | None = typer.Option(
         None, "--by", help="The QA lead starting it (email; default: the first QA lead)."
     ),
-    at: str | None = typer.Option(
-        None, "--at", help="As if the time were this (ISO-8601): rehearsals and tests."
-    ),
+    at: str | None = AT,
 ) -> None:
     """Inspection mode: allocate the inspectors' cases now, urgent, chased daily."""
     if not 1 <= days <= MAX_DAYS:
@@ -112,10 +97,7 @@ def start(
         fail(f"at most {MAX_CASES} cases at once: start it again for the rest")
     if request.days is None or request.problem in ("no_days", "too_long"):
         fail(f"--days must be from 1 to {MAX_DAYS}")
-    settings = load_settings()
-    framework = load_configured_framework(settings)
-    when = parse_at(at, settings.tz)
-    today = when.astimezone(settings.tz).date()
+    settings, framework, when, today = set_up(at)
     engine = open_database(settings)
 
     with Session(engine) as session:

@@ -20,15 +20,14 @@ from sqlmodel import Session
 
 from bot.commands.common import (
     AS_JSON,
+    AT,
     MONTH,
     check_out_file,
     console,
     fail,
-    load_configured_framework,
-    load_settings,
     open_database,
-    parse_at,
     parse_month,
+    set_up,
 )
 from bot.render import Renderer
 from bot.reports import FORMATS, ReportError, write_report
@@ -64,17 +63,12 @@ def register(app: typer.Typer) -> None:
             None, "--out", help="Write the report to FILE (.html, .md or .csv).", metavar="FILE"
         ),
         as_json: bool = AS_JSON,
-        at: str | None = typer.Option(
-            None, "--at", help="As if the time were this (ISO-8601): rehearsals and tests."
-        ),
+        at: str | None = AT,
     ) -> None:
         """The monthly governance summary: write it, post it, or both."""
         m = parse_month(month)
         _check_out(out)
-        settings = load_settings()
-        framework = load_configured_framework(settings)
-        when = parse_at(at, settings.tz)
-        today = when.astimezone(settings.tz).date()
+        settings, framework, when, today = set_up(at)
         if today < m.first:
             fail(f"{m.name} has not begun yet (today is {long_date(today)}): pick an earlier month")
         if post and today <= m.last:

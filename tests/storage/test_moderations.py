@@ -24,7 +24,7 @@ from storage.models import Absence, Allocation, Audit, Moderation, Person, Recom
 from storage.moderation_figures import calibration_figures
 from storage.moderation_inputs import moderators, submitted_audits
 from storage.moderation_outcomes import finish
-from storage.moderations import consider, current_round
+from storage.moderations import Candidates, consider, current_round
 from tests.handlers.helpers import case, person, small_framework
 
 TZ = ZoneInfo("Europe/London")
@@ -90,9 +90,8 @@ def small(engine: Engine, now: datetime) -> Iterator[tuple[Session, Place]]:
 def run(
     session: Session, place: Place, *audits: Audit, now: datetime | None = None
 ) -> list[Moderation]:
-    done = consider(
-        session=session, framework=place.framework, audits=audits, now=now or place.now, tz=TZ
-    )
+    candidates = Candidates(audits, now or place.now, TZ)
+    done = consider(session=session, framework=place.framework, candidates=candidates)
     return done.created
 
 
@@ -173,10 +172,8 @@ def test_a_moderator_at_capacity_is_passed_over_and_nobody_left_means_unassigned
         if m.id == place.free.id
     ]
     assert mod.capacity_left == 0 and mod.assigned_this_month == 4
-    done = consider(
-        session=session, framework=place.framework, audits=[place.audit(session)],
-        now=place.now, tz=TZ,
-    )  # fmt: skip
+    candidates = Candidates([place.audit(session)], place.now, TZ)
+    done = consider(session=session, framework=place.framework, candidates=candidates)
     assert done.created == [] and len(done.unassigned) == 1
     assert "no capacity left" in done.unassigned[0].reason
 
@@ -306,7 +303,6 @@ def test_camden_good_audits_fill_free_moderator_slots_and_no_more(
         assert sorted(r.audit_id for r in rows) == [g.id for g in goods[:4]]
         assert {r.moderator_id for r in rows} == {place.free.id}
         # the slots are full: an Inadequate is still selected (and waits for a slot)
-        done = consider(
-            session=session, framework=fw, audits=[*goods, place.audit(session)], now=now, tz=TZ
-        )
+        candidates = Candidates([*goods, place.audit(session)], now, TZ)
+        done = consider(session=session, framework=fw, candidates=candidates)
         assert done.created == [] and len(done.unassigned) == 1
