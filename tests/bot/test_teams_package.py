@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -39,28 +40,44 @@ OPTIONS = PackageOptions(bot_id=BOT_ID, app_id=BOT_ID, host="qa-bot.testshire.go
 
 
 def _fetch_schema_package() -> str | None:
-    """Unpack `@microsoft/app-manifest` into the cache; the reason when that is impossible."""
+    """Unpack `@microsoft/app-manifest` into the cache; the reason when that is impossible.
+
+    It is unpacked beside the cache and renamed into place, so two test runs at once
+    (CI runs SQLite and PostgreSQL side by side) never read a half-written schema.
+    """
     npm = shutil.which("npm")
     if npm is None:
         return "npm is not on PATH and tests/.cache/app-manifest/ has no schema"
-    CACHE.mkdir(parents=True, exist_ok=True)
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    unpacked = Path(tempfile.mkdtemp(dir=CACHE.parent, prefix="app-manifest-"))
     try:
         result = subprocess.run(
-            [npm, "pack", "@microsoft/app-manifest", "--pack-destination", str(CACHE)],
+            [npm, "pack", "@microsoft/app-manifest", "--pack-destination", str(unpacked)],
             capture_output=True,
             text=True,
             timeout=180,
             check=False,
         )
     except subprocess.TimeoutExpired:
+        shutil.rmtree(unpacked, ignore_errors=True)
         return "npm pack @microsoft/app-manifest timed out (no registry access?)"
     if result.returncode != 0:
+        shutil.rmtree(unpacked, ignore_errors=True)
         return f"npm pack @microsoft/app-manifest failed: {result.stderr.strip()[-300:]}"
-    tarballs = sorted(CACHE.glob("microsoft-app-manifest-*.tgz"))
+    tarballs = sorted(unpacked.glob("microsoft-app-manifest-*.tgz"))
     if not tarballs:
+        shutil.rmtree(unpacked, ignore_errors=True)
         return "npm pack produced no tarball"
     with tarfile.open(tarballs[-1]) as archive:
-        archive.extractall(CACHE, filter="data")
+        archive.extractall(unpacked, filter="data")
+    if (CACHE / SCHEMA).exists():  # another run got there first
+        shutil.rmtree(unpacked, ignore_errors=True)
+        return None
+    shutil.rmtree(CACHE, ignore_errors=True)  # an old, incomplete cache
+    try:
+        unpacked.rename(CACHE)
+    except OSError:  # renamed by another run between the check and here
+        shutil.rmtree(unpacked, ignore_errors=True)
     return None
 
 
