@@ -20,8 +20,8 @@ from qa.framework import Framework, load_framework
 from qa.moderation import sample_fraction
 from qa.moderation_dialog import moderation_result
 from qa.working_days import Month
-from storage.models import Absence, Allocation, Audit, Moderation, Person, Recommendation, Team
-from storage.moderation_figures import calibration_figures
+from storage.agreement import agreement_rows
+from storage.models import Absence, Allocation, Audit, Moderation, Recommendation, Team
 from storage.moderation_inputs import moderators, submitted_audits
 from storage.moderation_outcomes import finish
 from storage.moderations import Candidates, consider, current_round
@@ -217,8 +217,10 @@ def test_a_panel_has_a_chair_and_the_author_sits_out(engine: Engine, now: dateti
         assert {
             s for i, s in statuses.items() if i not in (member.id, by_person[chair.id or 0].id)
         } == {"withdrawn"}
-        figures = calibration_figures(session=session, framework=framework, tz=TZ, today=now.date())
-        assert figures.agreement_rate.total == 1 and figures.down == 1 and figures.backlog == 0
+        # The panel is one agreement pair, the chair's: Good given, Inadequate decided.
+        month = Month.of(now.date())
+        pairs = agreement_rows(session, framework, tz=TZ, first=month, last=month).rows
+        assert [r.overall for r in pairs] == [("good", "inadequate")]
 
 
 # -- outcomes --------------------------------------------------------------------------
@@ -267,23 +269,10 @@ def test_a_returned_audit_opens_a_new_round_with_the_same_moderator(
     assert second.moderator_id == first.moderator_id and second.due_on == date(2026, 12, 17)
     assert current_round(session=session, audit=audit) == (2, [second])
     assert run(session, place, audit, now=later) == []
-    figures = calibration_figures(
-        session=session, framework=place.framework, tz=TZ, today=later.date()
-    )
-    assert figures.returned == 1 and figures.backlog == 1
-
-
-def test_calibration_counts_agreement_by_domain(small: tuple[Session, Place]) -> None:
-    session, place = small
-    [row] = run(session, place, place.audit(session))
-    decide(session, place, row, outcome="confirmed")
-    figures = calibration_figures(
-        session=session, framework=place.framework, tz=TZ, today=place.now.date()
-    )
-    assert figures.agreement_rate.fraction == 1.0
-    assert {k: r.total for k, r in figures.by_domain.items()} == {"assessment": 1, "planning": 1}
-    assert figures.by_service == {"Early Help": figures.agreement_rate}
-    assert session.exec(select(Person).where(col(Person.id) == row.moderator_id)).one()
+    rounds = session.exec(
+        select(Moderation).where(Moderation.audit_id == audit.id).order_by(col(Moderation.id))
+    ).all()
+    assert [(r.id, r.outcome) for r in rounds] == [(first.id, "returned"), (second.id, None)]
 
 
 def test_camden_good_audits_fill_free_moderator_slots_and_no_more(
