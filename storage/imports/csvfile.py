@@ -22,6 +22,11 @@ from storage.imports.findings import Findings, ImportRejected
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Control characters other than tab, line feed and carriage return (which a quoted
+# cell may hold): PostgreSQL refuses NUL outright, and none belongs in a name or id.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def escape_for_export(value: object) -> str:
     """`value` made safe to write into a CSV a spreadsheet will open.
 
@@ -162,6 +167,16 @@ def read_table(
                     name,
                     f"byte 0x{byte:02X} (character {pos + 1}) is not UTF-8; "
                     "save the file as 'CSV UTF-8'",
+                )
+                unreadable.add(name)
+                continue
+            control = _CONTROL.search(raw)
+            if control:  # a NUL or other control character: no database or sheet keeps it
+                found.problem(
+                    number,
+                    name,
+                    f"character {control.start() + 1} is a control character "
+                    f"(0x{ord(control.group()):02X}); remove it and save the file again",
                 )
                 unreadable.add(name)
                 continue

@@ -421,6 +421,20 @@ def test_non_utf8_bytes_are_reported_with_their_row_column_and_value(
     ]
 
 
+def test_a_nul_or_other_control_character_is_refused_with_its_row_and_column(
+    engine: Engine, now: datetime
+) -> None:
+    """PostgreSQL refuses NUL: the file is refused first, nothing written (found by fuzzing)."""
+    data = (HEADER + "\na@council.gov.uk,Re\x00e,practitioner,Alpha,EH,,,,\n").encode()
+
+    assert problems(engine, data, now) == [
+        "staff.csv row 2, name: character 3 is a control character (0x00); "
+        "remove it and save the file again"
+    ]
+    with Session(engine) as session:
+        assert session.exec(select(Person)).all() == []
+
+
 def test_utf16_file_is_a_problem(engine: Engine, now: datetime) -> None:
     data = (HEADER + "\n").encode("utf-16")
 
