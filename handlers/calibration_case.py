@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.forms import read_form, text_field, with_errors
 from handlers.interaction import Reply
-from handlers.tracking_replies import gone, read_form, route, text_field, with_errors
+from handlers.tracking_replies import gone, route
 from handlers.turn import Turn
 from messages.calibration_case import month_label, result_context
 from messages.tracking import route as make_route

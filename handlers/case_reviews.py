@@ -13,9 +13,10 @@ from datetime import date
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.forms import note_field, refuse_sensitive, with_errors
 from handlers.in_place import edit_pressed
 from handlers.interaction import Reply
-from handlers.tracking_replies import gone, note_field, refuse_sensitive, route, with_errors
+from handlers.tracking_replies import gone, route
 from handlers.turn import Turn
 from qa.validation import Context, Field, Option, validate
 from storage.case_reviews import owner_role, prompt_key, record_outcome

@@ -23,8 +23,9 @@ import logging
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.forms import with_errors
 from handlers.interaction import Reply
-from handlers.tracking_replies import edit, gone, route, state, with_errors
+from handlers.tracking_replies import edit, gone, route, state
 from handlers.turn import Turn
 from messages.findings import (
     SUBMITTED_STAGE,

@@ -16,8 +16,9 @@ from typing import Any
 
 from handlers.conversation import Conversation
 from handlers.escalation import queue_caseload_prompt
+from handlers.forms import read_form, text_field, with_errors
 from handlers.interaction import Reply
-from handlers.tracking_replies import edit, gone, read_form, route, state, text_field, with_errors
+from handlers.tracking_replies import edit, gone, route, state
 from handlers.turn import Turn
 from qa.validation import Field, Option
 from storage.escalations import approved_caseload

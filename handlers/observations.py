@@ -18,8 +18,8 @@ from datetime import date
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.forms import with_errors
 from handlers.interaction import Reply
-from handlers.tracking_replies import with_errors
 from handlers.turn import Turn
 from qa.framework import Framework
 from qa.privacy import find_sensitive, warning

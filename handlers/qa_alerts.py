@@ -16,10 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.forms import note_field, refuse_sensitive, with_errors
 from handlers.in_place import edit_pressed
 from handlers.interaction import Reply
 from handlers.menu import didnt_catch
-from handlers.tracking_replies import gone, note_field, refuse_sensitive, route, with_errors
+from handlers.tracking_replies import gone, route
 from handlers.turn import Turn
 from messages.tracking import first_name
 from messages.tracking import route as make_route

@@ -14,17 +14,9 @@ from datetime import date
 from typing import Any
 
 from handlers.conversation import Conversation
+from handlers.forms import read_form, text_field, with_errors
 from handlers.interaction import Reply
-from handlers.tracking_replies import (
-    current,
-    edit,
-    gone,
-    read_form,
-    route,
-    state,
-    text_field,
-    with_errors,
-)
+from handlers.tracking_replies import current, edit, gone, route, state
 from handlers.turn import Turn
 from messages.tracking import NOTE_CHARS, parse_route, safe_text
 from qa.send_window import snooze_until

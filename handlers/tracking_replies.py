@@ -1,4 +1,4 @@
-"""What the tracking buttons share: reading the routing key, dates, in-place edits, notes.
+"""What the tracking buttons share: reading the routing key, dates, in-place edits.
 
 A reminder's buttons carry `kind:id|message key`: the record, and the message the
 button sits in. Acting edits that message in place through the outbox (`update_of`),
@@ -10,44 +10,12 @@ outbox edits the message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from handlers.interaction import Reply
 from handlers.turn import Turn
 from messages.tracking import parse_route
-from qa.privacy import find_sensitive, warning
-from qa.validation import JSON, Context, Field, validate
 from storage.tracking_messages import edit_in_place, latest_shown
-
-FORM_NOTE_CHARS = 500  # a note typed in a form (a case review's outcome, a QA alert)
-
-
-def text_field(name: str, label: str, *, max_length: int, missing: str) -> Field:
-    """A required free-text answer of several lines (what was done, progress, a reason)."""
-    return Field(name, label, "text", multiline=True, max_length=max_length, missing=missing)
-
-
-def read_form(
-    turn: Turn, fields: Iterable[Field]
-) -> tuple[dict[str, Any], dict[str, JSON], dict[str, str]]:
-    """The submitted form: its values as sent (to show again with the errors), cleaned
-    against `fields` as of the turn's day, and the errors."""
-    values = dict(turn.interaction.values)
-    cleaned, errors = validate(fields, values, Context(today=turn.today))
-    return values, cleaned, errors
-
-
-def note_field(label: str, missing: str) -> Field:
-    """A form's free-text note: several lines, at most `FORM_NOTE_CHARS` characters."""
-    return text_field("note", label, max_length=FORM_NOTE_CHARS, missing=missing)
-
-
-def refuse_sensitive(errors: dict[str, str], note: str) -> None:
-    """Refuse a note that looks child-identifying, naming the kind found, not the text."""
-    found = find_sensitive(note) if note else []
-    if found and "note" not in errors:
-        errors["note"] = warning(found)
 
 
 def route(turn: Turn, kind: str) -> tuple[int, str] | None:
@@ -113,8 +81,3 @@ def current(turn: Turn, message_key: str) -> list[Reply]:
 def _is_theirs(turn: Turn, message_key: str) -> bool:
     shown = latest_shown(turn.session, message_key)
     return shown is not None and shown.person_id == turn.person.id
-
-
-def with_errors(reply: Reply, errors: dict[str, str]) -> list[Reply]:
-    values = dict(reply.context.get("values") or {})
-    return [Reply(reply.template, {**reply.context, "values": values}, errors)]
