@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from qa.framework import CalibrationPolicy, Domain, Framework, ReminderPolicy
 from qa.report_counts import Count, Ledger, Share
-from qa.send_window import is_policy_working_day, working_days_from
+from qa.send_window import nth_policy_working_day, working_days_from
 from qa.working_days import Month
 
 __all__ = [
@@ -58,13 +58,7 @@ def questions(framework: Framework) -> list[tuple[str, str]]:
 def send_day(policy: CalibrationPolicy, reminders: ReminderPolicy, month: Month) -> date:
     """The day the month's case goes out: its `working_day`th working day (the last
     working day when the month has fewer)."""
-    day = month.first
-    found: list[date] = []
-    while day.month == month.month:
-        if is_policy_working_day(reminders, day):
-            found.append(day)
-        day += timedelta(days=1)
-    return found[min(policy.working_day, len(found)) - 1] if found else month.first
+    return nth_policy_working_day(reminders, month, policy.working_day)
 
 
 def close_day(policy: CalibrationPolicy, reminders: ReminderPolicy, sent: date) -> date:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from qa.framework import ReminderPolicy
-from qa.working_days import is_bank_holiday
+from qa.working_days import Month, is_bank_holiday
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -51,6 +51,14 @@ def window_opens(policy: ReminderPolicy, day: date, tz: ZoneInfo) -> datetime:
     if _in_quiet_hours(policy, at):
         at = policy.quiet_hours_end
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def nth_policy_working_day(policy: ReminderPolicy, month: Month, n: int) -> date:
+    """The month's `n`th (1-based) working day under the framework's policy; the last one
+    when the month has fewer, the 1st when it has none."""
+    days = (month.first + timedelta(days=i) for i in range(month.last.day))
+    found = [d for d in days if is_policy_working_day(policy, d)]
+    return found[min(n, len(found)) - 1] if found else month.first
 
 
 def working_days_from(policy: ReminderPolicy, day: date, n: int) -> date:
